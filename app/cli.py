@@ -1,0 +1,297 @@
+"""The ``cchc`` command line: set-up, data loading and the server, in plain words.
+
+Commands are thin: they open the database, call the same services as the web and the bot,
+and print what a secretary needs to read, in Vietnamese unless ``--lang en`` is given.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn
+from rich.table import Table
+from rich.tree import Tree
+
+from app import db
+from core.audit import Actor
+from core.i18n import UserError, normalize_locale
+from core.models import Channel, UserRole
+from core.numbers import format_score
+from core.settings import Settings, SettingsError, load_settings
+
+T = TypeVar("T")
+console = Console()
+err_console = Console(stderr=True)
+
+cli = typer.Typer(
+    name="cchc",
+    help="Chỉ số CCHC: tự đánh giá, thẩm định và xếp hạng. / PAR index service.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+db_cli = typer.Typer(help="Cơ sở dữ liệu / Database.", no_args_is_help=True)
+criteria_cli = typer.Typer(help="Bộ chỉ số (bảng câu hỏi) / Criteria sets.", no_args_is_help=True)
+units_cli = typer.Typer(help="Khối, đơn vị và cán bộ / Units and officers.", no_args_is_help=True)
+user_cli = typer.Typer(help="Tài khoản quản trị / Back-office accounts.", no_args_is_help=True)
+cli.add_typer(db_cli, name="db")
+cli.add_typer(criteria_cli, name="criteria")
+cli.add_typer(units_cli, name="units")
+cli.add_typer(user_cli, name="user")
+
+CLI_ACTOR = Actor.system(Channel.cli, "cli")
+LangOption = Annotated[str | None, typer.Option("--lang", help="vi (default) or en.")]
+
+
+class _State:
+    lang: str | None = None
+
+
+state = _State()
+
+
+@cli.callback()
+def _main(lang: LangOption = None) -> None:
+    """Chỉ số CCHC: tự đánh giá, thẩm định và xếp hạng. / PAR index service."""
+    if lang:
+        state.lang = normalize_locale(lang)
+
+
+def _settings() -> Settings:
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        err_console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    if state.lang is None:
+        state.lang = settings.locale
+    settings.prepare_dirs()
+    return settings
+
+
+def _run(settings: Settings, work: Callable[[], Awaitable[T]]) -> T:
+    """Run one unit of async work with the database open; user errors end in one message."""
+
+    async def runner() -> T:
+        async with db.database(settings.database_url):
+            return await work()
+
+    try:
+        return asyncio.run(runner())
+    except UserError as exc:
+        err_console.print(exc.render(state.lang), markup=False)
+        raise typer.Exit(1) from None
+
+
+@db_cli.command("upgrade")
+def db_upgrade() -> None:
+    """Apply pending migrations (safe to run every time)."""
+    settings = _settings()
+    applied = asyncio.run(db.upgrade(settings.database_url))
+    if applied:
+        for name in applied:
+            console.print(f"Đã áp dụng / applied: {name}")
+    else:
+        console.print("Cơ sở dữ liệu đã ở phiên bản mới nhất. / Database is up to date.")
+
+
+@cli.command("demo")
+def demo() -> None:
+    """Load sample data into an empty database; does nothing if it already has data."""
+    from app.demo import DEMO_PASSWORD, DEMO_USERS, load_demo
+
+    settings = _settings()
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), console=console,
+                  transient=True) as progress:
+        progress.add_task("Đang nạp dữ liệu mẫu… / Loading demo data…")
+        result = _run(settings, lambda: load_demo(settings.tz))
+    if not result.loaded:
+        console.print("Cơ sở dữ liệu đã có dữ liệu: không nạp dữ liệu mẫu. "
+                      "/ The database has data: demo not loaded.")
+        return
+    console.print(
+        f"Đã nạp dữ liệu mẫu: {result.criteria_sets} bộ chỉ số, {result.units} đơn vị, "
+        f"{result.officers} cán bộ, {result.assessments} phiếu chấm điểm."
+    )
+    users = ", ".join(u for u, _r, _n in DEMO_USERS)
+    console.print(f"Tài khoản mẫu / demo accounts: {users} — mật khẩu / password: "
+                  f"{DEMO_PASSWORD}")
+
+
+@cli.command("serve")
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+) -> None:
+    """Start the service (web, API; later the bot and the scheduler) in one process."""
+    import uvicorn
+
+    from app.main import create_app
+
+    settings = _settings()
+    app = create_app(settings)
+    console.print(f"cchc: http://{host or settings.host}:{port or settings.port}/")
+    uvicorn.run(app, host=host or settings.host, port=port or settings.port,
+                log_level="info", proxy_headers=True)
+
+
+@criteria_cli.command("template")
+def criteria_template(out: Annotated[Path, typer.Argument(help="Output .xlsx file.")]) -> None:
+    """Write an empty, annotated criteria workbook with drop-down lists."""
+    from forms.criteria_workbook import template_bytes
+
+    out.write_bytes(template_bytes())
+    console.print(f"Đã ghi mẫu / template written: {out}")
+
+
+@criteria_cli.command("import")
+def criteria_import(
+    file: Annotated[Path, typer.Argument(help="The filled .xlsx workbook.")],
+    lang: LangOption = None,
+) -> None:
+    """Check a workbook; import it all, or import nothing and list every problem."""
+    from forms.criteria import import_draft
+    from forms.criteria_workbook import read_workbook
+
+    if lang:
+        state.lang = normalize_locale(lang)
+    settings = _settings()
+    if not file.is_file():
+        err_console.print(f"Không tìm thấy tệp / file not found: {file}")
+        raise typer.Exit(1)
+
+    async def work() -> str:
+        draft = read_workbook(file.read_bytes())
+        cset = await import_draft(CLI_ACTOR, draft)
+        items = sum(1 for n in draft.nodes if n.level == "item")
+        return (f"{cset.code} v{cset.version}: {len(draft.nodes)} "
+                f"{'rows' if state.lang == 'en' else 'dòng'}, {items} "
+                f"{'items' if state.lang == 'en' else 'tiêu chí thành phần'}.")
+
+    summary = _run(settings, work)
+    prefix = "Imported" if state.lang == "en" else "Đã nhập"
+    console.print(f"{prefix} {summary}", markup=False)
+
+
+@criteria_cli.command("export")
+def criteria_export(
+    code: Annotated[str, typer.Argument(help="Criteria set code.")],
+    out: Annotated[Path, typer.Argument(help="Output .xlsx file.")],
+    version: Annotated[int | None, typer.Option(help="Version (default: latest).")] = None,
+) -> None:
+    """Write a stored criteria set in the template format (it can be imported again)."""
+    from forms.criteria import get_set, load_draft
+    from forms.criteria_workbook import export_bytes
+
+    settings = _settings()
+
+    async def work() -> bytes:
+        return export_bytes(await load_draft(await get_set(code, version)))
+
+    out.write_bytes(_run(settings, work))
+    console.print(f"Đã xuất / exported: {out}")
+
+
+@criteria_cli.command("show")
+def criteria_show(
+    code: Annotated[str, typer.Argument(help="Criteria set code.")],
+    version: Annotated[int | None, typer.Option(help="Version (default: latest).")] = None,
+) -> None:
+    """Print a criteria set as a tree with maximum scores and scoring rules."""
+    from forms.criteria import get_set, load_draft
+
+    settings = _settings()
+
+    async def work() -> Tree:
+        cset = await get_set(code, version)
+        draft = await load_draft(cset)
+        frozen = " (đã khóa / frozen)" if cset.frozen_at else ""
+        tree = Tree(f"[bold]{cset.code} v{cset.version}[/bold] {cset.name} — "
+                    f"{format_score(draft.total_max)} điểm{frozen}")
+        branches: dict[str, Tree] = {}
+        for node in draft.nodes:
+            label = f"{node.code}  {node.title}  [cyan]{format_score(node.max_score)}[/cyan]"
+            if node.rule_type:
+                label += f"  [dim]{node.rule_type}: {node.rule_params}[/dim]"
+            parent = branches.get(node.parent_code or "", tree)
+            branches[node.code] = parent.add(label)
+        return tree
+
+    console.print(_run(settings, work))
+
+
+@units_cli.command("template")
+def units_template(out: Annotated[Path, typer.Argument(help="Output .xlsx file.")]) -> None:
+    """Write an empty units-and-officers workbook."""
+    from core.units_workbook import template_bytes
+
+    out.write_bytes(template_bytes())
+    console.print(f"Đã ghi mẫu / template written: {out}")
+
+
+@units_cli.command("import")
+def units_import(
+    file: Annotated[Path, typer.Argument(help="The filled .xlsx workbook.")],
+    lang: LangOption = None,
+) -> None:
+    """Import unit groups, units and officers; all or nothing, every problem listed."""
+    from core.models import Unit
+    from core.units import ImportSummary, import_units
+    from core.units_workbook import read_units_workbook
+
+    if lang:
+        state.lang = normalize_locale(lang)
+    settings = _settings()
+    if not file.is_file():
+        err_console.print(f"Không tìm thấy tệp / file not found: {file}")
+        raise typer.Exit(1)
+
+    async def work() -> ImportSummary:
+        known = set(await Unit.all().values_list("code", flat=True))
+        units, officers = read_units_workbook(file.read_bytes(), known)
+        return await import_units(CLI_ACTOR, units, officers)
+
+    summary = _run(settings, work)
+    table = Table("", "Tạo mới / created", "Cập nhật / updated")
+    table.add_row("Khối / groups", str(summary.groups_created), "0")
+    table.add_row("Đơn vị / units", str(summary.units_created), str(summary.units_updated))
+    table.add_row("Cán bộ / officers", str(summary.officers_created),
+                  str(summary.officers_updated))
+    console.print(table)
+
+
+@user_cli.command("add")
+def user_add(
+    username: Annotated[str, typer.Argument(help="Login name, e.g. nguyenvana.")],
+    role: Annotated[UserRole, typer.Option("--role", help="admin, appraiser or viewer.")],
+    full_name: Annotated[str, typer.Option("--full-name", help="Họ và tên.")] = "",
+    email: Annotated[str, typer.Option(help="E-mail address.")] = "",
+    password: Annotated[str | None, typer.Option(
+        help="Password (asked for when omitted; avoid putting it in shell history).")] = None,
+) -> None:
+    """Create a back-office account."""
+    from core.users import add_user
+
+    settings = _settings()
+    if password is None:
+        if not sys.stdin.isatty():
+            password = sys.stdin.readline().rstrip("\n")
+        else:
+            password = getpass.getpass("Mật khẩu / password: ")
+            if getpass.getpass("Nhập lại / repeat: ") != password:
+                err_console.print("Hai lần nhập không khớp. / The passwords differ.")
+                raise typer.Exit(1)
+    user = _run(settings, lambda: add_user(CLI_ACTOR, username, password or "", role,
+                                           full_name=full_name, email=email))
+    console.print(f"Đã tạo tài khoản / created: {user.username} ({user.role})")
+
+
+def main() -> None:
+    cli()

@@ -1,0 +1,52 @@
+"""The FastAPI application and its lifespan: settings and services are built once here."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse
+from tortoise.contrib.fastapi import RegisterTortoise
+
+from app import db
+from app.pages import home_page
+from core.settings import Settings, load_settings
+
+log = logging.getLogger("cchc")
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or load_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        settings.prepare_dirs()
+        async with RegisterTortoise(app, config=db.tortoise_config(settings.database_url)):
+            yield
+
+    app = FastAPI(
+        title="cchc — Chỉ số cải cách hành chính",
+        version="0.1.0",
+        lifespan=lifespan,
+        docs_url="/api/docs",
+        openapi_url="/api/openapi.json",
+    )
+    app.state.settings = settings
+
+    @app.get("/healthz", tags=["ops"])
+    async def healthz() -> JSONResponse:
+        """Liveness and database reachability, for load balancers and ``make run`` checks."""
+        try:
+            await db.ping()
+        except Exception as exc:  # the probe must answer, whatever the driver raises
+            log.warning("health check: database unreachable: %s", exc)
+            return JSONResponse({"status": "error", "database": "unreachable"}, status_code=503)
+        return JSONResponse({"status": "ok", "database": "ok"})
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    async def home(request: Request) -> HTMLResponse:
+        return HTMLResponse(await home_page(settings))
+
+    return app

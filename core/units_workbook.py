@@ -1,0 +1,252 @@
+"""Units and officers as an XLSX workbook (documented in ``docs/units-template.md``).
+
+Reading checks every row and reports all problems at once; nothing is stored here.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from dataclasses import dataclass
+from io import BytesIO
+from pathlib import Path
+from typing import BinaryIO
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from core.i18n import N_, Msg, UserError
+from core.models import OfficerRole, UnitKind
+
+SHEET_UNITS = "Đơn vị"
+SHEET_OFFICERS = "Cán bộ"
+UNIT_HEADERS = ["Mã khối", "Tên khối", "Loại khối", "Mã đơn vị", "Tên đơn vị", "Địa chỉ"]
+OFFICER_HEADERS = ["Mã đơn vị", "Họ và tên", "Chức vụ", "Vai trò", "Điện thoại", "Email"]
+KIND_LABELS = {
+    UnitKind.department: "Sở, ban, ngành",
+    UnitKind.commune: "UBND cấp xã",
+    UnitKind.vertical: "Cơ quan ngành dọc",
+    UnitKind.other: "Khác",
+}
+ROLE_LABELS = {OfficerRole.focal: "Đầu mối", OfficerRole.leader: "Lãnh đạo"}
+_CODE = re.compile(r"^[A-Za-z0-9_.\-]{1,32}$")
+MAX_ROWS = 20000
+
+
+@dataclass(frozen=True)
+class UnitRow:
+    group_code: str
+    group_name: str
+    group_kind: UnitKind
+    code: str
+    name: str
+    address: str
+
+
+@dataclass(frozen=True)
+class OfficerRow:
+    unit_code: str
+    full_name: str
+    position: str
+    role: OfficerRole
+    phone: str
+    email: str
+
+
+@dataclass(frozen=True)
+class UnitsProblem:
+    sheet: str
+    row: int | None
+    column: str | None
+    msg: Msg
+
+    def render(self, locale: str = "vi") -> str:
+        where = [self.sheet] if self.sheet else []
+        if self.row is not None:
+            where.append(Msg(N_("row {row}"), row=self.row).render(locale))
+        if self.column is not None:
+            where.append(Msg(N_("column {column}"), column=self.column).render(locale))
+        prefix = ", ".join(where)
+        return f"{prefix}: {self.msg.render(locale)}" if prefix else self.msg.render(locale)
+
+
+class UnitsImportError(UserError):
+    """The units workbook has problems; nothing was imported."""
+
+    def __init__(self, problems: list[UnitsProblem]) -> None:
+        super().__init__(Msg(N_("The units workbook has {count} problem(s); nothing was "
+                                "imported."), count=len(problems)))
+        self.problems = problems
+
+    def render(self, locale: str | None = None) -> str:
+        return "\n".join([self.msg.render(locale)]
+                         + [f"- {p.render(locale or 'vi')}" for p in self.problems])
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def _header_row(ws: object, headers: list[str]) -> None:
+    ws.append(headers)  # type: ignore[attr-defined]
+    for cell in ws[1]:  # type: ignore[index]
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="DDEBF7")
+    for i, width in enumerate([14, 36, 20, 14, 40, 40]):
+        ws.column_dimensions[chr(ord("A") + i)].width = width  # type: ignore[attr-defined]
+    ws.freeze_panes = "A2"  # type: ignore[attr-defined]
+
+
+def template_bytes(units: list[UnitRow] = (), officers: list[OfficerRow] = ()) -> bytes:  # type: ignore[assignment]
+    """The template, optionally filled (used to export the current lists)."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = SHEET_UNITS
+    _header_row(ws, UNIT_HEADERS)
+    kinds = DataValidation(type="list", formula1='"' + ",".join(KIND_LABELS.values()) + '"')
+    ws.add_data_validation(kinds)
+    kinds.add(f"C2:C{MAX_ROWS}")
+    for u in units:
+        ws.append([u.group_code, u.group_name, KIND_LABELS[u.group_kind], u.code, u.name,
+                   u.address])
+    wo = wb.create_sheet(SHEET_OFFICERS)
+    _header_row(wo, OFFICER_HEADERS)
+    roles = DataValidation(type="list", formula1='"' + ",".join(ROLE_LABELS.values()) + '"')
+    wo.add_data_validation(roles)
+    roles.add(f"D2:D{MAX_ROWS}")
+    for o in officers:
+        wo.append([o.unit_code, o.full_name, o.position, ROLE_LABELS[o.role], o.phone, o.email])
+    buf = BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _lookup(text: str, labels: dict) -> object | None:  # type: ignore[type-arg]
+    folded = text.casefold()
+    for key, label in labels.items():
+        if folded in (str(key.value).casefold(), label.casefold()):
+            return key
+    return None
+
+
+def read_units_workbook(
+    source: bytes | BinaryIO | Path, known_units: set[str] | None = None
+) -> tuple[list[UnitRow], list[OfficerRow]]:
+    """Check both sheets; officers may refer to units of the file or already stored ones."""
+    try:
+        wb = load_workbook(BytesIO(source) if isinstance(source, bytes) else source,
+                           read_only=True, data_only=True)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError):
+        raise UnitsImportError([UnitsProblem("", None, None, Msg(
+            N_("The file is not a valid Excel workbook (.xlsx).")))]) from None
+    problems: list[UnitsProblem] = []
+    units: list[UnitRow] = []
+    officers: list[OfficerRow] = []
+    try:
+        if SHEET_UNITS not in wb.sheetnames:
+            raise UnitsImportError([UnitsProblem(SHEET_UNITS, None, None, Msg(
+                N_("The sheet “{sheet}” is missing; start from the template."),
+                sheet=SHEET_UNITS))])
+        units = _read_units(wb[SHEET_UNITS].iter_rows(values_only=True), problems)
+        if SHEET_OFFICERS in wb.sheetnames:
+            codes = {u.code for u in units} | (known_units or set())
+            officers = _read_officers(wb[SHEET_OFFICERS].iter_rows(values_only=True), codes,
+                                      problems)
+    finally:
+        wb.close()
+    if problems:
+        raise UnitsImportError(problems)
+    return units, officers
+
+
+def _check_header(rows: object, headers: list[str], sheet: str,
+                  problems: list[UnitsProblem]) -> bool:
+    header = next(rows, None)  # type: ignore[call-overload]
+    found = [_text(h) for h in (header or ())][: len(headers)]
+    if found != headers:
+        problems.append(UnitsProblem(sheet, 1, None, Msg(
+            N_("The header should be “{expected}”."), expected=" | ".join(headers))))
+        return False
+    return True
+
+
+def _read_units(rows: object, problems: list[UnitsProblem]) -> list[UnitRow]:
+    rows = iter(rows)  # type: ignore[call-overload]
+    if not _check_header(rows, UNIT_HEADERS, SHEET_UNITS, problems):
+        return []
+    out: list[UnitRow] = []
+    seen: dict[str, int] = {}
+    groups: dict[str, tuple[str, UnitKind | None]] = {}
+    for number, row in enumerate(rows, start=2):
+        cells = [_text(c) for c in row][:6] + [""] * 6
+        if not any(cells[:6]):
+            continue
+        gcode, gname, kind_text, code, name, address = cells[:6]
+
+        def bad(col: str, msg: Msg, number: int = number) -> None:
+            problems.append(UnitsProblem(SHEET_UNITS, number, col, msg))
+
+        if not gcode or not _CODE.match(gcode):
+            bad("A", Msg(N_("The group code “{code}” is empty or has characters other than "
+                            "letters without diacritics, digits, “-”, “_”, “.”."), code=gcode))
+        if not code or not _CODE.match(code):
+            bad("D", Msg(N_("The unit code “{code}” is empty or has characters other than "
+                            "letters without diacritics, digits, “-”, “_”, “.”."), code=code))
+        elif code in seen:
+            bad("D", Msg(N_("The unit code “{code}” is duplicated (already used in row "
+                            "{other})."), code=code, other=seen[code]))
+        else:
+            seen[code] = number
+        if not name:
+            bad("E", Msg(N_("The unit name is empty.")))
+        kind = _lookup(kind_text, KIND_LABELS) if kind_text else UnitKind.other
+        if kind is None:
+            bad("C", Msg(N_("Unknown group kind “{value}”; use one of: {choices}."),
+                         value=kind_text, choices=", ".join(KIND_LABELS.values())))
+        if gcode in groups and groups[gcode][0] != gname and gname:
+            bad("B", Msg(N_("The group “{code}” has two names: “{a}” and “{b}”."),
+                         code=gcode, a=groups[gcode][0], b=gname))
+        groups.setdefault(gcode, (gname, kind))  # type: ignore[arg-type]
+        if not gname and not groups[gcode][0]:
+            bad("B", Msg(N_("The group name is empty.")))
+        out.append(UnitRow(gcode, gname or groups[gcode][0], kind or UnitKind.other,  # type: ignore[arg-type]
+                           code, name, address))
+    return out
+
+
+def _read_officers(rows: object, unit_codes: set[str],
+                   problems: list[UnitsProblem]) -> list[OfficerRow]:
+    rows = iter(rows)  # type: ignore[call-overload]
+    if not _check_header(rows, OFFICER_HEADERS, SHEET_OFFICERS, problems):
+        return []
+    out: list[OfficerRow] = []
+    for number, row in enumerate(rows, start=2):
+        cells = [_text(c) for c in row][:6] + [""] * 6
+        if not any(cells[:6]):
+            continue
+        unit_code, full_name, position, role_text, phone, email = cells[:6]
+
+        def bad(col: str, msg: Msg, number: int = number) -> None:
+            problems.append(UnitsProblem(SHEET_OFFICERS, number, col, msg))
+
+        if unit_code not in unit_codes:
+            bad("A", Msg(N_("There is no unit with the code “{code}”."), code=unit_code))
+        if not full_name:
+            bad("B", Msg(N_("The full name is empty.")))
+        role = _lookup(role_text, ROLE_LABELS) if role_text else OfficerRole.focal
+        if role is None:
+            bad("D", Msg(N_("Unknown role “{value}”; use one of: {choices}."), value=role_text,
+                         choices=", ".join(ROLE_LABELS.values())))
+        if phone and not re.fullmatch(r"\+?[0-9 .\-]{8,16}", phone):
+            bad("E", Msg(N_("“{value}” is not a phone number."), value=phone))
+        if email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
+            bad("F", Msg(N_("“{value}” is not an e-mail address."), value=email))
+        out.append(OfficerRow(unit_code, full_name, position, role or OfficerRole.focal,  # type: ignore[arg-type]
+                              phone, email))
+    return out

@@ -1,0 +1,261 @@
+"""The questionnaire as an XLSX workbook: the annotated template, reading and writing.
+
+The layout is documented in ``docs/criteria-template.md``; checking lives in
+:mod:`forms.criteria_rows` so reading a file and loading sample data share one set of rules.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Iterable
+from decimal import Decimal
+from io import BytesIO
+from pathlib import Path
+from typing import BinaryIO
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from core.i18n import N_, Msg
+from forms.criteria_rows import (
+    COLUMN_BY_KEY,
+    INFO_FIELDS,
+    LEVEL_LABELS,
+    NODE_COLUMNS,
+    SECTION_LABELS,
+    SHEET_GUIDE,
+    SHEET_INFO,
+    SHEET_NODES,
+    UNIT_KIND_LABELS,
+    CriteriaDraft,
+    CriteriaImportError,
+    NodeRow,
+    Problem,
+    build_criteria,
+)
+from forms.rules import RULE_TYPES
+
+MAX_ROWS = 5000
+HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+FIELD_FONT = Font(bold=True)
+
+COLUMN_NOTES = {
+    "code": "Lĩnh vực: 1, 2...; tiêu chí: 1.1; tiêu chí thành phần: 1.1.1. "
+    "Điểm cộng: C, C.1; điểm trừ: T, T.1; điều tra XHH: X, X.1.",
+    "level": "Lĩnh vực / Tiêu chí / Tiêu chí thành phần",
+    "section": "Tự đánh giá / Điều tra XHH / Điểm cộng / Điểm trừ",
+    "max_score": "Số điểm tối đa, ví dụ 0,5. Điểm các tiêu chí con phải cộng lại bằng điểm "
+    "tối đa của tiêu chí cha.",
+    "rule_type": "Chỉ điền cho tiêu chí thành phần: " + ", ".join(RULE_TYPES),
+    "rule_params": "Ví dụ: levels: “Đúng hạn = 1; Muộn = 0,5; Không = 0”; percent_tiers: "
+    "“90 < x <= 100 = 2; 70 <= x <= 90 = 1; 0 <= x < 70 = 0”; count: “each = 0,5; cap = 2”; "
+    "points: “step = 0,25”. Xem docs/criteria-template.md.",
+    "evidence_required": "Có / Không",
+    "na_allowed": "Có / Không",
+}
+
+RULE_GUIDE = [
+    ("yes_no", "Có/Không: “Có” được điểm tối đa, “Không” được 0 điểm.", ""),
+    ("levels", "Chọn một mức; mỗi mức một số điểm.",
+     "Ban hành đúng hạn = 1; Ban hành muộn = 0,5; Không ban hành = 0"),
+    ("percent_tiers", "Kê khai tỷ lệ % (hoặc tử số/mẫu số); điểm theo khoảng, ghi rõ dấu < hoặc <=.",
+     "90 < x <= 100 = 2; 70 <= x <= 90 = 1; 0 <= x < 70 = 0"),
+    ("checklist", "Đánh dấu các nội dung đạt; điểm là tổng các nội dung đánh dấu.",
+     "Cấp tỉnh = 0,25; Cấp huyện = 0,25; Cấp xã = 0,25"),
+    ("count", "Kê khai số lượng; mỗi đơn vị được một số điểm, tối đa bằng mức trần.",
+     "each = 0,5; cap = 2"),
+    ("points", "Kê khai trực tiếp số điểm theo bước điểm.", "step = 0,25"),
+    ("deduction", "Trừ từ điểm tối đa theo số vi phạm hoặc theo mức vi phạm, thấp nhất 0 điểm.",
+     "Vi phạm nhẹ = 50%; Vi phạm nghiêm trọng = 100%"),
+    ("survey", "Điểm điều tra xã hội học, nhập từ kết quả khảo sát, đơn vị không tự chấm.", ""),
+]
+
+
+def _fmt_number(value: Decimal) -> float | int:
+    """Numbers go into cells as numbers so the secretariat can add them up in Excel."""
+    return int(value) if value == value.to_integral() else float(value)
+
+
+def _yes_no(value: bool) -> str:
+    return "Có" if value else "Không"
+
+
+def _write_guide(wb: Workbook) -> None:
+    ws = wb.create_sheet(SHEET_GUIDE)
+    ws.append(["Cách tính điểm", "Ý nghĩa", "Ví dụ tham số"])
+    for cell in ws[1]:
+        cell.font = FIELD_FONT
+        cell.fill = HEADER_FILL
+    for row in RULE_GUIDE:
+        ws.append(list(row))
+    ws.column_dimensions["A"].width = 16
+    ws.column_dimensions["B"].width = 70
+    ws.column_dimensions["C"].width = 60
+
+
+def _new_workbook(draft: CriteriaDraft | None) -> Workbook:
+    wb = Workbook()
+    info = wb.active
+    info.title = SHEET_INFO
+    info.append(["Thông tin", "Giá trị"])
+    values: dict[str, object] = {}
+    if draft is not None:
+        values = {
+            "code": draft.code,
+            "name": draft.name,
+            "unit_kind": UNIT_KIND_LABELS[draft.unit_kind],
+            "document_number": draft.document_number,
+            "issue_date": draft.issue_date.strftime("%d/%m/%Y") if draft.issue_date else "",
+            "issuing_body": draft.issuing_body,
+            "total_max": _fmt_number(draft.total_max),
+            "bonus_cap": _fmt_number(draft.bonus_cap),
+            "penalty_cap": _fmt_number(draft.penalty_cap),
+        }
+    for key, label in INFO_FIELDS:
+        info.append([label, values.get(key, "")])
+    for cell in info[1]:
+        cell.font = FIELD_FONT
+        cell.fill = HEADER_FILL
+    info.column_dimensions["A"].width = 28
+    info.column_dimensions["B"].width = 70
+    kinds = DataValidation(type="list", formula1='"' + ",".join(UNIT_KIND_LABELS.values()) + '"',
+                           allow_blank=True)
+    info.add_data_validation(kinds)
+    kinds.add("B4")
+    info["B6"].number_format = "@"  # dates as text dd/mm/yyyy
+
+    nodes = wb.create_sheet(SHEET_NODES)
+    nodes.append([c.header for c in NODE_COLUMNS])
+    for c in NODE_COLUMNS:
+        cell = nodes[f"{c.letter}1"]
+        cell.font = FIELD_FONT
+        cell.fill = HEADER_FILL
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+        if c.key in COLUMN_NOTES:
+            cell.comment = Comment(COLUMN_NOTES[c.key], "cchc")
+    widths = {"code": 9, "level": 18, "section": 14, "title": 60, "max_score": 10,
+              "rule_type": 15, "rule_params": 45, "guidance": 40, "evidence": 40,
+              "evidence_required": 10, "appraising_agency": 22, "na_allowed": 12}
+    for key, width in widths.items():
+        nodes.column_dimensions[COLUMN_BY_KEY[key].letter].width = width
+    nodes.freeze_panes = "A2"
+    last = MAX_ROWS + 1
+    for key, choices in (
+        ("level", LEVEL_LABELS.values()),
+        ("section", SECTION_LABELS.values()),
+        ("rule_type", RULE_TYPES),
+        ("evidence_required", ("Có", "Không")),
+        ("na_allowed", ("Có", "Không")),
+    ):
+        dv = DataValidation(type="list", formula1='"' + ",".join(choices) + '"', allow_blank=True,
+                            showErrorMessage=True, errorTitle="Giá trị không hợp lệ",
+                            error="Chọn một giá trị trong danh sách.")
+        nodes.add_data_validation(dv)
+        letter = COLUMN_BY_KEY[key].letter
+        dv.add(f"{letter}2:{letter}{last}")
+    nodes.column_dimensions[COLUMN_BY_KEY["code"].letter].number_format = "@"
+    _write_guide(wb)
+    wb.active = 1
+    return wb
+
+
+def template_bytes() -> bytes:
+    """An empty template with drop-downs and notes, for a secretary to fill in."""
+    wb = _new_workbook(None)
+    buf = BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def export_bytes(draft: CriteriaDraft) -> bytes:
+    """The same layout filled with a stored set, so it can be edited and imported again."""
+    wb = _new_workbook(draft)
+    ws = wb[SHEET_NODES]
+    for node in draft.nodes:
+        ws.append([
+            node.code,
+            LEVEL_LABELS[node.level],
+            SECTION_LABELS[node.section],
+            node.title,
+            _fmt_number(node.max_score),
+            node.rule_type or "",
+            node.rule_params,
+            node.guidance,
+            node.evidence,
+            _yes_no(node.evidence_required),
+            node.appraising_agency,
+            _yes_no(node.na_allowed),
+        ])
+        row = ws.max_row
+        ws.cell(row, 1).number_format = "@"
+        if node.level == "field":
+            for cell in ws[row]:
+                cell.font = FIELD_FONT
+    buf = BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _file_problem(msg: Msg) -> CriteriaImportError:
+    return CriteriaImportError([Problem(SHEET_NODES, None, None, msg)])
+
+
+def read_workbook(source: bytes | BinaryIO | Path) -> CriteriaDraft:
+    """Read and check a workbook; raises :class:`CriteriaImportError` with every problem."""
+    try:
+        if isinstance(source, bytes):
+            source = BytesIO(source)
+        wb = load_workbook(source, read_only=True, data_only=True)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError):
+        raise CriteriaImportError([Problem("", None, None, Msg(
+            N_("The file is not a valid Excel workbook (.xlsx).")))]) from None
+    try:
+        missing = [s for s in (SHEET_INFO, SHEET_NODES) if s not in wb.sheetnames]
+        if missing:
+            raise CriteriaImportError([Problem(s, None, None, Msg(
+                N_("The sheet “{sheet}” is missing; start from the template."), sheet=s))
+                for s in missing])
+        info = _read_info_sheet(wb[SHEET_INFO].iter_rows(values_only=True))
+        rows = _read_node_sheet(wb[SHEET_NODES].iter_rows(values_only=True))
+    finally:
+        wb.close()
+    return build_criteria(info, rows)
+
+
+def _read_info_sheet(rows: Iterable[tuple[object, ...]]) -> dict[str, object]:
+    by_label = {label.casefold(): key for key, label in INFO_FIELDS}
+    info: dict[str, object] = {}
+    for i, row in enumerate(rows):
+        if i == 0 or not row:
+            continue
+        label = str(row[0] or "").strip().casefold()
+        if label in by_label:
+            info[by_label[label]] = row[1] if len(row) > 1 else None
+    return info
+
+
+def _read_node_sheet(rows: Iterable[tuple[object, ...]]) -> list[NodeRow]:
+    iterator = iter(rows)
+    header = next(iterator, None)
+    expected = [c.header for c in NODE_COLUMNS]
+    found = [str(h or "").strip() for h in (header or ())][: len(expected)]
+    if found != expected:
+        problems = [
+            Problem(SHEET_NODES, 1, c.letter, Msg(
+                N_("The header should be “{expected}” (found “{found}”)."),
+                expected=c.header, found=found[i] if i < len(found) else ""))
+            for i, c in enumerate(NODE_COLUMNS)
+            if i >= len(found) or found[i] != c.header
+        ]
+        raise CriteriaImportError(problems)
+    out: list[NodeRow] = []
+    for number, row in enumerate(iterator, start=2):
+        if number > MAX_ROWS + 1:
+            raise _file_problem(Msg(N_("The sheet has more than {limit} rows."), limit=MAX_ROWS))
+        values = {c.key: (row[i] if i < len(row) else None) for i, c in enumerate(NODE_COLUMNS)}
+        if any(v not in (None, "") for v in values.values()):
+            out.append(NodeRow(number, values))
+    return out
