@@ -108,21 +108,23 @@ def demo() -> None:
     from app.demo import DEMO_PASSWORD, DEMO_USERS, load_demo
 
     settings = _settings()
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), console=console,
-                  transient=True) as progress:
+    with Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), console=console, transient=True
+    ) as progress:
         progress.add_task("Đang nạp dữ liệu mẫu… / Loading demo data…")
         result = _run(settings, lambda: load_demo(settings.tz))
     if not result.loaded:
-        console.print("Cơ sở dữ liệu đã có dữ liệu: không nạp dữ liệu mẫu. "
-                      "/ The database has data: demo not loaded.")
+        console.print(
+            "Cơ sở dữ liệu đã có dữ liệu: không nạp dữ liệu mẫu. "
+            "/ The database has data: demo not loaded."
+        )
         return
     console.print(
         f"Đã nạp dữ liệu mẫu: {result.criteria_sets} bộ chỉ số, {result.units} đơn vị, "
         f"{result.officers} cán bộ, {result.assessments} phiếu chấm điểm."
     )
     users = ", ".join(u for u, _r, _n in DEMO_USERS)
-    console.print(f"Tài khoản mẫu / demo accounts: {users} — mật khẩu / password: "
-                  f"{DEMO_PASSWORD}")
+    console.print(f"Tài khoản mẫu / demo accounts: {users} — mật khẩu / password: {DEMO_PASSWORD}")
 
 
 @cli.command("serve")
@@ -138,8 +140,13 @@ def serve(
     settings = _settings()
     app = create_app(settings)
     console.print(f"cchc: http://{host or settings.host}:{port or settings.port}/")
-    uvicorn.run(app, host=host or settings.host, port=port or settings.port,
-                log_level="info", proxy_headers=True)
+    uvicorn.run(
+        app,
+        host=host or settings.host,
+        port=port or settings.port,
+        log_level="info",
+        proxy_headers=True,
+    )
 
 
 @criteria_cli.command("template")
@@ -171,9 +178,11 @@ def criteria_import(
         draft = read_workbook(file.read_bytes())
         cset = await import_draft(CLI_ACTOR, draft)
         items = sum(1 for n in draft.nodes if n.level == "item")
-        return (f"{cset.code} v{cset.version}: {len(draft.nodes)} "
-                f"{'rows' if state.lang == 'en' else 'dòng'}, {items} "
-                f"{'items' if state.lang == 'en' else 'tiêu chí thành phần'}.")
+        return (
+            f"{cset.code} v{cset.version}: {len(draft.nodes)} "
+            f"{'rows' if state.lang == 'en' else 'dòng'}, {items} "
+            f"{'items' if state.lang == 'en' else 'tiêu chí thành phần'}."
+        )
 
     summary = _run(settings, work)
     prefix = "Imported" if state.lang == "en" else "Đã nhập"
@@ -213,8 +222,10 @@ def criteria_show(
         cset = await get_set(code, version)
         draft = await load_draft(cset)
         frozen = " (đã khóa / frozen)" if cset.frozen_at else ""
-        tree = Tree(f"[bold]{cset.code} v{cset.version}[/bold] {cset.name} — "
-                    f"{format_score(draft.total_max)} điểm{frozen}")
+        tree = Tree(
+            f"[bold]{cset.code} v{cset.version}[/bold] {cset.name} — "
+            f"{format_score(draft.total_max)} điểm{frozen}"
+        )
         branches: dict[str, Tree] = {}
         for node in draft.nodes:
             label = f"{node.code}  {node.title}  [cyan]{format_score(node.max_score)}[/cyan]"
@@ -262,8 +273,7 @@ def units_import(
     table = Table("", "Tạo mới / created", "Cập nhật / updated")
     table.add_row("Khối / groups", str(summary.groups_created), "0")
     table.add_row("Đơn vị / units", str(summary.units_created), str(summary.units_updated))
-    table.add_row("Cán bộ / officers", str(summary.officers_created),
-                  str(summary.officers_updated))
+    table.add_row("Cán bộ / officers", str(summary.officers_created), str(summary.officers_updated))
     console.print(table)
 
 
@@ -273,8 +283,10 @@ def user_add(
     role: Annotated[UserRole, typer.Option("--role", help="admin, appraiser or viewer.")],
     full_name: Annotated[str, typer.Option("--full-name", help="Họ và tên.")] = "",
     email: Annotated[str, typer.Option(help="E-mail address.")] = "",
-    password: Annotated[str | None, typer.Option(
-        help="Password (asked for when omitted; avoid putting it in shell history).")] = None,
+    password: Annotated[
+        str | None,
+        typer.Option(help="Password (asked for when omitted; avoid putting it in shell history)."),
+    ] = None,
 ) -> None:
     """Create a back-office account."""
     from core.users import add_user
@@ -288,8 +300,12 @@ def user_add(
             if getpass.getpass("Nhập lại / repeat: ") != password:
                 err_console.print("Hai lần nhập không khớp. / The passwords differ.")
                 raise typer.Exit(1)
-    user = _run(settings, lambda: add_user(CLI_ACTOR, username, password or "", role,
-                                           full_name=full_name, email=email))
+    user = _run(
+        settings,
+        lambda: add_user(
+            CLI_ACTOR, username, password or "", role, full_name=full_name, email=email
+        ),
+    )
     console.print(f"Đã tạo tài khoản / created: {user.username} ({user.role})")
 
 

@@ -56,18 +56,36 @@ async def load_demo(tz: ZoneInfo, now: datetime | None = None) -> DemoResult:
     sets = {}
     for name in ("criteria_departments.json", "criteria_communes.json"):
         data = _read(name)
-        draft = build_criteria(data["info"], [NodeRow(i + 2, r) for i, r in
-                                              enumerate(data["rows"])])
+        draft = build_criteria(
+            data["info"], [NodeRow(i + 2, r) for i, r in enumerate(data["rows"])]
+        )
         cset = await import_draft(actor, draft, is_sample=True)
         sets[cset.unit_kind] = cset.code
     units_data = _read("units.json")
     kinds = {g["code"]: UnitKind(g["kind"]) for g in units_data["groups"]}
     names = {g["code"]: g["name"] for g in units_data["groups"]}
-    units = [UnitRow(u["group"], names[u["group"]], kinds[u["group"]], u["code"], u["name"],
-                     u.get("address", "")) for u in units_data["units"]]
-    officers = [OfficerRow(o["unit"], o["full_name"], o.get("position", ""),
-                           OfficerRole(o.get("role", "focal")), o.get("phone", ""),
-                           o.get("email", "")) for o in units_data["officers"]]
+    units = [
+        UnitRow(
+            u["group"],
+            names[u["group"]],
+            kinds[u["group"]],
+            u["code"],
+            u["name"],
+            u.get("address", ""),
+        )
+        for u in units_data["units"]
+    ]
+    officers = [
+        OfficerRow(
+            o["unit"],
+            o["full_name"],
+            o.get("position", ""),
+            OfficerRole(o.get("role", "focal")),
+            o.get("phone", ""),
+            o.get("email", ""),
+        )
+        for o in units_data["officers"]
+    ]
     summary = await import_units(actor, units, officers)
     for username, role, full_name in DEMO_USERS:
         await add_user(actor, username, DEMO_PASSWORD, role, full_name=full_name)
@@ -78,16 +96,26 @@ async def load_demo(tz: ZoneInfo, now: datetime | None = None) -> DemoResult:
     def at(days: int, hour: int = 17) -> datetime:
         return datetime.combine(today + timedelta(days=days), time(hour, 0), tzinfo=tz)
 
-    plans = [GroupPlan(g["code"], sets[g["kind"]]) for g in units_data["groups"]
-             if g["kind"] in sets]
+    plans = [
+        GroupPlan(g["code"], sets[g["kind"]]) for g in units_data["groups"] if g["kind"] in sets
+    ]
     period = await create_period(
-        actor, code=f"DEMO-{today.year}", name=f"Đợt đánh giá Chỉ số CCHC năm {today.year} "
-        "(dữ liệu mẫu)", year=today.year, opens_at=at(-10, 8), closes_at=at(14),
-        explanation_due_at=at(28), appraisal_round1_due_at=at(24),
-        appraisal_round2_due_at=at(35), publication_due_at=at(45), groups=plans,
+        actor,
+        code=f"DEMO-{today.year}",
+        name=f"Đợt đánh giá Chỉ số CCHC năm {today.year} (dữ liệu mẫu)",
+        year=today.year,
+        opens_at=at(-10, 8),
+        closes_at=at(14),
+        explanation_due_at=at(28),
+        appraisal_round1_due_at=at(24),
+        appraisal_round2_due_at=at(35),
+        publication_due_at=at(45),
+        groups=plans,
     )
     return DemoResult(
-        loaded=True, criteria_sets=len(sets), units=summary.units_created,
+        loaded=True,
+        criteria_sets=len(sets),
+        units=summary.units_created,
         officers=summary.officers_created,
         assessments=await period.assessments.all().count(),
     )

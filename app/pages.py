@@ -23,10 +23,13 @@ async def home_page(settings: Settings) -> str:
     """The landing page: what is loaded, so a first-time visitor sees the service is alive."""
     tz = settings.tz
     periods = [
-        {"code": p.code, "name": p.name,
-         "opens": format_datetime(p.self_assessment_opens_at, tz),
-         "closes": format_datetime(p.self_assessment_closes_at, tz),
-         "sheets": await Assessment.filter(period=p).count()}
+        {
+            "code": p.code,
+            "name": p.name,
+            "opens": format_datetime(p.self_assessment_opens_at, tz),
+            "closes": format_datetime(p.self_assessment_closes_at, tz),
+            "sheets": await Assessment.filter(period=p).count(),
+        }
         for p in await Period.all()
     ]
     groups = [
@@ -35,8 +38,16 @@ async def home_page(settings: Settings) -> str:
     ]
     sets = await CriteriaSet.all()
     return await templates.get_template("home.html").render_async(
-        periods=periods, groups=groups,
-        sets=[{"code": s.code, "version": s.version, "name": s.name,
-               "total": format_score(s.total_max)} for s in sets],
+        periods=periods,
+        groups=groups,
+        sets=[
+            {
+                "code": s.code,
+                "version": s.version,
+                "name": s.name,
+                "total": format_score(s.total_max),
+            }
+            for s in sets
+        ],
         sample=any(s.is_sample for s in sets),
     )

@@ -86,9 +86,7 @@ class Msg:
         return f"Msg({self.msgid!r}, **{self.params!r})"
 
     def __eq__(self, other: object) -> bool:
-        return (
-            isinstance(other, Msg) and other.msgid == self.msgid and other.params == self.params
-        )
+        return isinstance(other, Msg) and other.msgid == self.msgid and other.params == self.params
 
     def __hash__(self) -> int:
         return hash(self.msgid)

@@ -88,8 +88,12 @@ def format_score(value: Decimal | None, locale: str = "vi", places: int | None =
     else:
         value = value.normalize() if value != value.to_integral() else value.quantize(Decimal(1))
         fmt = "#,##0.##########"
-    return _babel_format_decimal(value, format=fmt, locale="vi_VN" if locale == "vi" else "en_US",
-                                 decimal_quantization=places is not None)
+    return _babel_format_decimal(
+        value,
+        format=fmt,
+        locale="vi_VN" if locale == "vi" else "en_US",
+        decimal_quantization=places is not None,
+    )
 
 
 def format_percent(value: Decimal | None, locale: str = "vi") -> str:

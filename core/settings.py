@@ -76,9 +76,7 @@ class Settings(BaseSettings):
         if self.bot_mode is None:
             self.bot_mode = BotMode.polling if self.telegram_token else BotMode.sandbox
         if self.bot_mode in (BotMode.polling, BotMode.webhook) and not self.telegram_token:
-            raise ValueError(
-                f"CCHC_BOT_MODE={self.bot_mode.value} needs CCHC_TELEGRAM_TOKEN"
-            )
+            raise ValueError(f"CCHC_BOT_MODE={self.bot_mode.value} needs CCHC_TELEGRAM_TOKEN")
         if self.bot_mode is BotMode.webhook and not self.webhook_secret:
             raise ValueError("CCHC_BOT_MODE=webhook needs CCHC_WEBHOOK_SECRET")
         return self

@@ -19,7 +19,7 @@ def format_date(value: date | datetime | None, tz: ZoneInfo | None = None) -> st
 
 
 def format_datetime(value: datetime | None, tz: ZoneInfo) -> str:
-    """"17:00 - 05/12/2026" is how the national software prints time stamps; deadlines read
+    """ "17:00 - 05/12/2026" is how the national software prints time stamps; deadlines read
     better date first, so this gives "05/12/2026 17:00"."""
     if value is None:
         return ""

@@ -76,13 +76,18 @@ class UnitsImportError(UserError):
     """The units workbook has problems; nothing was imported."""
 
     def __init__(self, problems: list[UnitsProblem]) -> None:
-        super().__init__(Msg(N_("The units workbook has {count} problem(s); nothing was "
-                                "imported."), count=len(problems)))
+        super().__init__(
+            Msg(
+                N_("The units workbook has {count} problem(s); nothing was imported."),
+                count=len(problems),
+            )
+        )
         self.problems = problems
 
     def render(self, locale: str | None = None) -> str:
-        return "\n".join([self.msg.render(locale)]
-                         + [f"- {p.render(locale or 'vi')}" for p in self.problems])
+        return "\n".join(
+            [self.msg.render(locale)] + [f"- {p.render(locale or 'vi')}" for p in self.problems]
+        )
 
 
 def _text(value: object) -> str:
@@ -113,8 +118,9 @@ def template_bytes(units: list[UnitRow] = (), officers: list[OfficerRow] = ()) -
     ws.add_data_validation(kinds)
     kinds.add(f"C2:C{MAX_ROWS}")
     for u in units:
-        ws.append([u.group_code, u.group_name, KIND_LABELS[u.group_kind], u.code, u.name,
-                   u.address])
+        ws.append(
+            [u.group_code, u.group_name, KIND_LABELS[u.group_kind], u.code, u.name, u.address]
+        )
     wo = wb.create_sheet(SHEET_OFFICERS)
     _header_row(wo, OFFICER_HEADERS)
     roles = DataValidation(type="list", formula1='"' + ",".join(ROLE_LABELS.values()) + '"')
@@ -140,24 +146,41 @@ def read_units_workbook(
 ) -> tuple[list[UnitRow], list[OfficerRow]]:
     """Check both sheets; officers may refer to units of the file or already stored ones."""
     try:
-        wb = load_workbook(BytesIO(source) if isinstance(source, bytes) else source,
-                           read_only=True, data_only=True)
+        wb = load_workbook(
+            BytesIO(source) if isinstance(source, bytes) else source, read_only=True, data_only=True
+        )
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError):
-        raise UnitsImportError([UnitsProblem("", None, None, Msg(
-            N_("The file is not a valid Excel workbook (.xlsx).")))]) from None
+        raise UnitsImportError(
+            [
+                UnitsProblem(
+                    "", None, None, Msg(N_("The file is not a valid Excel workbook (.xlsx)."))
+                )
+            ]
+        ) from None
     problems: list[UnitsProblem] = []
     units: list[UnitRow] = []
     officers: list[OfficerRow] = []
     try:
         if SHEET_UNITS not in wb.sheetnames:
-            raise UnitsImportError([UnitsProblem(SHEET_UNITS, None, None, Msg(
-                N_("The sheet “{sheet}” is missing; start from the template."),
-                sheet=SHEET_UNITS))])
+            raise UnitsImportError(
+                [
+                    UnitsProblem(
+                        SHEET_UNITS,
+                        None,
+                        None,
+                        Msg(
+                            N_("The sheet “{sheet}” is missing; start from the template."),
+                            sheet=SHEET_UNITS,
+                        ),
+                    )
+                ]
+            )
         units = _read_units(wb[SHEET_UNITS].iter_rows(values_only=True), problems)
         if SHEET_OFFICERS in wb.sheetnames:
             codes = {u.code for u in units} | (known_units or set())
-            officers = _read_officers(wb[SHEET_OFFICERS].iter_rows(values_only=True), codes,
-                                      problems)
+            officers = _read_officers(
+                wb[SHEET_OFFICERS].iter_rows(values_only=True), codes, problems
+            )
     finally:
         wb.close()
     if problems:
@@ -165,13 +188,20 @@ def read_units_workbook(
     return units, officers
 
 
-def _check_header(rows: object, headers: list[str], sheet: str,
-                  problems: list[UnitsProblem]) -> bool:
+def _check_header(
+    rows: object, headers: list[str], sheet: str, problems: list[UnitsProblem]
+) -> bool:
     header = next(rows, None)  # type: ignore[call-overload]
     found = [_text(h) for h in (header or ())][: len(headers)]
     if found != headers:
-        problems.append(UnitsProblem(sheet, 1, None, Msg(
-            N_("The header should be “{expected}”."), expected=" | ".join(headers))))
+        problems.append(
+            UnitsProblem(
+                sheet,
+                1,
+                None,
+                Msg(N_("The header should be “{expected}”."), expected=" | ".join(headers)),
+            )
+        )
         return False
     return True
 
@@ -193,35 +223,79 @@ def _read_units(rows: object, problems: list[UnitsProblem]) -> list[UnitRow]:
             problems.append(UnitsProblem(SHEET_UNITS, number, col, msg))
 
         if not gcode or not _CODE.match(gcode):
-            bad("A", Msg(N_("The group code “{code}” is empty or has characters other than "
-                            "letters without diacritics, digits, “-”, “_”, “.”."), code=gcode))
+            bad(
+                "A",
+                Msg(
+                    N_(
+                        "The group code “{code}” is empty or has characters other than "
+                        "letters without diacritics, digits, “-”, “_”, “.”."
+                    ),
+                    code=gcode,
+                ),
+            )
         if not code or not _CODE.match(code):
-            bad("D", Msg(N_("The unit code “{code}” is empty or has characters other than "
-                            "letters without diacritics, digits, “-”, “_”, “.”."), code=code))
+            bad(
+                "D",
+                Msg(
+                    N_(
+                        "The unit code “{code}” is empty or has characters other than "
+                        "letters without diacritics, digits, “-”, “_”, “.”."
+                    ),
+                    code=code,
+                ),
+            )
         elif code in seen:
-            bad("D", Msg(N_("The unit code “{code}” is duplicated (already used in row "
-                            "{other})."), code=code, other=seen[code]))
+            bad(
+                "D",
+                Msg(
+                    N_("The unit code “{code}” is duplicated (already used in row {other})."),
+                    code=code,
+                    other=seen[code],
+                ),
+            )
         else:
             seen[code] = number
         if not name:
             bad("E", Msg(N_("The unit name is empty.")))
         kind = _lookup(kind_text, KIND_LABELS) if kind_text else UnitKind.other
         if kind is None:
-            bad("C", Msg(N_("Unknown group kind “{value}”; use one of: {choices}."),
-                         value=kind_text, choices=", ".join(KIND_LABELS.values())))
+            bad(
+                "C",
+                Msg(
+                    N_("Unknown group kind “{value}”; use one of: {choices}."),
+                    value=kind_text,
+                    choices=", ".join(KIND_LABELS.values()),
+                ),
+            )
         if gcode in groups and groups[gcode][0] != gname and gname:
-            bad("B", Msg(N_("The group “{code}” has two names: “{a}” and “{b}”."),
-                         code=gcode, a=groups[gcode][0], b=gname))
+            bad(
+                "B",
+                Msg(
+                    N_("The group “{code}” has two names: “{a}” and “{b}”."),
+                    code=gcode,
+                    a=groups[gcode][0],
+                    b=gname,
+                ),
+            )
         groups.setdefault(gcode, (gname, kind))  # type: ignore[arg-type]
         if not gname and not groups[gcode][0]:
             bad("B", Msg(N_("The group name is empty.")))
-        out.append(UnitRow(gcode, gname or groups[gcode][0], kind or UnitKind.other,  # type: ignore[arg-type]
-                           code, name, address))
+        out.append(
+            UnitRow(
+                gcode,
+                gname or groups[gcode][0],
+                kind or UnitKind.other,  # type: ignore[arg-type]
+                code,
+                name,
+                address,
+            )
+        )
     return out
 
 
-def _read_officers(rows: object, unit_codes: set[str],
-                   problems: list[UnitsProblem]) -> list[OfficerRow]:
+def _read_officers(
+    rows: object, unit_codes: set[str], problems: list[UnitsProblem]
+) -> list[OfficerRow]:
     rows = iter(rows)  # type: ignore[call-overload]
     if not _check_header(rows, OFFICER_HEADERS, SHEET_OFFICERS, problems):
         return []
@@ -241,12 +315,26 @@ def _read_officers(rows: object, unit_codes: set[str],
             bad("B", Msg(N_("The full name is empty.")))
         role = _lookup(role_text, ROLE_LABELS) if role_text else OfficerRole.focal
         if role is None:
-            bad("D", Msg(N_("Unknown role “{value}”; use one of: {choices}."), value=role_text,
-                         choices=", ".join(ROLE_LABELS.values())))
+            bad(
+                "D",
+                Msg(
+                    N_("Unknown role “{value}”; use one of: {choices}."),
+                    value=role_text,
+                    choices=", ".join(ROLE_LABELS.values()),
+                ),
+            )
         if phone and not re.fullmatch(r"\+?[0-9 .\-]{8,16}", phone):
             bad("E", Msg(N_("“{value}” is not a phone number."), value=phone))
         if email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
             bad("F", Msg(N_("“{value}” is not an e-mail address."), value=email))
-        out.append(OfficerRow(unit_code, full_name, position, role or OfficerRole.focal,  # type: ignore[arg-type]
-                              phone, email))
+        out.append(
+            OfficerRow(
+                unit_code,
+                full_name,
+                position,
+                role or OfficerRole.focal,  # type: ignore[arg-type]
+                phone,
+                email,
+            )
+        )
     return out

@@ -14,7 +14,9 @@ from forms.models import CriteriaNode, CriteriaSet
 from forms.rules import Rule, parse_rule
 
 
-async def import_draft(actor: Actor, draft: CriteriaDraft, *, is_sample: bool = False) -> CriteriaSet:
+async def import_draft(
+    actor: Actor, draft: CriteriaDraft, *, is_sample: bool = False
+) -> CriteriaSet:
     """Store a checked draft.
 
     A new code starts at version 1. If the latest version of the code is not frozen yet, its
@@ -34,42 +36,69 @@ async def import_draft(actor: Actor, draft: CriteriaDraft, *, is_sample: bool = 
         else:
             old = None
             version = latest.version + 1 if latest is not None else 1
-            cset = await CriteriaSet.create(version=version, is_sample=is_sample,
-                                            **_set_fields(draft))
+            cset = await CriteriaSet.create(
+                version=version, is_sample=is_sample, **_set_fields(draft)
+            )
             action = "criteria_set.import"
-        await CriteriaNode.bulk_create([
-            CriteriaNode(criteria_set=cset, **_node_fields(node)) for node in draft.nodes
-        ])
-        await record(actor, action, "criteria_set", cset.id, old=old, new={
-            "code": cset.code, "version": cset.version, "nodes": len(draft.nodes),
-            "total_max": draft.total_max})
+        await CriteriaNode.bulk_create(
+            [CriteriaNode(criteria_set=cset, **_node_fields(node)) for node in draft.nodes]
+        )
+        await record(
+            actor,
+            action,
+            "criteria_set",
+            cset.id,
+            old=old,
+            new={
+                "code": cset.code,
+                "version": cset.version,
+                "nodes": len(draft.nodes),
+                "total_max": draft.total_max,
+            },
+        )
     return cset
 
 
 def _set_fields(draft: CriteriaDraft) -> dict[str, object]:
     return {
-        "code": draft.code, "name": draft.name, "unit_kind": draft.unit_kind,
-        "document_number": draft.document_number, "issue_date": draft.issue_date,
-        "issuing_body": draft.issuing_body, "total_max": draft.total_max,
-        "bonus_cap": draft.bonus_cap, "penalty_cap": draft.penalty_cap,
+        "code": draft.code,
+        "name": draft.name,
+        "unit_kind": draft.unit_kind,
+        "document_number": draft.document_number,
+        "issue_date": draft.issue_date,
+        "issuing_body": draft.issuing_body,
+        "total_max": draft.total_max,
+        "bonus_cap": draft.bonus_cap,
+        "penalty_cap": draft.penalty_cap,
     }
 
 
 def _node_fields(node: NodeDraft) -> dict[str, object]:
     return {
-        "code": node.code, "parent_code": node.parent_code, "level": node.level,
-        "section": node.section, "position": node.position, "title": node.title,
-        "max_score": node.max_score, "rule_type": node.rule_type,
-        "rule_params": node.rule_params, "guidance": node.guidance, "evidence": node.evidence,
+        "code": node.code,
+        "parent_code": node.parent_code,
+        "level": node.level,
+        "section": node.section,
+        "position": node.position,
+        "title": node.title,
+        "max_score": node.max_score,
+        "rule_type": node.rule_type,
+        "rule_params": node.rule_params,
+        "guidance": node.guidance,
+        "evidence": node.evidence,
         "evidence_required": node.evidence_required,
-        "appraising_agency": node.appraising_agency, "na_allowed": node.na_allowed,
+        "appraising_agency": node.appraising_agency,
+        "na_allowed": node.na_allowed,
     }
 
 
 async def get_set(code: str, version: int | None = None) -> CriteriaSet:
     query = CriteriaSet.filter(code=code)
-    cset = await (query.filter(version=version).first() if version is not None
-                  else query.order_by("-version").first())
+    cset = await (
+        query.filter(version=version).first()
+        if version is not None
+        else query.order_by("-version").first()
+    )
     if cset is None:
         raise UserError(Msg(N_("There is no criteria set with the code “{code}”."), code=code))
     return cset
@@ -86,18 +115,31 @@ async def load_draft(cset: CriteriaSet) -> CriteriaDraft:
     """A stored set in the same shape the importer produces (for export and comparison)."""
     nodes = await CriteriaNode.filter(criteria_set=cset).order_by("position")
     return CriteriaDraft(
-        code=cset.code, name=cset.name, unit_kind=cset.unit_kind,
-        document_number=cset.document_number, issue_date=cset.issue_date,
-        issuing_body=cset.issuing_body, total_max=Decimal(cset.total_max),
-        bonus_cap=Decimal(cset.bonus_cap), penalty_cap=Decimal(cset.penalty_cap),
+        code=cset.code,
+        name=cset.name,
+        unit_kind=cset.unit_kind,
+        document_number=cset.document_number,
+        issue_date=cset.issue_date,
+        issuing_body=cset.issuing_body,
+        total_max=Decimal(cset.total_max),
+        bonus_cap=Decimal(cset.bonus_cap),
+        penalty_cap=Decimal(cset.penalty_cap),
         nodes=tuple(
             NodeDraft(
-                code=n.code, parent_code=n.parent_code, level=str(n.level),
-                section=str(n.section), position=n.position, title=n.title,
-                max_score=Decimal(n.max_score), rule_type=n.rule_type,
-                rule_params=n.rule_params, guidance=n.guidance, evidence=n.evidence,
+                code=n.code,
+                parent_code=n.parent_code,
+                level=str(n.level),
+                section=str(n.section),
+                position=n.position,
+                title=n.title,
+                max_score=Decimal(n.max_score),
+                rule_type=n.rule_type,
+                rule_params=n.rule_params,
+                guidance=n.guidance,
+                evidence=n.evidence,
                 evidence_required=n.evidence_required,
-                appraising_agency=n.appraising_agency, na_allowed=n.na_allowed,
+                appraising_agency=n.appraising_agency,
+                na_allowed=n.na_allowed,
                 rule=node_rule(n),
             )
             for n in nodes
@@ -111,5 +153,10 @@ async def freeze(actor: Actor, cset: CriteriaSet) -> None:
         return
     cset.frozen_at = datetime.now(UTC)
     await cset.save(update_fields=["frozen_at"])
-    await record(actor, "criteria_set.freeze", "criteria_set", cset.id,
-                 new={"code": cset.code, "version": cset.version})
+    await record(
+        actor,
+        "criteria_set.freeze",
+        "criteria_set",
+        cset.id,
+        new={"code": cset.code, "version": cset.version},
+    )

@@ -113,8 +113,12 @@ class CriteriaImportError(UserError):
     """The file has problems; nothing was imported."""
 
     def __init__(self, problems: list[Problem]) -> None:
-        super().__init__(Msg(N_("The criteria workbook has {count} problem(s); nothing was imported."),
-                             count=len(problems)))
+        super().__init__(
+            Msg(
+                N_("The criteria workbook has {count} problem(s); nothing was imported."),
+                count=len(problems),
+            )
+        )
         self.problems = problems
 
     def render(self, locale: str | None = None) -> str:
@@ -273,16 +277,32 @@ def _read_info(info: dict[str, object], check: _Checker) -> dict[str, object]:
     code = str(out["code"])
     if code and not re.fullmatch(r"[A-Za-z0-9_.\-]{1,32}", code):
         row, col = cell("code")
-        check.add(SHEET_INFO, row, col, Msg(
-            N_("The code “{code}” may only use letters without diacritics, digits, “-”, “_” "
-               "and “.” (at most 32 characters)."), code=code))
+        check.add(
+            SHEET_INFO,
+            row,
+            col,
+            Msg(
+                N_(
+                    "The code “{code}” may only use letters without diacritics, digits, “-”, “_” "
+                    "and “.” (at most 32 characters)."
+                ),
+                code=code,
+            ),
+        )
     kind_text = _text(info.get("unit_kind")) or "other"
     kind = _lookup(kind_text, UNIT_KINDS, UNIT_KIND_LABELS)
     if kind is None:
         row, col = cell("unit_kind")
-        check.add(SHEET_INFO, row, col, Msg(
-            N_("Unknown unit kind “{value}”; use one of: {choices}."), value=kind_text,
-            choices=", ".join(UNIT_KIND_LABELS.values())))
+        check.add(
+            SHEET_INFO,
+            row,
+            col,
+            Msg(
+                N_("Unknown unit kind “{value}”; use one of: {choices}."),
+                value=kind_text,
+                choices=", ".join(UNIT_KIND_LABELS.values()),
+            ),
+        )
     out["unit_kind"] = kind or "other"
     out["document_number"] = _text(info.get("document_number"))
     out["issuing_body"] = _text(info.get("issuing_body"))
@@ -290,11 +310,19 @@ def _read_info(info: dict[str, object], check: _Checker) -> dict[str, object]:
         out["issue_date"] = _parse_date(info.get("issue_date"))
     except ValueError:
         row, col = cell("issue_date")
-        check.add(SHEET_INFO, row, col, Msg(
-            N_("“{value}” is not a date; write it as dd/mm/yyyy."), value=_text(info.get("issue_date"))))
+        check.add(
+            SHEET_INFO,
+            row,
+            col,
+            Msg(
+                N_("“{value}” is not a date; write it as dd/mm/yyyy."),
+                value=_text(info.get("issue_date")),
+            ),
+        )
         out["issue_date"] = None
-    total = check.number(SHEET_INFO, *cell("total_max"), info.get("total_max"),
-                         Msg(N_("The total maximum score")))
+    total = check.number(
+        SHEET_INFO, *cell("total_max"), info.get("total_max"), Msg(N_("The total maximum score"))
+    )
     if total is not None and total == 0:
         row, col = cell("total_max")
         check.add(SHEET_INFO, row, col, Msg(N_("The total maximum score must be above 0.")))
@@ -329,56 +357,114 @@ def build_criteria(info: dict[str, object], rows: list[NodeRow]) -> CriteriaDraf
         if not code:
             check.add(SHEET_NODES, r, col["code"], Msg(N_("The code is empty.")))
         elif code in seen:
-            check.add(SHEET_NODES, r, col["code"], Msg(
-                N_("The code “{code}” is duplicated (already used in row {other})."),
-                code=code, other=seen[code]))
+            check.add(
+                SHEET_NODES,
+                r,
+                col["code"],
+                Msg(
+                    N_("The code “{code}” is duplicated (already used in row {other})."),
+                    code=code,
+                    other=seen[code],
+                ),
+            )
         else:
             seen[code] = r
         if section is None:
-            check.add(SHEET_NODES, r, col["section"], Msg(
-                N_("Unknown section “{value}”; use one of: {choices}."), value=section_text,
-                choices=", ".join(SECTION_LABELS.values())))
+            check.add(
+                SHEET_NODES,
+                r,
+                col["section"],
+                Msg(
+                    N_("Unknown section “{value}”; use one of: {choices}."),
+                    value=section_text,
+                    choices=", ".join(SECTION_LABELS.values()),
+                ),
+            )
         if level is None:
-            check.add(SHEET_NODES, r, col["level"], Msg(
-                N_("Unknown level “{value}”; use one of: {choices}."), value=level_text,
-                choices=", ".join(LEVEL_LABELS.values())))
+            check.add(
+                SHEET_NODES,
+                r,
+                col["level"],
+                Msg(
+                    N_("Unknown level “{value}”; use one of: {choices}."),
+                    value=level_text,
+                    choices=", ".join(LEVEL_LABELS.values()),
+                ),
+            )
         if code and section is not None:
             pattern = _CODE_STANDARD if section == "standard" else _CODE_SPECIAL
             prefix = SECTION_PREFIX.get(section)
             if not pattern.match(code) or (prefix and not code.startswith(prefix)):
                 example = "1, 1.2, 1.2.3" if section == "standard" else f"{prefix}, {prefix}.1"
-                check.add(SHEET_NODES, r, col["code"], Msg(
-                    N_("The code “{code}” is malformed for the section “{section}” "
-                       "(expected codes like {example})."),
-                    code=code, section=SECTION_LABELS[section], example=example))
+                check.add(
+                    SHEET_NODES,
+                    r,
+                    col["code"],
+                    Msg(
+                        N_(
+                            "The code “{code}” is malformed for the section “{section}” "
+                            "(expected codes like {example})."
+                        ),
+                        code=code,
+                        section=SECTION_LABELS[section],
+                        example=example,
+                    ),
+                )
             elif level is not None:
                 expected_depth = LEVELS.index(level) + 1
                 depth = _code_depth(code)
                 special_item = section != "standard" and level == "item" and depth == 2
                 if depth != expected_depth and not special_item:
-                    check.add(SHEET_NODES, r, col["level"], Msg(
-                        N_("The code “{code}” does not match the level “{level}”."),
-                        code=code, level=LEVEL_LABELS[level]))
+                    check.add(
+                        SHEET_NODES,
+                        r,
+                        col["level"],
+                        Msg(
+                            N_("The code “{code}” does not match the level “{level}”."),
+                            code=code,
+                            level=LEVEL_LABELS[level],
+                        ),
+                    )
         title = _text(v.get("title"))
         if not title:
             check.add(SHEET_NODES, r, col["title"], Msg(N_("The title is empty.")))
-        max_score = check.number(SHEET_NODES, r, col["max_score"], v.get("max_score"),
-                                 Msg(N_("The maximum score")))
+        max_score = check.number(
+            SHEET_NODES, r, col["max_score"], v.get("max_score"), Msg(N_("The maximum score"))
+        )
         rule_type = _text(v.get("rule_type")) or None
         params = _text(v.get("rule_params"))
         rule: Rule | None = None
         if level == "item":
             if rule_type is None:
-                check.add(SHEET_NODES, r, col["rule_type"], Msg(
-                    N_("An item needs a scoring rule; use one of: {choices}."),
-                    choices=", ".join(RULE_TYPES)))
+                check.add(
+                    SHEET_NODES,
+                    r,
+                    col["rule_type"],
+                    Msg(
+                        N_("An item needs a scoring rule; use one of: {choices}."),
+                        choices=", ".join(RULE_TYPES),
+                    ),
+                )
             elif rule_type not in RULE_TYPES:
-                check.add(SHEET_NODES, r, col["rule_type"], Msg(
-                    N_("Unknown scoring rule “{value}”; use one of: {choices}."),
-                    value=rule_type, choices=", ".join(RULE_TYPES)))
+                check.add(
+                    SHEET_NODES,
+                    r,
+                    col["rule_type"],
+                    Msg(
+                        N_("Unknown scoring rule “{value}”; use one of: {choices}."),
+                        value=rule_type,
+                        choices=", ".join(RULE_TYPES),
+                    ),
+                )
             elif section is not None and (rule_type == "survey") != (section == "survey"):
-                check.add(SHEET_NODES, r, col["rule_type"], Msg(
-                    N_("The rule “survey” is used exactly for the items of the survey section.")))
+                check.add(
+                    SHEET_NODES,
+                    r,
+                    col["rule_type"],
+                    Msg(
+                        N_("The rule “survey” is used exactly for the items of the survey section.")
+                    ),
+                )
             elif max_score is not None:
                 na = _yes_no(v.get("na_allowed"))
                 try:
@@ -387,20 +473,41 @@ def build_criteria(info: dict[str, object], rows: list[NodeRow]) -> CriteriaDraf
                     for msg in exc.problems:
                         check.add(SHEET_NODES, r, col["rule_params"], msg)
         elif rule_type or params:
-            check.add(SHEET_NODES, r, col["rule_type"], Msg(
-                N_("Only items (tiêu chí thành phần) have a scoring rule; leave it empty here.")))
+            check.add(
+                SHEET_NODES,
+                r,
+                col["rule_type"],
+                Msg(
+                    N_("Only items (tiêu chí thành phần) have a scoring rule; leave it empty here.")
+                ),
+            )
         flags: dict[str, bool] = {}
         for key in ("evidence_required", "na_allowed"):
             flag = _yes_no(v.get(key))
             if flag is None:
-                check.add(SHEET_NODES, r, col[key], Msg(
-                    N_("Write “Có” or “Không” (found “{value}”)."), value=_text(v.get(key))))
+                check.add(
+                    SHEET_NODES,
+                    r,
+                    col[key],
+                    Msg(N_("Write “Có” or “Không” (found “{value}”)."), value=_text(v.get(key))),
+                )
             flags[key] = bool(flag)
-        nodes.append(_Parsed(
-            row=r, code=code, level=level, section=section, title=title, max_score=max_score,
-            rule_type=rule_type if level == "item" else None, rule=rule,
-            guidance=_text(v.get("guidance")), evidence=_text(v.get("evidence")),
-            appraising_agency=_text(v.get("appraising_agency")), **flags))
+        nodes.append(
+            _Parsed(
+                row=r,
+                code=code,
+                level=level,
+                section=section,
+                title=title,
+                max_score=max_score,
+                rule_type=rule_type if level == "item" else None,
+                rule=rule,
+                guidance=_text(v.get("guidance")),
+                evidence=_text(v.get("evidence")),
+                appraising_agency=_text(v.get("appraising_agency")),
+                **flags,
+            )
+        )
 
     if not nodes:
         check.add(SHEET_NODES, None, None, Msg(N_("The sheet has no criteria.")))
@@ -409,13 +516,17 @@ def build_criteria(info: dict[str, object], rows: list[NodeRow]) -> CriteriaDraf
         raise CriteriaImportError(check.problems)
     bonus_cap, penalty_cap = meta["bonus_cap"], meta["penalty_cap"]
     return CriteriaDraft(
-        code=str(meta["code"]), name=str(meta["name"]), unit_kind=str(meta["unit_kind"]),
+        code=str(meta["code"]),
+        name=str(meta["name"]),
+        unit_kind=str(meta["unit_kind"]),
         document_number=str(meta["document_number"]),
         issue_date=meta["issue_date"] if isinstance(meta["issue_date"], date) else None,
-        issuing_body=str(meta["issuing_body"]), total_max=Decimal(str(meta["total_max"])),
+        issuing_body=str(meta["issuing_body"]),
+        total_max=Decimal(str(meta["total_max"])),
         bonus_cap=bonus_cap if isinstance(bonus_cap, Decimal) else _group_max(nodes, "bonus"),
-        penalty_cap=(penalty_cap if isinstance(penalty_cap, Decimal)
-                     else _group_max(nodes, "penalty")),
+        penalty_cap=(
+            penalty_cap if isinstance(penalty_cap, Decimal) else _group_max(nodes, "penalty")
+        ),
         nodes=tuple(_draft(n, i) for i, n in enumerate(nodes, start=1)),
     )
 
@@ -423,18 +534,31 @@ def build_criteria(info: dict[str, object], rows: list[NodeRow]) -> CriteriaDraf
 def _draft(n: _Parsed, position: int) -> NodeDraft:
     assert n.level is not None and n.section is not None and n.max_score is not None
     return NodeDraft(
-        code=n.code, parent_code=parent_of(n.code), level=n.level, section=n.section,
-        position=position, title=n.title, max_score=n.max_score, rule_type=n.rule_type,
-        rule_params=format_params(n.rule) if n.rule is not None else "", guidance=n.guidance,
-        evidence=n.evidence, evidence_required=n.evidence_required,
-        appraising_agency=n.appraising_agency, na_allowed=n.na_allowed, rule=n.rule,
+        code=n.code,
+        parent_code=parent_of(n.code),
+        level=n.level,
+        section=n.section,
+        position=position,
+        title=n.title,
+        max_score=n.max_score,
+        rule_type=n.rule_type,
+        rule_params=format_params(n.rule) if n.rule is not None else "",
+        guidance=n.guidance,
+        evidence=n.evidence,
+        evidence_required=n.evidence_required,
+        appraising_agency=n.appraising_agency,
+        na_allowed=n.na_allowed,
+        rule=n.rule,
     )
 
 
 def _group_max(nodes: list[_Parsed], section: str) -> Decimal:
     return sum(
-        (n.max_score for n in nodes
-         if n.section == section and n.level == "field" and n.max_score is not None),
+        (
+            n.max_score
+            for n in nodes
+            if n.section == section and n.level == "field" and n.max_score is not None
+        ),
         Decimal(0),
     )
 
@@ -451,14 +575,28 @@ def _check_tree(nodes: list[_Parsed], meta: dict[str, object], check: _Checker) 
         parent = parent_of(code)
         if parent is None:
             if n.level != "field":
-                check.add(SHEET_NODES, n.row, col["code"], Msg(
-                    N_("“{code}” has no parent: a {level} needs one above it."),
-                    code=code, level=LEVEL_LABELS[n.level]))
+                check.add(
+                    SHEET_NODES,
+                    n.row,
+                    col["code"],
+                    Msg(
+                        N_("“{code}” has no parent: a {level} needs one above it."),
+                        code=code,
+                        level=LEVEL_LABELS[n.level],
+                    ),
+                )
             continue
         if parent not in by_code:
-            check.add(SHEET_NODES, n.row, col["code"], Msg(
-                N_("“{code}” is an orphan: there is no row with the code “{parent}”."),
-                code=code, parent=parent))
+            check.add(
+                SHEET_NODES,
+                n.row,
+                col["code"],
+                Msg(
+                    N_("“{code}” is an orphan: there is no row with the code “{parent}”."),
+                    code=code,
+                    parent=parent,
+                ),
+            )
             continue
         pnode = by_code[parent]
         if pnode.level is not None:
@@ -466,18 +604,40 @@ def _check_tree(nodes: list[_Parsed], meta: dict[str, object], check: _Checker) 
             if n.section != "standard" and n.level == "item":
                 allowed = {"criterion", "field"}
             if pnode.level not in allowed:
-                check.add(SHEET_NODES, n.row, col["level"], Msg(
-                    N_("“{code}” ({level}) cannot sit under “{parent}” ({parent_level})."),
-                    code=code, level=LEVEL_LABELS[n.level], parent=parent,
-                    parent_level=LEVEL_LABELS[pnode.level]))
+                check.add(
+                    SHEET_NODES,
+                    n.row,
+                    col["level"],
+                    Msg(
+                        N_("“{code}” ({level}) cannot sit under “{parent}” ({parent_level})."),
+                        code=code,
+                        level=LEVEL_LABELS[n.level],
+                        parent=parent,
+                        parent_level=LEVEL_LABELS[pnode.level],
+                    ),
+                )
         if pnode.section is not None and pnode.section != n.section:
-            check.add(SHEET_NODES, n.row, col["section"], Msg(
-                N_("“{code}” must be in the same section as “{parent}”."),
-                code=code, parent=parent))
+            check.add(
+                SHEET_NODES,
+                n.row,
+                col["section"],
+                Msg(
+                    N_("“{code}” must be in the same section as “{parent}”."),
+                    code=code,
+                    parent=parent,
+                ),
+            )
         if pnode.row > n.row:
-            check.add(SHEET_NODES, n.row, col["code"], Msg(
-                N_("“{code}” comes before its parent “{parent}”; put it below."),
-                code=code, parent=parent))
+            check.add(
+                SHEET_NODES,
+                n.row,
+                col["code"],
+                Msg(
+                    N_("“{code}” comes before its parent “{parent}”; put it below."),
+                    code=code,
+                    parent=parent,
+                ),
+            )
         children[parent].append(n)
 
     for n in nodes:
@@ -487,46 +647,98 @@ def _check_tree(nodes: list[_Parsed], meta: dict[str, object], check: _Checker) 
         kids = children.get(code, [])
         if not kids:
             if n.section in ("standard", "survey"):
-                check.add(SHEET_NODES, n.row, col["code"], Msg(
-                    N_("“{code}” has nothing under it."), code=code))
+                check.add(
+                    SHEET_NODES,
+                    n.row,
+                    col["code"],
+                    Msg(N_("“{code}” has nothing under it."), code=code),
+                )
             continue
         if any(k.max_score is None for k in kids):
             continue
         total = sum((k.max_score for k in kids), Decimal(0))
         if n.section in ("bonus", "penalty"):
             if total < n.max_score:
-                check.add(SHEET_NODES, n.row, col["max_score"], Msg(
-                    N_("The cap of “{code}” is {max} but its items add up to only {sum}; "
-                       "the cap can never be reached."),
-                    code=code, max=format_score(n.max_score), sum=format_score(total)))
+                check.add(
+                    SHEET_NODES,
+                    n.row,
+                    col["max_score"],
+                    Msg(
+                        N_(
+                            "The cap of “{code}” is {max} but its items add up to only {sum}; "
+                            "the cap can never be reached."
+                        ),
+                        code=code,
+                        max=format_score(n.max_score),
+                        sum=format_score(total),
+                    ),
+                )
             continue
         if total != n.max_score:
             kind = Msg(N_("items")) if n.level == "criterion" else Msg(N_("criteria"))
-            check.add(SHEET_NODES, n.row, col["max_score"], Msg(
-                N_("The maximum of “{code}” is {max} but its {children} add up to {sum}."),
-                code=code, max=format_score(n.max_score), children=kind,
-                sum=format_score(total)))
+            check.add(
+                SHEET_NODES,
+                n.row,
+                col["max_score"],
+                Msg(
+                    N_("The maximum of “{code}” is {max} but its {children} add up to {sum}."),
+                    code=code,
+                    max=format_score(n.max_score),
+                    children=kind,
+                    sum=format_score(total),
+                ),
+            )
 
-    scored = [n for n in nodes if n.level == "field" and n.section in ("standard", "survey")
-              and n.max_score is not None]
+    scored = [
+        n
+        for n in nodes
+        if n.level == "field" and n.section in ("standard", "survey") and n.max_score is not None
+    ]
     declared_total = meta.get("total_max")
     if scored and isinstance(declared_total, Decimal):
         reached = sum((n.max_score for n in scored), Decimal(0))
         if reached != declared_total:
-            check.add(SHEET_INFO, INFO_ROW["total_max"], "B", Msg(
-                N_("The fields and the survey add up to {sum}, not the declared total maximum "
-                   "{max}."), sum=format_score(reached), max=format_score(declared_total)))
+            check.add(
+                SHEET_INFO,
+                INFO_ROW["total_max"],
+                "B",
+                Msg(
+                    N_(
+                        "The fields and the survey add up to {sum}, not the declared total maximum "
+                        "{max}."
+                    ),
+                    sum=format_score(reached),
+                    max=format_score(declared_total),
+                ),
+            )
     for section, key in (("bonus", "bonus_cap"), ("penalty", "penalty_cap")):
         groups = [n for n in nodes if n.section == section and n.level == "field"]
         if len(groups) > 1:
             for n in groups[1:]:
-                check.add(SHEET_NODES, n.row, col["code"], Msg(
-                    N_("The section “{section}” has one group row only."),
-                    section=SECTION_LABELS[section]))
+                check.add(
+                    SHEET_NODES,
+                    n.row,
+                    col["code"],
+                    Msg(
+                        N_("The section “{section}” has one group row only."),
+                        section=SECTION_LABELS[section],
+                    ),
+                )
         cap = meta.get(key)
-        if groups and isinstance(cap, Decimal) and groups[0].max_score is not None \
-                and cap != groups[0].max_score:
-            check.add(SHEET_INFO, INFO_ROW[key], "B", Msg(
-                N_("The cap {cap} differs from the maximum {max} of row “{code}”."),
-                cap=format_score(cap), max=format_score(groups[0].max_score),
-                code=groups[0].code))
+        if (
+            groups
+            and isinstance(cap, Decimal)
+            and groups[0].max_score is not None
+            and cap != groups[0].max_score
+        ):
+            check.add(
+                SHEET_INFO,
+                INFO_ROW[key],
+                "B",
+                Msg(
+                    N_("The cap {cap} differs from the maximum {max} of row “{code}”."),
+                    cap=format_score(cap),
+                    max=format_score(groups[0].max_score),
+                    code=groups[0].code,
+                ),
+            )

@@ -59,17 +59,32 @@ COLUMN_NOTES = {
 
 RULE_GUIDE = [
     ("yes_no", "Có/Không: “Có” được điểm tối đa, “Không” được 0 điểm.", ""),
-    ("levels", "Chọn một mức; mỗi mức một số điểm.",
-     "Ban hành đúng hạn = 1; Ban hành muộn = 0,5; Không ban hành = 0"),
-    ("percent_tiers", "Kê khai tỷ lệ % (hoặc tử số/mẫu số); điểm theo khoảng, ghi rõ dấu < hoặc <=.",
-     "90 < x <= 100 = 2; 70 <= x <= 90 = 1; 0 <= x < 70 = 0"),
-    ("checklist", "Đánh dấu các nội dung đạt; điểm là tổng các nội dung đánh dấu.",
-     "Cấp tỉnh = 0,25; Cấp huyện = 0,25; Cấp xã = 0,25"),
-    ("count", "Kê khai số lượng; mỗi đơn vị được một số điểm, tối đa bằng mức trần.",
-     "each = 0,5; cap = 2"),
+    (
+        "levels",
+        "Chọn một mức; mỗi mức một số điểm.",
+        "Ban hành đúng hạn = 1; Ban hành muộn = 0,5; Không ban hành = 0",
+    ),
+    (
+        "percent_tiers",
+        "Kê khai tỷ lệ % (hoặc tử số/mẫu số); điểm theo khoảng, ghi rõ dấu < hoặc <=.",
+        "90 < x <= 100 = 2; 70 <= x <= 90 = 1; 0 <= x < 70 = 0",
+    ),
+    (
+        "checklist",
+        "Đánh dấu các nội dung đạt; điểm là tổng các nội dung đánh dấu.",
+        "Cấp tỉnh = 0,25; Cấp huyện = 0,25; Cấp xã = 0,25",
+    ),
+    (
+        "count",
+        "Kê khai số lượng; mỗi đơn vị được một số điểm, tối đa bằng mức trần.",
+        "each = 0,5; cap = 2",
+    ),
     ("points", "Kê khai trực tiếp số điểm theo bước điểm.", "step = 0,25"),
-    ("deduction", "Trừ từ điểm tối đa theo số vi phạm hoặc theo mức vi phạm, thấp nhất 0 điểm.",
-     "Vi phạm nhẹ = 50%; Vi phạm nghiêm trọng = 100%"),
+    (
+        "deduction",
+        "Trừ từ điểm tối đa theo số vi phạm hoặc theo mức vi phạm, thấp nhất 0 điểm.",
+        "Vi phạm nhẹ = 50%; Vi phạm nghiêm trọng = 100%",
+    ),
     ("survey", "Điểm điều tra xã hội học, nhập từ kết quả khảo sát, đơn vị không tự chấm.", ""),
 ]
 
@@ -121,8 +136,9 @@ def _new_workbook(draft: CriteriaDraft | None) -> Workbook:
         cell.fill = HEADER_FILL
     info.column_dimensions["A"].width = 28
     info.column_dimensions["B"].width = 70
-    kinds = DataValidation(type="list", formula1='"' + ",".join(UNIT_KIND_LABELS.values()) + '"',
-                           allow_blank=True)
+    kinds = DataValidation(
+        type="list", formula1='"' + ",".join(UNIT_KIND_LABELS.values()) + '"', allow_blank=True
+    )
     info.add_data_validation(kinds)
     kinds.add("B4")
     info["B6"].number_format = "@"  # dates as text dd/mm/yyyy
@@ -136,9 +152,20 @@ def _new_workbook(draft: CriteriaDraft | None) -> Workbook:
         cell.alignment = Alignment(wrap_text=True, vertical="center")
         if c.key in COLUMN_NOTES:
             cell.comment = Comment(COLUMN_NOTES[c.key], "cchc")
-    widths = {"code": 9, "level": 18, "section": 14, "title": 60, "max_score": 10,
-              "rule_type": 15, "rule_params": 45, "guidance": 40, "evidence": 40,
-              "evidence_required": 10, "appraising_agency": 22, "na_allowed": 12}
+    widths = {
+        "code": 9,
+        "level": 18,
+        "section": 14,
+        "title": 60,
+        "max_score": 10,
+        "rule_type": 15,
+        "rule_params": 45,
+        "guidance": 40,
+        "evidence": 40,
+        "evidence_required": 10,
+        "appraising_agency": 22,
+        "na_allowed": 12,
+    }
     for key, width in widths.items():
         nodes.column_dimensions[COLUMN_BY_KEY[key].letter].width = width
     nodes.freeze_panes = "A2"
@@ -150,9 +177,14 @@ def _new_workbook(draft: CriteriaDraft | None) -> Workbook:
         ("evidence_required", ("Có", "Không")),
         ("na_allowed", ("Có", "Không")),
     ):
-        dv = DataValidation(type="list", formula1='"' + ",".join(choices) + '"', allow_blank=True,
-                            showErrorMessage=True, errorTitle="Giá trị không hợp lệ",
-                            error="Chọn một giá trị trong danh sách.")
+        dv = DataValidation(
+            type="list",
+            formula1='"' + ",".join(choices) + '"',
+            allow_blank=True,
+            showErrorMessage=True,
+            errorTitle="Giá trị không hợp lệ",
+            error="Chọn một giá trị trong danh sách.",
+        )
         nodes.add_data_validation(dv)
         letter = COLUMN_BY_KEY[key].letter
         dv.add(f"{letter}2:{letter}{last}")
@@ -175,20 +207,22 @@ def export_bytes(draft: CriteriaDraft) -> bytes:
     wb = _new_workbook(draft)
     ws = wb[SHEET_NODES]
     for node in draft.nodes:
-        ws.append([
-            node.code,
-            LEVEL_LABELS[node.level],
-            SECTION_LABELS[node.section],
-            node.title,
-            _fmt_number(node.max_score),
-            node.rule_type or "",
-            node.rule_params,
-            node.guidance,
-            node.evidence,
-            _yes_no(node.evidence_required),
-            node.appraising_agency,
-            _yes_no(node.na_allowed),
-        ])
+        ws.append(
+            [
+                node.code,
+                LEVEL_LABELS[node.level],
+                SECTION_LABELS[node.section],
+                node.title,
+                _fmt_number(node.max_score),
+                node.rule_type or "",
+                node.rule_params,
+                node.guidance,
+                node.evidence,
+                _yes_no(node.evidence_required),
+                node.appraising_agency,
+                _yes_no(node.na_allowed),
+            ]
+        )
         row = ws.max_row
         ws.cell(row, 1).number_format = "@"
         if node.level == "field":
@@ -210,14 +244,25 @@ def read_workbook(source: bytes | BinaryIO | Path) -> CriteriaDraft:
             source = BytesIO(source)
         wb = load_workbook(source, read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError):
-        raise CriteriaImportError([Problem("", None, None, Msg(
-            N_("The file is not a valid Excel workbook (.xlsx).")))]) from None
+        raise CriteriaImportError(
+            [Problem("", None, None, Msg(N_("The file is not a valid Excel workbook (.xlsx).")))]
+        ) from None
     try:
         missing = [s for s in (SHEET_INFO, SHEET_NODES) if s not in wb.sheetnames]
         if missing:
-            raise CriteriaImportError([Problem(s, None, None, Msg(
-                N_("The sheet “{sheet}” is missing; start from the template."), sheet=s))
-                for s in missing])
+            raise CriteriaImportError(
+                [
+                    Problem(
+                        s,
+                        None,
+                        None,
+                        Msg(
+                            N_("The sheet “{sheet}” is missing; start from the template."), sheet=s
+                        ),
+                    )
+                    for s in missing
+                ]
+            )
         info = _read_info_sheet(wb[SHEET_INFO].iter_rows(values_only=True))
         rows = _read_node_sheet(wb[SHEET_NODES].iter_rows(values_only=True))
     finally:
@@ -244,9 +289,16 @@ def _read_node_sheet(rows: Iterable[tuple[object, ...]]) -> list[NodeRow]:
     found = [str(h or "").strip() for h in (header or ())][: len(expected)]
     if found != expected:
         problems = [
-            Problem(SHEET_NODES, 1, c.letter, Msg(
-                N_("The header should be “{expected}” (found “{found}”)."),
-                expected=c.header, found=found[i] if i < len(found) else ""))
+            Problem(
+                SHEET_NODES,
+                1,
+                c.letter,
+                Msg(
+                    N_("The header should be “{expected}” (found “{found}”)."),
+                    expected=c.header,
+                    found=found[i] if i < len(found) else "",
+                ),
+            )
             for i, c in enumerate(NODE_COLUMNS)
             if i >= len(found) or found[i] != c.header
         ]

@@ -185,7 +185,9 @@ class Answer(Model):
         "cchc.Officer", related_name="answers_changed", null=True, on_delete=fields.SET_NULL
     )
     updated_by_user = fields.ForeignKeyField(
-        "cchc.BackofficeUser", related_name="answers_changed", null=True,
+        "cchc.BackofficeUser",
+        related_name="answers_changed",
+        null=True,
         on_delete=fields.SET_NULL,
     )
     channel = fields.CharField(max_length=16, default="")

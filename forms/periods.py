@@ -77,8 +77,12 @@ async def create_period(
         if await Period.filter(code=code).exists():
             raise UserError(Msg(N_("The period code “{code}” is already used."), code=code))
         period = await Period.create(
-            code=code, name=name, year=year, status=status,
-            self_assessment_opens_at=opens_at, self_assessment_closes_at=closes_at,
+            code=code,
+            name=name,
+            year=year,
+            status=status,
+            self_assessment_opens_at=opens_at,
+            self_assessment_closes_at=closes_at,
             explanation_due_at=explanation_due_at,
             appraisal_round1_due_at=appraisal_round1_due_at,
             appraisal_round2_due_at=appraisal_round2_due_at,
@@ -90,18 +94,31 @@ async def create_period(
         for plan in groups:
             group = await UnitGroup.get_or_none(code=plan.group_code)
             if group is None:
-                raise UserError(Msg(N_("There is no unit group with the code “{code}”."),
-                                    code=plan.group_code))
+                raise UserError(
+                    Msg(N_("There is no unit group with the code “{code}”."), code=plan.group_code)
+                )
             cset = await get_set(plan.criteria_set_code)
             await freeze(actor, cset)
-            await PeriodGroup.create(period=period, unit_group=group, criteria_set=cset,
-                                     bands=plan.bands)
+            await PeriodGroup.create(
+                period=period, unit_group=group, criteria_set=cset, bands=plan.bands
+            )
             units = await Unit.filter(group=group, active=True)
-            await Assessment.bulk_create([
-                Assessment(period=period, unit=u, criteria_set=cset) for u in units
-            ])
+            await Assessment.bulk_create(
+                [Assessment(period=period, unit=u, criteria_set=cset) for u in units]
+            )
             sheets += len(units)
-        await record(actor, "period.create", "period", period.id, new={
-            "code": code, "name": name, "opens_at": opens_at, "closes_at": closes_at,
-            "groups": [p.group_code for p in groups], "assessments": sheets})
+        await record(
+            actor,
+            "period.create",
+            "period",
+            period.id,
+            new={
+                "code": code,
+                "name": name,
+                "opens_at": opens_at,
+                "closes_at": closes_at,
+                "groups": [p.group_code for p in groups],
+                "assessments": sheets,
+            },
+        )
     return period

@@ -947,6 +947,8 @@ def _declare_option(rule: Rule, text: str) -> dict[str, Any]:
 def _declare_checklist(rule: Rule, text: str) -> dict[str, Any]:
     if _KEY_LIST.fullmatch(text):
         return {"checked": [str(int(k)) for k in re.split(r"[\s,;]+", text) if k != "0"]}
+    if (option := _match_label(rule, text)) is not None:
+        return {"checked": [option.key]}
     if _word(text) in _NONE_WORDS:
         return {"checked": []}
     if _word(text) in _ALL_WORDS:
@@ -1042,7 +1044,7 @@ def parse_declared(rule: Rule, text: str) -> dict[str, Any]:
     text = unicodedata.normalize("NFC", text).strip()
     if not text:
         raise DeclaredValueError(Msg(N_("Please enter an answer.")))
-    if _word(text) in _NA_WORDS:
+    if _word(text) in _NA_WORDS and _match_label(rule, text) is None:
         if not rule.na_allowed:
             raise DeclaredValueError(_na_refused())
         return {"na": True}

@@ -78,7 +78,9 @@ class SurveyScore(Model):
     period = fields.ForeignKeyField(
         "cchc.Period", related_name="survey_scores", on_delete=fields.CASCADE
     )
-    unit = fields.ForeignKeyField("cchc.Unit", related_name="survey_scores", on_delete=fields.CASCADE)
+    unit = fields.ForeignKeyField(
+        "cchc.Unit", related_name="survey_scores", on_delete=fields.CASCADE
+    )
     node_code = fields.CharField(max_length=32)
     score = fields.DecimalField(**SCORE)
     source = fields.CharField(max_length=255, default="")

@@ -3,49 +3,20 @@
 
 from __future__ import annotations
 
-import asyncio
-import os
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from tortoise import Tortoise, connections
 
 from app.db import database, upgrade
-
-
-def _scratch_postgres(server_url: str) -> tuple[str, str]:
-    """Return (admin url, scratch db url) for a fresh database on the given server."""
-    parts = urlsplit(server_url.replace("postgresql://", "postgres://", 1))
-    name = f"cchc_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    return urlunsplit(parts), urlunsplit(parts._replace(path=f"/{name}"))
-
-
-async def _pg_admin(admin_url: str, sql: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(admin_url.replace("postgres://", "postgresql://", 1))
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
+from tests.databases import scratch_database
 
 
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    server = os.environ.get("CCHC_TEST_DATABASE_URL")
-    if not server:
-        yield f"sqlite://{tmp_path_factory.mktemp('db') / 'cchc-test.sqlite3'}"
-        return
-    admin, url = _scratch_postgres(server)
-    name = urlsplit(url).path.lstrip("/")
-    asyncio.run(_pg_admin(admin, f'CREATE DATABASE "{name}"'))
-    try:
+    with scratch_database(tmp_path_factory.mktemp("db")) as url:
         yield url
-    finally:
-        asyncio.run(_pg_admin(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,7 @@ from io import BytesIO
 
 from openpyxl import load_workbook
 
-from forms.criteria_rows import NODE_COLUMNS, SHEET_INFO, SHEET_NODES
+from forms.criteria_rows import INFO_FIELDS, NODE_COLUMNS, SHEET_INFO, SHEET_NODES
 from forms.criteria_workbook import template_bytes
 
 INFO = {
@@ -48,13 +48,14 @@ ROWS: list[tuple[str, ...]] = [
 ]
 
 
-def workbook_bytes(rows: list[tuple[str, ...]] | None = None, info: dict[str, str] | None = None) -> bytes:
+def workbook_bytes(
+    rows: list[tuple[str, ...]] | None = None, info: dict[str, str] | None = None
+) -> bytes:
     """Fill the real template, as a secretary would, and return the .xlsx bytes."""
     wb = load_workbook(BytesIO(template_bytes()))
     ws_info = wb[SHEET_INFO]
     values = {**INFO, **(info or {})}
-    labels = {key: label for key, label in __import__("forms.criteria_rows", fromlist=["x"]).INFO_FIELDS}
-    by_label = {label: key for key, label in labels.items()}
+    by_label = {label: key for key, label in INFO_FIELDS}
     for row in ws_info.iter_rows(min_row=2):
         key = by_label.get(row[0].value)
         if key is not None:

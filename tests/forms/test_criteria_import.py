@@ -21,8 +21,20 @@ ACTOR = Actor.system(Channel.cli, "test")
 
 def _replace(target: str, /, **changes: str) -> list[tuple[str, ...]]:
     """ROWS with one row's cells changed by column key."""
-    keys = ["code", "level", "section", "title", "max_score", "rule_type", "rule_params",
-            "guidance", "evidence", "evidence_required", "appraising_agency", "na_allowed"]
+    keys = [
+        "code",
+        "level",
+        "section",
+        "title",
+        "max_score",
+        "rule_type",
+        "rule_params",
+        "guidance",
+        "evidence",
+        "evidence_required",
+        "appraising_agency",
+        "na_allowed",
+    ]
     out = []
     for row in ROWS:
         if row[0] == target:
@@ -87,19 +99,88 @@ def _problems(data: bytes) -> list[str]:
 
 def test_every_problem_is_listed_with_row_and_column() -> None:
     rows = list(ROWS)
-    rows[3] = _replace("1.1.2", code="1.1.1")[3]                       # duplicate code
-    rows.append(("9.9.9", "Tiêu chí thành phần", "Tự đánh giá", "Mồ côi", "1", "yes_no",
-                 "", "", "", "Không", "", "Không"))                     # orphan
-    rows.append(("1.x", "Tiêu chí", "Tự đánh giá", "Sai mã", "1"))     # malformed code
-    rows.append(("2.1.2", "Tiêu chí thành phần", "Tự đánh giá", "Không rõ", "1", "magic",
-                 "", "", "", "Không", "", "Không"))                     # unknown rule
-    rows.append(("2.1.3", "Tiêu chí thành phần", "Tự đánh giá", "Âm", "-1", "yes_no",
-                 "", "", "", "Không", "", "Không"))                     # negative
-    rows.append(("2.1.4", "Tiêu chí thành phần", "Tự đánh giá", "Chồng lấn", "2",
-                 "percent_tiers", "80 <= x <= 100 = 2; 0 <= x <= 80 = 1", "", "", "Không",
-                 "", "Không"))                                          # overlapping tiers
-    rows.append(("2.1.5", "Tiêu chí thành phần", "Tự đánh giá", "Hở", "2", "percent_tiers",
-                 "90 < x <= 100 = 2; 0 <= x < 90 = 0,5", "", "", "Không", "", "Không"))
+    rows[3] = _replace("1.1.2", code="1.1.1")[3]  # duplicate code
+    rows.append(
+        (
+            "9.9.9",
+            "Tiêu chí thành phần",
+            "Tự đánh giá",
+            "Mồ côi",
+            "1",
+            "yes_no",
+            "",
+            "",
+            "",
+            "Không",
+            "",
+            "Không",
+        )
+    )  # orphan
+    rows.append(("1.x", "Tiêu chí", "Tự đánh giá", "Sai mã", "1"))  # malformed code
+    rows.append(
+        (
+            "2.1.2",
+            "Tiêu chí thành phần",
+            "Tự đánh giá",
+            "Không rõ",
+            "1",
+            "magic",
+            "",
+            "",
+            "",
+            "Không",
+            "",
+            "Không",
+        )
+    )  # unknown rule
+    rows.append(
+        (
+            "2.1.3",
+            "Tiêu chí thành phần",
+            "Tự đánh giá",
+            "Âm",
+            "-1",
+            "yes_no",
+            "",
+            "",
+            "",
+            "Không",
+            "",
+            "Không",
+        )
+    )  # negative
+    rows.append(
+        (
+            "2.1.4",
+            "Tiêu chí thành phần",
+            "Tự đánh giá",
+            "Chồng lấn",
+            "2",
+            "percent_tiers",
+            "80 <= x <= 100 = 2; 0 <= x <= 80 = 1",
+            "",
+            "",
+            "Không",
+            "",
+            "Không",
+        )
+    )  # overlapping tiers
+    rows.append(
+        (
+            "2.1.5",
+            "Tiêu chí thành phần",
+            "Tự đánh giá",
+            "Hở",
+            "2",
+            "percent_tiers",
+            "90 < x <= 100 = 2; 0 <= x < 90 = 0,5",
+            "",
+            "",
+            "Không",
+            "",
+            "Không",
+        )
+    )
     problems = _problems(workbook_bytes(rows, info={"total_max": "12"}))
     text = "\n".join(problems)
     assert "row 5, column A" in text and "duplicated" in text
@@ -108,8 +189,9 @@ def test_every_problem_is_listed_with_row_and_column() -> None:
     assert "Unknown scoring rule “magic”" in text
     assert "cannot be negative" in text
     assert "overlap" in text.lower()
-    assert "90" in text and ("gap" in text.lower() or "no tier" in text.lower()
-                             or "not covered" in text.lower())
+    assert "90" in text and (
+        "gap" in text.lower() or "no tier" in text.lower() or "not covered" in text.lower()
+    )
     # the fields no longer reach the declared total of 12
     assert any(p.startswith(SHEET_INFO) and "declared total maximum" in p for p in problems)
     assert len(problems) >= 10
@@ -126,8 +208,11 @@ def test_problems_are_in_vietnamese_by_default() -> None:
 
 
 def test_items_not_adding_up_to_criterion_is_refused() -> None:
-    problems = _problems(workbook_bytes(_replace("1.1.5", max_score="0,5", rule_params="step = 0,25"),
-                                        info={"total_max": "10"}))
+    problems = _problems(
+        workbook_bytes(
+            _replace("1.1.5", max_score="0,5", rule_params="step = 0,25"), info={"total_max": "10"}
+        )
+    )
     assert any("“1.1”" in p and "5" in p and "add up to 5,25" in p for p in problems)
 
 

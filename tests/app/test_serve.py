@@ -1,0 +1,57 @@
+"""What ``make run`` does, step by step: upgrade, demo, serve; then the service answers."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import httpx
+
+from tests.app.helpers import CCHC, run
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_service_starts_with_demo_data_and_answers_healthz(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    assert run(env, "db", "upgrade").returncode == 0
+    demo = run(env, "demo")
+    assert demo.returncode == 0, demo.stderr
+    assert "dữ liệu mẫu" in demo.stdout
+    assert "không nạp" in run(env, "demo").stdout  # a second run leaves the data alone
+
+    port = _free_port()
+    log = (tmp_path / "serve.log").open("w")
+    proc = subprocess.Popen(
+        [*CCHC, "serve", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        health = None
+        while time.monotonic() < deadline:
+            try:
+                health = httpx.get(f"{base}/healthz", timeout=2)
+                break
+            except httpx.TransportError:
+                if proc.poll() is not None:
+                    break
+                time.sleep(0.2)
+        assert health is not None, (tmp_path / "serve.log").read_text()
+        assert health.status_code == 200
+        assert health.json() == {"status": "ok", "database": "ok"}
+        home = httpx.get(base + "/", timeout=5)
+        assert home.status_code == 200
+        assert "Khối sở, ban, ngành" in home.text
+        assert "dữ liệu mẫu" in home.text
+        assert httpx.get(base + "/api/openapi.json", timeout=5).status_code == 200
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
