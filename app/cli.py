@@ -108,6 +108,9 @@ def demo() -> None:
     from app.demo import DEMO_PASSWORD, DEMO_USERS, load_demo
 
     settings = _settings()
+    if not settings.demo:
+        console.print("CCHC_DEMO=false: không nạp dữ liệu mẫu. / Demo data disabled.")
+        return
     with Progress(
         SpinnerColumn(), TextColumn("{task.description}"), console=console, transient=True
     ) as progress:
