@@ -5,6 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+# The province's clock; settings may name another zone, services take it as an argument.
+VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
+
 
 def local(dt: datetime, tz: ZoneInfo) -> datetime:
     return dt.astimezone(tz)

@@ -120,7 +120,16 @@ class _Number(Msg):
         super().__init__("{value}", value=value)
 
     def render(self, locale: str | None = None) -> str:
-        return format_score(self.params["value"], normalize_locale(locale))
+        return _show(self.params["value"], normalize_locale(locale))
+
+
+def _show(value: Decimal, locale: str) -> str:
+    """format_score, except for absurd magnitudes (a stale answer of 10^40) that it cannot
+    quantize: those are shown in scientific notation rather than crash a refusal message."""
+    if -6 <= value.adjusted() <= 15:
+        return format_score(value, locale)
+    text = f"{value:.6G}"
+    return text.replace(".", ",") if locale == "vi" else text
 
 
 class _TierText(Msg):
@@ -136,8 +145,7 @@ class _TierText(Msg):
         loc = normalize_locale(locale)
         low_op = "≤" if tier.low_inclusive else "<"
         high_op = "≤" if tier.high_inclusive else "<"
-        return (f"{format_score(tier.low, loc)} {low_op} x {high_op} "
-                f"{format_score(tier.high, loc)}")
+        return f"{_show(tier.low, loc)} {low_op} x {high_op} {_show(tier.high, loc)}"
 
 
 def _n(value: Decimal | int) -> _Number:
@@ -929,7 +937,9 @@ def _match_label(rule: Rule, text: str) -> Option | None:
 
 
 def _option_number(text: str) -> str | None:
-    return str(int(text)) if text.isascii() and text.isdigit() else None
+    """"2", "02", "2." or "2)": people copy the numbering they see in the list."""
+    bare = text.rstrip(".)").strip()
+    return str(int(bare)) if bare.isascii() and bare.isdigit() else None
 
 
 def _declare_option(rule: Rule, text: str) -> dict[str, Any]:
@@ -1027,7 +1037,7 @@ def _declare(rule: Rule, text: str) -> dict[str, Any]:
         return {"count": _declare_whole(text, N_("The count must be a whole number "
                                                  "(got {value})."))}
     if rule.type == "points":
-        return {"points": _plain(_declare_number(text))}
+        return {"points": _plain(_declare_number(_POINTS_SUFFIX.sub("", text)))}
     return _declare_deduction(rule, text)
 
 
@@ -1071,12 +1081,13 @@ def describe(rule: Rule, value: dict[str, Any], locale: str = "vi") -> str:
     if rule.type == "percent_tiers":
         return _describe_percent(value, loc)
     if rule.type == "checklist":
-        labels = [o.label for o in rule.options if o.key in set(value["checked"])]
+        checked = set(value["checked"])
+        labels = [o.label for o in rule.options if o.key in checked]
         return "; ".join(labels) if labels else Msg(N_("No item ticked")).render(loc)
     if rule.type == "count":
-        return format_score(_number_field(value["count"]), loc)
+        return _show(_number_field(value["count"]), loc)
     if rule.type == "points":
-        return format_score(_number_field(value["points"]), loc)
+        return _show(_number_field(value["points"]), loc)
     if rule.type == "levels":
         return _find_option(rule, value["option"]).label
     return _describe_deduction(rule, value, loc)
@@ -1084,10 +1095,10 @@ def describe(rule: Rule, value: dict[str, Any], locale: str = "vi") -> str:
 
 def _describe_percent(value: Mapping[str, Any], loc: str) -> str:
     if "percent" in value:
-        return format_score(_number_field(value["percent"]), loc) + "%"
-    numerator = format_score(_number_field(value["numerator"]), loc)
-    denominator = format_score(_number_field(value["denominator"]), loc)
-    percent = format_score(round_half_up(_percent_of(value)), loc)
+        return _show(_number_field(value["percent"]), loc) + "%"
+    numerator = _show(_number_field(value["numerator"]), loc)
+    denominator = _show(_number_field(value["denominator"]), loc)
+    percent = _show(round_half_up(_percent_of(value)), loc)
     return f"{numerator}/{denominator} ({percent}%)"
 
 

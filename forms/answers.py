@@ -1,0 +1,221 @@
+"""Recording an officer's answer: the one path the bot and the web form both take.
+
+Every call checks who is acting, the unit, the assessment's status and deadline, and the
+version the person was looking at; the self score is computed from the declared value by the
+item's rule (nobody types points), and an audit event is written in the same transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from core.audit import Actor, record
+from core.i18n import N_, Msg, UserError
+from core.models import BackofficeUser, Officer, UserRole
+from core.numbers import format_score
+from core.timefmt import VIETNAM, format_datetime
+from forms.criteria import node_rule
+from forms.models import Answer, Assessment, AssessmentStatus, CriteriaNode, Period
+from forms.rules import describe, evaluate, parse_declared
+
+
+class NotAllowedError(UserError):
+    """The person may not do this (wrong unit, wrong role): maps to HTTP 403."""
+
+
+class LockedError(UserError):
+    """The assessment no longer accepts self-assessment changes: maps to HTTP 409."""
+
+
+class StaleAnswerError(UserError):
+    """Someone changed the answer since this person last saw it: maps to HTTP 409."""
+
+    def __init__(self, msg: Msg, current: Answer | None) -> None:
+        super().__init__(msg)
+        self.current = current
+
+
+@dataclass(frozen=True)
+class Deadline:
+    opens_at: datetime
+    closes_at: datetime
+
+
+def self_assessment_window(period: Period, assessment: Assessment) -> Deadline:
+    """A per-unit extension replaces the period's closing time for that unit only."""
+    closes = assessment.deadline_extended_to or period.self_assessment_closes_at
+    return Deadline(period.self_assessment_opens_at, closes)
+
+
+async def _check_actor(actor: Actor, assessment: Assessment) -> bool:
+    """Return whether the actor edits as an administrator (allowed after the lock)."""
+    if actor.kind == "officer":
+        officer = await Officer.get_or_none(id=actor.id, active=True)
+        if officer is None or officer.unit_id != assessment.unit_id:  # type: ignore[attr-defined]
+            raise NotAllowedError(Msg(N_("You can only answer for your own unit.")))
+        return False
+    if actor.kind == "user":
+        user = await BackofficeUser.get_or_none(id=actor.id, active=True)
+        if user is None or user.role != UserRole.admin:
+            raise NotAllowedError(
+                Msg(
+                    N_(
+                        "Only the unit or an administrator can change a "
+                        "self-assessment; appraisers set appraised scores."
+                    )
+                )
+            )
+        return True
+    raise NotAllowedError(Msg(N_("This action needs a person, not the system.")))
+
+
+def _check_open(
+    period: Period, assessment: Assessment, now: datetime, as_admin: bool, tz: ZoneInfo
+) -> None:
+    if assessment.status == AssessmentStatus.final or period.published_at is not None:
+        raise LockedError(Msg(N_("The results are published; nothing can be changed.")))
+    if as_admin:
+        return
+    window = self_assessment_window(period, assessment)
+    if assessment.status != AssessmentStatus.draft or assessment.self_locked_at is not None:
+        raise LockedError(Msg(N_("The self-assessment has been submitted and is read-only now.")))
+    if now < window.opens_at:
+        raise LockedError(
+            Msg(N_("Self-assessment opens at {when}."), when=format_datetime(window.opens_at, tz))
+        )
+    if now >= window.closes_at:
+        raise LockedError(
+            Msg(
+                N_("The self-assessment deadline ({when}) has passed."),
+                when=format_datetime(window.closes_at, tz),
+            )
+        )
+
+
+async def record_answer(
+    actor: Actor,
+    assessment_id: int,
+    node_code: str,
+    *,
+    expected_version: int,
+    now: datetime,
+    declared: dict[str, Any] | None = None,
+    text: str | None = None,
+    note: str | None = None,
+    tz: ZoneInfo = VIETNAM,
+) -> Answer:
+    """Store a declared value (as a dict from buttons/forms or as typed ``text``) and/or a note.
+
+    ``expected_version`` is the version the person saw (0 for an item never answered); if the
+    stored version differs the change is refused and the current answer returned in the error,
+    so nothing confirmed is silently overwritten.
+    """
+    assessment = await Assessment.get_or_none(id=assessment_id).prefetch_related("period")
+    if assessment is None:
+        raise NotAllowedError(Msg(N_("This score sheet does not exist.")))
+    as_admin = await _check_actor(actor, assessment)
+    _check_open(assessment.period, assessment, now, as_admin, tz)
+    node = await CriteriaNode.get_or_none(
+        criteria_set_id=assessment.criteria_set_id,  # type: ignore[attr-defined]
+        code=node_code,
+        level="item",
+    )
+    if node is None:
+        raise UserError(Msg(N_("There is no item “{code}” in this criteria set."), code=node_code))
+    rule = node_rule(node)
+    assert rule is not None
+    changes: dict[str, Any] = {}
+    if text is not None:
+        declared = parse_declared(rule, text)
+    if declared is not None:
+        score = evaluate(rule, declared)
+        changes.update(declared=declared, self_score=score, not_applicable=score is None)
+    if note is not None:
+        changes["note"] = note.strip()[:4000]
+    if not changes:
+        raise UserError(Msg(N_("Nothing to save.")))
+    by = {
+        "updated_by_officer_id": actor.id if actor.kind == "officer" else None,
+        "updated_by_user_id": actor.id if actor.kind == "user" else None,
+        "channel": actor.channel.value,
+    }
+    async with in_transaction():
+        current = await Answer.get_or_none(assessment_id=assessment.id, node_id=node.id)
+        old = _snapshot(current)
+        if current is None:
+            if expected_version != 0:
+                raise await _stale(None)
+            try:
+                answer = await Answer.create(
+                    assessment_id=assessment.id, node_id=node.id, version=1, **changes, **by
+                )
+            except IntegrityError:
+                raise await _stale(
+                    await Answer.get_or_none(assessment_id=assessment.id, node_id=node.id)
+                ) from None
+        else:
+            updated = await Answer.filter(id=current.id, version=expected_version).update(
+                version=expected_version + 1, updated_at=now, **changes, **by
+            )
+            if updated == 0:
+                raise await _stale(await Answer.get(id=current.id))
+            answer = await Answer.get(id=current.id)
+        await Assessment.filter(id=assessment.id).update(last_activity_at=now)
+        await record(
+            actor,
+            "answer.record",
+            "answer",
+            answer.id,
+            unit_id=assessment.unit_id,  # type: ignore[attr-defined]
+            old=old,
+            new=_snapshot(answer) | {"item": node_code},
+        )
+    return answer
+
+
+def _snapshot(answer: Answer | None) -> dict[str, Any] | None:
+    if answer is None:
+        return None
+    return {
+        "declared": answer.declared,
+        "self_score": answer.self_score,
+        "not_applicable": answer.not_applicable,
+        "note": answer.note,
+        "version": answer.version,
+    }
+
+
+async def _stale(current: Answer | None) -> StaleAnswerError:
+    """Tell the person what is stored now and who set it, so they can decide again."""
+    if current is None:
+        return StaleAnswerError(Msg(N_("This answer was changed meanwhile; please reload.")), None)
+    node = await CriteriaNode.get(id=current.node_id)  # type: ignore[attr-defined]
+    who = ""
+    if current.updated_by_officer_id is not None:  # type: ignore[attr-defined]
+        officer = await Officer.get_or_none(id=current.updated_by_officer_id)  # type: ignore[attr-defined]
+        who = officer.full_name if officer else ""
+    elif current.updated_by_user_id is not None:  # type: ignore[attr-defined]
+        user = await BackofficeUser.get_or_none(id=current.updated_by_user_id)  # type: ignore[attr-defined]
+        who = (user.full_name or user.username) if user else ""
+    rule = node_rule(node)
+    value = describe(rule, current.declared) if rule and current.declared else "–"
+    score = format_score(Decimal(current.self_score)) if current.self_score is not None else "–"
+    return StaleAnswerError(
+        Msg(
+            N_(
+                "Someone else changed this answer meanwhile: it is now “{value}” ({score} points), "
+                "set by {who}. Your change was not saved; check and answer again."
+            ),
+            value=value,
+            score=score,
+            who=who or "?",
+        ),
+        current,
+    )

@@ -1,0 +1,140 @@
+"""Recording answers: computed scores, unit and role checks, deadlines, stale edits, audit."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+
+from core.audit import Actor
+from core.models import AuditEvent, BackofficeUser, Channel, Officer, Unit, UnitGroup, UserRole
+from core.users import hash_password
+from forms.answers import LockedError, NotAllowedError, StaleAnswerError, record_answer
+from forms.criteria import import_draft
+from forms.criteria_workbook import read_workbook
+from forms.models import Answer, Assessment, AssessmentStatus
+from forms.periods import GroupPlan, create_period
+from forms.rules import DeclaredValueError
+from tests.factories import workbook_bytes
+
+SYSTEM = Actor.system(Channel.cli, "test")
+NOW = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+async def sheet(db: str) -> dict[str, object]:
+    """One unit of one group with a focal officer, in an open period using the test set."""
+    await import_draft(SYSTEM, read_workbook(workbook_bytes()))
+    group = await UnitGroup.create(code="SO", name="Khối sở, ban, ngành", kind="department")
+    snv = await Unit.create(code="SNV", name="Sở Nội vụ", group=group)
+    stp = await Unit.create(code="STP", name="Sở Tư pháp", group=group)
+    lan = await Officer.create(unit=snv, full_name="Nguyễn Thị Lan")
+    hung = await Officer.create(unit=snv, full_name="Trần Văn Hùng")
+    other = await Officer.create(unit=stp, full_name="Lê Văn Khác")
+    await create_period(
+        SYSTEM,
+        code="P2026",
+        name="Đợt 2026",
+        year=2026,
+        opens_at=NOW - timedelta(days=5),
+        closes_at=NOW + timedelta(days=5),
+        groups=[GroupPlan("SO", "TEST-1")],
+    )
+    assessment = await Assessment.get(unit=snv)
+    return {
+        "assessment": assessment,
+        "lan": Actor("officer", lan.id, lan.full_name, Channel.bot),
+        "hung": Actor("officer", hung.id, hung.full_name, Channel.web),
+        "other": Actor("officer", other.id, other.full_name, Channel.bot),
+    }
+
+
+async def test_typed_values_become_computed_scores(sheet: dict) -> None:
+    a, lan = sheet["assessment"], sheet["lan"]
+    tiers = await record_answer(lan, a.id, "1.1.3", text="45/50", expected_version=0, now=NOW)
+    assert tiers.self_score == Decimal(1) and tiers.version == 1  # 90% is in [70; 90]
+    level = await record_answer(
+        lan, a.id, "1.1.1", declared={"option": "2"}, expected_version=0, now=NOW
+    )
+    assert level.self_score == Decimal("0.5")
+    na = await record_answer(lan, a.id, "1.1.4", text="không áp dụng", expected_version=0, now=NOW)
+    assert na.not_applicable and na.self_score is None
+    event = await AuditEvent.filter(action="answer.record").order_by("-id").first()
+    assert (
+        event is not None and event.channel == Channel.bot and event.actor_name == "Nguyễn Thị Lan"
+    )
+
+
+async def test_bad_value_is_refused_and_nothing_changes(sheet: dict) -> None:
+    a, lan = sheet["assessment"], sheet["lan"]
+    await record_answer(lan, a.id, "1.1.3", text="95%", expected_version=0, now=NOW)
+    with pytest.raises(DeclaredValueError):
+        await record_answer(lan, a.id, "1.1.3", text="120%", expected_version=1, now=NOW)
+    stored = await Answer.get(assessment=a)
+    assert stored.self_score == Decimal(2) and stored.version == 1
+
+
+async def test_stale_edit_is_refused_showing_current_value_and_author(sheet: dict) -> None:
+    a, lan, hung = sheet["assessment"], sheet["lan"], sheet["hung"]
+    await record_answer(lan, a.id, "1.1.1", declared={"option": "1"}, expected_version=0, now=NOW)
+    with pytest.raises(StaleAnswerError) as info:
+        await record_answer(
+            hung, a.id, "1.1.1", declared={"option": "3"}, expected_version=0, now=NOW
+        )
+    text = info.value.render("vi")
+    assert "Nguyễn Thị Lan" in text and "Ban hành đúng hạn" in text
+    assert (await Answer.get(assessment=a)).declared == {"option": "1"}
+
+
+async def test_other_units_and_appraisers_cannot_answer(sheet: dict) -> None:
+    a = sheet["assessment"]
+    with pytest.raises(NotAllowedError):
+        await record_answer(sheet["other"], a.id, "1.1.2", text="có", expected_version=0, now=NOW)
+    appraiser = await BackofficeUser.create(
+        username="td", role=UserRole.appraiser, password_hash=hash_password("x" * 12)
+    )
+    with pytest.raises(NotAllowedError):
+        await record_answer(
+            Actor("user", appraiser.id, "td", Channel.web),
+            a.id,
+            "1.1.2",
+            text="có",
+            expected_version=0,
+            now=NOW,
+        )
+    assert await Answer.all().count() == 0
+
+
+async def test_deadline_and_submission_lock_the_sheet(sheet: dict) -> None:
+    a, lan = sheet["assessment"], sheet["lan"]
+    late = NOW + timedelta(days=6)
+    with pytest.raises(LockedError) as info:
+        await record_answer(lan, a.id, "1.1.2", text="có", expected_version=0, now=late)
+    assert "25/11/2026 10:00" in info.value.render("vi")  # local time, 03:00 UTC + 7
+    a.deadline_extended_to = NOW + timedelta(days=10)
+    await a.save()
+    ok = await record_answer(lan, a.id, "1.1.2", text="có", expected_version=0, now=late)
+    assert ok.self_score == Decimal(1)
+    await Assessment.filter(id=a.id).update(status=AssessmentStatus.submitted)
+    with pytest.raises(LockedError):
+        await record_answer(lan, a.id, "1.1.2", text="không", expected_version=1, now=late)
+    admin = await BackofficeUser.create(
+        username="qt", role=UserRole.admin, password_hash=hash_password("x" * 12)
+    )
+    fixed = await record_answer(
+        Actor("user", admin.id, "qt", Channel.web),
+        a.id,
+        "1.1.2",
+        text="không",
+        expected_version=1,
+        now=late,
+    )
+    assert fixed.self_score == Decimal(0) and fixed.version == 2
+
+
+async def test_survey_items_are_never_self_assessed(sheet: dict) -> None:
+    with pytest.raises(DeclaredValueError):
+        await record_answer(
+            sheet["lan"], sheet["assessment"].id, "X.1", text="2", expected_version=0, now=NOW
+        )
