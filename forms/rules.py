@@ -128,7 +128,9 @@ def _show(value: Decimal, locale: str) -> str:
     quantize: those are shown in scientific notation rather than crash a refusal message."""
     if -6 <= value.adjusted() <= 15:
         return format_score(value, locale)
-    text = f"{value:.6G}"
+    with localcontext() as ctx:
+        ctx.prec = 6
+        text = f"{(+value).normalize():G}"
     return text.replace(".", ",") if locale == "vi" else text
 
 
