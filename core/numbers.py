@@ -8,7 +8,7 @@ for display and ranking, never in between.
 from __future__ import annotations
 
 import re
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 
 from babel.numbers import format_decimal as _babel_format_decimal
 
@@ -81,19 +81,23 @@ def format_score(value: Decimal | None, locale: str = "vi", places: int | None =
     """
     if value is None:
         return "–"
-    if places is not None:
-        quantum = Decimal(1).scaleb(-places)
-        value = value.quantize(quantum, rounding=ROUND_HALF_UP)
-        fmt = "#,##0." + "0" * places if places else "#,##0"
-    else:
-        value = value.normalize() if value != value.to_integral() else value.quantize(Decimal(1))
-        fmt = "#,##0.##########"
-    return _babel_format_decimal(
-        value,
-        format=fmt,
-        locale="vi_VN" if locale == "vi" else "en_US",
-        decimal_quantization=places is not None,
-    )
+    with localcontext() as ctx:
+        # enough precision for any finite value, so huge inputs never raise InvalidOperation
+        ctx.prec = max(28, value.adjusted() + 12)
+        if places is not None:
+            quantum = Decimal(1).scaleb(-places)
+            value = value.quantize(quantum, rounding=ROUND_HALF_UP)
+            fmt = "#,##0." + "0" * places if places else "#,##0"
+        else:
+            integral = value == value.to_integral()
+            value = value.quantize(Decimal(1)) if integral else value.normalize()
+            fmt = "#,##0.##########"
+        return _babel_format_decimal(
+            value,
+            format=fmt,
+            locale="vi_VN" if locale == "vi" else "en_US",
+            decimal_quantization=places is not None,
+        )
 
 
 def format_percent(value: Decimal | None, locale: str = "vi") -> str:

@@ -206,7 +206,7 @@ _POINTS_SUFFIX = re.compile(r"\s*(điểm|đ)\s*$", re.IGNORECASE)
 _NUM = r"[-+]?\d[\d.,]*"
 _LE = r"<=|≤|<"
 _GE = r">=|≥|>"
-_TIER_SPLIT = re.compile(r"^(?P<cond>.*?)\s*[=:]\s*(?P<value>[^=:<>≤≥]+)$", re.DOTALL)
+_TIER_SPLIT = re.compile(r"^(?P<cond>.*?)\s*[=:]\s*(?P<value>[^=:<>≤≥]+)$")
 _TIER_FULL = re.compile(
     rf"^(?P<low>{_NUM})\s*%?\s*(?P<lop>{_LE})\s*x\s*(?P<hop>{_LE})\s*(?P<high>{_NUM})\s*%?$",
     re.IGNORECASE)
@@ -216,7 +216,6 @@ _TIER_ABOVE = re.compile(rf"^x\s*(?P<op>{_GE})\s*(?P<bound>{_NUM})\s*%?$", re.IG
 # Parameter names, compared without diacritics; "mới" (a typo seen in real forms) folds to "moi".
 _KEYWORDS = {"each": "each", "moi": "each", "cap": "cap", "toi da": "cap", "step": "step",
              "buoc": "step"}
-_KEYWORD_NAMES = {"each": "each", "cap": "cap", "step": "step"}
 
 
 class _EntryError(Exception):
@@ -288,7 +287,7 @@ def _parse_keywords(entries: Iterable[tuple[int, str]], allowed: tuple[str, ...]
             continue
         if name in found:
             problems.append(Msg(N_("The parameter “{name}” is given more than once."),
-                                name=_KEYWORD_NAMES[name]))
+                                name=name))
             continue
         found[name] = amount
     return found
@@ -941,7 +940,12 @@ def _match_label(rule: Rule, text: str) -> Option | None:
 def _option_number(text: str) -> str | None:
     """"2", "02", "2." or "2)": people copy the numbering they see in the list."""
     bare = text.rstrip(".)").strip()
-    return str(int(bare)) if bare.isascii() and bare.isdigit() else None
+    return _digits_key(bare) if bare.isascii() and bare.isdigit() else None
+
+
+def _digits_key(digits: str) -> str:
+    """"02" -> "2" without int(), which refuses strings of more than 4300 digits."""
+    return digits.lstrip("0") or "0"
 
 
 def _declare_option(rule: Rule, text: str) -> dict[str, Any]:
@@ -958,7 +962,8 @@ def _declare_option(rule: Rule, text: str) -> dict[str, Any]:
 
 def _declare_checklist(rule: Rule, text: str) -> dict[str, Any]:
     if _KEY_LIST.fullmatch(text):
-        return {"checked": [str(int(k)) for k in re.split(r"[\s,;]+", text) if k != "0"]}
+        keys = [_digits_key(k) for k in re.split(r"[\s,;]+", text)]
+        return {"checked": [k for k in keys if k != "0"]}
     if (option := _match_label(rule, text)) is not None:
         return {"checked": [option.key]}
     if _word(text) in _NONE_WORDS:

@@ -478,8 +478,8 @@ class TestParseDeclared:
 
     @pytest.mark.parametrize(("text", "keys"), [
         ("1, 3", ["1", "3"]), ("1 3", ["1", "3"]), ("3,1", ["3", "1"]), ("1;3", ["1", "3"]),
-        ("2", ["2"]), ("Cấp tỉnh; cấp xã", ["1", "3"]), ("cap huyen", ["2"]),
-        ("không", []), ("0", []), ("tất cả", ["1", "2", "3"]),
+        ("2", ["2"]), ("01, 0003", ["1", "3"]), ("Cấp tỉnh; cấp xã", ["1", "3"]),
+        ("cap huyen", ["2"]), ("không", []), ("0", []), ("tất cả", ["1", "2", "3"]),
     ])
     def test_checklist(self, text: str, keys: list[str]) -> None:
         assert parse_declared(CHECKLIST, text) == {"checked": keys}
@@ -551,6 +551,8 @@ TYPED_REFUSALS = [
     (TIERS, "1/2/3", "không phải là một tỷ lệ phần trăm", "is not a percentage"),
     (TIERS, "%", "không phải là một tỷ lệ phần trăm", "is not a percentage"),
     (LEVELS, "4", "không có phương án “4”", "There is no option “4”"),
+    (LEVELS, "9" * 5000, "không có phương án", "There is no option"),
+    (CHECKLIST, "1, " + "7" * 5000, "không có phương án", "There is no option"),
     (LEVELS, "Ban hành sớm", "“Ban hành sớm” không phải là một phương án",
      "reply with the option number (1–3)"),
     (CHECKLIST, "1, 1", "Mục 1 được chọn nhiều hơn một lần", "Item 1 is ticked more than once"),
