@@ -233,7 +233,10 @@ def criteria_show(
         for node in draft.nodes:
             label = f"{node.code}  {node.title}  [cyan]{format_score(node.max_score)}[/cyan]"
             if node.rule_type:
-                label += f"  [dim]{node.rule_type}: {node.rule_params}[/dim]"
+                rule = (
+                    f"{node.rule_type}: {node.rule_params}" if node.rule_params else node.rule_type
+                )
+                label += f"  [dim]{rule}[/dim]"
             parent = branches.get(node.parent_code or "", tree)
             branches[node.code] = parent.add(label)
         return tree

@@ -13,7 +13,13 @@ from typing import Any
 
 from tortoise import Tortoise, connections
 
-MODEL_MODULES = ["core.models", "forms.models", "scoring.models", "scheduler.models"]
+MODEL_MODULES = [
+    "core.models",
+    "forms.models",
+    "scoring.models",
+    "scheduler.models",
+    "bot.models",
+]
 APP_LABEL = "cchc"
 
 

@@ -11,6 +11,8 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from tortoise.contrib.fastapi import RegisterTortoise
 
 from app import db
+from app.api import api_router
+from app.bot_runtime import BotRuntime
 from app.pages import home_page
 from core.settings import Settings, load_settings
 
@@ -19,12 +21,17 @@ log = logging.getLogger("cchc")
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or load_settings()
+    bot = BotRuntime(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         settings.prepare_dirs()
         async with RegisterTortoise(app, config=db.tortoise_config(settings.database_url)):
-            yield
+            await bot.start()
+            try:
+                yield
+            finally:
+                await bot.stop()
 
     app = FastAPI(
         title="cchc — Chỉ số cải cách hành chính",
@@ -34,6 +41,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url="/api/openapi.json",
     )
     app.state.settings = settings
+    app.state.bot = bot
+    app.state.notifier = bot.notifier
+    app.include_router(api_router)
+    bot.install_routes(app)
 
     @app.get("/healthz", tags=["ops"])
     async def healthz() -> JSONResponse:

@@ -153,3 +153,23 @@ class AuditEvent(Model):
     class Meta:
         table = "audit_event"
         ordering = ["id"]
+
+
+class ApiToken(Model):
+    """A bearer token or a web session of a back-office user, stored as a SHA-256 hash only,
+    expiring and revocable."""
+
+    id = fields.IntField(primary_key=True)
+    user: fields.ForeignKeyRelation[BackofficeUser] = fields.ForeignKeyField(
+        "cchc.BackofficeUser", related_name="tokens", on_delete=fields.CASCADE
+    )
+    kind = fields.CharField(max_length=16, default="api")  # api, session
+    token_hash = fields.CharField(max_length=64, unique=True)
+    name = fields.CharField(max_length=255, default="")
+    created_at = fields.DatetimeField(auto_now_add=True)
+    expires_at = fields.DatetimeField()
+    revoked_at = fields.DatetimeField(null=True)
+    last_used_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "api_token"

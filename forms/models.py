@@ -156,6 +156,9 @@ class Assessment(Model):
         "cchc.Officer", related_name="submissions", null=True, on_delete=fields.SET_NULL
     )
     leader_approved_at = fields.DatetimeField(null=True)
+    leader_approved_by = fields.ForeignKeyField(
+        "cchc.Officer", related_name="approvals", null=True, on_delete=fields.SET_NULL
+    )
     self_locked_at = fields.DatetimeField(null=True)
     explanation_locked_at = fields.DatetimeField(null=True)
     last_activity_at = fields.DatetimeField(null=True)
@@ -223,3 +226,80 @@ class Evidence(Model):
 
     class Meta:
         table = "evidence"
+
+
+class Review(Model):
+    """An appraiser's verdict on one answer in one round (1 or 2)."""
+
+    id = fields.IntField(primary_key=True)
+    answer = fields.ForeignKeyField("cchc.Answer", related_name="reviews", on_delete=fields.CASCADE)
+    round_no = fields.SmallIntField()
+    accepted = fields.BooleanField(default=False)
+    appraised_score = fields.DecimalField(**SCORE, null=True)
+    comment = fields.TextField(default="")
+    explanation_requested = fields.BooleanField(default=False)
+    explanation_due_at = fields.DatetimeField(null=True)
+    reviewer = fields.ForeignKeyField(
+        "cchc.BackofficeUser", related_name="reviews", null=True, on_delete=fields.SET_NULL
+    )
+    version = fields.IntField(default=0)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "review"
+        unique_together = (("answer", "round_no"),)
+
+
+class Explanation(Model):
+    """The unit's answer (giải trình bổ sung) to a request: text, a proposed score, files."""
+
+    id = fields.IntField(primary_key=True)
+    review = fields.ForeignKeyField(
+        "cchc.Review", related_name="explanations", on_delete=fields.CASCADE
+    )
+    text = fields.TextField(default="")
+    proposed_score = fields.DecimalField(**SCORE, null=True)
+    officer = fields.ForeignKeyField(
+        "cchc.Officer", related_name="explanations", null=True, on_delete=fields.SET_NULL
+    )
+    channel = fields.CharField(max_length=16, default="")
+    files = fields.ManyToManyField(
+        "cchc.Evidence", related_name="explanations", through="explanation_evidence"
+    )
+    created_at = fields.DatetimeField(auto_now_add=True)
+    submitted_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "explanation"
+
+
+class ExtensionStatus(StrEnum):
+    pending = "pending"
+    approved = "approved"
+    refused = "refused"
+
+
+class ExtensionRequest(Model):
+    """A unit asks for more time, the secretariat approves (moving that unit's deadline) or not."""
+
+    id = fields.IntField(primary_key=True)
+    assessment: fields.ForeignKeyRelation[Assessment] = fields.ForeignKeyField(
+        "cchc.Assessment", related_name="extension_requests", on_delete=fields.CASCADE
+    )
+    reason = fields.TextField()
+    requested_until = fields.DatetimeField()
+    requested_by = fields.ForeignKeyField(
+        "cchc.Officer", related_name="extension_requests", null=True, on_delete=fields.SET_NULL
+    )
+    status = fields.CharEnumField(ExtensionStatus, max_length=16, default=ExtensionStatus.pending)
+    decided_by = fields.ForeignKeyField(
+        "cchc.BackofficeUser", related_name="extension_decisions", null=True,
+        on_delete=fields.SET_NULL,
+    )
+    decided_at = fields.DatetimeField(null=True)
+    decision_note = fields.TextField(default="")
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "extension_request"

@@ -18,3 +18,12 @@ async def test_models_and_migrations_agree(db: str) -> None:
 
 async def test_upgrade_twice_applies_nothing_the_second_time(db: str) -> None:
     assert await upgrade(db) == []
+
+
+def test_model_docstrings_have_no_semicolons(db: str) -> None:
+    """Tortoise 1.1 puts the docstring into a SQL comment and SQLite's script splitter breaks
+    on ";" inside it; a clear failure here beats an obscure one during `cchc db upgrade`."""
+    offenders = [
+        name for name, model in Tortoise.apps["cchc"].items() if ";" in (model.__doc__ or "")
+    ]
+    assert offenders == []
