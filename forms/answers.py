@@ -76,9 +76,10 @@ async def _check_actor(actor: Actor, assessment: Assessment) -> bool:
     raise NotAllowedError(Msg(N_("This action needs a person, not the system.")))
 
 
-def _check_open(
-    period: Period, assessment: Assessment, now: datetime, as_admin: bool, tz: ZoneInfo
+def check_open(
+    period: Period, assessment: Assessment, now: datetime, *, as_admin: bool, tz: ZoneInfo
 ) -> None:
+    """Refuse self-assessment changes outside the window, after submission or publication."""
     if assessment.status == AssessmentStatus.final or period.published_at is not None:
         raise LockedError(Msg(N_("The results are published; nothing can be changed.")))
     if as_admin:
@@ -121,7 +122,7 @@ async def record_answer(
     if assessment is None:
         raise NotAllowedError(Msg(N_("This score sheet does not exist.")))
     as_admin = await _check_actor(actor, assessment)
-    _check_open(assessment.period, assessment, now, as_admin, tz)
+    check_open(assessment.period, assessment, now, as_admin=as_admin, tz=tz)
     node = await CriteriaNode.get_or_none(
         criteria_set_id=assessment.criteria_set_id,  # type: ignore[attr-defined]
         code=node_code,
