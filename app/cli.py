@@ -277,7 +277,7 @@ def units_import(
 
     summary = _run(settings, work)
     table = Table("", "Tạo mới / created", "Cập nhật / updated")
-    table.add_row("Khối / groups", str(summary.groups_created), "0")
+    table.add_row("Khối / groups", str(summary.groups_created), str(summary.groups_updated))
     table.add_row("Đơn vị / units", str(summary.units_created), str(summary.units_updated))
     table.add_row("Cán bộ / officers", str(summary.officers_created), str(summary.officers_updated))
     console.print(table)

@@ -14,6 +14,7 @@ from core.units_workbook import OfficerRow, UnitRow
 @dataclass(frozen=True)
 class ImportSummary:
     groups_created: int = 0
+    groups_updated: int = 0
     units_created: int = 0
     units_updated: int = 0
     officers_created: int = 0
@@ -29,6 +30,7 @@ async def import_units(
     """
     counts = {
         "groups_created": 0,
+        "groups_updated": 0,
         "units_created": 0,
         "units_updated": 0,
         "officers_created": 0,
@@ -38,6 +40,19 @@ async def import_units(
         groups = {g.code: g for g in await UnitGroup.all()}
         for order, row in enumerate(units, start=1):
             group = groups.get(row.group_code)
+            if group is not None and (group.name, group.kind) != (row.group_name, row.group_kind):
+                old = {"name": group.name, "kind": group.kind}
+                group.name, group.kind = row.group_name, row.group_kind
+                await group.save(update_fields=["name", "kind"])
+                counts["groups_updated"] += 1
+                await record(
+                    actor,
+                    "unit_group.update",
+                    "unit_group",
+                    group.id,
+                    old=old,
+                    new={"name": group.name, "kind": group.kind},
+                )
             if group is None:
                 group = await UnitGroup.create(
                     code=row.group_code,

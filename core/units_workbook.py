@@ -6,6 +6,7 @@ Reading checks every row and reports all problems at once; nothing is stored her
 from __future__ import annotations
 
 import re
+import unicodedata
 import zipfile
 from dataclasses import dataclass
 from io import BytesIO
@@ -91,11 +92,13 @@ class UnitsImportError(UserError):
 
 
 def _text(value: object) -> str:
+    """Cell text, trimmed, with Vietnamese diacritics in one Unicode form (NFC): the same name
+    typed on two keyboards must compare equal."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return str(value).strip()
+    return unicodedata.normalize("NFC", " ".join(str(value).split()))
 
 
 def _header_row(ws: object, headers: list[str]) -> None:
@@ -267,6 +270,8 @@ def _read_units(rows: object, problems: list[UnitsProblem]) -> list[UnitRow]:
                     choices=", ".join(KIND_LABELS.values()),
                 ),
             )
+        if gcode in groups and groups[gcode][1] not in (None, kind):
+            bad("C", Msg(N_("The group “{code}” has two kinds in this file."), code=gcode))
         if gcode in groups and groups[gcode][0] != gname and gname:
             bad(
                 "B",
@@ -300,11 +305,28 @@ def _read_officers(
     if not _check_header(rows, OFFICER_HEADERS, SHEET_OFFICERS, problems):
         return []
     out: list[OfficerRow] = []
+    seen: dict[tuple[str, str], int] = {}
     for number, row in enumerate(rows, start=2):
         cells = [_text(c) for c in row][:6] + [""] * 6
         if not any(cells[:6]):
             continue
         unit_code, full_name, position, role_text, phone, email = cells[:6]
+        key = (unit_code, full_name.casefold())
+        if full_name and key in seen:
+            problems.append(
+                UnitsProblem(
+                    SHEET_OFFICERS,
+                    number,
+                    "B",
+                    Msg(
+                        N_("“{name}” of unit “{code}” is listed twice (also in row {other})."),
+                        name=full_name,
+                        code=unit_code,
+                        other=seen[key],
+                    ),
+                )
+            )
+        seen.setdefault(key, number)
 
         def bad(col: str, msg: Msg, number: int = number) -> None:
             problems.append(UnitsProblem(SHEET_OFFICERS, number, col, msg))

@@ -25,6 +25,15 @@ SHEET_GUIDE = "Hướng dẫn"
 LEVELS = ("field", "criterion", "item")
 SECTIONS = ("standard", "survey", "bonus", "penalty")
 SECTION_PREFIX = {"bonus": "C", "penalty": "T", "survey": "X"}
+MAX_PRECISION = Decimal("0.0001")  # what the database keeps
+# A deduction counts down from the item's maximum: in the bonus or penalty section that would
+# give (or take) full points for doing nothing, so those sections count up only.
+RULES_BY_SECTION = {
+    "standard": tuple(t for t in RULE_TYPES if t != "survey"),
+    "survey": ("survey",),
+    "bonus": tuple(t for t in RULE_TYPES if t not in ("survey", "deduction")),
+    "penalty": tuple(t for t in RULE_TYPES if t not in ("survey", "deduction")),
+}
 UNIT_KINDS = ("department", "commune", "vertical", "other")
 
 # Vietnamese labels as they appear in the workbook; English codes are accepted too.
@@ -258,6 +267,9 @@ class _Checker:
         if number < 0:
             self.add(sheet, row, col, Msg(N_("{what} cannot be negative."), what=what))
             return None
+        if number != number.quantize(MAX_PRECISION):
+            self.add(sheet, row, col, Msg(N_("{what} has more than 4 decimals."), what=what))
+            return None
         return number
 
 
@@ -265,8 +277,11 @@ def _read_info(info: dict[str, object], check: _Checker) -> dict[str, object]:
     out: dict[str, object] = {}
     labels = dict(INFO_FIELDS)
 
+    rows = info.get("_rows")
+    found_rows: dict[str, int] = rows if isinstance(rows, dict) else {}
+
     def cell(key: str) -> tuple[int, str]:
-        return INFO_ROW[key], "B"
+        return found_rows.get(key, INFO_ROW[key]), "B"
 
     for key in ("code", "name"):
         text = _text(info.get(key))
@@ -326,7 +341,9 @@ def _read_info(info: dict[str, object], check: _Checker) -> dict[str, object]:
     if total is not None and total == 0:
         row, col = cell("total_max")
         check.add(SHEET_INFO, row, col, Msg(N_("The total maximum score must be above 0.")))
+        total = None
     out["total_max"] = total
+    out["_rows"] = found_rows
     for key, what in (("bonus_cap", N_("The bonus cap")), ("penalty_cap", N_("The penalty cap"))):
         if _text(info.get(key)):
             out[key] = check.number(SHEET_INFO, *cell(key), info.get(key), Msg(what))
@@ -431,7 +448,7 @@ def build_criteria(info: dict[str, object], rows: list[NodeRow]) -> CriteriaDraf
         max_score = check.number(
             SHEET_NODES, r, col["max_score"], v.get("max_score"), Msg(N_("The maximum score"))
         )
-        rule_type = _text(v.get("rule_type")) or None
+        rule_type = _text(v.get("rule_type")).lower() or None
         params = _text(v.get("rule_params"))
         rule: Rule | None = None
         if level == "item":
@@ -456,13 +473,19 @@ def build_criteria(info: dict[str, object], rows: list[NodeRow]) -> CriteriaDraf
                         choices=", ".join(RULE_TYPES),
                     ),
                 )
-            elif section is not None and (rule_type == "survey") != (section == "survey"):
+            elif section is not None and rule_type not in RULES_BY_SECTION[section]:
                 check.add(
                     SHEET_NODES,
                     r,
                     col["rule_type"],
                     Msg(
-                        N_("The rule “survey” is used exactly for the items of the survey section.")
+                        N_(
+                            "The rule “{rule}” cannot be used in the section “{section}”; use one "
+                            "of: {choices}."
+                        ),
+                        rule=rule_type,
+                        section=SECTION_LABELS[section],
+                        choices=", ".join(RULES_BY_SECTION[section]),
                     ),
                 )
             elif max_score is not None:
@@ -472,7 +495,7 @@ def build_criteria(info: dict[str, object], rows: list[NodeRow]) -> CriteriaDraf
                 except RuleDefinitionError as exc:
                     for msg in exc.problems:
                         check.add(SHEET_NODES, r, col["rule_params"], msg)
-        elif rule_type or params:
+        elif level is not None and (rule_type or params):
             check.add(
                 SHEET_NODES,
                 r,
@@ -698,9 +721,10 @@ def _check_tree(nodes: list[_Parsed], meta: dict[str, object], check: _Checker) 
     if scored and isinstance(declared_total, Decimal):
         reached = sum((n.max_score for n in scored), Decimal(0))
         if reached != declared_total:
+            rows = meta.get("_rows")
             check.add(
                 SHEET_INFO,
-                INFO_ROW["total_max"],
+                (rows if isinstance(rows, dict) else {}).get("total_max", INFO_ROW["total_max"]),
                 "B",
                 Msg(
                     N_(
@@ -731,9 +755,10 @@ def _check_tree(nodes: list[_Parsed], meta: dict[str, object], check: _Checker) 
             and groups[0].max_score is not None
             and cap != groups[0].max_score
         ):
+            rows = meta.get("_rows")
             check.add(
                 SHEET_INFO,
-                INFO_ROW[key],
+                (rows if isinstance(rows, dict) else {}).get(key, INFO_ROW[key]),
                 "B",
                 Msg(
                     N_("The cap {cap} differs from the maximum {max} of row “{code}”."),

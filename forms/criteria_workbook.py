@@ -273,12 +273,15 @@ def read_workbook(source: bytes | BinaryIO | Path) -> CriteriaDraft:
 def _read_info_sheet(rows: Iterable[tuple[object, ...]]) -> dict[str, object]:
     by_label = {label.casefold(): key for key, label in INFO_FIELDS}
     info: dict[str, object] = {}
+    found_rows: dict[str, int] = {}
     for i, row in enumerate(rows):
         if i == 0 or not row:
             continue
         label = str(row[0] or "").strip().casefold()
         if label in by_label:
             info[by_label[label]] = row[1] if len(row) > 1 else None
+            found_rows[by_label[label]] = i + 1
+    info["_rows"] = found_rows  # so problems point at the row the secretary actually used
     return info
 
 

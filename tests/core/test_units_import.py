@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from io import BytesIO
 
 import pytest
@@ -97,3 +98,20 @@ def test_a_file_that_is_not_a_workbook_is_refused() -> None:
     with pytest.raises(UnitsImportError) as info:
         read_units_workbook(b"\x00\x01 garbage")
     assert "not a valid Excel workbook" in info.value.render("en")
+
+
+async def test_group_rename_is_applied_and_names_compare_in_one_unicode_form(db: str) -> None:
+    units, officers = read_units_workbook(_workbook(UNITS, OFFICERS))
+    await import_units(ACTOR, units, officers)
+    renamed = [("SO", "Khối cơ quan chuyên môn", *row[2:]) for row in UNITS[:2]]
+    decomposed = [(OFFICERS[0][0], unicodedata.normalize("NFD", OFFICERS[0][1]), *OFFICERS[0][2:])]
+    units, officers = read_units_workbook(_workbook(renamed, decomposed))
+    summary = await import_units(ACTOR, units, officers)
+    assert summary.groups_updated == 1 and summary.officers_created == 0
+    assert (await UnitGroup.get(code="SO")).name == "Khối cơ quan chuyên môn"
+
+
+def test_an_officer_listed_twice_is_reported() -> None:
+    with pytest.raises(UnitsImportError) as info:
+        read_units_workbook(_workbook(UNITS, [*OFFICERS, OFFICERS[0]]))
+    assert "listed twice (also in row 2)" in info.value.render("en")

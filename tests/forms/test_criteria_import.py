@@ -233,3 +233,30 @@ async def test_get_set_unknown_code_says_so(db: str) -> None:
     with pytest.raises(Exception) as info:
         await get_set("NOPE")
     assert "NOPE" in str(info.value)
+
+
+def test_bonus_and_penalty_items_count_up_only() -> None:
+    rows = _replace("C.1", rule_type="deduction", rule_params="each = 1")
+    problems = _problems(workbook_bytes(rows))
+    assert any("“deduction” cannot be used in the section “Điểm cộng”" in p for p in problems)
+
+
+def test_rule_type_is_read_whatever_its_case() -> None:
+    draft = read_workbook(workbook_bytes(_replace("1.1.2", rule_type="Yes_No")))
+    assert next(n for n in draft.nodes if n.code == "1.1.2").rule_type == "yes_no"
+
+
+def test_scores_finer_than_the_database_keeps_are_refused() -> None:
+    problems = _problems(workbook_bytes(_replace("1.1.5", max_score="0,25001")))
+    assert any("row 8, column E" in p and "more than 4 decimals" in p for p in problems)
+
+
+def test_info_problems_point_at_the_row_actually_used() -> None:
+    data = workbook_bytes(info={"total_max": "abc"})
+    wb = load_workbook(BytesIO(data))
+    ws = wb[SHEET_INFO]
+    ws.insert_rows(2, amount=3)  # a secretary added notes above the values
+    buf = BytesIO()
+    wb.save(buf)
+    problems = _problems(buf.getvalue())
+    assert any(p.startswith(f"{SHEET_INFO}, row 11, column B") for p in problems), problems
