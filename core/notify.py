@@ -24,19 +24,41 @@ class Notice:
     payload: dict[str, Any] = field(default_factory=dict)
 
 
+class DeliveryError(Exception):
+    """A failure worth retrying later (network trouble, a 5xx from the Bot API)."""
+
+
+class RetryAfter(DeliveryError):
+    """The channel asked us to slow down (Telegram 429) for this many seconds."""
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__(f"retry after {retry_after}s")
+        self.retry_after = retry_after
+
+
+class Unreachable(Exception):
+    """Permanent for this recipient: not bound to the bot, or the bot was blocked (403)."""
+
+    def __init__(self, reason: str, *, blocked: bool = False) -> None:
+        super().__init__(reason)
+        self.blocked = blocked
+
+
 class Notifier(Protocol):
-    async def notify(self, notice: Notice) -> bool:
-        """Deliver one notice; return False when the officer cannot be reached (not bound,
-        bot blocked). Raise only for failures worth retrying."""
+    async def notify(self, notice: Notice) -> int | None:
+        """Deliver one notice and return the channel's message id (None if it has none).
+
+        Raises :class:`Unreachable` when the officer cannot be reached, :class:`RetryAfter`
+        or :class:`DeliveryError` for failures worth retrying; nothing else."""
         ...
 
 
 class NullNotifier:
-    """Used when no channel is running (CLI, bot off): notices are dropped, not lost silently
-    from the record, since every service writes its audit event regardless."""
+    """Used when no channel is running (CLI, bot off): nobody can be reached; every service
+    still writes its audit event, so nothing is lost from the record."""
 
-    async def notify(self, notice: Notice) -> bool:
-        return False
+    async def notify(self, notice: Notice) -> int | None:
+        raise Unreachable("no channel is running")
 
 
 class RecordingNotifier:
@@ -45,6 +67,6 @@ class RecordingNotifier:
     def __init__(self) -> None:
         self.notices: list[Notice] = []
 
-    async def notify(self, notice: Notice) -> bool:
+    async def notify(self, notice: Notice) -> int | None:
         self.notices.append(notice)
-        return True
+        return len(self.notices)
