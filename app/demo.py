@@ -10,6 +10,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from core.audit import Actor
@@ -40,7 +41,7 @@ class DemoResult:
     assessments: int = 0
 
 
-def _read(name: str) -> dict:  # type: ignore[type-arg]
+def _read(name: str) -> dict[str, Any]:
     return json.loads((DEMO_DIR / name).read_text(encoding="utf-8"))
 
 

@@ -8,18 +8,24 @@ from __future__ import annotations
 import re
 import unicodedata
 import zipfile
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from enum import Enum
 from io import BytesIO
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, TypeVar
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
 
 from core.i18n import N_, Msg, UserError
 from core.models import OfficerRole, UnitKind
+
+E = TypeVar("E", bound=Enum)
+Rows = Iterator[tuple[object, ...]]
 
 SHEET_UNITS = "Đơn vị"
 SHEET_OFFICERS = "Cán bộ"
@@ -101,17 +107,17 @@ def _text(value: object) -> str:
     return unicodedata.normalize("NFC", " ".join(str(value).split()))
 
 
-def _header_row(ws: object, headers: list[str]) -> None:
-    ws.append(headers)  # type: ignore[attr-defined]
-    for cell in ws[1]:  # type: ignore[index]
+def _header_row(ws: Worksheet, headers: list[str]) -> None:
+    ws.append(headers)
+    for cell in ws[1]:
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="DDEBF7")
     for i, width in enumerate([14, 36, 20, 14, 40, 40]):
-        ws.column_dimensions[chr(ord("A") + i)].width = width  # type: ignore[attr-defined]
-    ws.freeze_panes = "A2"  # type: ignore[attr-defined]
+        ws.column_dimensions[chr(ord("A") + i)].width = width
+    ws.freeze_panes = "A2"
 
 
-def template_bytes(units: list[UnitRow] = (), officers: list[OfficerRow] = ()) -> bytes:  # type: ignore[assignment]
+def template_bytes(units: Sequence[UnitRow] = (), officers: Sequence[OfficerRow] = ()) -> bytes:
     """The template, optionally filled (used to export the current lists)."""
     wb = Workbook()
     ws = wb.active
@@ -136,7 +142,7 @@ def template_bytes(units: list[UnitRow] = (), officers: list[OfficerRow] = ()) -
     return buf.getvalue()
 
 
-def _lookup(text: str, labels: dict) -> object | None:  # type: ignore[type-arg]
+def _lookup(text: str, labels: Mapping[E, str]) -> E | None:
     folded = text.casefold()
     for key, label in labels.items():
         if folded in (str(key.value).casefold(), label.casefold()):
@@ -191,10 +197,8 @@ def read_units_workbook(
     return units, officers
 
 
-def _check_header(
-    rows: object, headers: list[str], sheet: str, problems: list[UnitsProblem]
-) -> bool:
-    header = next(rows, None)  # type: ignore[call-overload]
+def _check_header(rows: Rows, headers: list[str], sheet: str, problems: list[UnitsProblem]) -> bool:
+    header = next(rows, None)
     found = [_text(h) for h in (header or ())][: len(headers)]
     if found != headers:
         problems.append(
@@ -209,8 +213,8 @@ def _check_header(
     return True
 
 
-def _read_units(rows: object, problems: list[UnitsProblem]) -> list[UnitRow]:
-    rows = iter(rows)  # type: ignore[call-overload]
+def _read_units(rows: Rows, problems: list[UnitsProblem]) -> list[UnitRow]:
+    rows = iter(rows)
     if not _check_header(rows, UNIT_HEADERS, SHEET_UNITS, problems):
         return []
     out: list[UnitRow] = []
@@ -282,14 +286,14 @@ def _read_units(rows: object, problems: list[UnitsProblem]) -> list[UnitRow]:
                     b=gname,
                 ),
             )
-        groups.setdefault(gcode, (gname, kind))  # type: ignore[arg-type]
+        groups.setdefault(gcode, (gname, kind))
         if not gname and not groups[gcode][0]:
             bad("B", Msg(N_("The group name is empty.")))
         out.append(
             UnitRow(
                 gcode,
                 gname or groups[gcode][0],
-                kind or UnitKind.other,  # type: ignore[arg-type]
+                kind or UnitKind.other,
                 code,
                 name,
                 address,
@@ -299,9 +303,9 @@ def _read_units(rows: object, problems: list[UnitsProblem]) -> list[UnitRow]:
 
 
 def _read_officers(
-    rows: object, unit_codes: set[str], problems: list[UnitsProblem]
+    rows: Rows, unit_codes: set[str], problems: list[UnitsProblem]
 ) -> list[OfficerRow]:
-    rows = iter(rows)  # type: ignore[call-overload]
+    rows = iter(rows)
     if not _check_header(rows, OFFICER_HEADERS, SHEET_OFFICERS, problems):
         return []
     out: list[OfficerRow] = []
@@ -354,7 +358,7 @@ def _read_officers(
                 unit_code,
                 full_name,
                 position,
-                role or OfficerRole.focal,  # type: ignore[arg-type]
+                role or OfficerRole.focal,
                 phone,
                 email,
             )

@@ -82,9 +82,9 @@ async def answer_explanation(
             Msg(N_("The explanation is too long (at most {n} characters)."), n=MAX_TEXT)
         )
     score: Decimal | None = None
-    if proposed_score not in (None, ""):
+    if proposed_score:
         try:
-            score = parse_decimal(proposed_score)  # type: ignore[arg-type]
+            score = parse_decimal(proposed_score)
         except NumberError as exc:
             raise UserError(exc.msg) from None
         maximum = Decimal(review.answer.node.max_score)
