@@ -301,7 +301,7 @@ def parse_html(source: str) -> tuple[str, list[dict[str, Any]]]:
     return trim(text, sort_entities(entities))
 
 
-_COMMAND_RE = re.compile(r"(?<![^\s])/[A-Za-z0-9_]{1,64}(?:@[A-Za-z0-9_]{3,32})?(?![^\s])")
+_COMMAND_RE = re.compile(r"(?<![\w/])/[A-Za-z0-9_]{1,64}(?:@[A-Za-z0-9_]{3,32})?(?![\w/@])")
 _URL_RE = re.compile(r"(?<![^\s(])https?://[^\s<>\"']+[^\s<>\"'.,;:!?)]")
 
 
@@ -318,3 +318,22 @@ def detect_entities(text: str) -> list[dict[str, Any]]:
                 }
             )
     return sort_entities(found)
+
+
+# Entities inside which Telegram does not look for commands and links.
+_OPAQUE = {"code", "pre", "text_link", "text_mention", "url", "bot_command", "custom_emoji"}
+
+
+def with_detected(text: str, entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Add the commands and links Telegram finds by itself in a bot's text, so "/help" in a
+    bot message is an entity (and a tap target) as it is in Telegram."""
+    opaque = [(e["offset"], e["offset"] + e["length"]) for e in entities if e["type"] in _OPAQUE]
+    extra = [
+        found
+        for found in detect_entities(text)
+        if not any(
+            found["offset"] < end and start < found["offset"] + found["length"]
+            for start, end in opaque
+        )
+    ]
+    return sort_entities([*entities, *extra]) if extra else entities

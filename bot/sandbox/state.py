@@ -52,6 +52,7 @@ DEFAULT_UPDATE_TYPES = frozenset(ALL_UPDATE_TYPES) - {
 }
 
 CALLS_KEPT = 10_000  # recorded API calls kept, oldest forgotten first
+PENDING_KEPT = 10_000  # updates kept for a bot that does not poll (Telegram keeps 24 hours)
 
 # Kinds of chat events; only "new" and "edit" carry a message snapshot.
 NEW, EDIT, DELETE, ANSWER, ACTION, BLOCK = "new", "edit", "delete", "answer", "action", "block"
@@ -284,6 +285,8 @@ class SandboxState:
         self.last_update_id += 1
         update = {"update_id": self.last_update_id, kind: copy.deepcopy(payload)}
         self.updates.append(update)
+        if len(self.updates) > PENDING_KEPT:  # nobody is receiving: forget the oldest
+            self.updates.popleft()
         self.notify()
         return update
 

@@ -365,3 +365,27 @@ async def test_chat_action_and_get_chat(sandbox: Sandbox, bot: Bot) -> None:
     assert (chat.id, chat.type, chat.first_name) == (OFFICER, "private", "Minh")
     with pytest.raises(TelegramBadRequest, match="wrong parameter action"):
         await bot.send_chat_action(OFFICER, "dancing")
+
+
+async def test_commands_and_links_in_bot_text_become_entities(sandbox: Sandbox, bot: Bot) -> None:
+    await sandbox.send_text(OFFICER, "/start")
+    sent = await bot.send_message(
+        OFFICER, "Gõ /help, xem https://snv.gov.vn hoặc <code>/start</code>"
+    )
+    assert [(e.type, e.offset, e.length) for e in sent.entities] == [
+        ("bot_command", 3, 5),
+        ("url", 14, 18),
+        ("code", 38, 6),
+    ]
+
+
+async def test_reset_forgets_people_but_the_bot_carries_on(sandbox: Sandbox, bot: Bot) -> None:
+    await sandbox.send_text(OFFICER, "/start")
+    [before] = await drain(bot)
+    sandbox.reset()
+    assert sandbox.chat(OFFICER) == [] and sandbox.calls() == []
+    with pytest.raises(TelegramBadRequest, match="chat not found"):
+        await bot.send_message(OFFICER, "còn đó không?")
+    await sandbox.send_text(OFFICER, "/start")
+    [after] = await drain(bot)  # update ids keep growing, so the bot's offset still works
+    assert after.update_id > before.update_id and after.message.message_id == 1

@@ -59,4 +59,8 @@ def test_commands_and_links_in_what_people_type() -> None:
         {"type": "url", "offset": 4, "length": 20},
         {"type": "bot_command", "offset": 30, "length": 5},
     ]
-    assert detect_entities("a/b và 1/2") == []
+    assert detect_entities("a/b và 1/2, đường/dẫn") == []
+    assert detect_entities("(/help), /nop@cchc_bot.") == [
+        {"type": "bot_command", "offset": 1, "length": 5},
+        {"type": "bot_command", "offset": 9, "length": 13},
+    ]
