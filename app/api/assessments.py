@@ -1,0 +1,581 @@
+"""Score sheets, their items (answers, evidence, reviews, explanations), the appraisal actions,
+unlocking and per-unit deadlines, extension requests, appraiser assignments."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Path, Query
+from fastapi.responses import Response
+
+from app.api.deps import (
+    CurrentActor,
+    Files,
+    Id,
+    Limit,
+    Locale,
+    NotifierDep,
+    Now,
+    Offset,
+    OptionalId,
+    Tz,
+)
+from app.api.errors import ApiRoute
+from app.api.schemas import (
+    AcceptIn,
+    AdjustIn,
+    AnswerIn,
+    AnswerOut,
+    AssessmentOut,
+    AssignmentIn,
+    AssignmentOut,
+    DeadlineIn,
+    EvidenceOut,
+    ExplanationOut,
+    ExplanationRequestIn,
+    ExtensionDecisionIn,
+    ExtensionRequestOut,
+    ItemOut,
+    Page,
+    ReviewOut,
+    Round2In,
+    UnlockIn,
+)
+from core.auth import NotFound, require_role
+from core.i18n import N_, Msg
+from forms.answers import record_answer, self_assessment_window
+from forms.models import (
+    Assessment,
+    AssessmentStatus,
+    ExtensionRequest,
+    ExtensionStatus,
+)
+from forms.periods import decide_extension, extend_deadline
+from scoring import appraisal
+from scoring.appraisal import ItemView, ReviewView
+from scoring.assignments import assign, list_assignments, unassign
+from scoring.results import dec
+
+router = APIRouter(route_class=ApiRoute, tags=["assessments"])
+
+ItemCode = Annotated[str, Path(min_length=1, max_length=32, description='Item code, e.g. "1.1.3".')]
+UnderCode = Annotated[
+    str | None,
+    Query(min_length=1, max_length=32, description="Only items under this field or criterion."),
+]
+
+
+# --- conversions ------------------------------------------------------------------------------
+
+
+def _review(r: ReviewView | None) -> ReviewOut | None:
+    if r is None:
+        return None
+    return ReviewOut(
+        id=r.id,
+        round_no=r.round_no,
+        accepted=r.accepted,
+        appraised_score=dec(r.appraised_score),
+        comment=r.comment,
+        explanation_requested=r.explanation_requested,
+        explanation_due_at=r.explanation_due_at,
+        reviewer_id=r.reviewer_id,
+        version=r.version,
+        updated_at=r.updated_at,
+    )
+
+
+def item_out(v: ItemView) -> ItemOut:
+    x = v.explanation
+    return ItemOut(
+        assessment_id=v.assessment_id,
+        unit_id=v.unit_id,
+        unit_code=v.unit_code,
+        unit_name=v.unit_name,
+        code=v.code,
+        title=v.title,
+        section=v.section,
+        max_score=dec(v.max_score) or "0",
+        rule_type=v.rule_type,
+        declared=v.declared,
+        declared_text=v.declared_text,
+        self_score=dec(v.self_score),
+        not_applicable=v.not_applicable,
+        note=v.note,
+        answer_version=v.answer_version,
+        appraised_score=dec(v.appraised_score),
+        evidence=[
+            EvidenceOut(
+                id=e.id,
+                original_name=e.original_name,
+                size=e.size,
+                content_type=e.content_type,
+                page_ref=e.page_ref,
+                created_at=e.created_at,
+                download_url=f"/api/v1/evidence/{e.id}/download",
+            )
+            for e in v.evidence
+        ],
+        round1=_review(v.round1),
+        round2=_review(v.round2),
+        explanation=None
+        if x is None
+        else ExplanationOut(
+            id=x.id,
+            review_id=x.review_id,
+            text=x.text,
+            proposed_score=dec(x.proposed_score),
+            officer_id=x.officer_id,
+            channel=x.channel,
+            submitted_at=x.submitted_at,
+            evidence_ids=x.evidence_ids,
+        ),
+    )
+
+
+async def assessments_out(rows: list[Assessment]) -> list[AssessmentOut]:
+    progress = await appraisal.progress_of(rows)
+    out = []
+    for a in rows:
+        p = progress[a.id]
+        out.append(
+            AssessmentOut(
+                id=a.id,
+                period_id=a.period_id,  # type: ignore[attr-defined]
+                unit_id=a.unit_id,  # type: ignore[attr-defined]
+                unit_code=a.unit.code,
+                unit_name=a.unit.name,
+                criteria_set_id=a.criteria_set_id,  # type: ignore[attr-defined]
+                status=a.status,
+                deadline=self_assessment_window(a.period, a).closes_at,
+                deadline_extended_to=a.deadline_extended_to,
+                submitted_at=a.submitted_at,
+                self_locked_at=a.self_locked_at,
+                explanation_locked_at=a.explanation_locked_at,
+                last_activity_at=a.last_activity_at,
+                progress={
+                    "items": p.items,
+                    "answered": p.answered,
+                    "with_evidence": p.with_evidence,
+                    "reviewed": p.reviewed,
+                    "explanations_pending": p.explanations_pending,
+                },
+            )
+        )
+    return out
+
+
+async def _one(assessment_id: int) -> AssessmentOut:
+    a = await Assessment.get(id=assessment_id).prefetch_related("unit", "period")
+    return (await assessments_out([a]))[0]
+
+
+async def _item(actor: CurrentActor, assessment_id: int, code: str, locale: str) -> ItemOut:
+    _total, views = await appraisal.item_views(
+        actor, assessment_id=assessment_id, under=code, locale=locale, limit=1
+    )
+    if not views:
+        raise NotFound(Msg(N_("There is no item “{code}” in this criteria set."), code=code))
+    return item_out(views[0])
+
+
+# --- score sheets -----------------------------------------------------------------------------
+
+
+@router.get("/assessments", response_model=Page[AssessmentOut])
+async def list_assessments(
+    actor: CurrentActor,
+    period_id: OptionalId = None,
+    unit_id: OptionalId = None,
+    status: Annotated[AssessmentStatus | None, Query()] = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
+) -> Page[AssessmentOut]:
+    """Score sheets with their status and progress (every back-office role)."""
+    await require_role(actor)
+    query = Assessment.all()
+    if period_id is not None:
+        query = query.filter(period_id=period_id)
+    if unit_id is not None:
+        query = query.filter(unit_id=unit_id)
+    if status is not None:
+        query = query.filter(status=status)
+    total = await query.count()
+    rows = (
+        await query.order_by("period_id", "unit__sort_order", "unit_id")
+        .offset(offset)
+        .limit(limit)
+        .prefetch_related("unit", "period")
+    )
+    return Page(total=total, limit=limit, offset=offset, items=await assessments_out(rows))
+
+
+@router.get("/assessments/{assessment_id}", response_model=AssessmentOut)
+async def get_assessment(assessment_id: Id, actor: CurrentActor) -> AssessmentOut:
+    await appraisal.visible_assessment(actor, assessment_id)
+    return await _one(assessment_id)
+
+
+@router.get("/assessments/{assessment_id}/items", response_model=Page[ItemOut])
+async def sheet_items(
+    assessment_id: Id,
+    actor: CurrentActor,
+    locale: Locale,
+    under: UnderCode = None,
+    pending_only: bool = False,
+    limit: Limit = 500,
+    offset: Offset = 0,
+) -> Page[ItemOut]:
+    """The sheet's items the caller may see (appraisers: their fields) with the declared
+    value, self score, note, evidence, reviews and explanation."""
+    total, views = await appraisal.item_views(
+        actor,
+        assessment_id=assessment_id,
+        under=under,
+        pending_only=pending_only,
+        limit=limit,
+        offset=offset,
+        locale=locale,
+    )
+    return Page(total=total, limit=limit, offset=offset, items=[item_out(v) for v in views])
+
+
+@router.get("/appraisal/items", response_model=Page[ItemOut])
+async def worklist(
+    actor: CurrentActor,
+    locale: Locale,
+    now: Now,
+    period_id: Annotated[int, Query(ge=1, le=2_147_483_647)],
+    unit_id: OptionalId = None,
+    under: UnderCode = None,
+    pending_only: bool = False,
+    ready_only: Annotated[
+        bool, Query(description="Only sheets whose self-assessment is closed.")
+    ] = True,
+    limit: Limit = 100,
+    offset: Offset = 0,
+) -> Page[ItemOut]:
+    """The appraiser's worklist: the items of the fields assigned to them, across all units
+    of the period (administrators and viewers: every item)."""
+    total, views = await appraisal.item_views(
+        actor,
+        period_id=period_id,
+        unit_id=unit_id,
+        under=under,
+        pending_only=pending_only,
+        ready_only=ready_only,
+        now=now,
+        limit=limit,
+        offset=offset,
+        locale=locale,
+    )
+    return Page(total=total, limit=limit, offset=offset, items=[item_out(v) for v in views])
+
+
+@router.put("/assessments/{assessment_id}/answers/{item}", response_model=AnswerOut)
+async def correct_answer(
+    assessment_id: Id, item: ItemCode, body: AnswerIn, actor: CurrentActor, now: Now, tz: Tz
+) -> AnswerOut:
+    """An administrator corrects a self-assessment answer (also after the lock, never after
+    publication). Appraisers cannot change self scores: they set appraised scores."""
+    answer = await record_answer(
+        actor,
+        assessment_id,
+        item,
+        expected_version=body.expected_version,
+        now=now,
+        declared=body.declared,
+        text=body.text,
+        note=body.note,
+        tz=tz,
+    )
+    return AnswerOut(
+        id=answer.id,
+        assessment_id=assessment_id,
+        item=item,
+        declared=answer.declared,
+        self_score=dec(answer.self_score),
+        not_applicable=answer.not_applicable,
+        note=answer.note,
+        version=answer.version,
+    )
+
+
+@router.post("/assessments/{assessment_id}/items/{item}/accept", response_model=ItemOut)
+async def accept(
+    assessment_id: Id,
+    item: ItemCode,
+    body: AcceptIn,
+    actor: CurrentActor,
+    now: Now,
+    tz: Tz,
+    locale: Locale,
+) -> ItemOut:
+    """Round 1: accept the self score."""
+    await appraisal.accept(
+        actor,
+        assessment_id,
+        item,
+        expected_version=body.expected_version,
+        comment=body.comment,
+        now=now,
+        tz=tz,
+    )
+    return await _item(actor, assessment_id, item, locale)
+
+
+@router.post("/assessments/{assessment_id}/items/{item}/adjust", response_model=ItemOut)
+async def adjust(
+    assessment_id: Id,
+    item: ItemCode,
+    body: AdjustIn,
+    actor: CurrentActor,
+    now: Now,
+    tz: Tz,
+    locale: Locale,
+) -> ItemOut:
+    """Round 1: set an appraised score; the comment is mandatory."""
+    await appraisal.adjust(
+        actor,
+        assessment_id,
+        item,
+        score=body.score,
+        comment=body.comment,
+        expected_version=body.expected_version,
+        now=now,
+        tz=tz,
+    )
+    return await _item(actor, assessment_id, item, locale)
+
+
+@router.post(
+    "/assessments/{assessment_id}/items/{item}/explanation-request", response_model=ItemOut
+)
+async def request_explanation(
+    assessment_id: Id,
+    item: ItemCode,
+    body: ExplanationRequestIn,
+    actor: CurrentActor,
+    now: Now,
+    tz: Tz,
+    locale: Locale,
+    notifier: NotifierDep,
+) -> ItemOut:
+    """Round 1: ask the unit to explain by a due date; its focal officers are told in the bot."""
+    await appraisal.request_explanation(
+        actor,
+        assessment_id,
+        item,
+        comment=body.comment,
+        due_at=body.due_at,
+        score=body.score,
+        expected_version=body.expected_version,
+        now=now,
+        notifier=notifier,
+        tz=tz,
+    )
+    return await _item(actor, assessment_id, item, locale)
+
+
+@router.post("/assessments/{assessment_id}/items/{item}/round2", response_model=ItemOut)
+async def round2(
+    assessment_id: Id,
+    item: ItemCode,
+    body: Round2In,
+    actor: CurrentActor,
+    now: Now,
+    tz: Tz,
+    locale: Locale,
+) -> ItemOut:
+    """Round 2: the final appraised score after the unit's explanation (or its due date)."""
+    await appraisal.round2(
+        actor,
+        assessment_id,
+        item,
+        score=body.score,
+        comment=body.comment,
+        expected_version=body.expected_version,
+        now=now,
+        tz=tz,
+    )
+    return await _item(actor, assessment_id, item, locale)
+
+
+@router.post("/assessments/{assessment_id}/unlock", response_model=AssessmentOut)
+async def unlock(
+    assessment_id: Id,
+    body: UnlockIn,
+    actor: CurrentActor,
+    now: Now,
+    tz: Tz,
+    notifier: NotifierDep,
+) -> AssessmentOut:
+    """An administrator reopens one unit's self-assessment with a reason (before appraisal)."""
+    await appraisal.unlock(
+        actor,
+        assessment_id,
+        reason=body.reason,
+        until=body.until,
+        now=now,
+        notifier=notifier,
+        tz=tz,
+    )
+    return await _one(assessment_id)
+
+
+@router.put("/assessments/{assessment_id}/deadline", response_model=AssessmentOut)
+async def set_deadline(
+    assessment_id: Id, body: DeadlineIn, actor: CurrentActor, now: Now, tz: Tz
+) -> AssessmentOut:
+    """Give one unit its own self-assessment deadline (null: the period's again)."""
+    await extend_deadline(
+        actor, assessment_id, until=body.until, reason=body.reason, now=now, tz=tz
+    )
+    return await _one(assessment_id)
+
+
+@router.get("/evidence/{evidence_id}/download", response_class=Response)
+async def download(evidence_id: Id, actor: CurrentActor, files: Files) -> Response:
+    """The evidence file, for those who may see that unit's item."""
+    evidence = await appraisal.evidence_for_download(actor, evidence_id)
+    data = await files.get(evidence.sha256)
+    name = evidence.original_name or f"evidence-{evidence.id}"
+    fallback = "".join(ch if ch.isascii() and ch not in '"\\;' else "_" for ch in name)
+    return Response(
+        data,
+        media_type=evidence.content_type or "application/octet-stream",
+        headers={
+            "Content-Disposition": (
+                f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name)}"
+            ),
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
+# --- reviews and explanations as lists --------------------------------------------------------
+
+
+@router.get("/reviews", response_model=Page[ItemOut])
+async def reviews(
+    actor: CurrentActor,
+    locale: Locale,
+    period_id: Annotated[int, Query(ge=1, le=2_147_483_647)],
+    unit_id: OptionalId = None,
+    explanation_requested: bool | None = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
+) -> Page[ItemOut]:
+    """Reviewed items of a period the caller may see, with both rounds and the explanation."""
+    _total, views = await appraisal.item_views(
+        actor, period_id=period_id, unit_id=unit_id, limit=10**9, locale=locale
+    )
+    kept = [v for v in views if v.round1 is not None]
+    if explanation_requested is not None:
+        kept = [v for v in kept if v.round1.explanation_requested is explanation_requested]  # type: ignore[union-attr]
+    page = kept[offset : offset + limit]
+    return Page(total=len(kept), limit=limit, offset=offset, items=[item_out(v) for v in page])
+
+
+@router.get("/explanations", response_model=Page[ItemOut])
+async def explanations(
+    actor: CurrentActor,
+    locale: Locale,
+    period_id: Annotated[int, Query(ge=1, le=2_147_483_647)],
+    unit_id: OptionalId = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
+) -> Page[ItemOut]:
+    """Items whose unit has sent an explanation, with the request and the round-2 score."""
+    _total, views = await appraisal.item_views(
+        actor, period_id=period_id, unit_id=unit_id, limit=10**9, locale=locale
+    )
+    kept = [v for v in views if v.explanation is not None]
+    page = kept[offset : offset + limit]
+    return Page(total=len(kept), limit=limit, offset=offset, items=[item_out(v) for v in page])
+
+
+# --- extension requests -----------------------------------------------------------------------
+
+
+def _extension(r: ExtensionRequest) -> ExtensionRequestOut:
+    return ExtensionRequestOut(
+        id=r.id,
+        assessment_id=r.assessment_id,  # type: ignore[attr-defined]
+        unit_id=r.assessment.unit_id,  # type: ignore[attr-defined]
+        reason=r.reason,
+        requested_until=r.requested_until,
+        requested_by=r.requested_by_id,  # type: ignore[attr-defined]
+        status=r.status,
+        decided_by=r.decided_by_id,  # type: ignore[attr-defined]
+        decided_at=r.decided_at,
+        decision_note=r.decision_note,
+        created_at=r.created_at,
+    )
+
+
+@router.get("/extension-requests", response_model=list[ExtensionRequestOut])
+async def extension_requests(
+    actor: CurrentActor,
+    period_id: OptionalId = None,
+    status: Annotated[ExtensionStatus | None, Query()] = None,
+) -> list[ExtensionRequestOut]:
+    """Units' requests for more time (administrators and viewers)."""
+    from core.models import UserRole
+
+    await require_role(actor, UserRole.admin, UserRole.viewer)
+    query = ExtensionRequest.all()
+    if period_id is not None:
+        query = query.filter(assessment__period_id=period_id)
+    if status is not None:
+        query = query.filter(status=status)
+    return [_extension(r) for r in await query.order_by("id").prefetch_related("assessment")]
+
+
+@router.post("/extension-requests/{request_id}/decision", response_model=ExtensionRequestOut)
+async def decide(
+    request_id: Id, body: ExtensionDecisionIn, actor: CurrentActor, now: Now, tz: Tz
+) -> ExtensionRequestOut:
+    """Approve (moving that unit's deadline) or refuse (with a reason) a request."""
+    await decide_extension(
+        actor, request_id, approve=body.approve, note=body.note, until=body.until, now=now, tz=tz
+    )
+    return _extension(await ExtensionRequest.get(id=request_id).prefetch_related("assessment"))
+
+
+# --- appraiser assignments --------------------------------------------------------------------
+
+
+@router.get("/assignments", response_model=list[AssignmentOut], tags=["appraisers"])
+async def assignments(
+    actor: CurrentActor, user_id: OptionalId = None, criteria_set_id: OptionalId = None
+) -> list[AssignmentOut]:
+    rows = await list_assignments(actor, user_id=user_id, criteria_set_id=criteria_set_id)
+    return [
+        AssignmentOut(
+            id=r.id,
+            user_id=r.user_id,  # type: ignore[attr-defined]
+            criteria_set_id=r.criteria_set_id,  # type: ignore[attr-defined]
+            node_code=r.node_code,
+        )
+        for r in rows
+    ]
+
+
+@router.post("/assignments", response_model=AssignmentOut, status_code=201, tags=["appraisers"])
+async def create_assignment(body: AssignmentIn, actor: CurrentActor) -> AssignmentOut:
+    """Make an appraiser responsible for a field or criterion (administrators)."""
+    r = await assign(actor, body.user_id, body.criteria_set_id, body.node_code)
+    return AssignmentOut(
+        id=r.id,
+        user_id=r.user_id,  # type: ignore[attr-defined]
+        criteria_set_id=r.criteria_set_id,  # type: ignore[attr-defined]
+        node_code=r.node_code,
+    )
+
+
+@router.delete("/assignments/{assignment_id}", status_code=204, tags=["appraisers"])
+async def delete_assignment(assignment_id: Id, actor: CurrentActor) -> Response:
+    await unassign(actor, assignment_id)
+    return Response(status_code=204)

@@ -1,0 +1,181 @@
+"""One place that turns errors into JSON ``{"detail": "<sentence>", "code": "..."}``.
+
+Services raise :class:`~core.i18n.UserError` subclasses; the class decides the HTTP status and
+the message is rendered in the request's language (``Accept-Language``: Vietnamese by default,
+English second). FastAPI's own request validation errors get the same shape, with one line per
+problem in ``problems``. The mapping is installed as the route class of every API router, so it
+needs nothing from the application factory.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from fastapi import HTTPException, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+from pydantic import BaseModel, Field
+from tortoise.exceptions import IntegrityError
+
+from core.auth import AccessDenied, AuthError, Conflict, NotFound, TooManyAttempts
+from core.files import CorruptFileError, MissingFileError
+from core.i18n import N_, Msg, UserError, normalize_locale
+from forms.answers import LockedError, NotAllowedError, StaleAnswerError
+
+log = logging.getLogger("cchc.api")
+
+
+class ErrorOut(BaseModel):
+    """Every error response of the API."""
+
+    detail: str = Field(description="One sentence in the request's language.")
+    code: str = Field(description="A stable machine-readable code, e.g. `locked`, `forbidden`.")
+    problems: list[str] = Field(
+        default_factory=list, description="Every problem, for imports and invalid requests."
+    )
+
+
+def _err(description: str) -> dict[str, Any]:
+    return {"model": ErrorOut, "description": description}
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: _err("The request cannot be processed as sent."),
+    401: _err("Missing, expired or revoked token."),
+    403: _err("This account may not do this."),
+    404: _err("Not found."),
+    409: _err("Conflicts with the current state (locked, published, changed meanwhile)."),
+    422: _err("Invalid values; `problems` lists each one."),
+    429: _err("Too many failed sign-ins."),
+}
+
+# (exception class, HTTP status, code), most specific first.
+_MAPPING: list[tuple[type[Exception], int, str]] = [
+    (AuthError, 401, "unauthenticated"),
+    (TooManyAttempts, 429, "too_many_attempts"),
+    (AccessDenied, 403, "forbidden"),
+    (NotAllowedError, 403, "forbidden"),
+    (NotFound, 404, "not_found"),
+    (StaleAnswerError, 409, "stale"),
+    (LockedError, 409, "locked"),
+    (Conflict, 409, "conflict"),
+]
+
+
+def request_locale(request: Request) -> str:
+    """The best supported language of ``Accept-Language`` (q-values honoured), else vi."""
+    header = request.headers.get("accept-language", "")
+    choices: list[tuple[float, int, str]] = []
+    for i, part in enumerate(header.split(",")):
+        lang, _, params = part.strip().partition(";")
+        q = 1.0
+        if params.strip().startswith("q="):
+            try:
+                q = float(params.strip()[2:])
+            except ValueError:
+                q = 0.0
+        if lang:
+            choices.append((-q, i, lang.strip()))
+    for neg_q, _i, lang in sorted(choices):
+        if -neg_q <= 0:
+            continue
+        short = lang.replace("_", "-").split("-")[0].lower()
+        if short in ("vi", "en"):
+            return short
+    return normalize_locale(None)
+
+
+def error_response(
+    status: int,
+    code: str,
+    detail: str,
+    locale: str,
+    problems: list[str] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    return JSONResponse(
+        ErrorOut(detail=detail, code=code, problems=problems or []).model_dump(),
+        status_code=status,
+        headers={"Content-Language": locale, **(headers or {})},
+    )
+
+
+def user_error_response(exc: UserError, locale: str) -> JSONResponse:
+    status, code = next(
+        ((st, cd) for cls, st, cd in _MAPPING if isinstance(exc, cls)), (422, "invalid")
+    )
+    headers: dict[str, str] = {}
+    if isinstance(exc, AuthError):
+        headers["WWW-Authenticate"] = "Bearer"
+    if isinstance(exc, TooManyAttempts):
+        headers["Retry-After"] = str(exc.retry_after)
+    problems = [p.render(locale) for p in getattr(exc, "problems", [])]
+    return error_response(status, code, exc.msg.render(locale), locale, problems, headers)
+
+
+def _validation_problems(exc: RequestValidationError) -> list[str]:
+    out = []
+    for err in exc.errors():
+        where = ".".join(str(x) for x in err.get("loc", ()) if x != "body")
+        out.append(f"{where}: {err.get('msg', '')}" if where else str(err.get("msg", "")))
+    return out
+
+
+class ApiRoute(APIRoute):
+    """Route class of the API: every error leaves as :class:`ErrorOut`."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def route(request: Request) -> Response:
+            locale = request_locale(request)
+            try:
+                return await handler(request)
+            except UserError as exc:
+                return user_error_response(exc, locale)
+            except RequestValidationError as exc:
+                return error_response(
+                    422,
+                    "invalid_request",
+                    Msg(N_("The request has invalid values.")).render(locale),
+                    locale,
+                    _validation_problems(exc),
+                )
+            except HTTPException as exc:
+                return error_response(
+                    exc.status_code,
+                    "http_error",
+                    str(exc.detail),
+                    locale,
+                    headers=dict(exc.headers or {}),
+                )
+            except IntegrityError:
+                log.info("integrity error on %s %s", request.method, request.url.path)
+                return error_response(
+                    409,
+                    "conflict",
+                    Msg(
+                        N_("This conflicts with data saved meanwhile; reload and try again.")
+                    ).render(locale),
+                    locale,
+                )
+            except MissingFileError:
+                return error_response(
+                    404,
+                    "file_missing",
+                    Msg(N_("The stored file is missing; tell the administrator.")).render(locale),
+                    locale,
+                )
+            except CorruptFileError:
+                log.error("corrupt evidence file on %s", request.url.path)
+                return error_response(
+                    500,
+                    "file_damaged",
+                    Msg(N_("The stored file is damaged; tell the administrator.")).render(locale),
+                    locale,
+                )
+
+        return route

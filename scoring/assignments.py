@@ -1,0 +1,168 @@
+"""Which appraiser answers for which part of a criteria set, and what each person may see.
+
+An assignment names a node of a criteria set (a field such as "3", or a criterion such as
+"3.2"); the appraiser is responsible for every item under it, in every unit that uses the set.
+Administrators (the secretariat, who chairs the appraisal team) and viewers see everything;
+appraisers see only the items under their assignments; officers see their own unit only.
+
+:class:`Scope` is computed once per request and criteria set and then asked per item, so lists
+of thousands of items are filtered without a query per item.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from core.audit import Actor, record
+from core.auth import NotFound, require_admin, require_role
+from core.i18n import N_, Msg, UserError
+from core.models import BackofficeUser, Officer, UserRole
+from forms.answers import NotAllowedError
+from forms.models import CriteriaNode, CriteriaSet, NodeLevel
+from scoring.models import AppraiserAssignment
+
+
+@dataclass
+class Scope:
+    """What one actor may see of one criteria set.
+
+    ``everything``: all items of all units. Otherwise ``codes`` lists the visible item codes
+    (appraisers), and ``unit_id`` restricts to one unit (officers, who see all its items).
+    """
+
+    everything: bool = False
+    codes: frozenset[str] = field(default_factory=frozenset)
+    unit_id: int | None = None
+    may_review: bool = False
+
+    def sees_item(self, code: str) -> bool:
+        return self.everything or self.unit_id is not None or code in self.codes
+
+    def sees_unit(self, unit_id: int) -> bool:
+        if self.unit_id is not None:
+            return unit_id == self.unit_id
+        return self.everything or bool(self.codes)
+
+
+def items_under(nodes: list[CriteriaNode], roots: set[str]) -> set[str]:
+    """Codes of the items at or below any of ``roots`` (walking parents, not code prefixes)."""
+    parent = {n.code: n.parent_code for n in nodes}
+    out: set[str] = set()
+    for n in nodes:
+        if n.level != NodeLevel.item:
+            continue
+        code: str | None = n.code
+        while code is not None:
+            if code in roots:
+                out.add(n.code)
+                break
+            code = parent.get(code)
+    return out
+
+
+async def scope_for(actor: Actor, criteria_set_id: int) -> Scope:
+    """What the actor may see of the set; refuses (403) people who see nothing at all."""
+    if actor.kind == "officer":
+        officer = await Officer.get_or_none(id=actor.id, active=True)
+        if officer is None:
+            raise NotAllowedError(Msg(N_("This account is disabled.")))
+        return Scope(unit_id=officer.unit_id)  # type: ignore[attr-defined]
+    user = await require_role(actor)
+    if user is None or user.role == UserRole.admin:
+        return Scope(everything=True, may_review=True)
+    if user.role == UserRole.viewer:
+        return Scope(everything=True)
+    roots = set(
+        await AppraiserAssignment.filter(
+            user_id=user.id, criteria_set_id=criteria_set_id
+        ).values_list("node_code", flat=True)
+    )
+    if not roots:
+        return Scope(may_review=True)
+    nodes = await CriteriaNode.filter(criteria_set_id=criteria_set_id)
+    return Scope(codes=frozenset(items_under(nodes, roots)), may_review=True)
+
+
+async def assign(
+    actor: Actor, user_id: int, criteria_set_id: int, node_code: str
+) -> AppraiserAssignment:
+    """Make an appraiser responsible for a field or criterion of a set (administrators)."""
+    await require_admin(actor)
+    user = await BackofficeUser.get_or_none(id=user_id)
+    if user is None:
+        raise NotFound(Msg(N_("There is no account with the id {id}."), id=user_id))
+    if user.role != UserRole.appraiser:
+        raise UserError(
+            Msg(
+                N_("Only appraisers can be assigned; “{username}” is not one."),
+                username=user.username,
+            )
+        )
+    cset = await CriteriaSet.get_or_none(id=criteria_set_id)
+    if cset is None:
+        raise NotFound(Msg(N_("There is no criteria set with the id {id}."), id=criteria_set_id))
+    node = await CriteriaNode.get_or_none(criteria_set_id=cset.id, code=node_code)
+    if node is None or node.level == NodeLevel.item:
+        raise UserError(
+            Msg(
+                N_("Assign a field or a criterion of the set; “{code}” is not one."),
+                code=node_code,
+            )
+        )
+    async with in_transaction():
+        try:
+            row = await AppraiserAssignment.create(
+                user_id=user.id, criteria_set_id=cset.id, node_code=node.code
+            )
+        except IntegrityError:
+            raise UserError(
+                Msg(
+                    N_("“{username}” is already assigned to “{code}”."),
+                    username=user.username,
+                    code=node.code,
+                )
+            ) from None
+        await record(
+            actor,
+            "assignment.create",
+            "appraiser_assignment",
+            row.id,
+            new={"user_id": user.id, "criteria_set_id": cset.id, "node_code": node.code},
+        )
+    return row
+
+
+async def unassign(actor: Actor, assignment_id: int) -> None:
+    await require_admin(actor)
+    row = await AppraiserAssignment.get_or_none(id=assignment_id)
+    if row is None:
+        raise NotFound(Msg(N_("There is no assignment with the id {id}."), id=assignment_id))
+    async with in_transaction():
+        await AppraiserAssignment.filter(id=row.id).delete()
+        await record(
+            actor,
+            "assignment.delete",
+            "appraiser_assignment",
+            row.id,
+            old={
+                "user_id": row.user_id,  # type: ignore[attr-defined]
+                "criteria_set_id": row.criteria_set_id,  # type: ignore[attr-defined]
+                "node_code": row.node_code,
+            },
+        )
+
+
+async def list_assignments(
+    actor: Actor, *, user_id: int | None = None, criteria_set_id: int | None = None
+) -> list[AppraiserAssignment]:
+    """Everyone in the back-office may read who appraises what (appraisers see colleagues')."""
+    await require_role(actor)
+    query = AppraiserAssignment.all()
+    if user_id is not None:
+        query = query.filter(user_id=user_id)
+    if criteria_set_id is not None:
+        query = query.filter(criteria_set_id=criteria_set_id)
+    return await query.order_by("criteria_set_id", "node_code", "user_id")

@@ -1,0 +1,442 @@
+"""Results of a period per unit group: database → :mod:`scoring.rollup` → ranked tables.
+
+For each unit the self-assessed and the appraised figures are rolled up by the same pure
+roll-up, so they can be compared field by field (the gap is appraised minus self).
+
+**The appraised score of an item** is the round-2 score when one is set, else the round-1
+appraised score (an accepted item carries the self score it accepted), else the self score. An
+item nobody has reviewed yet therefore counts at its self score: the live table during appraisal
+shows "what the unit gets if the appraisers agree", and an unreviewed item never silently drops
+to 0. A review that sets a score on an item the unit marked not applicable makes it applicable
+again in the appraised figures. Survey points (imported, :mod:`scoring.survey`) are the same in
+both; items not answered count 0 against their maximum (see docs/scoring.md).
+
+Rank and band are computed for both figures within each unit group; the appraised ones are the
+official result. **Publication** freezes the tables as :class:`~scoring.models.ResultSnapshot`
+rows (one per group) and every later read returns the snapshot, whatever changes afterwards.
+
+Loading is three raw SQL queries per period (answers with their reviews, survey scores, the
+sheets), not ORM objects: 3,500 units × 45 items is 157,500 rows, and model instances for each
+would cost more than the whole roll-up (see ``bench/aggregate.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from tortoise import connections
+from tortoise.transactions import in_transaction
+
+from core.audit import Actor, record
+from core.auth import Conflict, NotFound, require_admin, require_role
+from core.i18n import N_, Msg, UserError
+from core.numbers import round_half_up
+from forms.models import (
+    Assessment,
+    AssessmentStatus,
+    CriteriaNode,
+    CriteriaSet,
+    Period,
+    PeriodGroup,
+    PeriodStatus,
+)
+from scoring.models import ResultSnapshot
+from scoring.rollup import (
+    Band,
+    CriteriaTree,
+    ItemScore,
+    Node,
+    RollupOptions,
+    UnitRollup,
+    classify,
+    competition_rank,
+    roll_up,
+)
+
+# ----------------------------------------------------------------------------------------------
+# Helpers
+# ----------------------------------------------------------------------------------------------
+
+
+def dec(value: Decimal | None) -> str | None:
+    """Exact decimal text without exponent or trailing zeros: "0.5", "12", "85.5263157894"."""
+    if value is None:
+        return None
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def rollup_options(period: Period) -> RollupOptions:
+    """A period's index options; a missing or empty cap means the criteria set's own limit."""
+    opts = period.index_options or {}
+
+    def cap(key: str) -> Decimal | None:
+        value = opts.get(key)
+        return None if value in (None, "") else Decimal(str(value))
+
+    return RollupOptions(
+        bonus_cap=cap("bonus_cap"),
+        penalty_cap=cap("penalty_cap"),
+        cap_index_at_100=bool(opts.get("cap_index_at_100", False)),
+        bonus_in_index=bool(opts.get("bonus_in_index", True)),
+    )
+
+
+def bands_of(raw: Iterable[Mapping[str, Any]]) -> list[Band]:
+    return [Band(str(b["label"]), Decimal(str(b["min_index"]))) for b in raw]
+
+
+_SetInfo = tuple[CriteriaTree, dict[int, str], list[tuple[str, str, Decimal]]]
+_trees: dict[int, _SetInfo] = {}
+
+
+async def _tree(
+    cset: CriteriaSet,
+) -> tuple[CriteriaTree, dict[int, str], list[tuple[str, str, Decimal]]]:
+    """The validated tree of a set, node id → code, and the standard fields (code, title, max).
+
+    Cached per set once the set is frozen (a period uses it, so its nodes never change again).
+    """
+    cached = _trees.get(cset.id)
+    if cached is not None and cset.frozen_at is not None:
+        return cached
+    rows = await CriteriaNode.filter(criteria_set_id=cset.id).order_by("position")
+    tree = CriteriaTree(
+        Node(
+            r.code,
+            r.parent_code,
+            str(r.level),  # type: ignore[arg-type]
+            str(r.section),  # type: ignore[arg-type]
+            Decimal(r.max_score),
+        )
+        for r in rows
+    )
+    codes = {r.id: r.code for r in rows}
+    fields = [
+        (r.code, r.title, Decimal(r.max_score))
+        for r in rows
+        if r.parent_code is None and r.section == "standard"
+    ]
+    result = (tree, codes, fields)
+    if cset.frozen_at is not None:
+        _trees[cset.id] = result
+    return result
+
+
+def _placeholders(dialect: str, n: int) -> list[str]:
+    return [f"${i}" for i in range(1, n + 1)] if dialect == "postgres" else ["?"] * n
+
+
+# ----------------------------------------------------------------------------------------------
+# Computing
+# ----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Sheet:
+    assessment_id: int
+    unit_id: int
+    unit_code: str
+    unit_name: str
+    status: str
+
+
+def _figures(r: UnitRollup) -> dict[str, Any]:
+    index = r.index
+    return {
+        "standard": dec(r.standard),
+        "survey": dec(r.survey),
+        "bonus": dec(r.bonus),
+        "penalty": dec(r.penalty),
+        "total": dec(r.total),
+        "applicable_max": dec(r.applicable_max),
+        "index": dec(round_half_up(index)) if index is not None else None,
+        "index_exact": dec(index) if index is not None else None,
+    }
+
+
+async def compute(period: Period, group_ids: list[int] | None = None) -> list[dict[str, Any]]:
+    """Live results of a period, one table per unit group (in the groups' order)."""
+    links = await PeriodGroup.filter(period_id=period.id).prefetch_related(
+        "unit_group", "criteria_set"
+    )
+    links = [lk for lk in links if group_ids is None or lk.unit_group_id in group_ids]  # type: ignore[attr-defined]
+    links.sort(key=lambda lk: (lk.unit_group.sort_order, lk.unit_group.id))
+    if not links:
+        return []
+    conn = connections.get("default")
+    dialect = conn.capabilities.dialect
+    group_of_link = [lk.unit_group_id for lk in links]  # type: ignore[attr-defined]
+    p = _placeholders(dialect, 1 + len(group_of_link))
+    group_in = ", ".join(p[1:])
+    _, sheet_rows = await conn.execute_query(
+        "SELECT a.id, a.unit_id, u.code, u.name, a.status, u.group_id "
+        "FROM assessment a JOIN unit u ON u.id = a.unit_id "
+        f"WHERE a.period_id = {p[0]} AND u.group_id IN ({group_in}) "
+        "ORDER BY u.sort_order, u.id",
+        [period.id, *group_of_link],
+    )
+    sheets: dict[int, list[_Sheet]] = {g: [] for g in group_of_link}
+    for row in sheet_rows:
+        aid, uid, code, name, status, gid = tuple(row)
+        sheets[gid].append(_Sheet(aid, uid, code, name, str(status)))
+    # One pass over every answer of the period, with the effective reviewed score.
+    _, score_rows = await conn.execute_query(
+        "SELECT an.assessment_id, an.node_id, an.self_score, an.not_applicable, "
+        "COALESCE(r2.appraised_score, r1.appraised_score) "
+        "FROM answer an JOIN assessment a ON a.id = an.assessment_id "
+        "LEFT JOIN review r1 ON r1.answer_id = an.id AND r1.round_no = 1 "
+        "LEFT JOIN review r2 ON r2.answer_id = an.id AND r2.round_no = 2 "
+        f"WHERE a.period_id = {p[0]}",
+        [period.id],
+    )
+    _, survey_rows = await conn.execute_query(
+        f"SELECT unit_id, node_code, score FROM survey_score WHERE period_id = {p[0]}",
+        [period.id],
+    )
+    trees = {lk.criteria_set_id: await _tree(lk.criteria_set) for lk in links}  # type: ignore[attr-defined]
+    codes_of: dict[int, str] = {}
+    for _t, codes, _f in trees.values():
+        codes_of.update(codes)
+
+    # ItemScore objects are shared: scores take few distinct values, and building 300,000
+    # validated objects would cost more than rolling them up.
+    cache: dict[tuple[Any, bool], ItemScore] = {}
+
+    def item(raw: Any, na: bool) -> ItemScore:
+        key = (raw, na)
+        found = cache.get(key)
+        if found is None:
+            value = None if raw is None else Decimal(raw) if not isinstance(raw, Decimal) else raw
+            found = cache[key] = ItemScore(value, na)
+        return found
+
+    self_scores: dict[int, dict[str, ItemScore]] = {}
+    reviewed_scores: dict[int, dict[str, ItemScore]] = {}
+    for row in score_rows:
+        aid, node_id, self_raw, na, reviewed = tuple(row)
+        code = codes_of.get(node_id)
+        if code is None:
+            continue
+        s = self_scores.get(aid)
+        if s is None:
+            s = self_scores[aid] = {}
+        s[code] = item(self_raw, bool(na))
+        if reviewed is not None:
+            r = reviewed_scores.get(aid)
+            if r is None:
+                r = reviewed_scores[aid] = {}
+            r[code] = item(reviewed, False)
+    survey: dict[int, dict[str, ItemScore]] = {}
+    for unit_id, node_code, raw in survey_rows:
+        survey.setdefault(unit_id, {})[node_code] = item(raw, False)
+
+    options = rollup_options(period)
+    out: list[dict[str, Any]] = []
+    for lk in links:
+        tree, _codes, fields = trees[lk.criteria_set_id]  # type: ignore[attr-defined]
+        bands = bands_of(lk.bands)
+        units: list[dict[str, Any]] = []
+        self_index: dict[int, Decimal | None] = {}
+        appraised_index: dict[int, Decimal | None] = {}
+        for sheet in sheets[lk.unit_group_id]:  # type: ignore[attr-defined]
+            extra = survey.get(sheet.unit_id)
+            mine = self_scores.get(sheet.assessment_id, {})
+            if extra:
+                mine = {**mine, **extra}
+            changes = reviewed_scores.get(sheet.assessment_id)
+            own = roll_up(tree, mine, options)
+            final = roll_up(tree, {**mine, **changes}, options) if changes else own
+            self_index[sheet.assessment_id] = own.index
+            appraised_index[sheet.assessment_id] = final.index
+            units.append(
+                {
+                    "unit_id": sheet.unit_id,
+                    "unit_code": sheet.unit_code,
+                    "unit_name": sheet.unit_name,
+                    "assessment_id": sheet.assessment_id,
+                    "status": sheet.status,
+                    "fields": [
+                        {
+                            "code": code,
+                            "title": title,
+                            "max_score": dec(maximum),
+                            "self": dec(own.nodes[code].score),
+                            "appraised": dec(final.nodes[code].score),
+                            "gap": dec(final.nodes[code].score - own.nodes[code].score),
+                            "self_index": dec(_r(own.nodes[code].index)),
+                            "appraised_index": dec(_r(final.nodes[code].index)),
+                        }
+                        for code, title, maximum in fields
+                    ],
+                    "self": _figures(own),
+                    "appraised": _figures(final),
+                }
+            )
+        self_rank = competition_rank(self_index)
+        appraised_rank = competition_rank(appraised_index)
+        for u in units:
+            aid = u["assessment_id"]
+            u["self"]["rank"] = self_rank[aid]
+            u["self"]["band"] = classify(self_index[aid], bands)
+            u["appraised"]["rank"] = appraised_rank[aid]
+            u["appraised"]["band"] = classify(appraised_index[aid], bands)
+        out.append(
+            {
+                "period_id": period.id,
+                "unit_group_id": lk.unit_group.id,
+                "group_code": lk.unit_group.code,
+                "group_name": lk.unit_group.name,
+                "criteria_set_id": lk.criteria_set.id,
+                "criteria_set_code": lk.criteria_set.code,
+                "bands": [{"label": b.label, "min_index": dec(b.min_index)} for b in bands],
+                "published": False,
+                "published_at": None,
+                "units": units,
+            }
+        )
+    return out
+
+
+def _r(value: Decimal | None) -> Decimal | None:
+    return None if value is None else round_half_up(value)
+
+
+# ----------------------------------------------------------------------------------------------
+# Reading and publishing
+# ----------------------------------------------------------------------------------------------
+
+
+async def _period(period_id: int) -> Period:
+    period = await Period.get_or_none(id=period_id)
+    if period is None:
+        raise NotFound(Msg(N_("There is no period with the id {id}."), id=period_id))
+    return period
+
+
+async def results(
+    actor: Actor, period_id: int, *, group_id: int | None = None
+) -> list[dict[str, Any]]:
+    """Results per unit group: the snapshot once published, computed live before."""
+    await require_role(actor)
+    period = await _period(period_id)
+    if group_id is not None and not await PeriodGroup.exists(
+        period_id=period.id, unit_group_id=group_id
+    ):
+        raise NotFound(Msg(N_("The unit group {id} is not part of this period."), id=group_id))
+    if period.published_at is not None:
+        query = ResultSnapshot.filter(period_id=period.id)
+        if group_id is not None:
+            query = query.filter(unit_group_id=group_id)
+        snaps = await query.prefetch_related("unit_group")
+        snaps.sort(key=lambda s: (s.unit_group.sort_order, s.unit_group.id))
+        return [s.data for s in snaps]
+    return await compute(period, None if group_id is None else [group_id])
+
+
+@dataclass(frozen=True)
+class PublishOutcome:
+    period: Period
+    groups: int
+    units: int
+    not_appraised: list[str]
+
+
+async def publish(
+    actor: Actor, period_id: int, *, now: datetime, force: bool = False, reason: str = ""
+) -> PublishOutcome:
+    """Freeze the results (an administrator). Every sheet must be appraised, unless ``force``
+    with a reason (a unit that never submitted, say); after this nothing changes."""
+    await require_admin(actor)
+    period = await _period(period_id)
+    if period.published_at is not None:
+        raise Conflict(Msg(N_("This period is already published.")))
+    reason = (reason or "").strip()
+    pending = (
+        await Assessment.filter(period_id=period.id)
+        .exclude(status=AssessmentStatus.appraised)
+        .prefetch_related("unit")
+    )
+    codes = sorted(a.unit.code for a in pending)
+    if pending and not force:
+        raise Conflict(
+            Msg(
+                N_(
+                    "{count} score sheet(s) are not fully appraised yet ({units}); finish them, "
+                    "or publish anyway with a reason."
+                ),
+                count=len(codes),
+                units=", ".join(codes[:10]) + (" …" if len(codes) > 10 else ""),
+            )
+        )
+    if pending and not reason:
+        raise UserError(Msg(N_("Publishing with unfinished score sheets needs a reason.")))
+    async with in_transaction():
+        # Claim the period first so two administrators cannot publish it twice.
+        claimed = await Period.filter(id=period.id, published_at=None).update(
+            published_at=now, status=PeriodStatus.published
+        )
+        if claimed == 0:
+            raise Conflict(Msg(N_("This period is already published.")))
+        tables = await compute(period)
+        units = 0
+        for table in tables:
+            table["published"] = True
+            table["published_at"] = now.isoformat()
+            units += len(table["units"])
+            await ResultSnapshot.create(
+                period_id=period.id,
+                unit_group_id=table["unit_group_id"],
+                data=table,
+                published_by=actor.name,
+            )
+        sheets = (
+            await Assessment.filter(period_id=period.id)
+            .exclude(status=AssessmentStatus.final)
+            .values("id", "unit_id", "status")
+        )
+        await Assessment.filter(period_id=period.id).update(status=AssessmentStatus.final)
+        for s in sheets:
+            await record(
+                actor,
+                "assessment.status",
+                "assessment",
+                s["id"],
+                unit_id=s["unit_id"],
+                old={"status": s["status"]},
+                new={"status": AssessmentStatus.final},
+                reason="publication",
+            )
+        await record(
+            actor,
+            "period.publish",
+            "period",
+            period.id,
+            old={"status": period.status, "published_at": None},
+            new={
+                "status": PeriodStatus.published,
+                "published_at": now,
+                "groups": len(tables),
+                "units": units,
+                "not_appraised": codes,
+            },
+            reason=reason,
+        )
+    return PublishOutcome(await Period.get(id=period.id), len(tables), units, codes)
+
+
+__all__ = [
+    "PublishOutcome",
+    "bands_of",
+    "compute",
+    "dec",
+    "publish",
+    "results",
+    "rollup_options",
+]

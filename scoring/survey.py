@@ -1,0 +1,165 @@
+"""Survey scores (điểm điều tra xã hội học) per unit and survey item of a period.
+
+They are never self-assessed: the secretariat imports them from the survey results with the
+workbook of :mod:`scoring.survey_workbook`. An import is all or nothing; each unit whose scores
+change gets one audit event with the old and new values. Nothing changes after publication.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import BinaryIO
+
+from tortoise.transactions import in_transaction
+
+from core.audit import Actor, record
+from core.auth import NotFound, require_admin, require_role
+from core.i18n import N_, Msg
+from core.models import Unit
+from forms.answers import LockedError
+from forms.models import Assessment, CriteriaNode, NodeLevel, Period, Section
+from scoring.models import SurveyScore
+from scoring.survey_workbook import (
+    SurveyItem,
+    SurveyUnit,
+    check_rows,
+    read_rows,
+    template_bytes,
+)
+
+
+@dataclass(frozen=True)
+class SurveyImportSummary:
+    created: int
+    updated: int
+    unchanged: int
+    units: int
+
+
+async def _period(period_id: int) -> Period:
+    period = await Period.get_or_none(id=period_id)
+    if period is None:
+        raise NotFound(Msg(N_("There is no period with the id {id}."), id=period_id))
+    return period
+
+
+async def _layout(period: Period) -> tuple[list[SurveyItem], list[SurveyUnit]]:
+    """The period's survey columns (in questionnaire order) and its units with their scores."""
+    sheets = await Assessment.filter(period_id=period.id).values("unit_id", "criteria_set_id")
+    set_ids = {s["criteria_set_id"] for s in sheets}
+    nodes = await CriteriaNode.filter(
+        criteria_set_id__in=set_ids, section=Section.survey, level=NodeLevel.item
+    ).order_by("criteria_set_id", "position")
+    items: dict[str, SurveyItem] = {}
+    per_set: dict[int, dict[str, Decimal]] = {}
+    for n in nodes:
+        maximum = Decimal(n.max_score)
+        per_set.setdefault(n.criteria_set_id, {})[n.code] = maximum  # type: ignore[attr-defined]
+        old = items.get(n.code)
+        # The same code in two sets is one column; each unit is checked against its own set.
+        if old is None or maximum > old.max_score:
+            items[n.code] = SurveyItem(n.code, n.title, maximum)
+    stored: dict[int, dict[str, Decimal]] = {}
+    for s in await SurveyScore.filter(period_id=period.id):
+        stored.setdefault(s.unit_id, {})[s.node_code] = Decimal(s.score)  # type: ignore[attr-defined]
+    set_of_unit = {s["unit_id"]: s["criteria_set_id"] for s in sheets}
+    units = await Unit.filter(id__in=list(set_of_unit)).order_by("sort_order", "id")
+    return list(items.values()), [
+        SurveyUnit(
+            u.id,
+            u.code,
+            u.name,
+            per_set.get(set_of_unit[u.id], {}),
+            stored.get(u.id, {}),
+        )
+        for u in units
+    ]
+
+
+async def template(actor: Actor, period_id: int) -> bytes:
+    """The workbook to fill in for a period (administrators)."""
+    await require_admin(actor)
+    items, units = await _layout(await _period(period_id))
+    return template_bytes(items, units)
+
+
+async def list_scores(
+    actor: Actor, period_id: int, *, unit_id: int | None = None
+) -> list[SurveyScore]:
+    await require_role(actor)
+    await _period(period_id)
+    query = SurveyScore.filter(period_id=period_id)
+    if unit_id is not None:
+        query = query.filter(unit_id=unit_id)
+    return await query.order_by("unit_id", "node_code")
+
+
+async def import_scores(
+    actor: Actor,
+    period_id: int,
+    source: bytes | BinaryIO,
+    *,
+    now: datetime,
+    source_name: str = "",
+) -> SurveyImportSummary:
+    """Check the whole workbook and store its scores, or store nothing and list every problem."""
+    await require_admin(actor)
+    period = await _period(period_id)
+    if period.published_at is not None:
+        raise LockedError(Msg(N_("The results are published; nothing can be changed.")))
+    items, units = await _layout(period)
+    rows = read_rows(source)
+    values = check_rows(rows, {i.code: i for i in items}, {u.code: u for u in units})
+    existing = {
+        (s.unit_id, s.node_code): s  # type: ignore[attr-defined]
+        for s in await SurveyScore.filter(period_id=period.id)
+    }
+    created: list[SurveyScore] = []
+    updated: list[SurveyScore] = []
+    unchanged = 0
+    changes: dict[int, tuple[dict[str, Decimal | None], dict[str, Decimal]]] = {}
+    source_name = (source_name or "")[:255]
+    for v in values:
+        row = existing.get((v.unit_id, v.node_code))
+        if row is not None and Decimal(row.score) == v.score:
+            unchanged += 1
+            continue
+        old, new = changes.setdefault(v.unit_id, ({}, {}))
+        old[v.node_code] = Decimal(row.score) if row is not None else None
+        new[v.node_code] = v.score
+        if row is None:
+            created.append(
+                SurveyScore(
+                    period_id=period.id,
+                    unit_id=v.unit_id,
+                    node_code=v.node_code,
+                    score=v.score,
+                    source=source_name,
+                )
+            )
+        else:
+            row.score = v.score
+            row.source = source_name
+            row.imported_at = now
+            updated.append(row)
+    async with in_transaction():
+        if created:
+            await SurveyScore.bulk_create(created, batch_size=1000)
+        if updated:
+            await SurveyScore.bulk_update(
+                updated, fields=["score", "source", "imported_at"], batch_size=1000
+            )
+        for unit_id, (old, new) in changes.items():
+            await record(
+                actor,
+                "survey.import",
+                "survey_score",
+                f"{period.id}:{unit_id}",
+                unit_id=unit_id,
+                old=old,
+                new=new,
+                reason=source_name,
+            )
+    return SurveyImportSummary(len(created), len(updated), unchanged, len(changes))
