@@ -30,7 +30,8 @@ if TYPE_CHECKING:
 
 MAX_WAIT = 30.0
 TYPING_SECONDS = 5.0
-MAX_UPLOAD_FIELD = 1024 * 1024
+MAX_UPLOAD_FIELD = 1024 * 1024  # a text field of a multipart upload
+MAX_UPLOAD = 100 * 1024 * 1024  # all files of one upload from the page: this is a demo
 
 
 class ControlError(Exception):
@@ -203,6 +204,8 @@ def routes(sb: Sandbox) -> list[BaseRoute]:
         return {"user_id": user_id, "blocked": sb.is_blocked(user_id)}
 
     async def _files(request: Request) -> tuple[int, list[UploadFile], dict[str, Any]]:
+        if int(request.headers.get("content-length") or 0) > MAX_UPLOAD:
+            raise ControlError(413, f"files larger than {MAX_UPLOAD // 2**20} MB in all")
         form = await request.form(max_part_size=MAX_UPLOAD_FIELD)
         user_id = _int(form.get("user_id"), "user_id")
         files = [v for k, v in form.multi_items() if isinstance(v, UploadFile)]

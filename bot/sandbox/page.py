@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 import secrets
 from collections.abc import Awaitable, Callable
 from functools import cache
@@ -22,6 +23,9 @@ from starlette.responses import HTMLResponse, Response
 
 if TYPE_CHECKING:
     from bot.sandbox.server import Sandbox
+
+
+_PLACEHOLDER = re.compile(r"\{\{([A-Z_]+)\}\}")
 
 
 @cache
@@ -54,14 +58,15 @@ def render(sb: Sandbox, personas: list[Any], nonce: str) -> str:
         "bot": {"username": sb.bot_username, "name": sb.bot_name},
         "personas": personas,
     }
-    return (
-        template()
-        .replace("{{NONCE}}", nonce)
-        .replace("{{BOT_NAME}}", html.escape(sb.bot_name))
-        .replace("{{BOT_USERNAME}}", html.escape(sb.bot_username))
-        .replace("{{PERSONA_OPTIONS}}", persona_options(personas))
-        .replace("{{CONFIG_JSON}}", script_json(config))
-    )
+    values = {
+        "NONCE": nonce,
+        "BOT_NAME": html.escape(sb.bot_name),
+        "BOT_USERNAME": html.escape(sb.bot_username),
+        "PERSONA_OPTIONS": persona_options(personas),
+        "CONFIG_JSON": script_json(config),
+    }
+    # one pass, so a value that happens to contain "{{...}}" is never substituted again
+    return _PLACEHOLDER.sub(lambda m: values[m.group(1)], template())
 
 
 def endpoint(sb: Sandbox) -> Callable[[Request], Awaitable[Response]]:
