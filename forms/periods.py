@@ -227,6 +227,14 @@ DEADLINE_FIELDS = (
     "appraisal_round2_due_at",
     "publication_due_at",
 )
+_NULLABLE = frozenset(
+    (
+        "explanation_due_at",
+        "appraisal_round1_due_at",
+        "appraisal_round2_due_at",
+        "publication_due_at",
+    )
+)
 _ALLOWED_STATUS = {
     PeriodStatus.draft: (PeriodStatus.open,),
     PeriodStatus.open: (PeriodStatus.closed,),
@@ -272,12 +280,19 @@ async def update_period(
         )
     values: dict[str, Any] = {}
     for key, value in changes.items():
+        if value is None and key not in _NULLABLE:
+            raise UserError(Msg(N_("The setting {name} cannot be empty."), name=key))
         if key == "name":
             value = str(value or "").strip()
             if not value:
                 raise UserError(Msg(N_("A period needs a code (up to 32 characters) and a name.")))
         elif key == "status":
-            value = PeriodStatus(value)
+            try:
+                value = PeriodStatus(value)
+            except ValueError:
+                raise UserError(
+                    Msg(N_("Unknown period status “{value}”."), value=str(value))
+                ) from None
             if value != period.status and value not in _ALLOWED_STATUS.get(period.status, ()):
                 raise Conflict(
                     Msg(

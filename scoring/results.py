@@ -384,18 +384,6 @@ async def publish(
         )
         if claimed == 0:
             raise Conflict(Msg(N_("This period is already published.")))
-        tables = await compute(period)
-        units = 0
-        for table in tables:
-            table["published"] = True
-            table["published_at"] = now.isoformat()
-            units += len(table["units"])
-            await ResultSnapshot.create(
-                period_id=period.id,
-                unit_group_id=table["unit_group_id"],
-                data=table,
-                published_by=actor.name,
-            )
         sheets = (
             await Assessment.filter(period_id=period.id)
             .exclude(status=AssessmentStatus.final)
@@ -412,6 +400,18 @@ async def publish(
                 old={"status": s["status"]},
                 new={"status": AssessmentStatus.final},
                 reason="publication",
+            )
+        tables = await compute(period)
+        units = 0
+        for table in tables:
+            table["published"] = True
+            table["published_at"] = now.isoformat()
+            units += len(table["units"])
+            await ResultSnapshot.create(
+                period_id=period.id,
+                unit_group_id=table["unit_group_id"],
+                data=table,
+                published_by=actor.name,
             )
         await record(
             actor,

@@ -13,11 +13,12 @@ import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from fastapi import HTTPException, Request, Response
+from fastapi import Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException
 from tortoise.exceptions import IntegrityError
 
 from core.auth import AccessDenied, AuthError, Conflict, NotFound, TooManyAttempts
@@ -144,13 +145,14 @@ class ApiRoute(APIRoute):
                     locale,
                     _validation_problems(exc),
                 )
-            except HTTPException as exc:
+            except HTTPException as exc:  # raised by FastAPI itself, e.g. an unreadable body
+                detail = (
+                    Msg(N_("The request body cannot be read.")).render(locale)
+                    if exc.status_code == 400
+                    else str(exc.detail)
+                )
                 return error_response(
-                    exc.status_code,
-                    "http_error",
-                    str(exc.detail),
-                    locale,
-                    headers=dict(exc.headers or {}),
+                    exc.status_code, "bad_request", detail, locale, headers=dict(exc.headers or {})
                 )
             except IntegrityError:
                 log.info("integrity error on %s %s", request.method, request.url.path)
