@@ -56,7 +56,7 @@ def _httpx_kwargs(case: schemathesis.Case, headers: dict[str, str]) -> dict[str,
             **out["headers"],
             "Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items()),
         }
-    if kw.get("json") is not None or "json" in kw and "files" not in kw:
+    if kw.get("json") is not None:
         out["json"] = kw["json"]
     if kw.get("files"):
         out["files"] = [_file(name, value) for name, value in _pairs(kw["files"])]
