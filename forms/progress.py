@@ -206,11 +206,16 @@ class Progress:
 
     @property
     def remaining(self) -> Msg:
-        if self.days_left > 0:
-            return Msg(N_("{n} day(s) left"), n=self.days_left)
-        if self.days_left == 0:
-            return Msg(N_("due today"))
-        return Msg(N_("{n} day(s) overdue"), n=-self.days_left)
+        return remaining(self.days_left)
+
+
+def remaining(days_left: int) -> Msg:
+    """ "còn 5 ngày", "hạn chót là hôm nay", "đã quá hạn 2 ngày". """
+    if days_left > 0:
+        return Msg(N_("{n} day(s) left"), n=days_left)
+    if days_left == 0:
+        return Msg(N_("due today"))
+    return Msg(N_("{n} day(s) overdue"), n=-days_left)
 
 
 def days_between(now: datetime, deadline: datetime, tz: ZoneInfo) -> int:

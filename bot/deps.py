@@ -1,0 +1,32 @@
+"""What handlers need besides the update, built once by the composition root.
+
+Injected into every handler as the workflow data ``deps``; tests pass their own clock and a
+temporary file store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from core.files import FileStore
+from core.timefmt import VIETNAM
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class BotDeps:
+    files: FileStore
+    max_bytes: int = 20 * 1024 * 1024
+    tz: ZoneInfo = VIETNAM
+    clock: Callable[[], datetime] = utc_now
+    album_delay: float = 1.0  # quiet time after the last file of an album before one reply
+    extra: dict[str, object] = field(default_factory=dict)
+
+    def now(self) -> datetime:
+        return self.clock()

@@ -1,0 +1,66 @@
+"""The one place where routers, middlewares, storage and dependencies come together."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from aiogram import Dispatcher
+from aiogram.fsm.storage.base import BaseStorage
+from aiogram.fsm.storage.memory import SimpleEventIsolation
+from aiogram.fsm.storage.redis import RedisStorage
+from aiogram.types import ErrorEvent
+
+from bot.deps import BotDeps
+from bot.middlewares import OfficerMiddleware
+from bot.routers import evidence, explain, fallback, start, status, submit, walk
+from bot.storage import TortoiseStorage
+from bot.texts import ERROR, t
+
+log = logging.getLogger("cchc.bot")
+
+
+def build_dispatcher(deps: BotDeps, storage: BaseStorage | None = None) -> Dispatcher:
+    storage = storage or TortoiseStorage()
+    # one update at a time per chat, so a quick second message sees the state the first left
+    isolation = (
+        storage.create_isolation() if isinstance(storage, RedisStorage) else SimpleEventIsolation()
+    )
+    dp = Dispatcher(storage=storage, events_isolation=isolation, deps=deps)
+    officers = OfficerMiddleware()
+    dp.message.outer_middleware(officers)
+    dp.callback_query.outer_middleware(officers)
+    # order matters: binding first, then what unbound people are told, then the features,
+    # the walk (which reads typed text as answers) near the end, the fallback last
+    specs = [
+        start.router,
+        start.unbound,
+        status.router,
+        submit.router,
+        explain.router,
+        evidence.router,
+        walk.router,
+        fallback.router,
+    ]
+    dp.include_routers(*(spec.build() for spec in specs))
+    dp.errors.register(_on_error)
+    return dp
+
+
+async def _on_error(event: ErrorEvent, **data: Any) -> bool:
+    """Log the failure and tell the person, in one sentence, never with a stack trace."""
+    log.error("update %s failed", event.update.update_id, exc_info=event.exception)
+    locale = data.get("locale") or "vi"
+    bot = data.get("bot")
+    update = event.update
+    chat_id = None
+    if update.message is not None:
+        chat_id = update.message.chat.id
+    elif update.callback_query is not None and update.callback_query.message is not None:
+        chat_id = update.callback_query.message.chat.id
+    if bot is not None and chat_id is not None:
+        try:
+            await bot.send_message(chat_id, t(locale, ERROR))
+        except Exception:  # the error path must not raise again
+            log.warning("could not report the error to chat %s", chat_id)
+    return True

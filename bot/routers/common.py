@@ -1,0 +1,149 @@
+"""Shared pieces of the routers: states, the bound-officer filter, showing an item."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from aiogram import Bot, Router
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.filters import Filter
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import InlineKeyboardMarkup, Message, TelegramObject
+
+from bot.cards import Sheet, current_assessment_id, item_message, load_sheet
+from bot.deps import BotDeps
+from core.models import Officer
+
+log = logging.getLogger("cchc.bot")
+
+
+class Walk(StatesGroup):
+    item = State()  # an item card is open: typed text answers it, files attach to it
+    note = State()  # the next text is the item's note
+
+
+class Explain(StatesGroup):
+    text = State()
+    score = State()
+    files = State()
+
+
+class Bound(Filter):
+    """Passes only for a Telegram account bound to an active officer."""
+
+    async def __call__(self, event: TelegramObject, officer: Officer | None = None) -> bool:
+        return officer is not None
+
+
+class Unbound(Filter):
+    async def __call__(self, event: TelegramObject, officer: Officer | None = None) -> bool:
+        return officer is None
+
+
+class RouterSpec:
+    """Handlers of one feature, registered with the usual decorators, built into a fresh
+    :class:`aiogram.Router` per dispatcher (a router can belong to one dispatcher only, and a
+    restart or a test builds a new dispatcher)."""
+
+    def __init__(self, name: str, *, bound: bool | None = None) -> None:
+        self.name = name
+        self.bound = bound
+        self.entries: list[tuple[str, tuple[Any, ...], Callable[..., Any]]] = []
+
+    def _register(self, observer: str, filters: tuple[Any, ...]) -> Callable[..., Any]:
+        def decorator(handler: Callable[..., Any]) -> Callable[..., Any]:
+            self.entries.append((observer, filters, handler))
+            return handler
+
+        return decorator
+
+    def message(self, *filters: Any) -> Callable[..., Any]:
+        return self._register("message", filters)
+
+    def callback_query(self, *filters: Any) -> Callable[..., Any]:
+        return self._register("callback_query", filters)
+
+    def my_chat_member(self, *filters: Any) -> Callable[..., Any]:
+        return self._register("my_chat_member", filters)
+
+    def build(self) -> Router:
+        router = Router(name=self.name)
+        if self.bound is not None:
+            guard = Bound() if self.bound else Unbound()
+            router.message.filter(guard)
+            router.callback_query.filter(guard)
+        for observer, filters, handler in self.entries:
+            getattr(router, observer).register(handler, *filters)
+        return router
+
+
+async def send_or_edit(
+    bot: Bot,
+    chat_id: int,
+    text: str,
+    markup: InlineKeyboardMarkup | None,
+    *,
+    edit: Message | None = None,
+) -> int:
+    """Edit ``edit`` in place when given (falling back to a new message); return the id."""
+    if edit is not None:
+        try:
+            await edit.edit_text(text, reply_markup=markup)
+            return edit.message_id
+        except TelegramBadRequest as exc:
+            if "not modified" in str(exc).lower():
+                return edit.message_id
+            log.info("could not edit message %s (%s); sending a new one", edit.message_id, exc)
+    sent = await bot.send_message(chat_id, text, reply_markup=markup)
+    return sent.message_id
+
+
+async def sheet_id_for(officer: Officer, state: FSMContext, data: dict[str, Any]) -> int | None:
+    """The sheet this conversation works on: remembered, else the unit's open one."""
+    remembered = data.get("a")
+    if isinstance(remembered, int):
+        return remembered
+    return await current_assessment_id(officer)
+
+
+async def show_item(
+    *,
+    bot: Bot,
+    chat_id: int,
+    state: FSMContext,
+    deps: BotDeps,
+    locale: str,
+    sheet: Sheet,
+    code: str,
+    data: dict[str, Any] | None = None,
+    edit: Message | None = None,
+    notice: str = "",
+    ticks: list[str] | None = None,
+    only: bool | None = None,
+) -> int:
+    """Show one item card and remember it as the open item (with the version shown)."""
+    data = dict(await state.get_data() if data is None else data)
+    if only is None:
+        only = bool(data.get("only"))
+    text, markup = item_message(
+        sheet, code, locale, tz=deps.tz, only=only, notice=notice, ticks=ticks
+    )
+    current = sheet.state(code)
+    data.update(
+        a=sheet.id,
+        item=code,
+        ver=current.version if current else 0,
+        only=only,
+        ticks={"i": code, "k": ticks} if ticks is not None else None,
+    )
+    # remember first: an officer who types the moment the card appears answers this item
+    await state.set_state(Walk.item)
+    await state.set_data(data)
+    return await send_or_edit(bot, chat_id, text, markup, edit=edit)
+
+
+async def reload(sheet_id: int, deps: BotDeps) -> Sheet | None:
+    return await load_sheet(sheet_id, now=deps.now(), tz=deps.tz)

@@ -1,0 +1,232 @@
+"""The appraisal loop in the chat: requests for explanation, answered with text, a proposed
+score and files, through :func:`forms.explanations.answer_explanation`."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from html import escape
+
+from aiogram import F
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+
+from bot import keyboards, texts
+from bot.deps import BotDeps
+from bot.routers.common import Explain, RouterSpec, sheet_id_for
+from bot.texts import n, t
+from core.audit import Actor
+from core.i18n import UserError
+from core.models import Officer
+from core.numbers import NumberError, parse_decimal
+from core.timefmt import format_datetime
+from forms.explanations import answer_explanation, open_requests
+from forms.models import Review
+from forms.progress import days_between, remaining
+
+router = RouterSpec("explain", bound=True)
+
+
+async def load_review(review_id: int) -> Review | None:
+    return await Review.get_or_none(id=review_id).prefetch_related(
+        "answer__node", "answer__assessment__period"
+    )
+
+
+def request_text(review: Review, locale: str, deps: BotDeps) -> str:
+    """The request as the officer reads it: item, scores, comment, due date."""
+    node = review.answer.node
+    due = review.explanation_due_at or review.answer.assessment.period.explanation_due_at
+    if due is not None:
+        left = remaining(days_between(deps.now(), due, deps.tz)).render(locale)
+        due_text = f"{format_datetime(due, deps.tz)} ({left})"
+    else:
+        due_text = "—"
+    self_score = review.answer.self_score
+    return t(
+        locale,
+        texts.EXPLAIN_REQUEST,
+        code=escape(node.code),
+        title=escape(node.title),
+        self_score=n(Decimal(self_score) if self_score is not None else None, locale),
+        appraised=n(
+            Decimal(review.appraised_score) if review.appraised_score is not None else None,
+            locale,
+        ),
+        comment=escape(review.comment or "—"),
+        due=due_text,
+    )
+
+
+@router.message(Command("explain", "giaitrinh"))
+async def on_explain_command(
+    message: Message, officer: Officer, locale: str, state: FSMContext, deps: BotDeps
+) -> None:
+    data = await state.get_data()
+    sheet_id = await sheet_id_for(officer, state, data)
+    requests = await open_requests(sheet_id) if sheet_id else []
+    if not requests:
+        await message.answer(t(locale, texts.EXPLAIN_NONE))
+        return
+    await message.answer(t(locale, texts.EXPLAIN_LIST, count=len(requests)))
+    for review in requests:
+        full = await load_review(review.id)
+        assert full is not None
+        await message.answer(
+            request_text(full, locale, deps),
+            reply_markup=keyboards.explain_open_keyboard(review.id, locale),
+        )
+
+
+@router.callback_query(keyboards.ExplainCb.filter(F.d == "open"))
+async def on_open(
+    cb: CallbackQuery,
+    callback_data: keyboards.ExplainCb,
+    officer: Officer,
+    locale: str,
+    state: FSMContext,
+) -> None:
+    await cb.answer()
+    review = await load_review(callback_data.r)
+    if review is None or cb.message is None:
+        return
+    if review.answer.assessment.unit_id != officer.unit_id:  # type: ignore[attr-defined]
+        return
+    await state.set_state(Explain.text)
+    await state.update_data(xr=review.id, xt="", xs=None, xf=[])
+    await cb.message.answer(t(locale, texts.EXPLAIN_TEXT_PROMPT, code=review.answer.node.code))
+
+
+@router.message(Explain.text, F.text & ~F.text.startswith("/"))
+async def on_text(message: Message, locale: str, state: FSMContext) -> None:
+    data = await state.get_data()
+    review = await load_review(int(data.get("xr") or 0))
+    if review is None:
+        await state.set_state(None)
+        return
+    await state.update_data(xt=message.text or "")
+    await state.set_state(Explain.score)
+    example = n(Decimal(review.answer.node.max_score) / 2, locale)
+    await message.answer(
+        t(
+            locale,
+            texts.EXPLAIN_SCORE_PROMPT,
+            max=n(Decimal(review.answer.node.max_score), locale),
+            example=example,
+        ),
+        reply_markup=keyboards.explain_score_keyboard(review.id, locale),
+    )
+
+
+@router.message(Explain.score, F.text & ~F.text.startswith("/"))
+async def on_score(message: Message, locale: str, state: FSMContext) -> None:
+    data = await state.get_data()
+    review = await load_review(int(data.get("xr") or 0))
+    if review is None:
+        await state.set_state(None)
+        return
+    maximum = Decimal(review.answer.node.max_score)
+    try:
+        score = parse_decimal((message.text or "").strip().removesuffix("điểm").strip())
+    except NumberError as exc:
+        await message.reply("⚠️ " + exc.render(locale))
+        return
+    if score < 0 or score > maximum:
+        await message.reply("⚠️ " + t(locale, texts.EXPLAIN_SCORE_RANGE, max=n(maximum, locale)))
+        return
+    await state.update_data(xs=str(score))
+    await _ask_files(message, review.id, locale, state)
+
+
+@router.message(Explain.files, F.text & ~F.text.startswith("/"))
+async def on_text_while_files(message: Message, locale: str, state: FSMContext) -> None:
+    data = await state.get_data()
+    await _ask_files(message, int(data.get("xr") or 0), locale, state)
+
+
+@router.callback_query(keyboards.ExplainCb.filter(F.d == "noscore"))
+async def on_no_score(
+    cb: CallbackQuery, callback_data: keyboards.ExplainCb, locale: str, state: FSMContext
+) -> None:
+    await cb.answer()
+    await state.update_data(xs=None)
+    if isinstance(cb.message, Message):
+        await _ask_files(cb.message, callback_data.r, locale, state)
+
+
+async def _ask_files(message: Message, review_id: int, locale: str, state: FSMContext) -> None:
+    await state.set_state(Explain.files)
+    await message.answer(
+        t(locale, texts.EXPLAIN_FILES_PROMPT),
+        reply_markup=keyboards.explain_send_keyboard(review_id, locale),
+    )
+
+
+@router.callback_query(keyboards.ExplainCb.filter(F.d == "send"))
+async def on_send(
+    cb: CallbackQuery,
+    callback_data: keyboards.ExplainCb,
+    actor: Actor,
+    officer: Officer,
+    locale: str,
+    state: FSMContext,
+    deps: BotDeps,
+) -> None:
+    data = await state.get_data()
+    if data.get("xr") != callback_data.r:
+        await cb.answer()
+        return
+    try:
+        explanation = await answer_explanation(
+            actor,
+            callback_data.r,
+            text=str(data.get("xt") or ""),
+            proposed_score=data.get("xs"),
+            evidence_ids=list(data.get("xf") or []),
+            now=deps.now(),
+            tz=deps.tz,
+        )
+    except UserError as exc:
+        await cb.answer(exc.render(locale)[:190], show_alert=True)
+        if isinstance(cb.message, Message):
+            await cb.message.answer("⚠️ " + exc.render(locale))
+        return
+    await cb.answer()
+    review = await load_review(callback_data.r)
+    assert review is not None
+    await state.set_state(None)
+    await state.set_data({k: v for k, v in data.items() if not k.startswith("x")})
+    if isinstance(cb.message, Message):
+        await cb.message.edit_text(
+            t(
+                locale,
+                texts.EXPLAIN_SENT,
+                code=review.answer.node.code,
+                when=format_datetime(explanation.submitted_at, deps.tz),
+            )
+        )
+        remaining = await open_requests(review.answer.assessment_id)  # type: ignore[attr-defined]
+        if remaining:
+            rows = [
+                [
+                    InlineKeyboardButton(
+                        text=f"✍️ {r.answer.node.code}",
+                        callback_data=keyboards.ExplainCb(r=r.id, d="open").pack(),
+                    )
+                ]
+                for r in remaining
+            ]
+            await cb.message.answer(
+                t(locale, texts.EXPLAIN_LIST, count=len(remaining)),
+                reply_markup=InlineKeyboardMarkup(inline_keyboard=rows),
+            )
+
+
+@router.callback_query(keyboards.ExplainCb.filter(F.d == "cancel"))
+async def on_cancel(cb: CallbackQuery, locale: str, state: FSMContext) -> None:
+    await cb.answer()
+    data = await state.get_data()
+    await state.set_state(None)
+    await state.set_data({k: v for k, v in data.items() if not k.startswith("x")})
+    if isinstance(cb.message, Message):
+        await cb.message.edit_text(t(locale, texts.CANCELLED))

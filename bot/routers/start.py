@@ -1,0 +1,165 @@
+"""Binding with an invite code, help, language; and what an unbound person is told."""
+
+from __future__ import annotations
+
+from aiogram import Bot, F
+from aiogram.filters import Command, CommandObject, CommandStart
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, ChatMemberUpdated, Message
+
+from bot import keyboards, texts
+from bot.deps import BotDeps
+from bot.routers.common import RouterSpec, reload, sheet_id_for, show_item
+from bot.texts import t
+from core.i18n import gettext
+from core.invites import InviteError, bind, looks_like_code
+from core.models import Officer, Unit
+from forms.evidence import size_text
+
+router = RouterSpec("start")
+
+
+def not_bound_text() -> str:
+    """Vietnamese first, then English for anyone testing from abroad."""
+    return t("vi", texts.NOT_BOUND) + "\n\n—\n" + t("en", texts.NOT_BOUND)
+
+
+async def _bind_and_greet(
+    message: Message, code: str, *, bot: Bot, state: FSMContext, deps: BotDeps
+) -> None:
+    user = message.from_user
+    assert user is not None
+    try:
+        officer = await bind(
+            code,
+            telegram_user_id=user.id,
+            chat_id=message.chat.id,
+            username=user.username,
+            full_name=user.full_name,
+            now=deps.now(),
+            tz=deps.tz,
+        )
+    except InviteError as exc:
+        await message.answer(exc.render("vi"))
+        return
+    locale = officer.locale or "vi"
+    unit = await Unit.get(id=officer.unit_id)  # type: ignore[attr-defined]
+    await message.answer(t(locale, texts.WELCOME, name=officer.full_name, unit=unit.name))
+    await state.set_data({})
+    await _open_walk(message, officer, locale=locale, bot=bot, state=state, deps=deps)
+
+
+async def _open_walk(
+    message: Message,
+    officer: Officer,
+    *,
+    locale: str,
+    bot: Bot,
+    state: FSMContext,
+    deps: BotDeps,
+) -> None:
+    data = await state.get_data()
+    sheet_id = await sheet_id_for(officer, state, data)
+    sheet = await reload(sheet_id, deps) if sheet_id else None
+    if sheet is None:
+        await message.answer(t(locale, texts.NO_SHEET))
+        return
+    code = data.get("item") if data.get("item") in sheet.codes else sheet.start()
+    if code is None:
+        await message.answer(t(locale, texts.NO_SHEET))
+        return
+    await show_item(
+        bot=bot,
+        chat_id=message.chat.id,
+        state=state,
+        deps=deps,
+        locale=locale,
+        sheet=sheet,
+        code=code,
+        data=data,
+    )
+
+
+@router.message(CommandStart())
+async def on_start(
+    message: Message,
+    command: CommandObject,
+    officer: Officer | None,
+    locale: str,
+    bot: Bot,
+    state: FSMContext,
+    deps: BotDeps,
+) -> None:
+    code = (command.args or "").strip()
+    if code:
+        await _bind_and_greet(message, code, bot=bot, state=state, deps=deps)
+        return
+    if officer is None:
+        await message.answer(not_bound_text())
+        return
+    unit = await Unit.get(id=officer.unit_id)  # type: ignore[attr-defined]
+    await message.answer(t(locale, texts.WELCOME_BACK, name=officer.full_name, unit=unit.name))
+    await _open_walk(message, officer, locale=locale, bot=bot, state=state, deps=deps)
+
+
+@router.message(Command("help", "huongdan", "trogiup"))
+async def on_help(message: Message, locale: str, deps: BotDeps) -> None:
+    await message.answer(t(locale, texts.HELP, limit=size_text(deps.max_bytes, locale)))
+
+
+@router.message(Command("language", "ngonngu", "lang"))
+async def on_language(message: Message, officer: Officer | None, locale: str) -> None:
+    if officer is None:
+        await message.answer(not_bound_text())
+        return
+    await message.answer(
+        t(locale, texts.LANGUAGE_PROMPT) + " / " + gettext(texts.LANGUAGE_PROMPT, "en"),
+        reply_markup=keyboards.language_keyboard(),
+    )
+
+
+@router.callback_query(keyboards.LangCb.filter())
+async def on_language_chosen(
+    cb: CallbackQuery, callback_data: keyboards.LangCb, officer: Officer | None
+) -> None:
+    if officer is None:
+        await cb.answer()
+        return
+    lang = callback_data.lang if callback_data.lang in ("vi", "en") else "vi"
+    await Officer.filter(id=officer.id).update(locale=lang)
+    done = t(lang, texts.LANGUAGE_SET)
+    await cb.answer(done)
+    if cb.message is not None and isinstance(cb.message, Message):
+        await cb.message.edit_text(done)
+
+
+@router.my_chat_member()
+async def on_blocked_or_back(update: ChatMemberUpdated, deps: BotDeps) -> None:
+    """Telegram says the person blocked the bot ("kicked") or started it again."""
+    if update.chat.type != "private":
+        return
+    blocked = update.new_chat_member.status == "kicked"
+    await Officer.filter(telegram_user_id=update.from_user.id).update(
+        bot_blocked_at=deps.now() if blocked else None
+    )
+
+
+# --- an account that is not bound yet ---------------------------------------------------------
+
+unbound = RouterSpec("unbound", bound=False)
+
+
+@unbound.message(F.text.func(looks_like_code))
+async def on_code_typed(message: Message, bot: Bot, state: FSMContext, deps: BotDeps) -> None:
+    """Someone pasted their code without /start: that is what they meant."""
+    await _bind_and_greet(message, message.text or "", bot=bot, state=state, deps=deps)
+
+
+@unbound.message()
+async def on_unbound_message(message: Message) -> None:
+    await message.answer(not_bound_text())
+
+
+@unbound.callback_query()
+async def on_unbound_press(cb: CallbackQuery) -> None:
+    await cb.answer(t("vi", texts.NOT_BOUND)[:190], show_alert=True)

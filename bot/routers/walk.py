@@ -1,0 +1,603 @@
+"""The walk: one item at a time, answered by buttons or typed values, with navigation.
+
+Every answer goes through :func:`forms.answers.record_answer` with the version the officer saw,
+so a press on an outdated card is refused and the card shows what is stored now and who set it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram import Bot, F
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+
+from bot import keyboards, texts
+from bot.cards import Sheet
+from bot.deps import BotDeps
+from bot.routers.common import RouterSpec, Walk, reload, send_or_edit, sheet_id_for, show_item
+from bot.texts import t
+from core.audit import Actor
+from core.i18n import UserError
+from core.models import Officer
+from forms.answers import StaleAnswerError, record_answer
+from forms.models import Answer
+from forms.progress import AnswerState, ItemNode
+
+router = RouterSpec("walk", bound=True)
+
+
+def declared_from_button(item: ItemNode, value: str) -> dict[str, Any]:
+    if value == "na":
+        return {"na": True}
+    rule = item.rule
+    assert rule is not None
+    if rule.type == "yes_no":
+        return {"yes": value == "y"}
+    if rule.type == "deduction" and value == "0":
+        return {"option": None}
+    return {"option": value}
+
+
+def saved_notice(sheet: Sheet, code: str, locale: str) -> str:
+    item = sheet.tree.item(code)
+    state = sheet.state(code)
+    assert item is not None and state is not None
+    return texts.answered_line(item, state, locale)
+
+
+def needs_files(sheet: Sheet, code: str) -> bool:
+    item, state = sheet.tree.item(code), sheet.state(code)
+    return bool(
+        item and state and item.evidence_required and not state.not_applicable and state.files == 0
+    )
+
+
+async def advance(
+    *,
+    bot: Bot,
+    chat_id: int,
+    state: FSMContext,
+    deps: BotDeps,
+    locale: str,
+    sheet_id: int,
+    code: str,
+    edit: Message | None,
+) -> None:
+    """After a saved answer: stay when the item still needs its evidence, else go on."""
+    sheet = await reload(sheet_id, deps)
+    assert sheet is not None
+    notice = saved_notice(sheet, code, locale)
+    data = await state.get_data()
+    if needs_files(sheet, code):
+        await show_item(
+            bot=bot,
+            chat_id=chat_id,
+            state=state,
+            deps=deps,
+            locale=locale,
+            sheet=sheet,
+            code=code,
+            data=data,
+            edit=edit,
+            notice=notice,
+        )
+        return
+    only = bool(data.get("only"))
+    target = sheet.next(code, only)
+    if target is None and sheet.progress.unanswered:
+        target = sheet.progress.unanswered[0]
+    if target is None:
+        await show_item(
+            bot=bot,
+            chat_id=chat_id,
+            state=state,
+            deps=deps,
+            locale=locale,
+            sheet=sheet,
+            code=code,
+            data=data,
+            edit=edit,
+            notice=notice + "\n\n" + t(locale, texts.ALL_ANSWERED),
+        )
+        return
+    await show_item(
+        bot=bot,
+        chat_id=chat_id,
+        state=state,
+        deps=deps,
+        locale=locale,
+        sheet=sheet,
+        code=target,
+        data=data,
+        edit=edit,
+        notice=notice,
+    )
+
+
+async def _refresh_with_notice(
+    cb: CallbackQuery,
+    sheet_id: int,
+    code: str,
+    notice: str,
+    *,
+    bot: Bot,
+    state: FSMContext,
+    deps: BotDeps,
+    locale: str,
+) -> None:
+    sheet = await reload(sheet_id, deps)
+    if sheet is None or sheet.tree.item(code) is None:
+        return
+    message = cb.message if isinstance(cb.message, Message) else None
+    await show_item(
+        bot=bot,
+        chat_id=cb.from_user.id if message is None else message.chat.id,
+        state=state,
+        deps=deps,
+        locale=locale,
+        sheet=sheet,
+        code=code,
+        edit=message,
+        notice=notice,
+    )
+
+
+@router.callback_query(keyboards.AnswerCb.filter())
+async def on_answer_button(
+    cb: CallbackQuery,
+    callback_data: keyboards.AnswerCb,
+    actor: Actor,
+    locale: str,
+    bot: Bot,
+    state: FSMContext,
+    deps: BotDeps,
+) -> None:
+    a, code = callback_data.a, callback_data.i
+    sheet = await reload(a, deps)
+    item = sheet.tree.item(code) if sheet else None
+    if sheet is None or item is None:
+        await cb.answer()
+        return
+    try:
+        answer = await record_answer(
+            actor,
+            a,
+            code,
+            declared=declared_from_button(item, callback_data.x),
+            expected_version=callback_data.v,
+            now=deps.now(),
+            tz=deps.tz,
+        )
+    except UserError as exc:
+        text = exc.render(locale)
+        await cb.answer(text[:190], show_alert=True)
+        await _refresh_with_notice(
+            cb, a, code, "⚠️ " + text, bot=bot, state=state, deps=deps, locale=locale
+        )
+        return
+    await cb.answer(texts.answer_text(item, _state_of(answer), locale)[:190])
+    message = cb.message if isinstance(cb.message, Message) else None
+    await advance(
+        bot=bot,
+        chat_id=message.chat.id if message else cb.from_user.id,
+        state=state,
+        deps=deps,
+        locale=locale,
+        sheet_id=a,
+        code=code,
+        edit=message,
+    )
+
+
+def _state_of(answer: Answer) -> AnswerState:
+    return AnswerState(
+        answer.version,
+        answer.declared,
+        answer.self_score,
+        answer.not_applicable,
+        answer.note,
+        0,
+        "",
+        None,
+    )
+
+
+@router.callback_query(keyboards.TickCb.filter())
+async def on_tick(
+    cb: CallbackQuery,
+    callback_data: keyboards.TickCb,
+    actor: Actor,
+    locale: str,
+    bot: Bot,
+    state: FSMContext,
+    deps: BotDeps,
+) -> None:
+    a, code = callback_data.a, callback_data.i
+    sheet = await reload(a, deps)
+    item = sheet.tree.item(code) if sheet else None
+    message = cb.message if isinstance(cb.message, Message) else None
+    if sheet is None or item is None or item.rule is None or message is None:
+        await cb.answer()
+        return
+    data = await state.get_data()
+    pending = data.get("ticks") or {}
+    if pending.get("i") == code and pending.get("k") is not None:
+        ticks = list(pending["k"])
+    else:
+        current = sheet.state(code)
+        ticks = list((current.declared or {}).get("checked", [])) if current else []
+    if sheet.locked is not None:
+        text = sheet.locked.render(locale)
+        await cb.answer(text[:190], show_alert=True)
+        await _refresh_with_notice(
+            cb, a, code, "🔒 " + text, bot=bot, state=state, deps=deps, locale=locale
+        )
+        return
+    if callback_data.k != "ok":
+        if callback_data.k in ticks:
+            ticks.remove(callback_data.k)
+        else:
+            ticks.append(callback_data.k)
+        order = [o.key for o in item.rule.options]
+        ticks.sort(key=lambda k: order.index(k) if k in order else len(order))
+        await cb.answer()
+        await show_item(
+            bot=bot,
+            chat_id=message.chat.id,
+            state=state,
+            deps=deps,
+            locale=locale,
+            sheet=sheet,
+            code=code,
+            data=data,
+            edit=message,
+            ticks=ticks,
+        )
+        return
+    try:
+        answer = await record_answer(
+            actor,
+            a,
+            code,
+            declared={"checked": ticks},
+            expected_version=callback_data.v,
+            now=deps.now(),
+            tz=deps.tz,
+        )
+    except UserError as exc:
+        text = exc.render(locale)
+        await cb.answer(text[:190], show_alert=True)
+        await state.update_data(ticks=None)
+        await _refresh_with_notice(
+            cb, a, code, "⚠️ " + text, bot=bot, state=state, deps=deps, locale=locale
+        )
+        return
+    await cb.answer(texts.answer_text(item, _state_of(answer), locale)[:190])
+    await state.update_data(ticks=None)
+    await advance(
+        bot=bot,
+        chat_id=message.chat.id,
+        state=state,
+        deps=deps,
+        locale=locale,
+        sheet_id=a,
+        code=code,
+        edit=message,
+    )
+
+
+@router.callback_query(keyboards.NavCb.filter())
+async def on_nav(
+    cb: CallbackQuery,
+    callback_data: keyboards.NavCb,
+    locale: str,
+    bot: Bot,
+    state: FSMContext,
+    deps: BotDeps,
+) -> None:
+    a, code = callback_data.a, callback_data.i
+    sheet = await reload(a, deps)
+    message = cb.message if isinstance(cb.message, Message) else None
+    if sheet is None or sheet.tree.item(code) is None or message is None:
+        await cb.answer()
+        return
+    data = await state.get_data()
+    only = bool(data.get("only"))
+    target: str | None = code
+    if callback_data.d == "next":
+        target = sheet.next(code, only)
+        if target is None:
+            await cb.answer(t(locale, texts.END_OF_LIST)[:190], show_alert=True)
+            return
+    elif callback_data.d == "prev":
+        target = sheet.prev(code, only)
+        if target is None:
+            await cb.answer(t(locale, texts.START_OF_LIST)[:190])
+            return
+    await cb.answer()
+    await show_item(
+        bot=bot,
+        chat_id=message.chat.id,
+        state=state,
+        deps=deps,
+        locale=locale,
+        sheet=sheet,
+        code=target,
+        data=data,
+        edit=message,
+    )
+
+
+@router.callback_query(keyboards.ItemCb.filter(F.d == "only"))
+async def on_toggle_only(
+    cb: CallbackQuery,
+    callback_data: keyboards.ItemCb,
+    locale: str,
+    bot: Bot,
+    state: FSMContext,
+    deps: BotDeps,
+) -> None:
+    sheet = await reload(callback_data.a, deps)
+    message = cb.message if isinstance(cb.message, Message) else None
+    await cb.answer()
+    if sheet is None or message is None:
+        return
+    data = await state.get_data()
+    only = not bool(data.get("only"))
+    code = callback_data.i
+    if only and code in sheet.answered:
+        code = sheet.next(code, True) or code
+    await show_item(
+        bot=bot,
+        chat_id=message.chat.id,
+        state=state,
+        deps=deps,
+        locale=locale,
+        sheet=sheet,
+        code=code,
+        data=data,
+        edit=message,
+        only=only,
+    )
+
+
+@router.callback_query(keyboards.ItemCb.filter(F.d == "note"))
+async def on_note_button(
+    cb: CallbackQuery,
+    callback_data: keyboards.ItemCb,
+    locale: str,
+    state: FSMContext,
+    deps: BotDeps,
+) -> None:
+    sheet = await reload(callback_data.a, deps)
+    await cb.answer()
+    if sheet is None or cb.message is None:
+        return
+    current = sheet.state(callback_data.i)
+    await state.set_state(Walk.note)
+    await state.update_data(a=sheet.id, item=callback_data.i, ver=current.version if current else 0)
+    await cb.message.answer(t(locale, texts.NOTE_PROMPT, code=callback_data.i))
+
+
+@router.callback_query(keyboards.ListCb.filter())
+async def on_list(
+    cb: CallbackQuery, callback_data: keyboards.ListCb, locale: str, bot: Bot, deps: BotDeps
+) -> None:
+    sheet = await reload(callback_data.a, deps)
+    message = cb.message if isinstance(cb.message, Message) else None
+    await cb.answer()
+    if sheet is None or message is None:
+        return
+    text, markup = _list_view(sheet, callback_data.f, locale)
+    await send_or_edit(bot, message.chat.id, text, markup, edit=message)
+
+
+def _list_view(sheet: Sheet, field_code: str, locale: str) -> tuple[str, Any]:
+    if field_code and field_code in sheet.tree.groups:
+        group = sheet.tree.groups[field_code]
+        return (
+            t(locale, texts.CHOOSE_ITEM, code=group.code, title=group.title),
+            keyboards.field_items_keyboard(
+                sheet.id, sheet.tree, field_code, sheet.answered, locale
+            ),
+        )
+    return (
+        t(locale, texts.CHOOSE_FIELD),
+        keyboards.fields_keyboard(sheet.id, sheet.tree, sheet.progress, locale),
+    )
+
+
+# --- commands ----------------------------------------------------------------------------------
+
+
+async def _sheet_or_say(
+    message: Message, officer: Officer, state: FSMContext, deps: BotDeps, locale: str
+) -> tuple[Sheet | None, dict[str, Any]]:
+    data = await state.get_data()
+    sheet_id = await sheet_id_for(officer, state, data)
+    sheet = await reload(sheet_id, deps) if sheet_id else None
+    if sheet is None or not sheet.codes:
+        await message.answer(t(locale, texts.NO_SHEET))
+        return None, data
+    return sheet, data
+
+
+@router.message(Command("continue", "tieptuc", "next"))
+async def on_continue(
+    message: Message, officer: Officer, locale: str, bot: Bot, state: FSMContext, deps: BotDeps
+) -> None:
+    sheet, data = await _sheet_or_say(message, officer, state, deps, locale)
+    if sheet is None:
+        return
+    code = data.get("item") if data.get("item") in sheet.codes else None
+    if code is None or (code in sheet.answered and sheet.progress.unanswered):
+        code = sheet.start()
+    assert code is not None
+    await show_item(
+        bot=bot,
+        chat_id=message.chat.id,
+        state=state,
+        deps=deps,
+        locale=locale,
+        sheet=sheet,
+        code=code,
+        data=data,
+    )
+
+
+@router.message(Command("unanswered", "chuatraloi"))
+async def on_unanswered(
+    message: Message, officer: Officer, locale: str, bot: Bot, state: FSMContext, deps: BotDeps
+) -> None:
+    sheet, data = await _sheet_or_say(message, officer, state, deps, locale)
+    if sheet is None:
+        return
+    if not sheet.progress.unanswered:
+        await message.answer(t(locale, texts.ALL_ANSWERED))
+        return
+    await show_item(
+        bot=bot,
+        chat_id=message.chat.id,
+        state=state,
+        deps=deps,
+        locale=locale,
+        sheet=sheet,
+        code=sheet.progress.unanswered[0],
+        data=data,
+        only=True,
+    )
+
+
+@router.message(Command("list", "danhsach"))
+async def on_list_command(
+    message: Message, officer: Officer, locale: str, state: FSMContext, deps: BotDeps
+) -> None:
+    sheet, _data = await _sheet_or_say(message, officer, state, deps, locale)
+    if sheet is None:
+        return
+    text, markup = _list_view(sheet, "", locale)
+    await message.answer(text, reply_markup=markup)
+
+
+@router.message(Command("cancel", "huy"))
+async def on_cancel(
+    message: Message, officer: Officer, locale: str, bot: Bot, state: FSMContext, deps: BotDeps
+) -> None:
+    data = await state.get_data()
+    data = {k: v for k, v in data.items() if not k.startswith("x")}
+    sheet_id = await sheet_id_for(officer, state, data)
+    sheet = await reload(sheet_id, deps) if sheet_id else None
+    code = data.get("item")
+    if sheet is None or code not in sheet.codes:
+        await state.set_state(None)
+        await state.set_data(data)
+        await message.answer(t(locale, texts.CANCELLED))
+        return
+    await show_item(
+        bot=bot,
+        chat_id=message.chat.id,
+        state=state,
+        deps=deps,
+        locale=locale,
+        sheet=sheet,
+        code=code,
+        data=data,
+        notice=t(locale, texts.CANCELLED),
+    )
+
+
+# --- typed values and notes ----------------------------------------------------------------
+
+
+@router.message(Walk.note, F.text & ~F.text.startswith("/"))
+async def on_note_text(
+    message: Message, actor: Actor, locale: str, bot: Bot, state: FSMContext, deps: BotDeps
+) -> None:
+    data = await state.get_data()
+    a, code, version = data.get("a"), data.get("item"), int(data.get("ver") or 0)
+    if not isinstance(a, int) or not isinstance(code, str):
+        await state.set_state(None)
+        await message.answer(t(locale, texts.TEXT_OUTSIDE_WALK))
+        return
+    notice = t(locale, texts.NOTE_SAVED, code=code)
+    try:
+        await record_answer(
+            actor,
+            a,
+            code,
+            note=message.text or "",
+            expected_version=version,
+            now=deps.now(),
+            tz=deps.tz,
+        )
+    except UserError as exc:
+        notice = "⚠️ " + exc.render(locale)
+    sheet = await reload(a, deps)
+    assert sheet is not None
+    await show_item(
+        bot=bot,
+        chat_id=message.chat.id,
+        state=state,
+        deps=deps,
+        locale=locale,
+        sheet=sheet,
+        code=code,
+        data=data,
+        notice=notice,
+    )
+
+
+@router.message(Walk.item, F.text & ~F.text.startswith("/"))
+async def on_typed_answer(
+    message: Message, actor: Actor, locale: str, bot: Bot, state: FSMContext, deps: BotDeps
+) -> None:
+    data = await state.get_data()
+    a, code, version = data.get("a"), data.get("item"), int(data.get("ver") or 0)
+    if not isinstance(a, int) or not isinstance(code, str):
+        await message.answer(t(locale, texts.TEXT_OUTSIDE_WALK))
+        return
+    try:
+        await record_answer(
+            actor,
+            a,
+            code,
+            text=message.text or "",
+            expected_version=version,
+            now=deps.now(),
+            tz=deps.tz,
+        )
+    except StaleAnswerError as exc:
+        sheet = await reload(a, deps)
+        assert sheet is not None
+        await show_item(
+            bot=bot,
+            chat_id=message.chat.id,
+            state=state,
+            deps=deps,
+            locale=locale,
+            sheet=sheet,
+            code=code,
+            data=data,
+            notice="⚠️ " + exc.render(locale),
+        )
+        return
+    except UserError as exc:
+        await message.reply("⚠️ " + exc.render(locale))
+        return
+    await advance(
+        bot=bot,
+        chat_id=message.chat.id,
+        state=state,
+        deps=deps,
+        locale=locale,
+        sheet_id=a,
+        code=code,
+        edit=None,
+    )
+
+
+@router.message(F.text & ~F.text.startswith("/"))
+async def on_text_elsewhere(message: Message, locale: str) -> None:
+    await message.answer(t(locale, texts.TEXT_OUTSIDE_WALK))

@@ -1,0 +1,124 @@
+"""The bot's HTTP client: retries where Telegram asks for it, and notices blocked chats.
+
+* 429 Too Many Requests: wait ``retry_after`` seconds (as Telegram says), then retry.
+* Transient failures (network errors, 5xx): retry with exponential backoff.
+* 403 Forbidden (the officer blocked the bot): record it on the officer through
+  ``on_blocked`` and give up on that call (retrying cannot help).
+
+``getUpdates`` is left alone: polling has its own backoff. A retried ``sendMessage`` whose first
+attempt reached Telegram but whose answer was lost can show twice; a duplicate message is the
+lesser evil next to a lost one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
+
+from aiogram import Bot
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.exceptions import (
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+from aiogram.methods import GetUpdates, TelegramMethod
+from aiogram.methods.base import Response, TelegramType
+
+log = logging.getLogger("cchc.bot")
+
+Sleep = Callable[[float], Awaitable[Any]]
+OnBlocked = Callable[[int], Awaitable[Any]]
+
+_retrying: ContextVar[bool] = ContextVar("cchc_bot_retrying", default=True)
+
+
+@contextmanager
+def no_retry() -> Iterator[None]:
+    """Calls made inside fail at once (429, network) for a caller with its own retry policy,
+    such as the scheduler's delivery ledger. A 403 is still recorded."""
+    token = _retrying.set(False)
+    try:
+        yield
+    finally:
+        _retrying.reset(token)
+
+
+class RetryMiddleware(BaseRequestMiddleware):
+    def __init__(
+        self,
+        *,
+        attempts: int = 5,
+        base_delay: float = 0.5,
+        max_delay: float = 30.0,
+        max_retry_after: float = 120.0,
+        on_blocked: OnBlocked | None = None,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        self.attempts = attempts
+        self.base_delay = base_delay
+        self.max_delay = max_delay
+        self.max_retry_after = max_retry_after
+        self.on_blocked = on_blocked
+        self.sleep = sleep
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Response[TelegramType]:
+        if isinstance(method, GetUpdates):
+            return await make_request(bot, method)
+        attempt = 0
+        attempts = self.attempts if _retrying.get() else 1
+        while True:
+            attempt += 1
+            try:
+                return await make_request(bot, method)
+            except TelegramRetryAfter as exc:
+                if attempt >= attempts or exc.retry_after > self.max_retry_after:
+                    raise
+                log.warning(
+                    "%s: flood control, retrying in %s s", type(method).__name__, exc.retry_after
+                )
+                await self.sleep(exc.retry_after)
+            except (TelegramNetworkError, TelegramServerError) as exc:
+                if attempt >= attempts:
+                    raise
+                delay = min(self.max_delay, self.base_delay * 2 ** (attempt - 1))
+                delay *= 1 + random.random() * 0.2  # spread retries of many chats apart
+                log.warning(
+                    "%s failed (%s), retry %d in %.1f s",
+                    type(method).__name__,
+                    exc,
+                    attempt,
+                    delay,
+                )
+                await self.sleep(delay)
+            except TelegramForbiddenError:
+                chat_id = getattr(method, "chat_id", None)
+                if self.on_blocked is not None and isinstance(chat_id, int):
+                    try:
+                        await self.on_blocked(chat_id)
+                    except Exception:  # recording must never hide the original error
+                        log.exception("could not record blocked chat %s", chat_id)
+                raise
+
+
+def make_session(
+    api_url: str, *, on_blocked: OnBlocked | None = None, timeout: float = 60.0
+) -> AiohttpSession:
+    """An aiohttp session for the given Bot API base URL, with the retry middleware."""
+    api = TelegramAPIServer.from_base(api_url.rstrip("/"), is_local=False)
+    session = AiohttpSession(api=api, timeout=timeout)
+    session.middleware(RetryMiddleware(on_blocked=on_blocked))
+    return session
