@@ -1,0 +1,183 @@
+"""Excel downloads: the consolidated workbook of a period, a unit's scorecard, its evidence
+register and the zip of its evidence.
+
+Workbooks are written by :mod:`scoring.exports` in a worker thread into a temporary file, which
+is streamed back and deleted afterwards; the zip is streamed as it is built. Rights are checked
+before anything is sent, so a refusal is a JSON error (401, 403, 404), never a broken file.
+The workbook language is the ``lang`` query parameter (Vietnamese by default, as the official
+tables are), not the browser's ``Accept-Language``, which only sets the language of errors.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import FileResponse, StreamingResponse
+from starlette.background import BackgroundTask
+
+from app.api.deps import CurrentActor, Files, Id, Now, Tz
+from app.api.errors import ApiRoute
+from scoring import exports
+
+router = APIRouter(route_class=ApiRoute, tags=["exports"])
+
+Lang = Annotated[
+    str,
+    Query(pattern="^(vi|en)$", description="Language of the workbook: vi (default) or en."),
+]
+_XLSX_RESPONSE = {200: {"content": {exports.XLSX: {}}, "description": "The workbook."}}
+_ZIP_RESPONSE = {200: {"content": {exports.ZIP: {}}, "description": "The zip file."}}
+
+
+def _public_url(request: Request) -> str:
+    settings = getattr(request.app.state, "settings", None)
+    return settings.public_url if settings is not None else str(request.base_url).rstrip("/")
+
+
+def _temp_xlsx() -> Path:
+    fd, name = tempfile.mkstemp(prefix="cchc-export-", suffix=".xlsx")
+    os.close(fd)
+    return Path(name)
+
+
+def _file(path: Path, export: exports.Export) -> FileResponse:
+    return FileResponse(
+        path,
+        media_type=export.media_type,
+        filename=export.filename,
+        headers={"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"},
+        background=BackgroundTask(path.unlink, missing_ok=True),
+    )
+
+
+@router.get(
+    "/periods/{period_id}/exports/consolidated.xlsx",
+    response_class=FileResponse,
+    responses=_XLSX_RESPONSE,  # type: ignore[arg-type]
+)
+async def consolidated(
+    period_id: Id, actor: CurrentActor, now: Now, tz: Tz, lang: Lang = "vi"
+) -> FileResponse:
+    """ "Bảng tổng hợp kết quả Chỉ số CCHC": summary per unit group with live formulas, a matrix
+    per group, item details, progress and charts. Every back-office role; appraisers' detail
+    sheet holds only the items of their assignments."""
+    path = _temp_xlsx()
+    try:
+        export = await exports.consolidated(actor, period_id, path, now=now, tz=tz, locale=lang)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return _file(path, export)
+
+
+@router.get(
+    "/periods/{period_id}/units/{unit_id}/scorecard.xlsx",
+    response_class=FileResponse,
+    responses=_XLSX_RESPONSE,  # type: ignore[arg-type]
+)
+async def scorecard(
+    request: Request,
+    period_id: Id,
+    unit_id: Id,
+    actor: CurrentActor,
+    now: Now,
+    tz: Tz,
+    lang: Lang = "vi",
+) -> FileResponse:
+    """ "Bảng tự đánh giá, chấm điểm" of one unit, with links to its evidence files.
+    Administrators and viewers: any unit; appraisers: the items of their assignments; an
+    officer: their own unit."""
+    path = _temp_xlsx()
+    try:
+        export = await exports.scorecard(
+            actor,
+            period_id,
+            unit_id,
+            path,
+            now=now,
+            tz=tz,
+            public_url=_public_url(request),
+            locale=lang,
+        )
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return _file(path, export)
+
+
+@router.get(
+    "/periods/{period_id}/units/{unit_id}/evidence-register.xlsx",
+    response_class=FileResponse,
+    responses=_XLSX_RESPONSE,  # type: ignore[arg-type]
+)
+async def evidence_register(
+    request: Request,
+    period_id: Id,
+    unit_id: Id,
+    actor: CurrentActor,
+    now: Now,
+    tz: Tz,
+    files: Files,
+    lang: Lang = "vi",
+) -> FileResponse:
+    """The unit's evidence register: every file with item code, name, size, SHA-256, uploader
+    and time, and its place in the zip."""
+    path = _temp_xlsx()
+    try:
+        export = await exports.register(
+            actor,
+            period_id,
+            unit_id,
+            path,
+            now=now,
+            tz=tz,
+            public_url=_public_url(request),
+            files=files,
+            locale=lang,
+        )
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return _file(path, export)
+
+
+@router.get(
+    "/periods/{period_id}/units/{unit_id}/evidence.zip",
+    response_class=StreamingResponse,
+    responses=_ZIP_RESPONSE,  # type: ignore[arg-type]
+)
+async def evidence_zip(
+    request: Request,
+    period_id: Id,
+    unit_id: Id,
+    actor: CurrentActor,
+    now: Now,
+    tz: Tz,
+    files: Files,
+    lang: Lang = "vi",
+) -> StreamingResponse:
+    """The unit's evidence in folders by field and item code, with the register at the top;
+    streamed as it is built."""
+    export = await exports.evidence_zip(
+        actor,
+        period_id,
+        unit_id,
+        now=now,
+        tz=tz,
+        public_url=_public_url(request),
+        files=files,
+        locale=lang,
+    )
+    return StreamingResponse(
+        export.chunks,
+        media_type=export.media_type,
+        headers={
+            "Content-Disposition": f'attachment; filename="{export.filename}"',
+            "Cache-Control": "no-store",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )

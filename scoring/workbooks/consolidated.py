@@ -1,0 +1,945 @@
+"""The consolidated workbook of a period: "Bảng tổng hợp kết quả Chỉ số CCHC năm YYYY".
+
+Sheets, in order:
+
+* **Tổng hợp** — one table for the whole province, a group heading ("I. KHỐI SỞ, BAN, NGÀNH")
+  above each unit group, then STT | Đơn vị | Điểm tự đánh giá | Điểm thẩm định | Điều tra XHH |
+  Điểm cộng | Điểm trừ | Tổng điểm | Chỉ số (%) | Xếp hạng | Xếp loại. Every figure from
+  "Điểm tự đánh giá" on is a live formula over the group's matrix sheet, so when the secretariat
+  corrects a criterion score in the matrix, totals, indexes, ranks and bands follow. The formulas
+  reproduce :mod:`scoring.rollup` exactly: field = MIN(max, SUM(criteria)); bonus and penalty
+  capped by the period's caps; total floored at 0; index = ROUND(total × 100 / applicable
+  maximum, 2) (with the period's "bonus in index" and "cap at 100" options); rank = RANK over the
+  rounded indexes of the group (ties share a rank, the next one is skipped); band = nested IF
+  over the group's thresholds. A signature block closes the sheet.
+* **Ma trận <khối>** — one per unit group: units × fields and their criteria, self-assessed and
+  appraised points side by side, each field's applicable maximum and component index (chỉ số
+  thành phần). Criterion cells are values; field totals and component indexes are formulas.
+* **Chi tiết** — one row per unit × item: code, title, maximum, declared value, self score,
+  round 1, round 2, final, evidence count, notes, appraisers' comments; with an autofilter.
+* **Tiến độ** — per unit: status, items answered, items missing required evidence, submission
+  time, reminders sent, officers who blocked the bot.
+* **Biểu đồ** — a bar chart of the index by unit for each group.
+
+Numbers are written as numbers with a two-decimal format, so a Vietnamese Excel shows "89,45".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import IO, Any
+from zoneinfo import ZoneInfo
+
+from openpyxl.chart import BarChart, Reference
+from openpyxl.chart.label import DataLabelList
+from openpyxl.utils import get_column_letter
+
+from core.i18n import N_, gettext
+from core.numbers import format_score, round_half_up
+from core.timefmt import format_date, format_datetime
+from scoring.results import dec
+from scoring.rollup import Band, ItemScore, competition_rank
+from scoring.workbooks.model import (
+    AnswerRow,
+    Describer,
+    PeriodInfo,
+    SetInfo,
+    unit_scores,
+)
+from scoring.workbooks.safe import Formula, formula_text, quote_sheet, sheet_title
+from scoring.workbooks.style import Book, Sheet, roman, upper_vi
+
+Progress = Callable[[int, int], None]
+
+STATUS_LABELS = {
+    "draft": N_("Self-assessing"),
+    "submitted": N_("Submitted"),
+    "in_appraisal": N_("Being appraised"),
+    "explanation_requested": N_("Explanation requested"),
+    "appraised": N_("Appraised"),
+    "final": N_("Final (published)"),
+}
+
+SUMMARY_HEADERS = (
+    N_("No."),
+    N_("Unit"),
+    N_("Self-assessed score"),
+    N_("Appraised score"),
+    N_("Sociological survey"),
+    N_("Bonus points"),
+    N_("Penalty points"),
+    N_("Total score"),
+    N_("Index (%)"),
+    N_("Rank"),
+    N_("Classification"),
+)
+DETAIL_HEADERS = (
+    N_("No."),
+    N_("Unit group"),
+    N_("Unit code"),
+    N_("Unit"),
+    N_("Item code"),
+    N_("Component criterion"),
+    N_("Maximum score"),
+    N_("Declared value"),
+    N_("Self-assessed score"),
+    N_("Appraisal round 1"),
+    N_("Appraisal round 2"),
+    N_("Final score"),
+    N_("Evidence files"),
+    N_("Notes"),
+    N_("Appraisers' comments"),
+)
+PROGRESS_HEADERS = (
+    N_("No."),
+    N_("Unit code"),
+    N_("Unit"),
+    N_("Status"),
+    N_("Items answered"),
+    N_("Items to answer"),
+    N_("Answered (%)"),
+    N_("Items missing evidence"),
+    N_("Codes missing evidence"),
+    N_("Submitted at"),
+    N_("Reminders sent"),
+    N_("Officers who blocked the bot"),
+)
+
+
+@dataclass
+class UnitEntry:
+    unit_id: int
+    code: str
+    name: str
+    assessment_id: int
+    status: str
+    submitted_at: datetime | None
+    answers: dict[str, AnswerRow]  # by item code
+    survey: dict[str, Decimal] = field(default_factory=dict)
+    reminders: int = 0
+    blocked: list[str] = field(default_factory=list)
+
+
+@dataclass
+class GroupEntry:
+    id: int
+    code: str
+    name: str
+    criteria: SetInfo
+    bands: list[Band]
+    units: list[UnitEntry]
+    # which items the reader may see in "Chi tiết" (appraisers: their fields); None = all
+    visible: Callable[[str], bool] | None = None
+
+
+@dataclass
+class ConsolidatedInput:
+    period: PeriodInfo
+    generated_at: datetime
+    tz: ZoneInfo
+    groups: list[GroupEntry]
+    locale: str = "vi"
+    # published figures per unit id (appraised total, index, rank), to check the workbook
+    snapshot: dict[int, dict[str, Any]] | None = None
+
+
+@dataclass
+class ConsolidatedStats:
+    groups: int
+    units: int
+    detail_rows: int
+    cells: int
+    mismatches: list[str]
+
+
+# ----------------------------------------------------------------------------------------------
+# Matrix layout: which column holds what, and the formulas the summary builds on
+# ----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Col:
+    top: str
+    mid: str
+    low: str
+    style: str
+    code: str | None = None
+    fig: str | None = None  # "self", "final", "app" for value cells
+    formula: str | None = None  # with {r} for the row number
+
+
+@dataclass
+class _Block:
+    top: str
+    first: int
+    last: int
+    mids: list[tuple[str, int, int]] = field(default_factory=list)
+
+
+@dataclass
+class MatrixLayout:
+    columns: list[_Col]
+    blocks: list[_Block]
+    self_fields: list[str] = field(default_factory=list)
+    final_fields: list[str] = field(default_factory=list)
+    app_cells: list[str] = field(default_factory=list)
+    survey_scores: list[str] = field(default_factory=list)
+    bonus_final: list[str] = field(default_factory=list)
+    penalty_final: list[str] = field(default_factory=list)
+
+
+class _T:
+    """gettext bound to one locale, callable like ``t("Unit")``."""
+
+    def __init__(self, locale: str) -> None:
+        self.locale = locale
+
+    def __call__(self, msgid: str) -> str:
+        return gettext(msgid, self.locale)
+
+
+def _num(value: Decimal) -> str:
+    return dec(value) or "0"
+
+
+def matrix_layout(cset: SetInfo, t: _T) -> MatrixLayout:
+    """The columns of a group's matrix sheet, from its criteria set (pure, no data)."""
+    cols: list[_Col] = [
+        _Col("", "", t("No."), "int"),
+        _Col("", "", t("Unit code"), "text_center"),
+        _Col("", "", t("Unit"), "text"),
+    ]
+    layout = MatrixLayout(cols, [])
+    self_label, final_label = t("Self"), t("Appraisal")
+
+    def add(col: _Col) -> str:
+        cols.append(col)
+        return get_column_letter(len(cols))
+
+    def head(node: Any) -> str:
+        return f"{node.code} ({format_score(node.max_score, t.locale)})"
+
+    def block(node: Any, section_label: str | None) -> _Block:
+        title = upper_vi(node.title) if section_label is None else node.title
+        text = f"{node.code}. {title} ({t('max')} {format_score(node.max_score, t.locale)})"
+        return _Block(text, len(cols) + 1, len(cols))
+
+    for root in cset.roots_in("standard"):
+        b = block(root, None)
+        kids = cset.kids(root.code)
+        own: list[str] = []
+        fin: list[str] = []
+        for kid in kids:
+            start = len(cols) + 1
+            own.append(add(_Col(b.top, head(kid), self_label, "score", kid.code, "self")))
+            fin.append(add(_Col(b.top, head(kid), final_label, "score", kid.code, "final")))
+            b.mids.append((head(kid), start, len(cols)))
+        start = len(cols) + 1
+        total_label = t("Field {code}").format(code=root.code)
+        if kids:
+            m = _num(root.max_score)
+            s = add(
+                _Col(
+                    b.top,
+                    total_label,
+                    self_label,
+                    "score_bold",
+                    formula=f"=MIN({m},SUM({','.join(c + '{r}' for c in own)}))",
+                )
+            )
+            f = add(
+                _Col(
+                    b.top,
+                    total_label,
+                    final_label,
+                    "score_bold",
+                    formula=f"=MIN({m},SUM({','.join(c + '{r}' for c in fin)}))",
+                )
+            )
+        else:
+            s = add(_Col(b.top, total_label, self_label, "score_bold", root.code, "self"))
+            f = add(_Col(b.top, total_label, final_label, "score_bold", root.code, "final"))
+        a = add(_Col(b.top, total_label, t("Applicable max"), "score", root.code, "app"))
+        add(
+            _Col(
+                b.top,
+                total_label,
+                t("Component index (%)"),
+                "index_bold",
+                formula=f'=IF({a}{{r}}=0,"",ROUND({f}{{r}}*100/{a}{{r}},2))',
+            )
+        )
+        b.mids.append((total_label, start, len(cols)))
+        b.last = len(cols)
+        layout.blocks.append(b)
+        layout.self_fields.append(s)
+        layout.final_fields.append(f)
+        layout.app_cells.append(a)
+
+    for root in cset.roots_in("survey"):
+        b = block(root, "survey")
+        kids = cset.kids(root.code)
+        points = t("Points")
+        cells: list[str] = []
+        for kid in kids:
+            start = len(cols) + 1
+            cells.append(add(_Col(b.top, head(kid), points, "score", kid.code, "final")))
+            b.mids.append((head(kid), start, len(cols)))
+        start = len(cols) + 1
+        total_label = t("Total")
+        if kids:
+            m = _num(root.max_score)
+            s = add(
+                _Col(
+                    b.top,
+                    total_label,
+                    points,
+                    "score_bold",
+                    formula=f"=MIN({m},SUM({','.join(c + '{r}' for c in cells)}))",
+                )
+            )
+        else:
+            s = add(_Col(b.top, total_label, points, "score_bold", root.code, "final"))
+        a = add(_Col(b.top, total_label, t("Applicable max"), "score", root.code, "app"))
+        b.mids.append((total_label, start, len(cols)))
+        b.last = len(cols)
+        layout.blocks.append(b)
+        layout.survey_scores.append(s)
+        layout.app_cells.append(a)
+
+    for section, target in (("bonus", layout.bonus_final), ("penalty", layout.penalty_final)):
+        for root in cset.roots_in(section):
+            b = block(root, section)
+            kids = cset.kids(root.code)
+            own, fin = [], []
+            for kid in kids:
+                start = len(cols) + 1
+                own.append(add(_Col(b.top, head(kid), self_label, "score", kid.code, "self")))
+                fin.append(add(_Col(b.top, head(kid), final_label, "score", kid.code, "final")))
+                b.mids.append((head(kid), start, len(cols)))
+            start = len(cols) + 1
+            total_label = t("Total")
+            if kids:
+                add(
+                    _Col(
+                        b.top,
+                        total_label,
+                        self_label,
+                        "score_bold",
+                        formula=f"=SUM({','.join(c + '{r}' for c in own)})",
+                    )
+                )
+                f = add(
+                    _Col(
+                        b.top,
+                        total_label,
+                        final_label,
+                        "score_bold",
+                        formula=f"=SUM({','.join(c + '{r}' for c in fin)})",
+                    )
+                )
+            else:
+                add(_Col(b.top, total_label, self_label, "score_bold", root.code, "self"))
+                f = add(_Col(b.top, total_label, final_label, "score_bold", root.code, "final"))
+            b.mids.append((total_label, start, len(cols)))
+            b.last = len(cols)
+            layout.blocks.append(b)
+            target.append(f)
+    return layout
+
+
+N_("Self")
+N_("Appraisal")
+N_("max")
+N_("Field {code}")
+N_("Applicable max")
+N_("Component index (%)")
+N_("Points")
+N_("Total")
+
+
+# ----------------------------------------------------------------------------------------------
+# Writing
+# ----------------------------------------------------------------------------------------------
+
+
+def _sum(refs: Sequence[str]) -> str:
+    return f"SUM({','.join(refs)})" if refs else "0"
+
+
+def _title_rows(sheet: Sheet, data: ConsolidatedInput, t: _T, title: str) -> None:
+    period = data.period
+    sheet.merged_row(title, "title", height=24)
+    sheet.merged_row(t("Period: {name}").format(name=period.name), "subtitle")
+    when = format_datetime(data.generated_at, data.tz)
+    status = (
+        t("Results published on {date}.").format(date=format_date(period.published_at, data.tz))
+        if period.published_at
+        else t("Provisional figures: the results are not published yet.")
+    )
+    sheet.merged_row(f"{t('Generated at {when}').format(when=when)}. {status}", "caption")
+
+
+N_("Period: {name}")
+N_("Results published on {date}.")
+N_("Provisional figures: the results are not published yet.")
+N_("Generated at {when}")
+
+
+def write_consolidated(
+    data: ConsolidatedInput,
+    target: str | Path | IO[bytes],
+    progress: Progress | None = None,
+) -> ConsolidatedStats:
+    """Write the workbook to ``target`` (a path or a binary file); runs in a worker thread."""
+    t = _T(data.locale)
+    groups = data.groups
+    total_units = sum(len(g.units) for g in groups)
+    work = max(1, total_units * 4)
+    done = 0
+
+    def tick(n: int = 1) -> None:
+        nonlocal done
+        done += n
+        if progress is not None and (done % 50 == 0 or done >= work):
+            progress(min(done, work), work)
+
+    book = Book()
+    book.wb.properties.title = t("Consolidated results of the PAR index, year {year}").format(
+        year=data.period.year
+    )
+    book.wb.properties.creator = "cchc"
+    taken: set[str] = set()
+    summary_title = sheet_title(t("Summary"), taken)
+    matrix_titles = [sheet_title(f"{t('Matrix')} {g.code}", taken) for g in groups]
+    detail_title = sheet_title(t("Details"), taken)
+    progress_title = sheet_title(t("Progress"), taken)
+    chart_title = sheet_title(t("Charts"), taken)
+
+    # Matrix values first: the roll-ups, reduced to the cells each matrix row needs.
+    layouts = [matrix_layout(g.criteria, t) for g in groups]
+    matrix_values: list[list[list[Any]]] = []
+    mismatches: list[str] = []
+    for g, layout in zip(groups, layouts, strict=True):
+        cache: dict[tuple[Any, bool], ItemScore] = {}
+        rows: list[list[Any]] = []
+        indexes: dict[int, Decimal | None] = {}
+        totals: dict[int, Decimal] = {}
+        for u in g.units:
+            scores = unit_scores(g.criteria.tree, u.answers, u.survey, data.period.options, cache)
+            values: list[Any] = []
+            for col in layout.columns[3:]:
+                if col.fig is None:
+                    values.append(None)
+                    continue
+                rollup = scores.own if col.fig == "self" else scores.final
+                node = rollup.nodes[col.code]  # type: ignore[index]
+                values.append(node.applicable_max if col.fig == "app" else node.score)
+            rows.append(values)
+            indexes[u.unit_id] = scores.final.index
+            totals[u.unit_id] = scores.final.total
+            tick()
+        matrix_values.append(rows)
+        if data.snapshot is not None:
+            ranks = competition_rank(indexes)
+            for u in g.units:
+                snap = data.snapshot.get(u.unit_id)
+                index = indexes[u.unit_id]
+                mine = {
+                    "total": dec(totals[u.unit_id]),
+                    "index": dec(round_half_up(index)) if index is not None else None,
+                    "rank": ranks[u.unit_id],
+                }
+                if snap is None or any(snap.get(k) != v for k, v in mine.items()):
+                    mismatches.append(u.code)
+
+    # -- Tổng hợp --------------------------------------------------------------------------
+    summary = book.sheet(summary_title, widths=(6, 42, 12, 12, 11, 10, 10, 12, 11, 10, 13))
+    width = 11
+    header_row = 5
+    summary.freeze(f"A{header_row + 2}")
+    summary.print_titles(header_row, header_row + 1)
+    _title_rows(
+        summary,
+        data,
+        t,
+        t("CONSOLIDATED RESULTS OF THE PAR INDEX, YEAR {year}").format(year=data.period.year),
+    )
+    if mismatches:
+        summary.merged_row(
+            t(
+                "Warning: the data changed after publication; these figures differ from the "
+                "published results for: {units}."
+            ).format(units=", ".join(mismatches[:20]) + (" …" if len(mismatches) > 20 else "")),
+            "warning",
+        )
+    else:
+        summary.blank()
+    header = summary.row(
+        [t(h) for h in SUMMARY_HEADERS], summary.styles(*["header"] * width), height=45
+    )
+    assert header == header_row, "the frozen panes and print titles expect the header here"
+    summary.row([f"({i})" for i in range(1, width + 1)], summary.styles(*["colnum"] * width))
+    unit_styles = summary.styles(
+        "int",
+        "text",
+        "score",
+        "score",
+        "score",
+        "score",
+        "score",
+        "score_bold",
+        "index_bold",
+        "int_bold",
+        "text_center",
+    )
+    group_styles = summary.styles("group_center", *["group"] * (width - 1))
+    chart_ranges: list[tuple[str, int, int]] = []
+    for gi, (g, layout, mtitle) in enumerate(zip(groups, layouts, matrix_titles, strict=True)):
+        row = summary.row([roman(gi + 1), upper_vi(g.name)] + [None] * (width - 2), group_styles)
+        summary.merge(row, 2, width)
+        first = summary.rows + 1
+        last = summary.rows + len(g.units)
+        m = quote_sheet(mtitle) + "!"
+        bands = sorted(g.bands, key=lambda b: b.min_index, reverse=True)
+        for i, u in enumerate(g.units):
+            s = summary.rows + 1
+            mr = _MATRIX_FIRST_ROW + i
+
+            def refs(letters: list[str], mr: int = mr, m: str = m) -> list[str]:
+                return [f"{m}{c}{mr}" for c in letters]
+
+            app = _sum(refs(layout.app_cells))
+            own = _sum(refs(layout.self_fields))
+            fin = _sum(refs(layout.final_fields))
+            survey = _sum(refs(layout.survey_scores))
+            bonus_cap = data.period.options.bonus_cap
+            if bonus_cap is None:
+                bonus_cap = g.criteria.section_max("bonus")
+            penalty_cap = data.period.options.penalty_cap
+            if penalty_cap is None:
+                penalty_cap = g.criteria.section_max("penalty")
+            bonus = (
+                f"MIN({_num(bonus_cap)},{_sum(refs(layout.bonus_final))})"
+                if layout.bonus_final
+                else "0"
+            )
+            penalty = (
+                f"MIN({_num(penalty_cap)},{_sum(refs(layout.penalty_final))})"
+                if layout.penalty_final
+                else "0"
+            )
+            numerator = f"H{s}" if data.period.options.bonus_in_index else f"(D{s}+E{s})"
+            ratio = f"{numerator}*100/{app}"
+            if data.period.options.cap_index_at_100:
+                ratio = f"MIN(100,{ratio})"
+            band = '""'
+            for b in reversed(bands):
+                band = f"IF(I{s}>={_num(b.min_index)},{formula_text(b.label)},{band})"
+            summary.row(
+                [
+                    i + 1,
+                    u.name,
+                    Formula(f"={own}"),
+                    Formula(f"={fin}"),
+                    Formula(f"={survey}"),
+                    Formula(f"={bonus}"),
+                    Formula(f"={penalty}"),
+                    Formula(f"=MAX(0,D{s}+E{s}+F{s}-G{s})"),
+                    Formula(f'=IF({app}=0,"",ROUND({ratio},2))'),
+                    Formula(f'=IF(I{s}="","",RANK(I{s},I${first}:I${last}))'),
+                    Formula(f'=IF(I{s}="","",{band})'),
+                ],
+                unit_styles,
+            )
+            tick()
+        if g.units:
+            chart_ranges.append((g.name, first, last))
+    _signature(summary, t, width)
+
+    # -- Ma trận ---------------------------------------------------------------------------
+    for g, layout, mtitle, values in zip(
+        groups, layouts, matrix_titles, matrix_values, strict=True
+    ):
+        _matrix_sheet(book, data, t, g, layout, mtitle, values, tick)
+
+    # -- Chi tiết --------------------------------------------------------------------------
+    detail_rows = _detail_sheet(book, data, t, detail_title, tick)
+
+    # -- Tiến độ ---------------------------------------------------------------------------
+    _progress_sheet(book, data, t, progress_title, tick)
+
+    # -- Biểu đồ ---------------------------------------------------------------------------
+    _chart_sheet(book, t, chart_title, summary, chart_ranges)
+
+    book.save(target)
+    if progress is not None:
+        progress(work, work)
+    return ConsolidatedStats(
+        groups=len(groups),
+        units=total_units,
+        detail_rows=detail_rows,
+        cells=book.cells_written,
+        mismatches=mismatches,
+    )
+
+
+N_("Consolidated results of the PAR index, year {year}")
+N_("CONSOLIDATED RESULTS OF THE PAR INDEX, YEAR {year}")
+N_("Summary")
+N_("Matrix")
+N_("Details")
+N_("Progress")
+N_("Charts")
+N_(
+    "Warning: the data changed after publication; these figures differ from the published "
+    "results for: {units}."
+)
+
+_MATRIX_HEADER_ROW = 4  # three header rows: 4, 5, 6
+_MATRIX_FIRST_ROW = 7
+
+
+def _signature(sheet: Sheet, t: _T, width: int) -> None:
+    """ "Người lập biểu" on the left, the head of the agency on the right, room to sign."""
+    sheet.blank()
+    left_last = max(2, width // 3)
+    right_first = max(left_last + 1, width - 4)
+    rows = [
+        ("", "sign_place", t("……………, day …… month …… year ……"), "sign_place"),
+        (t("PREPARED BY"), "sign_title", t("HEAD OF THE AGENCY"), "sign_title"),
+        (
+            t("(Signature, full name)"),
+            "sign_note",
+            t("(Signature, full name and seal)"),
+            "sign_note",
+        ),
+    ]
+    for left, lstyle, right, rstyle in rows:
+        values: list[Any] = [None] * width
+        styles: list[str | None] = [None] * width
+        values[0], values[right_first - 1] = left, right
+        for c in range(left_last):
+            styles[c] = lstyle
+        for c in range(right_first - 1, width):
+            styles[c] = rstyle
+        r = sheet.row(values, sheet.styles(*styles))
+        sheet.merge(r, 1, left_last)
+        sheet.merge(r, right_first, width)
+
+
+N_("……………, day …… month …… year ……")
+N_("PREPARED BY")
+N_("HEAD OF THE AGENCY")
+N_("(Signature, full name)")
+N_("(Signature, full name and seal)")
+
+
+def _matrix_sheet(
+    book: Book,
+    data: ConsolidatedInput,
+    t: _T,
+    g: GroupEntry,
+    layout: MatrixLayout,
+    title: str,
+    values: list[list[Any]],
+    tick: Callable[[], None],
+) -> None:
+    cols = layout.columns
+    width = len(cols)
+    widths = [6, 10, 34] + [9] * (width - 3)
+    sheet = book.sheet(title, widths=widths)
+    sheet.freeze(f"D{_MATRIX_FIRST_ROW}")
+    sheet.print_titles(_MATRIX_HEADER_ROW, _MATRIX_FIRST_ROW - 1)
+    sheet.merged_row(
+        t("SCORES BY FIELD AND CRITERION — {group}").format(group=upper_vi(g.name)),
+        "title",
+        height=24,
+    )
+    sheet.merged_row(t("Period: {name}").format(name=data.period.name), "subtitle")
+    sheet.merged_row(
+        t("Generated at {when}").format(when=format_datetime(data.generated_at, data.tz))
+        + ". "
+        + t("Field totals and component indexes are formulas over the criterion scores."),
+        "caption",
+    )
+    header = sheet.styles(*["header"] * width)
+    top: list[Any] = [c.low if i < 3 else None for i, c in enumerate(cols)]
+    mid: list[Any] = [None] * width
+    low: list[Any] = [None if i < 3 else c.low for i, c in enumerate(cols)]
+    for b in layout.blocks:
+        top[b.first - 1] = b.top
+        for text, first, _last in b.mids:
+            mid[first - 1] = text
+    r_top = sheet.row(top, header, height=48)
+    r_mid = sheet.row(mid, header, height=30)
+    r_low = sheet.row(low, header, height=30)
+    for c in range(1, 4):
+        sheet.ws.merged_cells.add(f"{get_column_letter(c)}{r_top}:{get_column_letter(c)}{r_low}")
+    for b in layout.blocks:
+        sheet.merge(r_top, b.first, b.last)
+        for _text, first, last in b.mids:
+            sheet.merge(r_mid, first, last)
+    styles = sheet.styles(*[c.style for c in cols])
+    formulas = [(i, c.formula) for i, c in enumerate(cols) if c.formula]
+    for i, (u, row_values) in enumerate(zip(g.units, values, strict=True)):
+        r = _MATRIX_FIRST_ROW + i
+        row: list[Any] = [i + 1, u.code, u.name, *row_values]
+        for ci, f in formulas:
+            row[ci] = Formula(f.replace("{r}", str(r)))
+        sheet.row(row, styles)
+        tick()
+
+
+N_("SCORES BY FIELD AND CRITERION — {group}")
+N_("Field totals and component indexes are formulas over the criterion scores.")
+
+
+def _detail_sheet(
+    book: Book, data: ConsolidatedInput, t: _T, title: str, tick: Callable[[], None]
+) -> int:
+    widths = (7, 18, 10, 28, 8, 48, 9, 22, 10, 10, 10, 10, 8, 32, 32)
+    width = len(widths)
+    sheet = book.sheet(title, widths=widths)
+    header_row = 4
+    sheet.freeze(f"A{header_row + 1}")
+    sheet.print_titles(header_row, header_row)
+    sheet.merged_row(t("SCORES OF EVERY COMPONENT CRITERION"), "title", height=24)
+    sheet.merged_row(t("Period: {name}").format(name=data.period.name), "subtitle")
+    sheet.merged_row(
+        t("Generated at {when}").format(when=format_datetime(data.generated_at, data.tz)),
+        "caption",
+    )
+    header = sheet.row([t(h) for h in DETAIL_HEADERS], sheet.styles(*["header"] * width), height=32)
+    assert header == header_row, "the frozen panes and print titles expect the header here"
+    styles = sheet.styles(
+        "int",
+        "text_small",
+        "text_center",
+        "text",
+        "text_center",
+        "text",
+        "score",
+        "text_small",
+        "score",
+        "score",
+        "score",
+        "score_bold",
+        "int",
+        "text_small",
+        "text_small",
+    )
+    describer = Describer(data.locale)
+    survey_label = t("(survey)")
+    round1, round2 = t("Round 1: {comment}"), t("Round 2: {comment}")
+    stt = 0
+    for g in data.groups:
+        leaves = [n for n in g.criteria.leaves if g.visible is None or g.visible(n.code)]
+        for u in g.units:
+            answers = u.answers
+            for node in leaves:
+                stt += 1
+                if node.section == "survey":
+                    value = u.survey.get(node.code)
+                    sheet.row(
+                        (
+                            stt,
+                            g.name,
+                            u.code,
+                            u.name,
+                            node.code,
+                            node.title,
+                            node.max_score,
+                            survey_label,
+                            value,
+                            None,
+                            None,
+                            value,
+                            None,
+                            None,
+                            None,
+                        ),
+                        styles,
+                    )
+                    continue
+                a = answers.get(node.code)
+                if a is None:
+                    sheet.row(
+                        (
+                            stt,
+                            g.name,
+                            u.code,
+                            u.name,
+                            node.code,
+                            node.title,
+                            node.max_score,
+                            None,
+                            None,
+                            None,
+                            None,
+                            None,
+                            0,
+                            None,
+                            None,
+                        ),
+                        styles,
+                    )
+                    continue
+                reviewed = a.reviewed
+                final = (
+                    reviewed
+                    if reviewed is not None
+                    else (None if a.not_applicable else a.self_score)
+                )
+                comments = None
+                if a.comment1 or a.comment2:
+                    parts = []
+                    if a.comment1:
+                        parts.append(round1.format(comment=a.comment1))
+                    if a.comment2:
+                        parts.append(round2.format(comment=a.comment2))
+                    comments = "\n".join(parts)
+                sheet.row(
+                    (
+                        stt,
+                        g.name,
+                        u.code,
+                        u.name,
+                        node.code,
+                        node.title,
+                        node.max_score,
+                        describer(node, a),
+                        None if a.not_applicable else a.self_score,
+                        a.round1,
+                        a.round2,
+                        final,
+                        a.files,
+                        a.note or None,
+                        comments,
+                    ),
+                    styles,
+                )
+            tick()
+    last = max(sheet.rows, header_row + 1)
+    sheet.ws.auto_filter.ref = f"A{header_row}:{get_column_letter(width)}{last}"
+    return stt
+
+
+N_("SCORES OF EVERY COMPONENT CRITERION")
+N_("(survey)")
+N_("Round 1: {comment}")
+N_("Round 2: {comment}")
+
+
+def _progress_sheet(
+    book: Book, data: ConsolidatedInput, t: _T, title: str, tick: Callable[[], None]
+) -> None:
+    widths = (6, 10, 34, 16, 10, 10, 10, 10, 24, 16, 10, 26)
+    width = len(widths)
+    sheet = book.sheet(title, widths=widths)
+    header_row = 4
+    sheet.freeze(f"A{header_row + 1}")
+    sheet.print_titles(header_row, header_row)
+    sheet.merged_row(t("PROGRESS OF THE SELF-ASSESSMENT"), "title", height=24)
+    sheet.merged_row(t("Period: {name}").format(name=data.period.name), "subtitle")
+    sheet.merged_row(
+        t("Generated at {when}").format(when=format_datetime(data.generated_at, data.tz)),
+        "caption",
+    )
+    header = sheet.row(
+        [t(h) for h in PROGRESS_HEADERS], sheet.styles(*["header"] * width), height=45
+    )
+    assert header == header_row, "the frozen panes and print titles expect the header here"
+    styles = sheet.styles(
+        "int",
+        "text_center",
+        "text",
+        "text_center",
+        "int",
+        "int",
+        "index",
+        "int",
+        "text_small",
+        "datetime",
+        "int",
+        "text_small",
+    )
+    group_styles = sheet.styles("group_center", *["group"] * (width - 1))
+    for gi, g in enumerate(data.groups):
+        r = sheet.row([roman(gi + 1), upper_vi(g.name)] + [None] * (width - 2), group_styles)
+        sheet.merge(r, 2, width)
+        items = [n for n in g.criteria.leaves if n.section != "survey"]
+        for i, u in enumerate(g.units):
+            answered = 0
+            missing: list[str] = []
+            for node in items:
+                a = u.answers.get(node.code)
+                if a is None or not a.answered:
+                    continue
+                answered += 1
+                if node.evidence_required and not a.not_applicable and a.files == 0:
+                    missing.append(node.code)
+            share = round_half_up(Decimal(answered) * 100 / Decimal(len(items))) if items else None
+            submitted = u.submitted_at.astimezone(data.tz) if u.submitted_at else None
+            sheet.row(
+                (
+                    i + 1,
+                    u.code,
+                    u.name,
+                    t(STATUS_LABELS.get(u.status, u.status)),
+                    answered,
+                    len(items),
+                    share,
+                    len(missing),
+                    ", ".join(missing) or None,
+                    submitted,
+                    u.reminders,
+                    "; ".join(u.blocked) or None,
+                ),
+                styles,
+            )
+            tick()
+
+
+N_("PROGRESS OF THE SELF-ASSESSMENT")
+
+
+def _chart_sheet(
+    book: Book,
+    t: _T,
+    title: str,
+    summary: Sheet,
+    ranges: list[tuple[str, int, int]],
+) -> None:
+    sheet = book.sheet(title, widths=[10] * 16)
+    anchor = 1
+    for name, first, last in ranges:
+        n = last - first + 1
+        chart = BarChart()
+        chart.type = "bar"  # horizontal bars: unit names stay readable
+        chart.style = 10
+        chart.title = f"{t('PAR index by unit')} — {name}"
+        chart.y_axis.title = t("Index (%)")
+        chart.y_axis.scaling.min = 0
+        chart.x_axis.scaling.orientation = "maxMin"  # first unit on top, as in the table
+        chart.legend = None
+        data_ref = Reference(summary.ws, min_col=9, min_row=first, max_row=last)
+        cats = Reference(summary.ws, min_col=2, min_row=first, max_row=last)
+        chart.add_data(data_ref, titles_from_data=False)
+        chart.set_categories(cats)
+        chart.dataLabels = DataLabelList()
+        chart.dataLabels.showVal = True
+        chart.width = 26
+        chart.height = min(160.0, max(8.0, 0.5 * n + 3))
+        sheet.ws.add_chart(chart, f"A{anchor}")
+        anchor += int(chart.height / 0.5) + 3
+    if not ranges:
+        sheet.row([t("No unit has results yet.")])
+
+
+N_("PAR index by unit")
+N_("No unit has results yet.")

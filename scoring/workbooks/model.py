@@ -1,0 +1,225 @@
+"""Plain data the workbook writers read: a criteria set's outline, a unit's answers, and the two
+roll-ups (self-assessed and appraised) of one unit, computed exactly as :mod:`scoring.results`
+computes them.
+
+The writers never touch the database: :mod:`scoring.exports` loads these objects (async), then
+hands them to a writer running in a worker thread, where the roll-ups are computed too.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, NamedTuple
+
+from core.i18n import gettext
+from forms.rules import Rule, describe
+from scoring.rollup import (
+    CriteriaTree,
+    ItemScore,
+    Node,
+    RollupOptions,
+    UnitRollup,
+    roll_up,
+)
+
+ZERO = Decimal(0)
+
+
+def to_decimal(raw: Any) -> Decimal | None:
+    """A score as a database driver returns it (Decimal on PostgreSQL, text on SQLite)."""
+    if raw is None:
+        return None
+    if isinstance(raw, Decimal):
+        return raw
+    if isinstance(raw, float):
+        return Decimal(repr(raw))
+    return Decimal(raw)
+
+
+@dataclass(frozen=True, slots=True)
+class NodeInfo:
+    id: int
+    code: str
+    parent: str | None
+    level: str  # field, criterion, item
+    section: str  # standard, survey, bonus, penalty
+    position: int
+    title: str
+    max_score: Decimal
+    evidence_required: bool = False
+    rule: Rule | None = None
+
+
+class SetInfo:
+    """A criteria set's nodes in questionnaire order, with parent/child lookups and the
+    validated roll-up tree (built once per set)."""
+
+    def __init__(
+        self,
+        id: int,
+        code: str,
+        name: str,
+        version: int,
+        nodes: Iterable[NodeInfo],
+        *,
+        document_number: str = "",
+        issue_date: date | None = None,
+        issuing_body: str = "",
+    ) -> None:
+        self.id = id
+        self.code = code
+        self.name = name
+        self.version = version
+        self.document_number = document_number
+        self.issue_date = issue_date
+        self.issuing_body = issuing_body
+        self.nodes: list[NodeInfo] = sorted(nodes, key=lambda n: n.position)
+        self.by_code: dict[str, NodeInfo] = {n.code: n for n in self.nodes}
+        self.by_id: dict[int, NodeInfo] = {n.id: n for n in self.nodes}
+        self.children: dict[str | None, list[NodeInfo]] = {}
+        for n in self.nodes:
+            self.children.setdefault(n.parent, []).append(n)
+        self.roots: list[NodeInfo] = self.children.get(None, [])
+        self.tree = CriteriaTree(
+            Node(n.code, n.parent, n.level, n.section, n.max_score)  # type: ignore[arg-type]
+            for n in self.nodes
+        )
+        self.leaves: list[NodeInfo] = [n for n in self.nodes if not self.children.get(n.code)]
+        self._root_of: dict[str, NodeInfo] = {}
+        for root in self.roots:
+            stack = [root]
+            while stack:
+                node = stack.pop()
+                self._root_of[node.code] = root
+                stack.extend(self.children.get(node.code, []))
+
+    def kids(self, code: str) -> list[NodeInfo]:
+        return self.children.get(code, [])
+
+    def roots_in(self, section: str) -> list[NodeInfo]:
+        return [r for r in self.roots if r.section == section]
+
+    def root_of(self, code: str) -> NodeInfo:
+        return self._root_of[code]
+
+    def section_max(self, section: str) -> Decimal:
+        return sum((r.max_score for r in self.roots_in(section)), ZERO)
+
+
+class AnswerRow(NamedTuple):
+    """One stored answer with its reviews, as the exports read it."""
+
+    declared: Any  # JSON text or already decoded
+    self_score: Decimal | None
+    not_applicable: bool
+    note: str
+    round1: Decimal | None
+    round2: Decimal | None
+    comment1: str
+    comment2: str
+    files: int
+
+    @property
+    def reviewed(self) -> Decimal | None:
+        """The appraised score of the item: round 2, else round 1 (results.py's rule)."""
+        return self.round2 if self.round2 is not None else self.round1
+
+    @property
+    def answered(self) -> bool:
+        return self.declared is not None or self.not_applicable
+
+
+@dataclass
+class UnitScores:
+    """Both roll-ups of one unit and whether any item of it was reviewed."""
+
+    own: UnitRollup
+    final: UnitRollup
+    reviewed: bool
+
+
+def unit_scores(
+    tree: CriteriaTree,
+    answers: Mapping[str, AnswerRow],
+    survey: Mapping[str, Decimal] | None,
+    options: RollupOptions,
+    cache: dict[tuple[Any, bool], ItemScore] | None = None,
+) -> UnitScores:
+    """Self and appraised roll-ups of one unit, the way :func:`scoring.results.compute` does it:
+    self scores (not-applicable kept), survey points in both, and the reviewed score of each
+    reviewed item replacing its self score (which also makes it applicable again)."""
+    cache = {} if cache is None else cache
+
+    def item(value: Decimal | None, na: bool) -> ItemScore:
+        key = (value, na)
+        found = cache.get(key)
+        if found is None:
+            found = cache[key] = ItemScore(value, na)
+        return found
+
+    mine: dict[str, ItemScore] = {
+        code: item(row.self_score, row.not_applicable) for code, row in answers.items()
+    }
+    if survey:
+        for code, value in survey.items():
+            mine[code] = item(value, False)
+    changes = {
+        code: item(row.reviewed, False) for code, row in answers.items() if row.reviewed is not None
+    }
+    own = roll_up(tree, mine, options)
+    final = roll_up(tree, {**mine, **changes}, options) if changes else own
+    return UnitScores(own, final, bool(changes))
+
+
+class Describer:
+    """The declared value of an answer as text ("45/50 (90%)", "Có"), cached per distinct
+    (item, value): a province's answers take few distinct values per item."""
+
+    def __init__(self, locale: str) -> None:
+        self.locale = locale
+        self._cache: dict[tuple[str, str], str] = {}
+        self._na = gettext("Not applicable", locale)
+
+    def __call__(self, node: NodeInfo, row: AnswerRow | None) -> str:
+        if row is None:
+            return ""
+        if row.not_applicable:
+            return self._na
+        raw = row.declared
+        if raw is None:
+            return ""
+        key_text = raw if isinstance(raw, str) else json.dumps(raw, sort_keys=True)
+        key = (node.code, key_text)
+        found = self._cache.get(key)
+        if found is not None:
+            return found
+        value = json.loads(raw) if isinstance(raw, str) else raw
+        text = ""
+        if node.rule is not None and isinstance(value, dict):
+            try:
+                text = describe(node.rule, value, self.locale)
+            except Exception:  # a stale value of a changed rule: show it as stored
+                text = ""
+        if not text:
+            text = key_text if not isinstance(value, dict) else _plain(value)
+        self._cache[key] = text
+        return text
+
+
+def _plain(value: Mapping[str, Any]) -> str:
+    return "; ".join(f"{k}: {v}" for k, v in value.items())
+
+
+@dataclass
+class PeriodInfo:
+    id: int
+    code: str
+    name: str
+    year: int
+    status: str
+    published_at: datetime | None
+    options: RollupOptions = field(default_factory=RollupOptions)
