@@ -62,7 +62,7 @@ from forms.models import (
     Section,
 )
 from forms.rules import describe
-from scoring.assignments import Scope, scope_for
+from scoring.assignments import Scope, items_under, scope_for
 
 log = logging.getLogger("cchc.appraisal")
 
@@ -735,6 +735,7 @@ async def item_views(
     unit_id: int | None = None,
     under: str | None = None,
     pending_only: bool = False,
+    state: str | None = None,
     ready_only: bool = False,
     now: datetime | None = None,
     limit: int = 100,
@@ -743,9 +744,15 @@ async def item_views(
 ) -> tuple[int, list[ItemView]]:
     """Items the actor may see, across units of a period or in one sheet, in questionnaire
     order per unit: the appraisers' worklist. ``under`` keeps the items of one field or
-    criterion; ``pending_only`` keeps items still needing a decision (no round-1 review, or a
-    request whose round 2 is missing); ``ready_only`` keeps sheets whose self-assessment is
-    closed at ``now`` (submitted, locked or past the deadline). Returns (total, page)."""
+    criterion; ``state`` keeps the items ``"pending"`` a decision (no round-1 review, or a
+    request whose round 2 is missing; also ``pending_only``), ``"reviewed"`` (a round-1 review)
+    or ``"explained"`` (the unit sent an explanation); ``ready_only`` keeps sheets whose
+    self-assessment is closed at ``now`` (submitted, locked or past the deadline).
+    Returns (total, page)."""
+    if pending_only:
+        state = "pending"
+    if state not in (None, *ITEM_STATES):
+        raise ValueError(f"unknown item state {state!r}")
     query = Assessment.all()
     if assessment_id is not None:
         query = query.filter(id=assessment_id)
@@ -779,41 +786,29 @@ async def item_views(
     for a in visible:
         set_id = a.criteria_set_id  # type: ignore[attr-defined]
         nodes = nodes_by_set[set_id]
-        wanted: set[str] | None = None
-        if under is not None:
-            from scoring.assignments import items_under
-
-            wanted = items_under(nodes, {under})
+        wanted = items_under(nodes, {under}) if under is not None else None
         for n in nodes:
             if n.level != NodeLevel.item or not scopes[set_id].sees_item(n.code):
                 continue
             if wanted is not None and n.code not in wanted:
                 continue
             pairs.append((a, n))
-    answers: dict[tuple[int, int], Answer] = {}
-    ids = [a.id for a in visible]
-    if ids:
-        for ans in await Answer.filter(assessment_id__in=ids):
-            answers[(ans.assessment_id, ans.node_id)] = ans  # type: ignore[attr-defined]
-    reviews: dict[int, dict[int, Review]] = {}
-    if ids:
-        for r in await Review.filter(answer__assessment_id__in=ids):
-            reviews.setdefault(r.answer_id, {})[r.round_no] = r  # type: ignore[attr-defined]
-    if pending_only:
-
-        def pending(a: Assessment, n: CriteriaNode) -> bool:
-            if n.section == Section.survey:
-                return False
-            ans = answers.get((a.id, n.id))
-            rs = reviews.get(ans.id, {}) if ans else {}
-            if 1 not in rs:
-                return True
-            return rs[1].explanation_requested and 2 not in rs
-
-        pairs = [p for p in pairs if pending(*p)]
+    if state is not None and pairs:
+        pairs = await _in_state(pairs, state, period_id, [a.id for a in visible])
     total = len(pairs)
     page = pairs[offset : offset + limit]
+    # Only the page is loaded in full: a worklist over 3,500 units stays a few queries.
+    answers: dict[tuple[int, int], Answer] = {}
+    if page:
+        for ans in await Answer.filter(
+            assessment_id__in={a.id for a, _n in page}, node_id__in={n.id for _a, n in page}
+        ):
+            answers[(ans.assessment_id, ans.node_id)] = ans  # type: ignore[attr-defined]
     answer_ids = [answers[(a.id, n.id)].id for a, n in page if (a.id, n.id) in answers]
+    reviews: dict[int, dict[int, Review]] = {}
+    if answer_ids:
+        for r in await Review.filter(answer_id__in=answer_ids):
+            reviews.setdefault(r.answer_id, {})[r.round_no] = r  # type: ignore[attr-defined]
     evidence: dict[int, list[EvidenceView]] = {}
     explanations: dict[int, ExplanationView] = {}
     if answer_ids:
@@ -874,6 +869,52 @@ async def item_views(
             )
         )
     return total, out
+
+
+ITEM_STATES = ("pending", "reviewed", "explained")
+
+
+async def _in_state(
+    pairs: list[tuple[Assessment, CriteriaNode]],
+    state: str,
+    period_id: int | None,
+    assessment_ids: list[int],
+) -> list[tuple[Assessment, CriteriaNode]]:
+    """Filter (sheet, item) pairs by their appraisal state from two light queries."""
+    if period_id is not None:
+        reviews = Review.filter(answer__assessment__period_id=period_id)
+        explained = Explanation.filter(review__answer__assessment__period_id=period_id)
+    else:
+        reviews = Review.filter(answer__assessment_id__in=assessment_ids)
+        explained = Explanation.filter(review__answer__assessment_id__in=assessment_ids)
+    if state == "explained":
+        keys = set(
+            await explained.filter(submitted_at__not_isnull=True).values_list(
+                "review__answer__assessment_id", "review__answer__node_id"
+            )
+        )
+        return [(a, n) for a, n in pairs if (a.id, n.id) in keys]
+    first: dict[tuple[int, int], bool] = {}
+    second: set[tuple[int, int]] = set()
+    for aid, nid, round_no, requested in await reviews.values_list(
+        "answer__assessment_id", "answer__node_id", "round_no", "explanation_requested"
+    ):
+        if round_no == 1:
+            first[(aid, nid)] = requested
+        else:
+            second.add((aid, nid))
+    if state == "reviewed":
+        return [(a, n) for a, n in pairs if (a.id, n.id) in first]
+
+    def pending(a: Assessment, n: CriteriaNode) -> bool:
+        if n.section == Section.survey:
+            return False
+        key = (a.id, n.id)
+        if key not in first:
+            return True
+        return first[key] and key not in second
+
+    return [(a, n) for a, n in pairs if pending(a, n)]
 
 
 async def evidence_for_download(actor: Actor, evidence_id: int) -> Evidence:

@@ -463,19 +463,20 @@ async def reviews(
     locale: Locale,
     period_id: Annotated[int, Query(ge=1, le=2_147_483_647)],
     unit_id: OptionalId = None,
-    explanation_requested: bool | None = None,
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> Page[ItemOut]:
     """Reviewed items of a period the caller may see, with both rounds and the explanation."""
-    _total, views = await appraisal.item_views(
-        actor, period_id=period_id, unit_id=unit_id, limit=10**9, locale=locale
+    total, views = await appraisal.item_views(
+        actor,
+        period_id=period_id,
+        unit_id=unit_id,
+        state="reviewed",
+        limit=limit,
+        offset=offset,
+        locale=locale,
     )
-    kept = [v for v in views if v.round1 is not None]
-    if explanation_requested is not None:
-        kept = [v for v in kept if v.round1.explanation_requested is explanation_requested]  # type: ignore[union-attr]
-    page = kept[offset : offset + limit]
-    return Page(total=len(kept), limit=limit, offset=offset, items=[item_out(v) for v in page])
+    return Page(total=total, limit=limit, offset=offset, items=[item_out(v) for v in views])
 
 
 @router.get("/explanations", response_model=Page[ItemOut])
@@ -488,12 +489,16 @@ async def explanations(
     offset: Offset = 0,
 ) -> Page[ItemOut]:
     """Items whose unit has sent an explanation, with the request and the round-2 score."""
-    _total, views = await appraisal.item_views(
-        actor, period_id=period_id, unit_id=unit_id, limit=10**9, locale=locale
+    total, views = await appraisal.item_views(
+        actor,
+        period_id=period_id,
+        unit_id=unit_id,
+        state="explained",
+        limit=limit,
+        offset=offset,
+        locale=locale,
     )
-    kept = [v for v in views if v.explanation is not None]
-    page = kept[offset : offset + limit]
-    return Page(total=len(kept), limit=limit, offset=offset, items=[item_out(v) for v in page])
+    return Page(total=total, limit=limit, offset=offset, items=[item_out(v) for v in views])
 
 
 # --- extension requests -----------------------------------------------------------------------

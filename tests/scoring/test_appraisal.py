@@ -297,3 +297,29 @@ async def test_item_views_show_appraisers_only_their_items_across_units(world: W
         world.officers["lan"], assessment_id=world.sheets["SNV"].id
     )
     assert mine == 10
+
+
+async def test_worklist_filters_by_appraisal_state(world: World) -> None:
+    sheet = await _submitted(world)
+    admin = world.actor("admin")
+    await appraisal.accept(admin, sheet.id, "1.1.2", expected_version=0, now=NOW)
+    review = await appraisal.request_explanation(
+        admin,
+        sheet.id,
+        "2.1.1",
+        comment="?",
+        expected_version=0,
+        now=NOW,
+        notifier=RecordingNotifier(),
+    )
+    views = {
+        state: await appraisal.item_views(admin, assessment_id=sheet.id, state=state)
+        for state in ("pending", "reviewed", "explained")
+    }
+    # 9 self-assessed items: 1.1.2 is done, 2.1.1 awaits its round 2, 7 were never reviewed
+    assert views["pending"][0] == 8 and views["reviewed"][0] == 2 and views["explained"][0] == 0
+    await answer_explanation(world.officers["lan"], review.id, text="Không có vi phạm.", now=NOW)
+    total, items = await appraisal.item_views(admin, assessment_id=sheet.id, state="explained")
+    assert total == 1 and items[0].code == "2.1.1" and items[0].explanation is not None
+    page_total, page = await appraisal.item_views(admin, assessment_id=sheet.id, limit=3, offset=3)
+    assert page_total == 10 and [i.code for i in page] == ["1.1.4", "1.1.5", "1.2.1"]
