@@ -40,6 +40,7 @@ log = logging.getLogger("cchc.bot")
 WEBHOOK_PATH = "/telegram/webhook"
 SANDBOX_PATH = "/sandbox"
 SANDBOX_TOKEN = "123456:SANDBOX"
+SANDBOX_BOT_USERNAME = "cchc_sandbox_bot"
 DEMO_USER_BASE = 880_000_000  # sandbox user ids of demo officers: base + officer id
 MB = 1024 * 1024
 
@@ -80,7 +81,9 @@ class BotRuntime:
         if self.mode is BotMode.sandbox:
             from bot.sandbox import Sandbox
 
-            self.sandbox = Sandbox(SANDBOX_TOKEN, personas_provider=self.demo_personas)
+            self.sandbox = Sandbox(
+                SANDBOX_TOKEN, SANDBOX_BOT_USERNAME, personas_provider=self.demo_personas
+            )
 
     # --- wiring ------------------------------------------------------------------------------
 

@@ -21,10 +21,11 @@ from rich.tree import Tree
 
 from app import db
 from core.audit import Actor
-from core.i18n import UserError, normalize_locale
+from core.i18n import N_, Msg, UserError, normalize_locale
 from core.models import Channel, UserRole
 from core.numbers import format_score
 from core.settings import Settings, SettingsError, load_settings
+from core.timefmt import format_datetime
 
 T = TypeVar("T")
 console = Console()
@@ -41,10 +42,14 @@ db_cli = typer.Typer(help="Cơ sở dữ liệu / Database.", no_args_is_help=Tr
 criteria_cli = typer.Typer(help="Bộ chỉ số (bảng câu hỏi) / Criteria sets.", no_args_is_help=True)
 units_cli = typer.Typer(help="Khối, đơn vị và cán bộ / Units and officers.", no_args_is_help=True)
 user_cli = typer.Typer(help="Tài khoản quản trị / Back-office accounts.", no_args_is_help=True)
+officers_cli = typer.Typer(
+    help="Cán bộ đầu mối và Telegram / Officers and their Telegram binding.", no_args_is_help=True
+)
 cli.add_typer(db_cli, name="db")
 cli.add_typer(criteria_cli, name="criteria")
 cli.add_typer(units_cli, name="units")
 cli.add_typer(user_cli, name="user")
+cli.add_typer(officers_cli, name="officers")
 
 CLI_ACTOR = Actor.system(Channel.cli, "cli")
 LangOption = Annotated[str | None, typer.Option("--lang", help="vi (default) or en.")]
@@ -141,8 +146,15 @@ def serve(
     from app.main import create_app
 
     settings = _settings()
+    if port and "public_url" not in settings.model_fields_set:
+        # the sandbox bot reaches this server through the public URL: follow --port
+        settings.public_url = f"http://127.0.0.1:{port}"
     app = create_app(settings)
     console.print(f"cchc: http://{host or settings.host}:{port or settings.port}/")
+    if settings.bot_mode and settings.bot_mode.value == "sandbox":
+        console.print(
+            f"Telegram thử nghiệm / sandbox chat: {settings.public_url}/sandbox/chat", markup=False
+        )
     uvicorn.run(
         app,
         host=host or settings.host,
@@ -313,6 +325,95 @@ def user_add(
         ),
     )
     console.print(f"Đã tạo tài khoản / created: {user.username} ({user.role})")
+
+
+async def _bot_username(settings: Settings) -> str | None:
+    """The bot's @username for deep links: asked from Telegram when a token is set."""
+    if not settings.telegram_token:
+        from app.bot_runtime import SANDBOX_BOT_USERNAME
+
+        return SANDBOX_BOT_USERNAME
+    from aiogram import Bot
+    from aiogram.client.session.aiohttp import AiohttpSession
+    from aiogram.client.telegram import TelegramAPIServer
+
+    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url), timeout=10)
+    bot = Bot(settings.telegram_token, session=session)
+    try:
+        me = await bot.get_me()
+        return me.username
+    except Exception as exc:  # an invite must not depend on Telegram being reachable
+        err_console.print(f"Không hỏi được tên bot / could not ask the bot's name: {exc}")
+        return None
+    finally:
+        await session.close()
+
+
+@officers_cli.command("invite")
+def officers_invite(
+    unit: Annotated[str, typer.Option("--unit", help="Unit code, e.g. SNV.")],
+    officer: Annotated[
+        int | None, typer.Option("--officer", help="Only this officer (id); default: all.")
+    ] = None,
+    days: Annotated[int, typer.Option("--days", help="Days the codes stay valid.")] = 14,
+    bot_name: Annotated[
+        str | None, typer.Option("--bot", help="The bot's @username (default: ask Telegram).")
+    ] = None,
+) -> None:
+    """Create one-time invite codes (shown only now) and deep links to bind Telegram."""
+    from datetime import UTC, datetime
+
+    from core.invites import create_invite, pretty_code
+    from core.models import Officer, Unit
+
+    settings = _settings()
+    en = state.lang == "en"
+
+    async def work() -> tuple[list[tuple[Officer, str, datetime]], str | None]:
+        found = await Unit.get_or_none(code=unit.strip().upper())
+        if found is None:
+            raise UserError(Msg(N_("There is no unit with the code “{code}”."), code=unit))
+        query = Officer.filter(unit_id=found.id, active=True)
+        if officer is not None:
+            query = query.filter(id=officer)
+        officers = await query.order_by("id")
+        if not officers:
+            raise UserError(Msg(N_("The unit {code} has no such active officer."), code=unit))
+        now = datetime.now(UTC)
+        issued = []
+        for person in officers:
+            invite = await create_invite(CLI_ACTOR, person.id, now=now, days=days)
+            issued.append((person, invite.code, invite.expires_at))
+        return issued, bot_name or await _bot_username(settings)
+
+    issued, username = _run(settings, work)
+    table = Table(
+        "ID",
+        "Officer" if en else "Cán bộ",
+        "Code" if en else "Mã mời",
+        "Link" if en else "Đường liên kết",
+        "Expires" if en else "Hết hạn",
+    )
+    for person, code, expires in issued:
+        link = f"https://t.me/{username.lstrip('@')}?start={code}" if username else ""
+        table.add_row(
+            str(person.id),
+            f"{person.full_name} ({person.role})",
+            pretty_code(code),
+            link,
+            format_datetime(expires, settings.tz),
+        )
+    console.print(table)
+    console.print(
+        "Mỗi mã dùng một lần; chỉ hiện lúc này. Cán bộ bấm đường liên kết, hoặc gửi cho bot: "
+        "/start MÃ-MỜI. / Each code works once and is shown only now: open the link or send "
+        "the bot /start CODE.",
+        markup=False,
+    )
+    if settings.bot_mode and settings.bot_mode.value == "sandbox":
+        console.print(
+            f"Chế độ thử nghiệm / sandbox: {settings.public_url}/sandbox/chat", markup=False
+        )
 
 
 def main() -> None:

@@ -78,7 +78,7 @@ class RetryMiddleware(BaseRequestMiddleware):
     ) -> Response[TelegramType]:
         if isinstance(method, GetUpdates):
             return await make_request(bot, method)
-        attempt = 0
+        attempt = transient = 0
         attempts = self.attempts if _retrying.get() else 1
         while True:
             attempt += 1
@@ -94,13 +94,14 @@ class RetryMiddleware(BaseRequestMiddleware):
             except (TelegramNetworkError, TelegramServerError) as exc:
                 if attempt >= attempts:
                     raise
-                delay = min(self.max_delay, self.base_delay * 2 ** (attempt - 1))
+                transient += 1
+                delay = min(self.max_delay, self.base_delay * 2 ** (transient - 1))
                 delay *= 1 + random.random() * 0.2  # spread retries of many chats apart
                 log.warning(
                     "%s failed (%s), retry %d in %.1f s",
                     type(method).__name__,
                     exc,
-                    attempt,
+                    transient,
                     delay,
                 )
                 await self.sleep(delay)

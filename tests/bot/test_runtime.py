@@ -1,0 +1,191 @@
+"""Running modes and plumbing: the webhook route, the sandbox's demo people, the FSM storage,
+retries on 429 and network errors, a blocked bot recorded on the officer."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from aiogram.exceptions import (
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+from aiogram.fsm.storage.base import StorageKey
+from aiogram.methods import GetUpdates, SendMessage
+from fastapi import FastAPI
+
+from app.bot_runtime import BotRuntime, demo_personas
+from bot.commands import bot_commands
+from bot.session import RetryMiddleware, no_retry
+from bot.storage import TortoiseStorage
+from core.invites import bind, normalize_code
+from core.models import Officer
+from core.settings import load_settings
+from forms.models import CriteriaSet
+from tests.bot.conftest import BOT_USER, FakeTelegram
+from tests.forms.conftest import NOW
+
+
+async def test_webhook_checks_the_secret_and_handles_updates(
+    db: str, sheet: dict, tmp_path: Path
+) -> None:
+    settings = load_settings(
+        bot_mode="webhook",
+        telegram_token="42:TEST",
+        webhook_secret="s3cret-token",
+        database_url=db,
+        data_dir=tmp_path,
+        public_url="https://cchc.example.vn",
+    )
+    runtime = BotRuntime(settings, clock=lambda: NOW)
+    app = FastAPI()
+    runtime.install_routes(app)
+    await runtime.start()
+    tg = FakeTelegram()
+    runtime.bot.session = tg  # before the set-up task runs: no real network in this test
+    await runtime.wait_ready(timeout=5)
+    try:
+        hook = next(c for c in tg.calls if type(c).__name__ == "SetWebhook")
+        assert hook.url == "https://cchc.example.vn/telegram/webhook"  # type: ignore[attr-defined]
+        assert hook.secret_token == "s3cret-token"  # type: ignore[attr-defined]
+        assert set(hook.allowed_updates) == {"message", "callback_query", "my_chat_member"}  # type: ignore[attr-defined]
+        commands = [c for c in tg.calls if type(c).__name__ == "SetMyCommands"]
+        assert {c.language_code for c in commands} == {None, "vi", "en"}  # type: ignore[attr-defined]
+        update = {
+            "update_id": 1,
+            "message": {
+                "message_id": 1,
+                "date": 0,
+                "text": "xin chào",
+                "chat": {"id": 900, "type": "private"},
+                "from": {"id": 900, "is_bot": False, "first_name": "A"},
+            },
+        }
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://t"
+        ) as client:
+            for headers in ({}, {"X-Telegram-Bot-Api-Secret-Token": "s3cret-tokeN"}):
+                refused = await client.post("/telegram/webhook", json=update, headers=headers)
+                assert refused.status_code == 401
+            assert not tg.said(900)
+            ok = await client.post(
+                "/telegram/webhook",
+                json=update,
+                headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret-token"},
+            )
+            assert ok.status_code == 200
+        assert "chưa được liên kết" in tg.last(900).text
+    finally:
+        await runtime.stop()
+
+
+async def test_sandbox_offers_demo_officers_with_fresh_invites(db: str, sheet: dict) -> None:
+    settings = load_settings(database_url=db, demo=True)
+    assert await demo_personas(settings) == []  # real (non-sample) data is never offered
+    await CriteriaSet.all().update(is_sample=True)
+    personas = await demo_personas(settings)
+    names = [p["name"] for p in personas]
+    assert names == [
+        "Nguyễn Thị Lan (cán bộ đầu mối, Sở Nội vụ)",
+        "Phạm Quang Minh (lãnh đạo, Sở Nội vụ)",
+        "Lê Văn Khác (cán bộ đầu mối, Sở Tư pháp)",
+    ]
+    lan = personas[0]
+    assert lan["hint"].startswith("/start ")
+    await bind(
+        normalize_code(lan["hint"].removeprefix("/start ")),
+        telegram_user_id=lan["user_id"],
+        chat_id=lan["user_id"],
+        username=None,
+        now=NOW,
+    )
+    again = await demo_personas(settings)
+    assert again[0]["hint"] == "/tieptuc"
+    assert not await demo_personas(load_settings(database_url=db, demo=False))
+
+
+async def test_conversation_state_lives_in_the_database(db: str) -> None:
+    key = StorageKey(bot_id=1, chat_id=5, user_id=5)
+    first = TortoiseStorage()
+    await first.set_state(key, "Walk:item")
+    await first.set_data(key, {"a": 1, "item": "1.1.3", "ver": 2})
+    second = TortoiseStorage()  # a restarted process
+    assert await second.get_state(key) == "Walk:item"
+    assert await second.get_data(key) == {"a": 1, "item": "1.1.3", "ver": 2}
+    other_bot = StorageKey(bot_id=2, chat_id=5, user_id=5)  # a new token, same conversation
+    assert await second.get_state(other_bot) == "Walk:item"
+    assert await second.get_state(StorageKey(bot_id=1, chat_id=6, user_id=6)) is None
+    await asyncio.gather(*(second.update_data(key, {"n": n}) for n in range(5)))
+    assert (await second.get_data(key))["item"] == "1.1.3"
+
+
+class Flaky:
+    """make_request that fails as told, then succeeds."""
+
+    def __init__(self, failures: list[Exception]) -> None:
+        self.failures = failures
+        self.calls = 0
+
+    async def __call__(self, bot: Any, method: Any) -> str:
+        self.calls += 1
+        if self.failures:
+            raise self.failures.pop(0)
+        return "ok"
+
+
+def _send() -> SendMessage:
+    return SendMessage(chat_id=77, text="x")
+
+
+async def test_retries_after_429_and_transient_errors() -> None:
+    slept: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+
+    method = _send()
+    retry = RetryMiddleware(sleep=sleep, base_delay=0.5)
+    flaky = Flaky(
+        [
+            TelegramRetryAfter(method, "Too Many Requests: retry after 3", retry_after=3),
+            TelegramNetworkError(method, "connection reset"),
+            TelegramServerError(method, "Bad Gateway"),
+        ]
+    )
+    assert await retry(flaky, None, method) == "ok"  # type: ignore[arg-type]
+    assert flaky.calls == 4
+    assert slept[0] == 3  # exactly what Telegram asked
+    assert 0.5 <= slept[1] <= 0.6 and 1.0 <= slept[2] <= 1.2  # exponential backoff
+    # polling has its own backoff; and a caller with its own ledger gets the error at once
+    polling = Flaky([TelegramNetworkError(method, "down")])
+    with pytest.raises(TelegramNetworkError):
+        await retry(polling, None, GetUpdates())  # type: ignore[arg-type]
+    with no_retry(), pytest.raises(TelegramRetryAfter):
+        await retry(Flaky([TelegramRetryAfter(method, "x", retry_after=1)]), None, method)  # type: ignore[arg-type]
+    giving_up = Flaky([TelegramNetworkError(method, "down")] * 9)
+    with pytest.raises(TelegramNetworkError):
+        await retry(giving_up, None, method)  # type: ignore[arg-type]
+    assert giving_up.calls == 5
+
+
+async def test_a_blocked_bot_is_recorded_on_the_officer(db: str, sheet: dict) -> None:
+    from bot.notifier import mark_blocked
+
+    await Officer.filter(id=sheet["lan"].id).update(telegram_chat_id=77, telegram_user_id=77)
+    retry = RetryMiddleware(on_blocked=lambda chat_id: mark_blocked(chat_id, NOW))
+    method = _send()
+    with pytest.raises(TelegramForbiddenError):
+        await retry(Flaky([TelegramForbiddenError(method, "blocked")]), None, method)  # type: ignore[arg-type]
+    assert (await Officer.get(id=sheet["lan"].id)).bot_blocked_at == NOW
+
+
+def test_commands_in_both_languages() -> None:
+    vi = {c.command: c.description for c in bot_commands("vi")}
+    en = {c.command: c.description for c in bot_commands("en")}
+    assert vi["guiphieu"] == "Gửi phiếu tự đánh giá" and en["submit"] == "Submit the score sheet"
+    assert len(vi) == len(en) and BOT_USER.username
