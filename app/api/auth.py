@@ -58,7 +58,7 @@ async def revoke(request: Request, actor: CurrentActor, now: Now) -> Response:
 
 
 @router.post("/auth/session", response_model=SessionOut)
-async def open_session(body: LoginIn, now: Now, response: Response) -> SessionOut:
+async def open_session(body: LoginIn, now: Now, request: Request, response: Response) -> SessionOut:
     """Sign in for the web pages: sets an HttpOnly, SameSite=Strict session cookie (8 hours).
     The cookie is accepted by the API as well; a bearer token is not a cookie and vice versa."""
     issued = await auth.login(
@@ -70,10 +70,17 @@ async def open_session(body: LoginIn, now: Now, response: Response) -> SessionOu
         expires=issued.expires_at,
         httponly=True,
         samesite="strict",
-        secure=False,
+        secure=_https(request),
         path="/",
     )
     return SessionOut(expires_at=issued.expires_at, user=UserOut.model_validate(issued.user))
+
+
+def _https(request: Request) -> bool:
+    """Mark the cookie Secure when the service is published over HTTPS."""
+    settings = getattr(request.app.state, "settings", None)
+    public = settings.public_url if settings is not None else ""
+    return public.startswith("https://") or request.url.scheme == "https"
 
 
 @router.get("/me", response_model=UserOut)

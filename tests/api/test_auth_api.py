@@ -1,0 +1,76 @@
+"""Signing in over HTTP: bearer tokens, the web session cookie, throttling, error language."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import httpx
+
+from core.auth import MAX_FAILURES
+from tests.api.conftest import Clock
+from tests.api.world import PASSWORD, World
+
+
+async def test_token_session_and_sign_out(
+    client: httpx.AsyncClient, world: World, clock: Clock
+) -> None:
+    clock.now = datetime.now(UTC)  # failures are counted on the audit trail's real clock
+    r = await client.post(
+        "/auth/token", json={"username": "td1", "password": PASSWORD, "name": "máy cơ quan"}
+    )
+    assert r.status_code == 200
+    token = r.json()["access_token"]
+    expires = datetime.fromisoformat(r.json()["expires_at"].replace("Z", "+00:00"))
+    assert expires == clock.now + timedelta(hours=12)
+    r = await client.get("/me/tokens", headers={"Authorization": f"Bearer {token}"})
+    assert "máy cơ quan" in [t["name"] for t in r.json()]
+    r = await client.post("/auth/session", json={"username": "viewer", "password": PASSWORD})
+    assert r.status_code == 200
+    cookie = r.headers["set-cookie"]
+    assert "cchc_session=" in cookie and "HttpOnly" in cookie and "SameSite=strict" in cookie
+    r = await client.get("/me")  # the client keeps the cookie
+    assert r.status_code == 200 and r.json()["username"] == "viewer"
+    r = await client.post("/auth/revoke")
+    assert r.status_code == 204
+    client.cookies.clear()
+    r = await client.get("/me", headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 200
+
+
+async def test_failed_sign_ins_are_throttled(
+    client: httpx.AsyncClient, world: World, clock: Clock
+) -> None:
+    clock.now = datetime.now(UTC)
+    for _ in range(MAX_FAILURES):
+        r = await client.post("/auth/token", json={"username": "admin", "password": "sai"})
+        assert r.status_code == 401 and r.json()["detail"] == "Sai tên đăng nhập hoặc mật khẩu."
+    r = await client.post(
+        "/auth/token",
+        json={"username": "admin", "password": PASSWORD},
+        headers={"Accept-Language": "en-GB,en;q=0.9,vi;q=0.5"},
+    )
+    assert r.status_code == 429 and int(r.headers["retry-after"]) > 0
+    assert (
+        r.json()["code"] == "too_many_attempts" and "Too many failed sign-ins" in r.json()["detail"]
+    )
+    assert r.headers["content-language"] == "en"
+
+
+async def test_invalid_requests_get_one_sentence_and_the_problems(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    r = await client.post(
+        "/periods", headers=world.headers("admin", "fr, en;q=0.5"), json={"code": ""}
+    )
+    body = r.json()
+    assert r.status_code == 422 and body["code"] == "invalid_request"
+    assert body["detail"] == "The request has invalid values."
+    assert any(p.startswith("code:") for p in body["problems"])
+    r = await client.post(
+        "/periods",
+        headers=world.headers("admin"),
+        content=b"{",
+    )
+    assert r.status_code == 422 and r.json()["detail"] == "Yêu cầu có giá trị không hợp lệ."
+    r = await client.get("/periods/99999", headers=world.headers("admin"))
+    assert r.status_code == 404 and r.json()["detail"] == "Không có đợt đánh giá mã số 99999."
