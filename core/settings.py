@@ -47,6 +47,14 @@ class Settings(BaseSettings):
     port: Annotated[int, Field(ge=1, le=65535)] = 8000
     max_upload_mb: Annotated[int, Field(ge=1, le=2000)] = 20
     demo: bool = True
+    # Scheduler (docs/scheduler.md): reminders, auto-lock, the sender's rate limits.
+    scheduler_enabled: bool = True
+    scheduler_tick_seconds: Annotated[int, Field(ge=1, le=3600)] = 30
+    scheduler_stale_after_hours: Annotated[float, Field(gt=0, le=24 * 31)] = 12
+    scheduler_claim_timeout_seconds: Annotated[int, Field(ge=5, le=86400)] = 300
+    scheduler_max_attempts: Annotated[int, Field(ge=1, le=100)] = 5
+    scheduler_rate_overall: Annotated[float, Field(gt=0, le=10000)] = 30
+    scheduler_rate_per_chat: Annotated[float, Field(gt=0, le=100)] = 1
 
     @field_validator("database_url")
     @classmethod

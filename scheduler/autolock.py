@@ -1,0 +1,249 @@
+"""Locking at deadlines, the way the existing provincial software's cron job does, and
+unlocking when a deadline moves.
+
+* **Self-assessment**: a sheet not submitted by its deadline (the unit's extension, if any,
+  else the period's) gets ``self_locked_at``; its status stays ``draft``, because the unit did
+  not submit: appraisers see "locked, not submitted" (``scoring.appraisal`` treats a locked
+  draft as closed), and the answer service refuses further changes.
+* **Explanations**: once every explanation request of a sheet is past its due time the sheet
+  gets ``explanation_locked_at``.
+* **Deadline moved** (an approved extension, a later period deadline, a new explanation
+  request): a lock that the new deadline makes premature is lifted, so "approval moves that
+  unit's reminders and lock" holds whichever service recorded the approval.
+
+Each change is a compare-and-set on the sheet, writes an audit event, and plans a ``locked``
+notice for the unit's officers in the same transaction; the sender delivers it like any
+reminder (exactly once, rate-limited, never in quiet hours).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from tortoise.transactions import in_transaction
+
+from core.audit import Actor, record
+from core.models import Channel
+from forms.answers import self_assessment_window
+from forms.models import Assessment, AssessmentStatus, Period, Review
+from scheduler.config import SchedulerConfig
+from scheduler.delivery import (
+    LOCKED,
+    assessment_subject,
+    explanation_subject,
+    officer_recipient,
+    unit_officers,
+)
+from scheduler.models import Reminder, ReminderStatus
+from scheduler.planning import open_periods
+from scheduler.policy import Policy
+
+SCHEDULER = Actor.system(Channel.scheduler, "scheduler")
+LOCK_OFFSET = "lock"
+
+
+@dataclass
+class LockReport:
+    locked: list[int] = field(default_factory=list)
+    unlocked: list[int] = field(default_factory=list)
+    explanations_locked: list[int] = field(default_factory=list)
+    explanations_unlocked: list[int] = field(default_factory=list)
+
+    @property
+    def changed(self) -> int:
+        return sum(
+            len(x)
+            for x in (
+                self.locked,
+                self.unlocked,
+                self.explanations_locked,
+                self.explanations_unlocked,
+            )
+        )
+
+
+async def autolock(now: datetime, config: SchedulerConfig, *, write: bool = True) -> LockReport:
+    """Apply (or, with ``write=False``, only list) the locks and unlocks due at ``now``."""
+    report = LockReport()
+    for period in await open_periods():
+        policy = Policy.from_json(period.reminder_policy)
+        await _self_assessment(period, policy, now, config, report, write)
+        await _explanations(period, policy, now, config, report, write)
+    return report
+
+
+async def _self_assessment(
+    period: Period,
+    policy: Policy,
+    now: datetime,
+    config: SchedulerConfig,
+    report: LockReport,
+    write: bool,
+) -> None:
+    drafts = await Assessment.filter(
+        period_id=period.id, status=AssessmentStatus.draft, submitted_at__isnull=True
+    )
+    to_lock: list[tuple[Assessment, datetime]] = []
+    for sheet in drafts:
+        deadline = self_assessment_window(period, sheet).closes_at
+        if sheet.self_locked_at is None and deadline <= now:
+            to_lock.append((sheet, deadline))
+        elif sheet.self_locked_at is not None and deadline > now:
+            if await Review.filter(answer__assessment_id=sheet.id).exists():
+                continue  # appraisal has begun: only an administrator reopens (scoring.unlock)
+            report.unlocked.append(sheet.id)
+            if write:
+                await _unlock_self(sheet, deadline, now)
+    if not to_lock:
+        return
+    people = await unit_officers(sorted({s.unit_id for s, _ in to_lock}))  # type: ignore[attr-defined]
+    notify_at = policy.next_allowed(now, config.tz)
+    for sheet, deadline in to_lock:
+        if not write:
+            report.locked.append(sheet.id)
+            continue
+        async with in_transaction():
+            changed = await Assessment.filter(
+                id=sheet.id, status=AssessmentStatus.draft, self_locked_at__isnull=True
+            ).update(self_locked_at=now)
+            if not changed:
+                continue
+            await record(
+                SCHEDULER,
+                "assessment.autolock",
+                "assessment",
+                sheet.id,
+                unit_id=sheet.unit_id,  # type: ignore[attr-defined]
+                old={"self_locked_at": None},
+                new={"self_locked_at": now, "deadline": deadline},
+                reason="self-assessment deadline passed without submission",
+            )
+            await _plan_notices(
+                people.get(sheet.unit_id, []),  # type: ignore[attr-defined]
+                assessment_subject(sheet.id),
+                deadline,
+                notify_at,
+            )
+        report.locked.append(sheet.id)
+
+
+async def _unlock_self(sheet: Assessment, deadline: datetime, now: datetime) -> None:
+    async with in_transaction():
+        changed = await Assessment.filter(
+            id=sheet.id, status=AssessmentStatus.draft, self_locked_at=sheet.self_locked_at
+        ).update(self_locked_at=None)
+        if changed:
+            await record(
+                SCHEDULER,
+                "assessment.autounlock",
+                "assessment",
+                sheet.id,
+                unit_id=sheet.unit_id,  # type: ignore[attr-defined]
+                old={"self_locked_at": sheet.self_locked_at},
+                new={"self_locked_at": None, "deadline": deadline},
+                reason="the unit's deadline moved after the automatic lock",
+            )
+
+
+async def _explanations(
+    period: Period,
+    policy: Policy,
+    now: datetime,
+    config: SchedulerConfig,
+    report: LockReport,
+    write: bool,
+) -> None:
+    rows = await Review.filter(
+        explanation_requested=True, answer__assessment__period_id=period.id
+    ).values("explanation_due_at", "answer__assessment_id")
+    dues: dict[int, list[datetime | None]] = defaultdict(list)
+    for row in rows:
+        dues[int(row["answer__assessment_id"])].append(
+            row["explanation_due_at"] or period.explanation_due_at
+        )
+    if not dues:
+        return
+    sheets = await Assessment.filter(id__in=sorted(dues))
+    to_lock: list[tuple[Assessment, datetime]] = []
+    for sheet in sheets:
+        times = dues[sheet.id]
+        if None in times:
+            continue  # a request without a due time never locks by itself
+        last: datetime = max(t for t in times if t is not None)
+        if sheet.explanation_locked_at is None and last <= now:
+            to_lock.append((sheet, last))
+        elif sheet.explanation_locked_at is not None and last > now:
+            report.explanations_unlocked.append(sheet.id)
+            if write:
+                await _unlock_explanations(sheet, last)
+    if not to_lock:
+        return
+    people = await unit_officers(sorted({s.unit_id for s, _ in to_lock}))  # type: ignore[attr-defined]
+    notify_at = policy.next_allowed(now, config.tz)
+    for sheet, due in to_lock:
+        if not write:
+            report.explanations_locked.append(sheet.id)
+            continue
+        async with in_transaction():
+            changed = await Assessment.filter(
+                id=sheet.id, explanation_locked_at__isnull=True
+            ).update(explanation_locked_at=now)
+            if not changed:
+                continue
+            await record(
+                SCHEDULER,
+                "assessment.explanations_autolock",
+                "assessment",
+                sheet.id,
+                unit_id=sheet.unit_id,  # type: ignore[attr-defined]
+                old={"explanation_locked_at": None},
+                new={"explanation_locked_at": now, "due": due},
+                reason="explanation deadline passed",
+            )
+            await _plan_notices(
+                people.get(sheet.unit_id, []),  # type: ignore[attr-defined]
+                explanation_subject(sheet.id),
+                due,
+                notify_at,
+            )
+        report.explanations_locked.append(sheet.id)
+
+
+async def _unlock_explanations(sheet: Assessment, due: datetime) -> None:
+    async with in_transaction():
+        changed = await Assessment.filter(
+            id=sheet.id, explanation_locked_at=sheet.explanation_locked_at
+        ).update(explanation_locked_at=None)
+        if changed:
+            await record(
+                SCHEDULER,
+                "assessment.explanations_autounlock",
+                "assessment",
+                sheet.id,
+                unit_id=sheet.unit_id,  # type: ignore[attr-defined]
+                old={"explanation_locked_at": sheet.explanation_locked_at},
+                new={"explanation_locked_at": None, "due": due},
+                reason="an explanation request is due later than the lock",
+            )
+
+
+async def _plan_notices(
+    officers: list[dict[str, object]], subject: str, deadline: datetime, due_at: datetime
+) -> None:
+    rows = [
+        Reminder(
+            kind=LOCKED,
+            recipient=officer_recipient(int(o["id"])),  # type: ignore[call-overload]
+            chat_id=o["telegram_chat_id"],
+            subject=subject,
+            deadline_at=deadline,
+            offset_key=LOCK_OFFSET,
+            due_at=due_at,
+            status=ReminderStatus.planned,
+        )
+        for o in officers
+    ]
+    if rows:
+        await Reminder.bulk_create(rows, ignore_conflicts=True)

@@ -1,0 +1,215 @@
+"""The reminders ledger: idempotent inserts, atomic claims, and the marks after delivery.
+
+Every state change is a compare-and-set on the row's status (and, after a claim, on the claim
+token), so two senders can never both own a reminder, and a sender whose claim expired cannot
+overwrite what another sender did since:
+
+* **claim**: ``planned`` (due, retry time reached) → ``claimed`` with a token unique to this
+  claim; a ``claimed`` row whose claim is older than the claim timeout is taken over (its sender
+  died). On PostgreSQL the candidates are picked with ``SELECT … FOR UPDATE SKIP LOCKED`` so
+  concurrent senders skip each other's rows instead of queueing; on SQLite the single
+  ``UPDATE … WHERE id IN (…) AND status = 'planned'`` statement is the compare-and-set (SQLite
+  runs one writer at a time, across processes too).
+* **mark** (sent, blocked, skipped, failed, retry, release): only while the row is still
+  ``claimed`` by the same token.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from tortoise import connections
+from tortoise.expressions import F, Q
+from tortoise.transactions import in_transaction
+
+from scheduler.models import Reminder, ReminderStatus
+
+Key = tuple[str, str, datetime, str]  # recipient, subject, deadline_at, offset_key
+
+_CHUNK = 500
+_claims = itertools.count(1)
+
+
+def key_of(reminder: Reminder) -> Key:
+    return (reminder.recipient, reminder.subject, reminder.deadline_at, reminder.offset_key)
+
+
+def _norm(key: Key) -> tuple[str, str, float, str]:
+    recipient, subject, deadline, offset = key
+    return recipient, subject, deadline.timestamp(), offset
+
+
+@dataclass
+class Ledger:
+    """Ledger operations of one sender (``worker`` names it in ``claimed_by``)."""
+
+    worker: str
+
+    # -- planning ---------------------------------------------------------------------------
+
+    async def existing(self, keys: Iterable[Key]) -> set[tuple[str, str, float, str]]:
+        """Which of these keys already have a row (deadlines compared as instants)."""
+        wanted = {_norm(k) for k in keys}
+        if not wanted:
+            return set()
+        subjects = sorted({k[1] for k in wanted})
+        offsets = sorted({k[3] for k in wanted})
+        found: set[tuple[str, str, float, str]] = set()
+        for i in range(0, len(subjects), _CHUNK):
+            rows = await Reminder.filter(
+                subject__in=subjects[i : i + _CHUNK], offset_key__in=offsets
+            ).values_list("recipient", "subject", "deadline_at", "offset_key")
+            for recipient, subject, deadline, offset in rows:
+                norm = (recipient, subject, deadline.timestamp(), offset)
+                if norm in wanted:
+                    found.add(norm)
+        return found
+
+    async def insert(self, rows: Sequence[Reminder]) -> int:
+        """Insert rows whose key is new; a key inserted meanwhile by someone else is ignored
+        (the unique constraint is the last word). Returns how many were new before the call."""
+        if not rows:
+            return 0
+        present = await self.existing(key_of(r) for r in rows)
+        new: dict[tuple[str, str, float, str], Reminder] = {}
+        for row in rows:
+            norm = _norm(key_of(row))
+            if norm not in present:
+                new.setdefault(norm, row)
+        if new:
+            await Reminder.bulk_create(list(new.values()), batch_size=500, ignore_conflicts=True)
+        return len(new)
+
+    # -- claiming ---------------------------------------------------------------------------
+
+    async def claim(self, now: datetime, *, limit: int, claim_timeout: timedelta) -> list[Reminder]:
+        """Take up to ``limit`` due reminders for this worker, oldest due first."""
+        token = f"{self.worker}#{next(_claims)}"[:64]
+        expired = now - claim_timeout
+        conn = connections.get("default")
+        if conn.capabilities.dialect == "postgres":
+            ids = await self._pick_postgres(now, expired, limit, token)
+        else:
+            ids = await self._pick_sqlite(now, expired, limit, token)
+        if not ids:
+            return []
+        rows = await Reminder.filter(id__in=ids, claimed_by=token, status=ReminderStatus.claimed)
+        return sorted(rows, key=lambda r: (r.due_at, r.id))
+
+    @staticmethod
+    def _claimable(now: datetime, expired: datetime) -> Q:
+        return Q(
+            Q(status=ReminderStatus.planned, due_at__lte=now)
+            & Q(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)),
+            Q(status=ReminderStatus.claimed, claimed_at__lt=expired),
+            join_type="OR",
+        )
+
+    async def _pick_sqlite(
+        self, now: datetime, expired: datetime, limit: int, token: str
+    ) -> list[int]:
+        candidates = list(
+            await Reminder.filter(self._claimable(now, expired))
+            .order_by("due_at", "id")
+            .limit(limit)
+            .values_list("id", flat=True)
+        )
+        if not candidates:
+            return []
+        # the compare-and-set: a row another sender claimed meanwhile no longer matches
+        await Reminder.filter(self._claimable(now, expired), id__in=candidates).update(
+            status=ReminderStatus.claimed, claimed_by=token, claimed_at=now
+        )
+        return candidates
+
+    async def _pick_postgres(
+        self, now: datetime, expired: datetime, limit: int, token: str
+    ) -> list[int]:
+        sql = """
+            WITH picked AS (
+                SELECT id FROM reminder
+                WHERE (status = 'planned' AND due_at <= $1
+                       AND (next_attempt_at IS NULL OR next_attempt_at <= $1))
+                   OR (status = 'claimed' AND claimed_at < $2)
+                ORDER BY due_at, id
+                LIMIT $3
+                FOR UPDATE SKIP LOCKED
+            )
+            UPDATE reminder AS r
+            SET status = 'claimed', claimed_by = $4, claimed_at = $1
+            FROM picked
+            WHERE r.id = picked.id
+              AND (r.status = 'planned' OR (r.status = 'claimed' AND r.claimed_at < $2))
+            RETURNING r.id
+        """
+        async with in_transaction() as tx:
+            rows = await tx.execute_query_dict(sql, [now, expired, limit, token])
+        return [int(r["id"]) for r in rows]
+
+    # -- marks ------------------------------------------------------------------------------
+
+    async def _mark(self, reminder: Reminder, **changes: object) -> bool:
+        changed = await Reminder.filter(
+            id=reminder.id, status=ReminderStatus.claimed, claimed_by=reminder.claimed_by
+        ).update(**changes)
+        return changed == 1
+
+    async def sent(self, reminder: Reminder, now: datetime, message_id: int | None) -> bool:
+        return await self._mark(
+            reminder,
+            status=ReminderStatus.sent,
+            sent_at=now,
+            message_id=message_id,
+            attempts=F("attempts") + 1,
+            last_error="",
+        )
+
+    async def finish(self, reminder: Reminder, status: ReminderStatus, reason: str) -> bool:
+        """A final state other than sent: skipped, blocked, failed."""
+        return await self._mark(reminder, status=status, last_error=reason[:2000])
+
+    async def failed_attempt(
+        self, reminder: Reminder, reason: str, *, retry_at: datetime | None
+    ) -> bool:
+        """Count one failed attempt: back to planned for ``retry_at``, or failed for good."""
+        if retry_at is None:
+            return await self._mark(
+                reminder,
+                status=ReminderStatus.failed,
+                attempts=F("attempts") + 1,
+                last_error=reason[:2000],
+            )
+        return await self._mark(
+            reminder,
+            status=ReminderStatus.planned,
+            attempts=F("attempts") + 1,
+            next_attempt_at=retry_at,
+            claimed_by=None,
+            claimed_at=None,
+            last_error=reason[:2000],
+        )
+
+    async def release(self, reminder: Reminder, not_before: datetime, reason: str) -> bool:
+        """Give a claimed reminder back without counting an attempt (quiet hours, 429)."""
+        return await self._mark(
+            reminder,
+            status=ReminderStatus.planned,
+            next_attempt_at=not_before,
+            claimed_by=None,
+            claimed_at=None,
+            last_error=reason[:2000],
+        )
+
+    # -- reading ----------------------------------------------------------------------------
+
+    @staticmethod
+    async def due(now: datetime, claim_timeout: timedelta, limit: int = 1000) -> list[Reminder]:
+        """What a claim at ``now`` would take (for dry runs), without claiming it."""
+        return list(
+            await Reminder.filter(Ledger._claimable(now, now - claim_timeout))
+            .order_by("due_at", "id")
+            .limit(limit)
+        )

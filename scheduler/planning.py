@@ -1,0 +1,241 @@
+"""Planning: write into the ledger the reminders that are due now, once.
+
+Every tick, for every open period, the planner works out each series (one recipient, one
+subject, one deadline) and inserts the **latest** reminder of it that is already due, unless
+the ledger has it. Uniqueness of (recipient, subject, deadline, offset) makes this idempotent:
+planning twice, or on two instances, never plans twice. Nothing is planned ahead of time, so a
+unit that submits or gets an extension simply stops producing rows (rows planned for the old
+deadline are skipped at sending).
+
+Who gets what:
+
+* ``self_assessment``: the focal officers of every unit that has not submitted, before the
+  deadline (its own extended one, if any) and daily after it;
+* ``escalation``: the unit leaders of those units, daily from the first overdue day;
+* ``explanation``: the focal officers of units with explanation requests left unanswered,
+  before the requests' due time (explanations lock at it, so nothing after);
+* ``digest``: the secretariat, at 08:00 local, while any unit is behind.
+
+Only officers who have connected the bot and not blocked it are planned for. A series whose
+latest due reminder is older than the stale cutoff (the service was down) is recorded as
+skipped, not sent.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from core.i18n import Msg
+from core.models import OfficerRole
+from forms.answers import self_assessment_window
+from forms.models import Assessment, AssessmentStatus, Explanation, Period, PeriodStatus, Review
+from scheduler import messages as m
+from scheduler.config import SchedulerConfig
+from scheduler.delivery import (
+    DIGEST,
+    ESCALATION,
+    EXPLANATION,
+    SECRETARIAT,
+    SELF,
+    assessment_subject,
+    explanation_subject,
+    officer_recipient,
+    unit_officers,
+)
+from scheduler.digests import anyone_behind, digest_subject
+from scheduler.ledger import Ledger, key_of
+from scheduler.models import Reminder, ReminderStatus
+from scheduler.policy import (
+    Policy,
+    Slot,
+    escalation_slots,
+    explanation_slots,
+    latest_due,
+    self_assessment_slots,
+)
+
+DIGEST_OFFSET = "digest"
+_KNOWN_MAX = 200_000
+
+
+@dataclass
+class PlanReport:
+    planned: int = 0
+    stale: int = 0
+    rows: list[Reminder] = field(default_factory=list)  # new rows (all of them on a dry run)
+
+
+async def open_periods() -> list[Period]:
+    return list(await Period.filter(status=PeriodStatus.open, published_at__isnull=True))
+
+
+class Planner:
+    """Keeps the keys it has already seen in memory, so a steady-state tick asks the database
+    only about reminders that just became due."""
+
+    def __init__(self, config: SchedulerConfig, ledger: Ledger | None = None) -> None:
+        self.config = config
+        self.ledger = ledger or Ledger(config.worker)
+        self._known: set[tuple[str, str, float, str]] = set()
+
+    async def plan(self, now: datetime, *, write: bool = True) -> PlanReport:
+        rows: list[Reminder] = []
+        for period in await open_periods():
+            policy = Policy.from_json(period.reminder_policy)
+            rows += await self._self_assessment(period, policy, now)
+            rows += await self._explanations(period, policy, now)
+            rows += await self._digest(period, policy, now)
+        fresh = [r for r in rows if _norm(r) not in self._known]
+        present = await self.ledger.existing(key_of(r) for r in fresh)
+        new = [r for r in fresh if _norm(r) not in present]
+        report = PlanReport(rows=new)
+        report.stale = sum(1 for r in new if r.status == ReminderStatus.skipped)
+        report.planned = len(new) - report.stale
+        if not write:
+            return report
+        await self.ledger.insert(new)
+        if len(self._known) > _KNOWN_MAX:
+            self._known.clear()
+        self._known.update(_norm(r) for r in fresh)
+        return report
+
+    def _row(
+        self,
+        kind: str,
+        recipient: str,
+        chat_id: object,
+        subject: str,
+        deadline: datetime,
+        slot: Slot,
+        now: datetime,
+    ) -> Reminder:
+        stale = now - slot.due_at > self.config.stale_after
+        reason = ""
+        if stale:
+            hours = round(self.config.stale_after.total_seconds() / 3600, 1)
+            due = slot.due_at.astimezone(self.config.tz).strftime("%d/%m/%Y %H:%M")
+            reason = Msg(m.SKIP_STALE, due=due, hours=hours).render("en")
+        return Reminder(
+            kind=kind,
+            recipient=recipient,
+            chat_id=chat_id,
+            subject=subject,
+            deadline_at=deadline,
+            offset_key=slot.key,
+            due_at=slot.due_at,
+            status=ReminderStatus.skipped if stale else ReminderStatus.planned,
+            last_error=reason,
+        )
+
+    async def _self_assessment(
+        self, period: Period, policy: Policy, now: datetime
+    ) -> list[Reminder]:
+        if now < period.self_assessment_opens_at:
+            return []
+        sheets = await Assessment.filter(
+            period_id=period.id, status=AssessmentStatus.draft, submitted_at__isnull=True
+        )
+        tz = self.config.tz
+        series: dict[datetime, tuple[Slot | None, Slot | None]] = {}
+        due_sheets: list[tuple[Assessment, datetime, Slot | None, Slot | None]] = []
+        for sheet in sheets:
+            deadline = self_assessment_window(period, sheet).closes_at
+            if deadline not in series:
+                mine = self_assessment_slots(
+                    policy, deadline, tz, opens_at=period.self_assessment_opens_at
+                )
+                leader = escalation_slots(policy, deadline, tz)
+                series[deadline] = (
+                    latest_due(mine, now, deadline),
+                    latest_due(leader, now, deadline),
+                )
+            focal, escalate = series[deadline]
+            if focal or escalate:
+                due_sheets.append((sheet, deadline, focal, escalate))
+        if not due_sheets:
+            return []
+        people = await unit_officers(sorted({s.unit_id for s, *_ in due_sheets}))  # type: ignore[attr-defined]
+        rows: list[Reminder] = []
+        for sheet, deadline, focal, escalate in due_sheets:
+            subject = assessment_subject(sheet.id)
+            for officer in people.get(sheet.unit_id, []):  # type: ignore[attr-defined]
+                recipient = officer_recipient(int(officer["id"]))  # type: ignore[call-overload]
+                chat = officer["telegram_chat_id"]
+                if officer["role"] == OfficerRole.leader:
+                    if escalate is not None:
+                        rows.append(
+                            self._row(ESCALATION, recipient, chat, subject, deadline, escalate, now)
+                        )
+                elif focal is not None:
+                    rows.append(self._row(SELF, recipient, chat, subject, deadline, focal, now))
+        return rows
+
+    async def _explanations(self, period: Period, policy: Policy, now: datetime) -> list[Reminder]:
+        reviews = await Review.filter(
+            explanation_requested=True,
+            answer__assessment__period_id=period.id,
+            answer__assessment__explanation_locked_at__isnull=True,
+        ).values("id", "explanation_due_at", "updated_at", "answer__assessment_id")
+        if not reviews:
+            return []
+        answered = set(
+            await Explanation.filter(
+                review_id__in=[r["id"] for r in reviews], submitted_at__not_isnull=True
+            ).values_list("review_id", flat=True)
+        )
+        groups: dict[tuple[int, datetime], datetime] = {}
+        for review in reviews:
+            due = review["explanation_due_at"] or period.explanation_due_at
+            if review["id"] in answered or due is None or due <= now:
+                continue
+            key = (int(review["answer__assessment_id"]), due)
+            asked = review["updated_at"]
+            groups[key] = min(groups.get(key, asked), asked)
+        if not groups:
+            return []
+        sheets = {a.id: a for a in await Assessment.filter(id__in=sorted({k[0] for k in groups}))}
+        people = await unit_officers(
+            sorted({a.unit_id for a in sheets.values()}),  # type: ignore[attr-defined]
+            roles=(OfficerRole.focal,),
+        )
+        rows: list[Reminder] = []
+        by_unit: dict[int, list[dict[str, object]]] = defaultdict(list, people)
+        for (sheet_id, due), asked in sorted(groups.items()):
+            slot = latest_due(
+                explanation_slots(policy, due, self.config.tz, not_before=asked), now, due
+            )
+            if slot is None:
+                continue
+            subject = explanation_subject(sheet_id)
+            for officer in by_unit[sheets[sheet_id].unit_id]:  # type: ignore[attr-defined]
+                recipient = officer_recipient(int(officer["id"]))  # type: ignore[call-overload]
+                chat = officer["telegram_chat_id"]
+                rows.append(self._row(EXPLANATION, recipient, chat, subject, due, slot, now))
+        return rows
+
+    async def _digest(self, period: Period, policy: Policy, now: datetime) -> list[Reminder]:
+        if now < period.self_assessment_opens_at:
+            return []
+        today = now.astimezone(self.config.tz).date()
+        due = policy.digest_at(today, self.config.tz)
+        if due is None or due > now:
+            return []
+        subject = digest_subject(period.id, today)
+        row = Reminder(
+            kind=DIGEST,
+            recipient=SECRETARIAT,
+            subject=subject,
+            deadline_at=period.self_assessment_closes_at,
+            offset_key=DIGEST_OFFSET,
+            due_at=due,
+            status=ReminderStatus.planned,
+        )
+        if _norm(row) in self._known or not await anyone_behind(period):
+            return []
+        return [row]
+
+
+def _norm(row: Reminder) -> tuple[str, str, float, str]:
+    return (row.recipient, row.subject, row.deadline_at.timestamp(), row.offset_key)

@@ -1,0 +1,190 @@
+"""The scheduler object the application starts: APScheduler only ticks, the database decides.
+
+Every ``tick_seconds`` an ``AsyncIOScheduler`` job (in the service's own event loop, so the
+Tortoise context of the app's lifespan is visible) runs one pass if this instance leads:
+
+    plan (due reminders into the ledger) → autolock (deadlines) → send (drain the ledger)
+
+A pass's sending stops after about one tick of work so planning and locking stay on time; when
+reminders are left (a backlog after downtime), the job runs another pass straight away instead
+of waiting for the next tick. :meth:`Scheduler.tick` runs exactly one pass at a given time, for
+tests (with an injected clock) and for the CLI.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from core.notify import Notifier
+from core.settings import Settings
+from scheduler.autolock import LockReport, autolock
+from scheduler.config import SchedulerConfig
+from scheduler.leader import AlwaysLeader, Leadership, leadership_for
+from scheduler.limiter import Limiter, Limits, MemoryLimiter, RedisLimiter
+from scheduler.planning import Planner, PlanReport
+from scheduler.sender import Sender, SendReport, utcnow
+
+log = logging.getLogger("cchc.scheduler")
+
+Clock = Callable[[], datetime]
+Sleep = Callable[[float], Awaitable[None]]
+
+
+@dataclass
+class TickReport:
+    at: datetime
+    leader: bool
+    plan: PlanReport = field(default_factory=PlanReport)
+    locks: LockReport = field(default_factory=LockReport)
+    send: SendReport = field(default_factory=SendReport)
+
+
+def limits_of(config: SchedulerConfig) -> Limits:
+    return Limits(config.rate_overall, config.rate_per_chat, config.burst_seconds)
+
+
+class Scheduler:
+    def __init__(
+        self,
+        notifier: Notifier,
+        config: SchedulerConfig | None = None,
+        *,
+        leader: Leadership | None = None,
+        limiter: Limiter | None = None,
+        clock: Clock = utcnow,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        self.config = config or SchedulerConfig()
+        self.leader = leader or AlwaysLeader()
+        self.limiter = limiter or MemoryLimiter(limits_of(self.config))
+        self.clock = clock
+        self.sleep = sleep
+        self.planner = Planner(self.config)
+        self.sender = Sender(notifier, self.limiter, self.config, clock=clock, sleep=sleep)
+        self._aps: Any = None
+        self._stopping = False
+        self._running: asyncio.Task[None] | None = None
+        self._owned: list[Any] = []  # clients built by from_settings, closed on stop
+
+    @classmethod
+    def from_settings(cls, settings: Settings, notifier: Notifier, **kwargs: Any) -> Scheduler:
+        """The production wiring: advisory-lock leadership on PostgreSQL, a Redis limiter when
+        ``CCHC_REDIS_URL`` is set (the buckets are then shared with every instance)."""
+        config = SchedulerConfig.from_settings(settings)
+        owned: list[Any] = []
+        limiter: Limiter | None = kwargs.pop("limiter", None)
+        if limiter is None and settings.redis_url:
+            from redis.asyncio import Redis
+
+            client = Redis.from_url(settings.redis_url)
+            owned.append(client)
+            limiter = RedisLimiter(client, limits_of(config))
+        scheduler = cls(
+            notifier,
+            config,
+            leader=kwargs.pop("leader", None) or leadership_for(settings.database_url),
+            limiter=limiter,
+            **kwargs,
+        )
+        scheduler._owned = owned
+        return scheduler
+
+    # -- one pass ---------------------------------------------------------------------------
+
+    async def tick(self, now: datetime | None = None, *, budget: float | None = None) -> TickReport:
+        """One pass: plan, lock, send. ``now`` defaults to the clock; sending uses the clock
+        (time passes while it waits for the limiter)."""
+        now = now or self.clock()
+        report = TickReport(now, await self.leader.is_leader())
+        if not report.leader:
+            return report
+        report.plan = await self.planner.plan(now)
+        report.locks = await autolock(now, self.config)
+        report.send = await self.sender.run(budget=budget, stopping=lambda: self._stopping)
+        self._log(report)
+        return report
+
+    def _log(self, report: TickReport) -> None:
+        s = report.send
+        if report.plan.planned or report.locks.changed or s.sent or s.failed or s.throttled:
+            log.info(
+                "scheduler: planned %d (stale %d), locks %d, sent %d, skipped %d, blocked %d, "
+                "retried %d, failed %d, 429s %d, postponed %d%s",
+                report.plan.planned,
+                report.plan.stale,
+                report.locks.changed,
+                s.sent,
+                s.skipped,
+                s.blocked,
+                s.retried,
+                s.failed,
+                s.throttled,
+                s.postponed,
+                ", more to send" if s.more else "",
+            )
+
+    async def _job(self) -> None:
+        """The APScheduler job: passes back to back while a backlog remains."""
+        self._running = asyncio.current_task()
+        try:
+            while not self._stopping:
+                try:
+                    report = await self.tick(self.clock(), budget=self.config.tick_seconds)
+                except Exception:
+                    log.exception("scheduler tick failed; retrying at the next tick")
+                    return
+                if not (report.leader and report.send.more):
+                    return
+        finally:
+            self._running = None
+
+    # -- lifecycle --------------------------------------------------------------------------
+
+    def start(self, *, first_tick_in: float = 1.0) -> None:
+        """Start ticking in the running event loop (call from the app's lifespan)."""
+        from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+        if self._aps is not None:
+            return
+        self._stopping = False
+        self._aps = AsyncIOScheduler(event_loop=asyncio.get_running_loop(), timezone="UTC")
+        self._aps.add_job(
+            self._job,
+            "interval",
+            seconds=self.config.tick_seconds,
+            id="cchc-scheduler-tick",
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=None,
+            next_run_time=utcnow() + timedelta(seconds=first_tick_in),
+        )
+        self._aps.start()
+        log.info("scheduler started (tick every %ss)", self.config.tick_seconds)
+
+    async def stop(self, timeout: float = 30.0) -> None:
+        """Stop ticking, let the deliveries in flight finish (so none is cut between the
+        channel's acceptance and the commit), give up leadership."""
+        self._stopping = True
+        if self._aps is not None:
+            self._aps.pause()  # no new runs; shutting down now would cancel the running one
+        running = self._running
+        if running is not None and not running.done():
+            try:
+                await asyncio.wait_for(asyncio.shield(running), timeout)
+            except TimeoutError:
+                log.warning("scheduler: deliveries still running after %ss; cancelling", timeout)
+                running.cancel()
+            except Exception:
+                log.exception("scheduler: the last tick failed while stopping")
+        if self._aps is not None:
+            self._aps.shutdown(wait=False)
+            self._aps = None
+        await self.leader.release()
+        for client in self._owned:
+            await client.aclose()
+        self._owned = []
