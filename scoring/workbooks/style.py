@@ -143,6 +143,28 @@ def _apply(cell: Cell, style: CellStyle) -> None:
     cell.number_format = style.number_format
 
 
+class _StyledCell(Cell):
+    """A template cell: styled once, then only its value changes, so its style id is looked up
+    once instead of hashing the style for every value written."""
+
+    __slots__ = ("_sid",)
+
+    def __init__(self, worksheet: WriteOnlyWorksheet) -> None:
+        super().__init__(worksheet, row=1, column=1)
+        self._sid: int | None = None
+
+    @property
+    def style_id(self) -> int:
+        sid = self._sid
+        if sid is None:
+            sid = self._sid = self.parent.parent._cell_styles.add(self._style)
+        return sid
+
+    @property
+    def has_style(self) -> bool:
+        return True
+
+
 class _Template:
     """A styled cell reused for every value of that style (and its quote-prefixed twin)."""
 
@@ -151,9 +173,9 @@ class _Template:
     def __init__(self, sheet: _FastSheet, name: str) -> None:
         style = STYLES[name]
         self.name = name
-        self.cell = WriteOnlyCell(sheet)
+        self.cell = _StyledCell(sheet)
         _apply(self.cell, style)
-        self.quoted = WriteOnlyCell(sheet)
+        self.quoted = _StyledCell(sheet)
         _apply(self.quoted, style)
         self.quoted.quotePrefix = True
 
@@ -170,11 +192,13 @@ class _FastSheet(WriteOnlyWorksheet):
         super().__init__(parent, title)
         self._row_styles: Sequence[_Template | None] | None = None
         self._plain = _PlainTemplate(self)
+        self._texts: dict[str, str] = {}  # cleaned text of strings seen (names repeat a lot)
         self.cells_written = 0
 
     def _values_to_row(self, values: Sequence[Any], row_idx: int) -> Iterator[Cell]:  # type: ignore[override]
         styles = self._row_styles
         plain = self._plain
+        texts = self._texts
         n = len(styles) if styles is not None else 0
         count = 0
         for col_idx, value in enumerate(values, 1):
@@ -192,7 +216,12 @@ class _FastSheet(WriteOnlyWorksheet):
                     cell.data_type = "f"
                 else:
                     cell = tpl.quoted if value.startswith(RISKY_START) else tpl.cell
-                    cell._value = clean_text(value)
+                    text = texts.get(value)
+                    if text is None:
+                        text = clean_text(value)
+                        if len(texts) < 100_000:
+                            texts[value] = text
+                    cell._value = text
                     cell.data_type = "s"
             elif isinstance(value, bool):
                 cell = tpl.cell
