@@ -55,9 +55,26 @@ class SchedulerConfig:
 
     @property
     def claim_batch(self) -> int:
-        """How many reminders one claim takes: about two seconds of sending, so a claim never
+        """How many reminders one claim takes: about a second of sending, so a claim never
         waits long in memory before its message goes out."""
-        return max(1, min(200, int(self.rate_overall * 2)))
+        return max(1, min(200, int(self.rate_overall)))
+
+    @property
+    def max_hold(self) -> float:
+        """The oldest a claim may be when its message is handed to the channel, in seconds.
+
+        Half the claim timeout: a claim is only taken over (by another instance, or by this
+        one after a restart) once it is a full timeout old, so a message is never started on a
+        claim that someone else may take meanwhile. Delivery itself is cut at a quarter."""
+        return self.claim_timeout.total_seconds() / 2
+
+    @property
+    def limiter_wait(self) -> float:
+        return min(self.max_limiter_wait, self.claim_timeout.total_seconds() / 4)
+
+    @property
+    def notify_timeout(self) -> float:
+        return self.claim_timeout.total_seconds() / 4
 
     def backoff(self, attempts: int) -> timedelta:
         """Wait before retry number ``attempts`` (1, 2, ...): doubling from ``retry_base``."""

@@ -123,21 +123,23 @@ async def anyone_behind(period: Period) -> bool:
     ).exists()
 
 
-async def post_digest(subject: str, now: datetime) -> dict[str, Any] | None:
-    """Snapshot the figures of a digest into the audit trail (call inside the sender's
-    transaction that marks the ledger row)."""
+async def digest_snapshot(subject: str, now: datetime) -> tuple[int, dict[str, Any]] | None:
+    """The figures a digest posts: its period and the units behind (reads only)."""
     _, period_id = parse_ref(subject)
     period = await Period.get_or_none(id=period_id) if period_id else None
     if period is None:
         return None
     behind, explaining = await units_behind(period, now)
-    snapshot = {
+    return period.id, {
         "day": subject.rsplit(":", 1)[-1],
         "behind": [asdict(b) for b in behind],
         "explaining": [asdict(e) for e in explaining],
     }
-    await record(SCHEDULER, ACTION, "period", period.id, new=snapshot)
-    return snapshot
+
+
+async def post_digest(period_id: int, snapshot: dict[str, Any]) -> None:
+    """Keep the snapshot in the audit trail (inside the transaction that marks the row)."""
+    await record(SCHEDULER, ACTION, "period", period_id, new=snapshot)
 
 
 async def read_digests(period_id: int, *, limit: int = 14) -> list[Digest]:

@@ -36,7 +36,7 @@ from core.models import Officer
 from core.notify import DeliveryError, Notifier, RetryAfter, Unreachable
 from scheduler.config import SchedulerConfig
 from scheduler.delivery import Context, Decision, decide
-from scheduler.digests import SCHEDULER, post_digest
+from scheduler.digests import SCHEDULER, digest_snapshot, post_digest
 from scheduler.ledger import Ledger
 from scheduler.limiter import Limiter
 from scheduler.models import Reminder, ReminderStatus
@@ -133,6 +133,7 @@ class Sender:
                 )
                 if not claimed:
                     break
+                await ctx.prefetch(claimed)
                 for reminder in claimed:
                     queue.put_nowait(reminder)
             for _ in workers:
@@ -151,12 +152,14 @@ class Sender:
         now = self.clock()
         decision = await decide(reminder, now, ctx)
         if decision.action == "post":
+            # the figures are read first: the transaction that marks the row stays short
+            snapshot = await digest_snapshot(reminder.subject, now)
             async with in_transaction():
-                if await self.ledger.sent(reminder, now, None):
-                    await post_digest(reminder.subject, now)
-                    report.posted += 1
-                else:
+                if not await self.ledger.sent(reminder, now, None):
                     report.lost_claims += 1
+                elif snapshot is not None:
+                    await post_digest(*snapshot)
+            report.posted += 1
             return
         if decision.action == "skip":
             await self.ledger.finish(reminder, ReminderStatus.skipped, _en(decision))
@@ -171,45 +174,61 @@ class Sender:
             await self.ledger.release(reminder, decision.not_before, _en(decision))
             report.postponed += 1
             return
-        await self._send(reminder, decision, report)
+        if await self._send(reminder, decision, report) and decision.officer_id is not None:
+            ctx.forget_officer(decision.officer_id)  # it blocked the bot: re-read it next time
 
-    async def _send(self, reminder: Reminder, decision: Decision, report: SendReport) -> None:
+    async def _send(self, reminder: Reminder, decision: Decision, report: SendReport) -> bool:
+        """Send one message and mark the outcome; True when the officer turned out to have
+        blocked the bot."""
         assert decision.notice is not None and decision.chat is not None
         waited = 0.0
         while True:
             wait = await self.limiter.try_acquire(decision.chat)
             if wait <= 0:
                 break
-            if waited + wait > self.config.max_limiter_wait:
+            if waited + wait > self.config.limiter_wait:
                 later = self.clock() + timedelta(seconds=wait)
                 await self.ledger.release(reminder, later, "rate limit: waiting for the limiter")
                 report.postponed += 1
-                return
+                return False
             await self.sleep(wait)
             waited += wait
+        claimed_at = reminder.claimed_at or self.clock()
+        if (self.clock() - claimed_at).total_seconds() >= self.config.max_hold:
+            # too old to start: someone may take this claim over before we could commit
+            await self.ledger.release(reminder, self.clock(), "claim too old to send; put back")
+            report.postponed += 1
+            return False
         try:
-            message_id = await self.notifier.notify(decision.notice)
+            message_id = await asyncio.wait_for(
+                self.notifier.notify(decision.notice), self.config.notify_timeout
+            )
         except RetryAfter as exc:
             await self.limiter.pause(exc.retry_after)
             later = self.clock() + timedelta(seconds=exc.retry_after)
             await self.ledger.release(reminder, later, f"429: retry after {exc.retry_after}s")
             report.throttled += 1
-            return
+            return False
         except Unreachable as exc:
             if exc.blocked:
                 await self._blocked(reminder, decision.officer_id, self.clock(), str(exc))
                 report.blocked += 1
-            else:
-                await self.ledger.finish(reminder, ReminderStatus.failed, f"unreachable: {exc}")
-                report.failed += 1
-            return
+                return True
+            await self.ledger.finish(reminder, ReminderStatus.failed, f"unreachable: {exc}")
+            report.failed += 1
+            return False
         except DeliveryError as exc:
             await self._retry(reminder, f"delivery error: {exc}", report)
-            return
+            return False
+        except TimeoutError:
+            # the channel did not answer: the message may or may not have gone out (the same
+            # uncertainty as a crash in the window); retried like any delivery error
+            await self._retry(reminder, "delivery timed out", report)
+            return False
         except Exception as exc:  # the notifier broke its contract; treat it as retryable
             log.exception("notifier raised an unexpected error for reminder %s", reminder.id)
             await self._retry(reminder, f"unexpected error: {exc!r}", report)
-            return
+            return False
         # The one window: the channel has accepted the message; until this commit lands, a
         # crash makes the reminder look unsent and it is sent again after the claim timeout.
         if await self.ledger.sent(reminder, self.clock(), message_id):
@@ -217,6 +236,7 @@ class Sender:
         else:
             report.lost_claims += 1
             log.warning("reminder %s was sent but its claim had expired", reminder.id)
+        return False
 
     async def _retry(self, reminder: Reminder, reason: str, report: SendReport) -> None:
         attempts = reminder.attempts + 1
