@@ -23,6 +23,7 @@ from app.api.deps import (
 )
 from app.api.errors import ApiRoute
 from app.api.schemas import (
+    NO_NUL,
     AcceptIn,
     AdjustIn,
     AnswerIn,
@@ -59,10 +60,18 @@ from scoring.results import dec
 
 router = APIRouter(route_class=ApiRoute, tags=["assessments"])
 
-ItemCode = Annotated[str, Path(min_length=1, max_length=32, description='Item code, e.g. "1.1.3".')]
+ItemCode = Annotated[
+    str,
+    Path(min_length=1, max_length=32, pattern=NO_NUL, description='Item code, e.g. "1.1.3".'),
+]
 UnderCode = Annotated[
     str | None,
-    Query(min_length=1, max_length=32, description="Only items under this field or criterion."),
+    Query(
+        min_length=1,
+        max_length=32,
+        pattern=NO_NUL,
+        description="Only items under this field or criterion.",
+    ),
 ]
 
 

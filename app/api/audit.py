@@ -7,11 +7,10 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response, StreamingResponse
-from pydantic import AwareDatetime
 
 from app.api.deps import CurrentActor, Limit, Offset, OptionalId, Tz
 from app.api.errors import ApiRoute
-from app.api.schemas import AuditEventOut, Page
+from app.api.schemas import NO_NUL, AuditEventOut, Moment, Page
 from core import audit_query
 from core.audit_query import AuditFilter
 from core.models import Channel
@@ -19,7 +18,7 @@ from core.models import Channel
 router = APIRouter(route_class=ApiRoute, prefix="/audit-events", tags=["audit"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-Short = Annotated[str | None, Query(min_length=1, max_length=64)]
+Short = Annotated[str | None, Query(min_length=1, max_length=64, pattern=NO_NUL)]
 
 
 def audit_filter(
@@ -30,12 +29,17 @@ def audit_filter(
     channel: Annotated[Channel | None, Query()] = None,
     action: Annotated[
         str | None,
-        Query(min_length=1, max_length=64, description='Exact, or a prefix ending in ".".'),
+        Query(
+            min_length=1,
+            max_length=64,
+            pattern=NO_NUL,
+            description='Exact, or a prefix ending in ".".',
+        ),
     ] = None,
     entity: Short = None,
     entity_id: Short = None,
-    since: Annotated[AwareDatetime | None, Query(description="Inclusive.")] = None,
-    until: Annotated[AwareDatetime | None, Query(description="Exclusive.")] = None,
+    since: Annotated[Moment | None, Query(description="Inclusive.")] = None,
+    until: Annotated[Moment | None, Query(description="Exclusive.")] = None,
 ) -> AuditFilter:
     return AuditFilter(
         unit_id=unit_id,

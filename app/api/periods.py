@@ -218,7 +218,7 @@ async def import_survey(
     none; an empty cell keeps the stored score. Refused after publication (409)."""
     data = await read_upload(request, file)
     summary = await survey_service.import_scores(
-        actor, period_id, data, now=now, source_name=file.filename or ""
+        actor, period_id, data, now=now, source_name=(file.filename or "").replace("\x00", "")
     )
     return SurveyImportOut(
         created=summary.created,

@@ -11,7 +11,14 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+)
 
 from core.models import Channel, OfficerRole, UnitKind, UserRole
 from forms.models import AssessmentStatus, ExtensionStatus, PeriodStatus
@@ -29,11 +36,46 @@ ScoreIn = Annotated[
     ),
 ]
 Text = Annotated[str, Field(max_length=4000)]
+
+
+def _plausible(value: datetime) -> datetime:
+    """Dates the service can store and convert to UTC: years 2000 to 2200."""
+    if not 2000 <= value.year <= 2200:
+        raise ValueError("a date between the years 2000 and 2200 is expected")
+    return value
+
+
+Moment = Annotated[AwareDatetime, AfterValidator(_plausible)]
 Code = Annotated[str, Field(min_length=1, max_length=32)]
+NO_NUL = r"^[^\x00]*$"  # for query and path text
 
 
 class Out(BaseModel):
     model_config = ConfigDict(from_attributes=True)
+
+
+def _no_nul(value: Any) -> Any:
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ValueError("text cannot contain the NUL character")
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            _no_nul(k)
+            _no_nul(v)
+    elif isinstance(value, list | tuple):
+        for v in value:
+            _no_nul(v)
+    return value
+
+
+class In(BaseModel):
+    """A request body. Text with NUL characters is refused up front: PostgreSQL cannot store
+    them, and no person types one."""
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _text(cls, value: Any) -> Any:
+        return _no_nul(value)
 
 
 class Page(BaseModel, Generic[T]):
@@ -46,7 +88,7 @@ class Page(BaseModel, Generic[T]):
 # --- auth and users ---------------------------------------------------------------------------
 
 
-class LoginIn(BaseModel):
+class LoginIn(In):
     username: Annotated[str, Field(min_length=1, max_length=64)]
     password: Annotated[str, Field(min_length=1, max_length=1024)]
     name: Annotated[str, Field(max_length=255, description="A label for the token.")] = ""
@@ -86,7 +128,7 @@ class TokenInfo(Out):
     last_used_at: datetime | None
 
 
-class UserCreate(BaseModel):
+class UserCreate(In):
     username: Annotated[str, Field(min_length=1, max_length=64)]
     password: Annotated[str, Field(min_length=1, max_length=1024)]
     role: UserRole
@@ -94,7 +136,7 @@ class UserCreate(BaseModel):
     email: Annotated[str, Field(max_length=255)] = ""
 
 
-class UserUpdate(BaseModel):
+class UserUpdate(In):
     role: UserRole | None = None
     active: bool | None = None
     full_name: Annotated[str | None, Field(max_length=255)] = None
@@ -127,7 +169,7 @@ class UnitOut(BaseModel):
 UnitCode = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.\-]{1,32}$")]
 
 
-class UnitIn(BaseModel):
+class UnitIn(In):
     group_code: UnitCode
     group_name: Annotated[str, Field(min_length=1, max_length=255)]
     group_kind: UnitKind = UnitKind.other
@@ -160,7 +202,7 @@ class OfficerOut(BaseModel):
     bound_at: datetime | None
 
 
-class OfficerIn(BaseModel):
+class OfficerIn(In):
     unit_code: Code
     full_name: Annotated[str, Field(min_length=1, max_length=255)]
     position: Annotated[str, Field(max_length=255)] = ""
@@ -169,7 +211,7 @@ class OfficerIn(BaseModel):
     email: Annotated[str, Field(max_length=255)] = ""
 
 
-class InviteIn(BaseModel):
+class InviteIn(In):
     days: Annotated[int, Field(ge=1, le=365)] = 14
 
 
@@ -223,7 +265,7 @@ class CriteriaSetDetail(CriteriaSetOut):
 # --- periods ----------------------------------------------------------------------------------
 
 
-class BandIn(BaseModel):
+class BandIn(In):
     label: Annotated[str, Field(min_length=1, max_length=64)]
     min_index: ScoreIn
 
@@ -233,7 +275,7 @@ class BandOut(BaseModel):
     min_index: Score
 
 
-class GroupPlanIn(BaseModel):
+class GroupPlanIn(In):
     group_code: Code
     criteria_set_code: Code
     bands: list[BandIn] | None = Field(
@@ -241,7 +283,7 @@ class GroupPlanIn(BaseModel):
     )
 
 
-class IndexOptions(BaseModel):
+class IndexOptions(In):
     model_config = ConfigDict(extra="forbid")
     cap_index_at_100: bool | None = None
     bonus_in_index: bool | None = None
@@ -249,16 +291,16 @@ class IndexOptions(BaseModel):
     penalty_cap: ScoreIn | None = None
 
 
-class PeriodCreate(BaseModel):
+class PeriodCreate(In):
     code: Code
     name: Annotated[str, Field(min_length=1, max_length=255)]
     year: Annotated[int, Field(ge=2000, le=2100)]
-    self_assessment_opens_at: AwareDatetime
-    self_assessment_closes_at: AwareDatetime
-    explanation_due_at: AwareDatetime | None = None
-    appraisal_round1_due_at: AwareDatetime | None = None
-    appraisal_round2_due_at: AwareDatetime | None = None
-    publication_due_at: AwareDatetime | None = None
+    self_assessment_opens_at: Moment
+    self_assessment_closes_at: Moment
+    explanation_due_at: Moment | None = None
+    appraisal_round1_due_at: Moment | None = None
+    appraisal_round2_due_at: Moment | None = None
+    publication_due_at: Moment | None = None
     status: Literal["draft", "open"] = "open"
     groups: Annotated[list[GroupPlanIn], Field(min_length=1, max_length=50)]
     index_options: IndexOptions | None = None
@@ -266,16 +308,16 @@ class PeriodCreate(BaseModel):
     require_leader_approval: bool = False
 
 
-class PeriodUpdate(BaseModel):
+class PeriodUpdate(In):
     model_config = ConfigDict(extra="forbid")
     name: Annotated[str | None, Field(min_length=1, max_length=255)] = None
     status: Literal["draft", "open", "closed"] | None = None
-    self_assessment_opens_at: AwareDatetime | None = None
-    self_assessment_closes_at: AwareDatetime | None = None
-    explanation_due_at: AwareDatetime | None = None
-    appraisal_round1_due_at: AwareDatetime | None = None
-    appraisal_round2_due_at: AwareDatetime | None = None
-    publication_due_at: AwareDatetime | None = None
+    self_assessment_opens_at: Moment | None = None
+    self_assessment_closes_at: Moment | None = None
+    explanation_due_at: Moment | None = None
+    appraisal_round1_due_at: Moment | None = None
+    appraisal_round2_due_at: Moment | None = None
+    publication_due_at: Moment | None = None
     index_options: IndexOptions | None = None
     reminder_policy: dict[str, Any] | None = None
     require_leader_approval: bool | None = None
@@ -310,11 +352,11 @@ class PeriodOut(BaseModel):
     groups: list[PeriodGroupOut]
 
 
-class BandsIn(BaseModel):
+class BandsIn(In):
     bands: Annotated[list[BandIn], Field(min_length=1, max_length=20)]
 
 
-class PublishIn(BaseModel):
+class PublishIn(In):
     force: bool = Field(default=False, description="Publish although some sheets are unfinished.")
     reason: Annotated[str, Field(max_length=4000)] = ""
 
@@ -356,15 +398,15 @@ class AssessmentOut(BaseModel):
     progress: ProgressOut
 
 
-class UnlockIn(BaseModel):
+class UnlockIn(In):
     reason: Annotated[str, Field(min_length=1, max_length=4000)]
-    until: AwareDatetime | None = Field(
+    until: Moment | None = Field(
         default=None, description="A new deadline for this unit (needed if the period's passed)."
     )
 
 
-class DeadlineIn(BaseModel):
-    until: AwareDatetime | None = Field(description="null: back to the period's deadline.")
+class DeadlineIn(In):
+    until: Moment | None = Field(description="null: back to the period's deadline.")
     reason: Annotated[str, Field(min_length=1, max_length=4000)]
 
 
@@ -427,7 +469,7 @@ class ItemOut(BaseModel):
     explanation: ExplanationOut | None
 
 
-class AnswerIn(BaseModel):
+class AnswerIn(In):
     expected_version: Annotated[int, Field(ge=0)]
     text: Annotated[str | None, Field(max_length=1000)] = Field(
         default=None, description="The declared fact as an officer would type it."
@@ -447,29 +489,29 @@ class AnswerOut(BaseModel):
     version: int
 
 
-class AcceptIn(BaseModel):
+class AcceptIn(In):
     expected_version: Annotated[
         int, Field(ge=0, description="Round-1 review version seen (0: none).")
     ]
     comment: Text = ""
 
 
-class AdjustIn(BaseModel):
+class AdjustIn(In):
     expected_version: Annotated[int, Field(ge=0)]
     score: ScoreIn
     comment: Annotated[str, Field(min_length=1, max_length=4000)]
 
 
-class ExplanationRequestIn(BaseModel):
+class ExplanationRequestIn(In):
     expected_version: Annotated[int, Field(ge=0)]
     comment: Annotated[str, Field(min_length=1, max_length=4000)]
-    due_at: AwareDatetime | None = Field(
+    due_at: Moment | None = Field(
         default=None, description="Default: the period's explanation deadline."
     )
     score: ScoreIn | None = Field(default=None, description="An optional provisional score.")
 
 
-class Round2In(BaseModel):
+class Round2In(In):
     expected_version: Annotated[
         int, Field(ge=0, description="Round-2 review version seen (0: none).")
     ]
@@ -491,16 +533,16 @@ class ExtensionRequestOut(BaseModel):
     created_at: datetime
 
 
-class ExtensionDecisionIn(BaseModel):
+class ExtensionDecisionIn(In):
     approve: bool
     note: Text = ""
-    until: AwareDatetime | None = Field(default=None, description="Default: the date asked.")
+    until: Moment | None = Field(default=None, description="Default: the date asked.")
 
 
 # --- appraisers, survey, results --------------------------------------------------------------
 
 
-class AssignmentIn(BaseModel):
+class AssignmentIn(In):
     user_id: Annotated[int, Field(ge=1, le=2_147_483_647)]
     criteria_set_id: Annotated[int, Field(ge=1, le=2_147_483_647)]
     node_code: Code

@@ -74,3 +74,25 @@ async def test_invalid_requests_get_one_sentence_and_the_problems(
     assert r.status_code == 422 and r.json()["detail"] == "Yêu cầu có giá trị không hợp lệ."
     r = await client.get("/periods/99999", headers=world.headers("admin"))
     assert r.status_code == 404 and r.json()["detail"] == "Không có đợt đánh giá mã số 99999."
+
+
+async def test_text_that_no_database_can_store_is_refused_up_front(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    body = {"username": "moi", "password": "x" * 12, "role": "viewer", "full_name": "a\x00b"}
+    r = await client.post("/users", headers=world.headers("admin"), json=body)
+    assert r.status_code == 422 and r.json()["code"] == "invalid_request"
+    r = await client.get(
+        "/audit-events", headers=world.headers("admin"), params={"action": "a\x00"}
+    )
+    assert r.status_code == 422
+    r = await client.put(
+        "/periods/1/groups/1/bands",
+        headers=world.headers("admin"),
+        json={"bands": [{"label": "Tốt", "min_index": "1e400"}, {"label": "Yếu", "min_index": 0}]},
+    )
+    assert r.status_code == 422 and r.json() == {
+        "detail": "Ngưỡng dưới của mức xếp loại là chỉ số từ 0 đến 1000.",
+        "code": "invalid",
+        "problems": [],
+    }
