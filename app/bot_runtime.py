@@ -122,7 +122,7 @@ class BotRuntime:
         )
         if self.clock is not None:
             self.deps.clock = self.clock
-        self.storage = make_storage(self.settings.redis_url)
+        self.storage = make_storage(self.settings.redis_url, single_process=self.settings.is_sqlite)
         self.dp = build_dispatcher(self.deps, self.storage)
         token = self.settings.telegram_token or SANDBOX_TOKEN
         self.bot = Bot(

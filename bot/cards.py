@@ -68,12 +68,20 @@ async def current_assessment_id(officer: Officer) -> int | None:
     return found[0] if found else None
 
 
-async def load_sheet(assessment_id: int, *, now: datetime, tz: ZoneInfo) -> Sheet | None:
+async def load_sheet(
+    assessment_id: int,
+    *,
+    now: datetime,
+    tz: ZoneInfo,
+    outlines: dict[int, SetOutline] | None = None,
+) -> Sheet | None:
+    """The sheet with its questionnaire, answers and progress: two queries once the
+    questionnaire is cached."""
     assessment = await Assessment.filter(id=assessment_id).select_related("period", "unit").first()
     if assessment is None:
         return None
     period: Period = assessment.period
-    tree = await outline(assessment.criteria_set_id)  # type: ignore[attr-defined]
+    tree = await outline(assessment.criteria_set_id, outlines)  # type: ignore[attr-defined]
     states = await answer_states(assessment.id)
     window = self_assessment_window(period, assessment)
     progress = compute(assessment, tree, states, deadline=window.closes_at, now=now, tz=tz)
@@ -83,6 +91,19 @@ async def load_sheet(assessment_id: int, *, now: datetime, tz: ZoneInfo) -> Shee
     except LockedError as exc:
         locked = exc.msg
     return Sheet(assessment, period, assessment.unit, tree, states, progress, locked)
+
+
+async def sheet_outline(
+    assessment_id: int, outlines: dict[int, SetOutline], sheet_sets: dict[int, int]
+) -> SetOutline | None:
+    """Only the questionnaire of a sheet (no answers), usually without any query."""
+    set_id = sheet_sets.get(assessment_id)
+    if set_id is None:
+        found = await Assessment.filter(id=assessment_id).values_list("criteria_set_id", flat=True)
+        if not found:
+            return None
+        set_id = sheet_sets[assessment_id] = int(found[0])
+    return await outline(set_id, outlines)
 
 
 def item_message(

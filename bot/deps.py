@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from core.files import FileStore
@@ -27,6 +28,10 @@ class BotDeps:
     clock: Callable[[], datetime] = utc_now
     album_delay: float = 1.0  # quiet time after the last file of an album before one reply
     extra: dict[str, object] = field(default_factory=dict)
+    # Frozen criteria sets never change and a sheet never changes its set: both are cached
+    # for the life of the bot, which saves queries on every answer.
+    outlines: dict[int, Any] = field(default_factory=dict)
+    sheet_sets: dict[int, int] = field(default_factory=dict)
 
     def now(self) -> datetime:
         return self.clock()

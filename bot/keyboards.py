@@ -246,22 +246,58 @@ def fields_keyboard(
     return b.as_markup()
 
 
-def field_items_keyboard(
+def group_items_keyboard(
     assessment_id: int,
     tree: SetOutline,
-    field_code: str,
+    group_code: str,
     answered: set[str],
     locale: str,
 ) -> InlineKeyboardMarkup:
+    """The items under a field or a criterion, ticked when answered."""
     b = InlineKeyboardBuilder()
     for item in tree.items:
-        if tree.top_of(item.code) != field_code:
+        if group_code not in {g.code for g in tree.breadcrumb(item.code)}:
             continue
         box = "✅" if item.code in answered else "⬜"
         b.row(
             _btn(
                 f"{box} {item.code} {shorten(item.title, 40)}",
                 NavCb(a=assessment_id, i=item.code, d="go"),
+            )
+        )
+    group = tree.groups.get(group_code)
+    if group is not None and group.parent_code in tree.groups:
+        parent = tree.groups[group.parent_code]
+        b.row(
+            _btn(
+                f"⬅️ {parent.code}. {shorten(parent.title, 30)}",
+                ListCb(a=assessment_id, f=parent.code),
+            )
+        )
+    b.row(_btn(t(locale, texts.BTN_BACK_FIELDS), ListCb(a=assessment_id)))
+    return b.as_markup()
+
+
+def criteria_keyboard(
+    assessment_id: int,
+    tree: SetOutline,
+    field_code: str,
+    answered: set[str],
+    locale: str,
+) -> InlineKeyboardMarkup:
+    """The criteria of a field, with how many of their items are answered."""
+    b = InlineKeyboardBuilder()
+    for criterion in tree.criteria_of(field_code):
+        codes = [
+            i.code
+            for i in tree.items
+            if criterion.code in {g.code for g in tree.breadcrumb(i.code)}
+        ]
+        done = sum(1 for c in codes if c in answered)
+        b.row(
+            _btn(
+                f"{criterion.code}. {shorten(criterion.title, 38)} ({done}/{len(codes)})",
+                ListCb(a=assessment_id, f=criterion.code),
             )
         )
     b.row(_btn(t(locale, texts.BTN_BACK_FIELDS), ListCb(a=assessment_id)))

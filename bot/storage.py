@@ -7,6 +7,9 @@ it was. With ``CCHC_REDIS_URL`` set, aiogram's own Redis storage is used instead
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -19,8 +22,11 @@ from aiogram.fsm.storage.base import (
     StorageKey,
 )
 from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
 
 from bot.models import BotState
+
+log = logging.getLogger("cchc.bot")
 
 
 def _state_name(state: StateType) -> str | None:
@@ -28,17 +34,48 @@ def _state_name(state: StateType) -> str | None:
 
 
 class TortoiseStorage(BaseStorage):
-    """aiogram FSM storage over the ``bot_state`` table (SQLite or PostgreSQL)."""
+    """aiogram FSM storage over the ``bot_state`` table (SQLite or PostgreSQL).
 
-    def __init__(self, key_builder: KeyBuilder | None = None) -> None:
+    Default: every read and write goes to the database, so several instances behind a webhook
+    (PostgreSQL) share conversations.
+
+    ``cache=True`` is for a single process (SQLite): reads come from memory after the first,
+    and writes are gathered for ``flush_delay`` seconds and then stored together in one
+    transaction, so a busy bot pays one disk sync for many conversations instead of one per
+    update. :meth:`close` (the app's shutdown) stores what is pending. A crash can lose the last
+    ``flush_delay`` seconds of *conversation position* (which item is open), never an answer:
+    answers are committed by the answer service, and a typed answer carries the version the
+    officer saw, so one sent against a forgotten position is refused as stale, not misfiled.
+    """
+
+    def __init__(
+        self,
+        key_builder: KeyBuilder | None = None,
+        *,
+        cache: bool = False,
+        flush_delay: float = 0.2,
+    ) -> None:
         # The key leaves the bot id out: a new token for the same bot keeps conversations.
         self.key_builder = key_builder or DefaultKeyBuilder(prefix="fsm")
+        self.cache: dict[str, tuple[str | None, dict[str, Any]]] | None = {} if cache else None
+        self.flush_delay = flush_delay
+        self._dirty: set[str] = set()
+        self._flusher: asyncio.Task[None] | None = None
 
     def _key(self, key: StorageKey) -> str:
         return self.key_builder.build(key)
 
-    async def _upsert(self, key: StorageKey, **values: Any) -> None:
-        name = self._key(key)
+    async def _row(self, name: str) -> tuple[str | None, dict[str, Any]]:
+        if self.cache is not None and name in self.cache:
+            return self.cache[name]
+        rows = await BotState.filter(key=name).values_list("state", "data")
+        row = (rows[0][0], dict(rows[0][1] or {})) if rows else (None, {})
+        if self.cache is not None:
+            self.cache.setdefault(name, row)
+            return self.cache[name]
+        return row
+
+    async def _write(self, name: str, **values: Any) -> None:
         if await BotState.filter(key=name).update(**values):
             return
         try:
@@ -46,27 +83,69 @@ class TortoiseStorage(BaseStorage):
         except IntegrityError:  # created by a concurrent update of the same chat
             await BotState.filter(key=name).update(**values)
 
+    async def _upsert(self, key: StorageKey, **values: Any) -> None:
+        name = self._key(key)
+        if self.cache is None:
+            await self._write(name, **values)
+            return
+        state, data = await self._row(name)
+        self.cache[name] = (
+            values.get("state", state),
+            dict(values["data"]) if "data" in values else data,
+        )
+        self._dirty.add(name)
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush_later())
+
+    async def _flush_later(self) -> None:
+        await asyncio.sleep(self.flush_delay)
+        await self.flush()
+
+    async def flush(self) -> None:
+        """Store every pending conversation now, in one transaction."""
+        assert self.cache is not None or not self._dirty
+        while self._dirty:
+            names, self._dirty = sorted(self._dirty), set()
+            try:
+                async with in_transaction():
+                    for name in names:
+                        state, data = self.cache[name]  # type: ignore[index]
+                        await self._write(name, state=state, data=data)
+            except BaseException as exc:
+                self._dirty.update(names)  # keep them for the next attempt
+                if isinstance(exc, Exception):
+                    log.exception("could not store %d conversation states", len(names))
+                raise
+
     async def set_state(self, key: StorageKey, state: StateType = None) -> None:
         await self._upsert(key, state=_state_name(state))
 
     async def get_state(self, key: StorageKey) -> str | None:
-        row = await BotState.filter(key=self._key(key)).values_list("state", flat=True)
-        return row[0] if row else None
+        return (await self._row(self._key(key)))[0]
 
     async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
         await self._upsert(key, data=dict(data))
 
     async def get_data(self, key: StorageKey) -> dict[str, Any]:
-        row = await BotState.filter(key=self._key(key)).values_list("data", flat=True)
-        return dict(row[0]) if row and row[0] else {}
+        return dict((await self._row(self._key(key)))[1])
+
+    async def save(self, key: StorageKey, state: StateType, data: Mapping[str, Any]) -> None:
+        """State and data in one write."""
+        await self._upsert(key, state=_state_name(state), data=dict(data))
 
     async def close(self) -> None:
-        """Nothing to close: the ORM connection belongs to the application."""
+        """Store what is pending (the app's ORM connection itself is closed by the app)."""
+        if self._flusher is not None and not self._flusher.done():
+            self._flusher.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._flusher
+        await self.flush()
 
 
-def make_storage(redis_url: str | None) -> BaseStorage:
+def make_storage(redis_url: str | None, *, single_process: bool = False) -> BaseStorage:
+    """Redis when configured, else the database (cached in memory for a single process)."""
     if redis_url:
         from aiogram.fsm.storage.redis import RedisStorage
 
         return RedisStorage.from_url(redis_url, key_builder=DefaultKeyBuilder(prefix="cchc-fsm"))
-    return TortoiseStorage()
+    return TortoiseStorage(cache=single_process)

@@ -465,6 +465,7 @@ ERROR = N_("Something went wrong on our side; your last action may not be saved.
 
 CHOOSE_FIELD = N_("📋 Choose a field:")
 CHOOSE_ITEM = N_("📋 {code}. {title}\nChoose an item (✅ answered, ⬜ not yet):")
+CHOOSE_CRITERION = N_("📋 {code}. {title}\nChoose a criterion:")
 
 FILES_SAVED = N_("📎 Saved {count} file(s) for item {code}: {names}")
 FILES_DUPLICATE = N_("Already attached (same content): {names}")

@@ -118,7 +118,7 @@ async def record_answer(
     stored version differs the change is refused and the current answer returned in the error,
     so nothing confirmed is silently overwritten.
     """
-    assessment = await Assessment.get_or_none(id=assessment_id).prefetch_related("period")
+    assessment = await Assessment.filter(id=assessment_id).select_related("period").first()
     if assessment is None:
         raise NotAllowedError(Msg(N_("This score sheet does not exist.")))
     as_admin = await _check_actor(actor, assessment)
@@ -162,12 +162,14 @@ async def record_answer(
                     await Answer.get_or_none(assessment_id=assessment.id, node_id=node.id)
                 ) from None
         else:
-            updated = await Answer.filter(id=current.id, version=expected_version).update(
-                version=expected_version + 1, updated_at=now, **changes, **by
-            )
+            fields = {"version": expected_version + 1, "updated_at": now, **changes, **by}
+            updated = await Answer.filter(id=current.id, version=expected_version).update(**fields)
             if updated == 0:
                 raise await _stale(await Answer.get(id=current.id))
-            answer = await Answer.get(id=current.id)
+            # the row is now exactly ``current`` with these fields: no need to read it again
+            for key, value in fields.items():
+                setattr(current, key, value)
+            answer = current
         await Assessment.filter(id=assessment.id).update(last_activity_at=now)
         await record(
             actor,

@@ -17,12 +17,14 @@ from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from tortoise.expressions import Q
+from tortoise.functions import Count
+
 from core.i18n import N_, Msg
-from core.models import Officer
 from core.timefmt import VIETNAM, format_datetime
 from forms.answers import self_assessment_window
 from forms.criteria import node_rule
-from forms.models import Answer, Assessment, CriteriaNode, CriteriaSet, Evidence, Section
+from forms.models import Answer, Assessment, CriteriaNode, CriteriaSet, Section
 from forms.rules import Rule
 
 ZERO = Decimal(0)
@@ -117,11 +119,16 @@ class SetOutline:
 _outlines: dict[tuple[int, object], SetOutline] = {}
 
 
-async def outline(criteria_set_id: int) -> SetOutline:
-    """The set's tree, cached while the set is frozen (a frozen set never changes)."""
+async def outline(criteria_set_id: int, cache: dict[int, SetOutline] | None = None) -> SetOutline:
+    """The set's tree. A frozen set never changes, so it is cached: in ``cache`` when the
+    caller owns one (no query at all next time), else per (id, freezing time)."""
+    if cache is not None and criteria_set_id in cache:
+        return cache[criteria_set_id]
     cset = await CriteriaSet.get(id=criteria_set_id)
     key = (cset.id, cset.frozen_at)
     if cset.frozen_at is not None and key in _outlines:
+        if cache is not None:
+            cache[cset.id] = _outlines[key]
         return _outlines[key]
     nodes = await CriteriaNode.filter(criteria_set_id=cset.id).order_by("position")
     groups: dict[str, GroupNode] = {}
@@ -152,6 +159,8 @@ async def outline(criteria_set_id: int) -> SetOutline:
     result = SetOutline(cset.id, Decimal(cset.bonus_cap), Decimal(cset.penalty_cap), groups, items)
     if cset.frozen_at is not None:
         _outlines[key] = result
+        if cache is not None:
+            cache[cset.id] = result
     return result
 
 
@@ -210,7 +219,7 @@ class Progress:
 
 
 def remaining(days_left: int) -> Msg:
-    """ "còn 5 ngày", "hạn chót là hôm nay", "đã quá hạn 2 ngày". """
+    """ "còn 5 ngày", "hạn chót là hôm nay", "đã quá hạn 2 ngày"."""
     if days_left > 0:
         return Msg(N_("{n} day(s) left"), n=days_left)
     if days_left == 0:
@@ -224,41 +233,36 @@ def days_between(now: datetime, deadline: datetime, tz: ZoneInfo) -> int:
 
 
 async def answer_states(assessment_id: int) -> dict[str, AnswerState]:
-    """Every stored answer of the sheet by item code, with its file count and author."""
-    answers = await Answer.filter(assessment_id=assessment_id).values(
-        "id",
-        "node__code",
-        "version",
-        "declared",
-        "self_score",
-        "not_applicable",
-        "note",
-        "updated_by_officer_id",
-        "updated_at",
-    )
-    counts: dict[int, int] = defaultdict(int)
-    for answer_id in await Evidence.filter(
-        answer__assessment_id=assessment_id, removed_at=None
-    ).values_list("answer_id", flat=True):
-        counts[answer_id] += 1
-    officer_ids = {a["updated_by_officer_id"] for a in answers if a["updated_by_officer_id"]}
-    names = (
-        dict(await Officer.filter(id__in=officer_ids).values_list("id", "full_name"))
-        if officer_ids
-        else {}
+    """Every stored answer of the sheet by item code, with its file count and author (one
+    query: the walk calls this on every answer)."""
+    rows = (
+        await Answer.filter(assessment_id=assessment_id)
+        .annotate(files=Count("evidence__id", _filter=Q(evidence__removed_at__isnull=True)))
+        .group_by("id", "node__code", "updated_by_officer__full_name")
+        .values(
+            "node__code",
+            "version",
+            "declared",
+            "self_score",
+            "not_applicable",
+            "note",
+            "updated_at",
+            "updated_by_officer__full_name",
+            "files",
+        )
     )
     return {
         a["node__code"]: AnswerState(
             version=a["version"],
             declared=a["declared"],
-            self_score=Decimal(a["self_score"]) if a["self_score"] is not None else None,
-            not_applicable=a["not_applicable"],
+            self_score=Decimal(str(a["self_score"])) if a["self_score"] is not None else None,
+            not_applicable=bool(a["not_applicable"]),
             note=a["note"] or "",
-            files=counts.get(a["id"], 0),
-            updated_by=names.get(a["updated_by_officer_id"], ""),
+            files=int(a["files"] or 0),
+            updated_by=a["updated_by_officer__full_name"] or "",
             updated_at=a["updated_at"],
         )
-        for a in answers
+        for a in rows
     }
 
 

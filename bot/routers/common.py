@@ -102,11 +102,13 @@ async def send_or_edit(
 
 
 async def sheet_id_for(officer: Officer, state: FSMContext, data: dict[str, Any]) -> int | None:
-    """The sheet this conversation works on: remembered, else the unit's open one."""
+    """The sheet this conversation works on: the unit's sheet in the open period (a new
+    period takes over), else the one remembered (e.g. explaining after the period closed)."""
+    current = await current_assessment_id(officer)
+    if current is not None:
+        return current
     remembered = data.get("a")
-    if isinstance(remembered, int):
-        return remembered
-    return await current_assessment_id(officer)
+    return remembered if isinstance(remembered, int) else None
 
 
 async def show_item(
@@ -140,10 +142,19 @@ async def show_item(
         ticks={"i": code, "k": ticks} if ticks is not None else None,
     )
     # remember first: an officer who types the moment the card appears answers this item
-    await state.set_state(Walk.item)
-    await state.set_data(data)
+    await save_state(state, Walk.item, data)
     return await send_or_edit(bot, chat_id, text, markup, edit=edit)
 
 
 async def reload(sheet_id: int, deps: BotDeps) -> Sheet | None:
-    return await load_sheet(sheet_id, now=deps.now(), tz=deps.tz)
+    return await load_sheet(sheet_id, now=deps.now(), tz=deps.tz, outlines=deps.outlines)
+
+
+async def save_state(state: FSMContext, new_state: State | None, data: dict[str, Any]) -> None:
+    """State and data in one write when the storage can (the database storage can)."""
+    save = getattr(state.storage, "save", None)
+    if save is not None:
+        await save(state.key, new_state, data)
+    else:
+        await state.set_state(new_state)
+        await state.set_data(data)

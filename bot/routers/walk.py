@@ -14,7 +14,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
 from bot import keyboards, texts
-from bot.cards import Sheet
+from bot.cards import Sheet, sheet_outline
 from bot.deps import BotDeps
 from bot.routers.common import RouterSpec, Walk, reload, send_or_edit, sheet_id_for, show_item
 from bot.texts import t
@@ -155,9 +155,9 @@ async def on_answer_button(
     deps: BotDeps,
 ) -> None:
     a, code = callback_data.a, callback_data.i
-    sheet = await reload(a, deps)
-    item = sheet.tree.item(code) if sheet else None
-    if sheet is None or item is None:
+    tree = await sheet_outline(a, deps.outlines, deps.sheet_sets)
+    item = tree.item(code) if tree else None
+    if item is None:
         await cb.answer()
         return
     try:
@@ -394,18 +394,23 @@ async def on_list(
     await send_or_edit(bot, message.chat.id, text, markup, edit=message)
 
 
-def _list_view(sheet: Sheet, field_code: str, locale: str) -> tuple[str, Any]:
-    if field_code and field_code in sheet.tree.groups:
-        group = sheet.tree.groups[field_code]
+def _list_view(sheet: Sheet, group_code: str, locale: str) -> tuple[str, Any]:
+    """Fields; a field's criteria (when it has several); a field's or criterion's items."""
+    tree = sheet.tree
+    group = tree.groups.get(group_code) if group_code else None
+    if group is None:
         return (
-            t(locale, texts.CHOOSE_ITEM, code=group.code, title=group.title),
-            keyboards.field_items_keyboard(
-                sheet.id, sheet.tree, field_code, sheet.answered, locale
-            ),
+            t(locale, texts.CHOOSE_FIELD),
+            keyboards.fields_keyboard(sheet.id, tree, sheet.progress, locale),
+        )
+    if group.parent_code not in tree.groups and len(tree.criteria_of(group.code)) > 1:
+        return (
+            t(locale, texts.CHOOSE_CRITERION, code=group.code, title=group.title),
+            keyboards.criteria_keyboard(sheet.id, tree, group.code, sheet.answered, locale),
         )
     return (
-        t(locale, texts.CHOOSE_FIELD),
-        keyboards.fields_keyboard(sheet.id, sheet.tree, sheet.progress, locale),
+        t(locale, texts.CHOOSE_ITEM, code=group.code, title=group.title),
+        keyboards.group_items_keyboard(sheet.id, tree, group.code, sheet.answered, locale),
     )
 
 

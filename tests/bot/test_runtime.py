@@ -189,3 +189,22 @@ def test_commands_in_both_languages() -> None:
     en = {c.command: c.description for c in bot_commands("en")}
     assert vi["guiphieu"] == "Gửi phiếu tự đánh giá" and en["submit"] == "Submit the score sheet"
     assert len(vi) == len(en) and BOT_USER.username
+
+
+async def test_single_process_storage_gathers_writes_and_stores_them_on_close(db: str) -> None:
+    from bot.models import BotState
+
+    key = StorageKey(bot_id=1, chat_id=8, user_id=8)
+    cached = TortoiseStorage(cache=True, flush_delay=60)
+    for version in range(5):
+        await cached.save(key, "Walk:item", {"item": "1.1.1", "ver": version})
+    assert await cached.get_data(key) == {"item": "1.1.1", "ver": 4}
+    assert not await BotState.exists()  # gathered, not written yet
+    await cached.close()  # shutdown stores what is pending
+    restarted = TortoiseStorage(cache=True)
+    assert await restarted.get_state(key) == "Walk:item"
+    assert await restarted.get_data(key) == {"item": "1.1.1", "ver": 4}
+    quick = TortoiseStorage(cache=True, flush_delay=0.01)
+    await quick.set_data(key, {"item": "1.1.2"})
+    await quick._flusher  # type: ignore[misc]  # the delayed flush, without waiting blindly
+    assert (await BotState.get()).data == {"item": "1.1.2"}

@@ -44,8 +44,12 @@ async def _complete(harness: Harness, sheet: dict, chat) -> None:
     await _answer_all(sheet)
     for code in ("1.1.1", "1.1.3", "C.1"):
         card = await chat.say("/danhsach")
-        field = "C." if code == "C.1" else "1."
-        card = await chat.press(card.button(field))
+        if code == "C.1":
+            card = await chat.press(card.button("C. ĐIỂM CỘNG"))  # one group: items at once
+        else:
+            card = await chat.press(card.button("1. CÔNG TÁC"))
+            assert "Chọn tiêu chí" in card.text
+            card = await chat.press(card.button("1.1. Kế hoạch CCHC năm (5/5)"))
         card = await chat.press(card.button(code))
         await chat.send_file(samples.pdf(code), f"{code}.pdf")
 
