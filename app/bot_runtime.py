@@ -122,6 +122,7 @@ class BotRuntime:
         )
         if self.clock is not None:
             self.deps.clock = self.clock
+        self.deps.web_link = self._web_link_issuer()
         self.storage = make_storage(self.settings.redis_url, single_process=self.settings.is_sqlite)
         self.dp = build_dispatcher(self.deps, self.storage)
         token = self.settings.telegram_token or SANDBOX_TOKEN
@@ -132,6 +133,20 @@ class BotRuntime:
         )
         self.notifier.target = BotNotifier(self.bot, self.deps)
         self._task = asyncio.create_task(self._run(), name="cchc-bot")
+
+    def _web_link_issuer(self) -> Any:
+        """The web form's sign-in links for the bot's /web command, when the form exists."""
+        try:
+            from app.web.sessions import issue_officer_link
+        except ImportError:  # pragma: no cover - a build without the web form
+            return None
+        settings = self.settings
+
+        async def issue(officer_id: int, now: datetime) -> tuple[str, datetime]:
+            link = await issue_officer_link(settings, officer_id, now=now)
+            return link.url, link.expires_at
+
+        return issue
 
     async def _run(self) -> None:
         from bot.commands import register_commands

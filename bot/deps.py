@@ -6,7 +6,7 @@ temporary file store.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -32,6 +32,9 @@ class BotDeps:
     # for the life of the bot, which saves queries on every answer.
     outlines: dict[int, Any] = field(default_factory=dict)
     sheet_sets: dict[int, int] = field(default_factory=dict)
+    # The web form's one-time sign-in link for an officer: (url, expiry). The app wires it
+    # (the bot cannot import the app); None when the web form is not part of this build.
+    web_link: Callable[[int, datetime], Awaitable[tuple[str, datetime]]] | None = None
 
     def now(self) -> datetime:
         return self.clock()

@@ -414,6 +414,7 @@ HELP = N_(
     "the score sheet. After that the answers can no longer be changed.\n"
     "6. When the appraisal team asks for an explanation, the bot tells you here: press "
     "“✍️ Explain” to answer.\n"
+    "7. Prefer a big screen? /web gives a one-time link to the same score sheet in a browser.\n"
     "\n"
     "Everything is saved the moment you press or send; stop any time and come back with "
     "/continue. Press the “Menu” button next to the message box to see all commands; /language "
@@ -523,4 +524,9 @@ EXPLAIN_FILES_PROMPT = N_(
 EXPLAIN_FILES_COUNT = N_("Files attached to this explanation: {count}.")
 EXPLAIN_SENT = N_("✅ Your explanation for item {code} was sent to the appraisal team on {when}.")
 EXPLAIN_SCORE_RANGE = N_("The proposed score must be between 0 and {max}.")
+WEB_LINK = N_(
+    "🌐 Open your unit's score sheet in a browser (same answers, same files): {url}\n"
+    "The link works once and until {when}; do not forward it."
+)
+WEB_UNAVAILABLE = N_("The web form is not available on this server.")
 UNKNOWN_COMMAND = N_("Unknown command. Type /help to see what the bot can do.")

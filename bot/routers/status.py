@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from html import escape
+
 from aiogram import Bot, F
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
@@ -13,6 +15,7 @@ from bot.deps import BotDeps
 from bot.routers.common import RouterSpec, reload, send_or_edit, sheet_id_for, show_item
 from bot.texts import t
 from core.models import Officer
+from core.timefmt import format_datetime
 
 router = RouterSpec("status", bound=True)
 
@@ -66,6 +69,23 @@ async def on_summary(
         return
     text, markup = summary_message(sheet, locale)
     await message.answer(text, reply_markup=markup)
+
+
+@router.message(Command("web"))
+async def on_web(message: Message, officer: Officer, locale: str, deps: BotDeps) -> None:
+    """A one-time link that signs the officer in to the web form (the same answers)."""
+    if deps.web_link is None:
+        await message.answer(t(locale, texts.WEB_UNAVAILABLE))
+        return
+    url, expires_at = await deps.web_link(officer.id, deps.now())
+    await message.answer(
+        t(
+            locale,
+            texts.WEB_LINK,
+            url=escape(url),
+            when=format_datetime(expires_at, deps.tz),
+        )
+    )
 
 
 @router.callback_query(keyboards.MenuCb.filter(F.d.in_({"status", "summary", "continue"})))

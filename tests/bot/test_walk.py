@@ -188,3 +188,21 @@ async def test_language_switch_and_help(harness: Harness, sheet: dict) -> None:
     card = await chat.say("/continue")
     assert "Maximum score: 1" in card.text and "Evidence (required)" in card.text
     assert "deadline 25/11/2026 10:00 (5 day(s) left)" in card.text
+
+
+async def test_a_one_time_link_to_the_web_form(harness: Harness, sheet: dict) -> None:
+    chat = await bound_chat(harness, sheet["lan"], 501)
+    assert "chưa có biểu mẫu trên web" in (await chat.say("/web")).text
+
+    async def issue(officer_id: int, now):
+        assert officer_id == sheet["lan"].id
+        from datetime import timedelta
+
+        return f"https://cchc.example.vn/web/o/login?t=abc&o={officer_id}", now + timedelta(
+            minutes=15
+        )
+
+    harness.deps.web_link = issue
+    said = await chat.say("/web")
+    assert "https://cchc.example.vn/web/o/login?t=abc&amp;o=1" in said.text  # HTML-escaped
+    assert "chỉ dùng một lần và đến 20/11/2026 10:15" in said.text
