@@ -393,3 +393,55 @@ async def test_english_and_an_empty_period(province: Province, tmp_path: Path) -
     assert wb.sheetnames[0] == "Summary" and wb["Summary"]["I5"].value == "Index (%)"
     # a risky evidence name never reaches this workbook, but the scorecard test covers it
     assert RISKY_NAME
+
+
+def test_a_set_without_survey_bonus_or_penalty_and_a_group_without_units(tmp_path: Path) -> None:
+    from zoneinfo import ZoneInfo
+
+    from scoring.rollup import Band
+    from scoring.workbooks.consolidated import (
+        ConsolidatedInput,
+        GroupEntry,
+        UnitEntry,
+        write_consolidated,
+    )
+    from scoring.workbooks.model import AnswerRow, NodeInfo, PeriodInfo, SetInfo
+
+    cset = SetInfo(
+        1,
+        "MINI",
+        "Bộ chỉ số rút gọn",
+        1,
+        [
+            NodeInfo(1, "1", None, "field", "standard", 1, "Lĩnh vực duy nhất", Decimal(4)),
+            NodeInfo(2, "1.1", "1", "item", "standard", 2, "Tiêu chí một", Decimal(2)),
+            NodeInfo(3, "1.2", "1", "item", "standard", 3, "Tiêu chí hai", Decimal(2)),
+        ],
+    )
+    row = AnswerRow(None, Decimal("1.5"), False, "", None, None, "", "", 0)
+    data = ConsolidatedInput(
+        period=PeriodInfo(1, "P", "Đợt thử", 2026, "open", None),
+        generated_at=GENERATED,
+        tz=ZoneInfo("Asia/Ho_Chi_Minh"),
+        groups=[
+            GroupEntry(
+                1,
+                "A" * 40,  # a long group code still makes a valid sheet name
+                "Khối một",
+                cset,
+                [Band("Đạt", Decimal(0))],
+                [UnitEntry(1, "U1", "Đơn vị một", 1, "draft", None, {"1.1": row})],
+            ),
+            GroupEntry(2, "B", "Khối trống", cset, [], []),
+        ],
+    )
+    stats = write_consolidated(data, tmp_path / "mini.xlsx")
+    assert stats.units == 1 and stats.detail_rows == 2
+    wb = load_workbook(tmp_path / "mini.xlsx")
+    assert wb.sheetnames[1] == "Ma trận " + "A" * 23 and len(wb.sheetnames[1]) == 31
+    ws = wb["Tổng hợp"]
+    assert ws.column_dimensions["B"].width == 42
+    unit = cells(ws, 8)
+    assert unit[4:7] == ["=0", "=0", "=0"]  # no survey, bonus or penalty in this set
+    assert cells(ws, 9)[:2] == ["II", "KHỐI TRỐNG"] and ws["A10"].value is None
+    assert len(wb["Biểu đồ"]._charts) == 1

@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 
 from core.models import AuditEvent
 from forms.answers import NotAllowedError
-from forms.models import Evidence
+from forms.models import Evidence, Explanation
 from scoring import exports
 from tests.scoring.workbooks.conftest import PUBLIC_URL, RISKY_NAME, Province, cells
 
@@ -52,6 +52,10 @@ async def _zip(province: Province, unit: str, actor_name: str = "admin") -> byte
 
 
 async def test_register_lists_every_file(province: Province) -> None:
+    explanation = await Explanation.get(
+        review__answer__assessment_id=province.world.sheets["SNV"].id
+    )
+    await explanation.files.add(await Evidence.get(original_name="Kế hoạch.pdf"))
     ws = load_workbook(BytesIO(await _register(province, "SNV"))).active
     assert ws.title == "Danh mục TLKC"
     assert ws["A4"].value == "DANH MỤC TÀI LIỆU KIỂM CHỨNG"
@@ -86,6 +90,13 @@ async def test_register_lists_every_file(province: Province) -> None:
     assert risky[11].value == "Tải về"
     assert risky[11].hyperlink.target == f"{PUBLIC_URL}/api/v1/evidence/{evidence.id}/download"
     assert files[4][10].value == f"{ROOT}/C. ĐIỂM CỘNG/C.1/TLKC C.1.pdf"
+    assert [r[9].value for r in files] == [
+        "Tự đánh giá",
+        "Tự đánh giá",
+        "Giải trình",
+        "Tự đánh giá",
+        "Tự đánh giá",
+    ]
     assert await AuditEvent.filter(action="export.register").count() == 1
 
 
