@@ -399,7 +399,7 @@ def write_consolidated(
     t = _T(data.locale)
     groups = data.groups
     total_units = sum(len(g.units) for g in groups)
-    work = max(1, total_units * 4)
+    work = max(1, total_units * 5)  # roll-ups, summary, matrix, details, progress
     done = 0
 
     def tick(n: int = 1) -> None:
