@@ -20,6 +20,7 @@ from rich.table import Table
 from rich.tree import Tree
 
 from app import db
+from app.export_cli import export_cli
 from core.audit import Actor
 from core.i18n import N_, Msg, UserError, normalize_locale
 from core.models import Channel, UserRole
@@ -50,6 +51,7 @@ cli.add_typer(criteria_cli, name="criteria")
 cli.add_typer(units_cli, name="units")
 cli.add_typer(user_cli, name="user")
 cli.add_typer(officers_cli, name="officers")
+cli.add_typer(export_cli, name="export")
 
 CLI_ACTOR = Actor.system(Channel.cli, "cli")
 LangOption = Annotated[str | None, typer.Option("--lang", help="vi (default) or en.")]

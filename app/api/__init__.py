@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from app.api import assessments, audit, auth, criteria, periods, units
+from app.api import assessments, audit, auth, criteria, exports, periods, units
 from app.api.errors import ERROR_RESPONSES, ApiRoute
 
 api_router = APIRouter(prefix="/api/v1", route_class=ApiRoute, responses=ERROR_RESPONSES)
@@ -20,3 +20,4 @@ api_router.include_router(units.router)
 api_router.include_router(criteria.router)
 api_router.include_router(assessments.router)
 api_router.include_router(audit.router)
+api_router.include_router(exports.router)
