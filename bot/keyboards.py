@@ -40,7 +40,8 @@ class TickCb(CallbackData, prefix="tk"):
 
 
 class NavCb(CallbackData, prefix="nv"):
-    """Move from item i: d = "next", "prev", or "go" (open item i itself)."""
+    """Move from item i: d = "next", "prev", "go" (open item i in this message) or "open"
+    (item i in a new message, leaving this one, e.g. a reminder, as it is)."""
 
     a: int
     i: str
@@ -71,8 +72,8 @@ class FileCb(CallbackData, prefix="fl"):
 
 
 class MenuCb(CallbackData, prefix="mn"):
-    """Sheet-level actions: "status", "summary", "continue", "submit", "confirm", "cancel",
-    "leader"."""
+    """Sheet-level actions: "status", "summary", "continue" (in this message), "resume" (in a
+    new one), "submit", "confirm", "cancel", "leader"."""
 
     a: int
     d: str
@@ -214,10 +215,18 @@ def answered_keyboard(assessment_id: int, code: str, locale: str) -> InlineKeybo
 
 
 def continue_keyboard(assessment_id: int, code: str | None, locale: str) -> InlineKeyboardMarkup:
+    """Under a notice: straight to the item it is about, or back to the walk."""
     rows = []
     if code:
-        rows.append([_btn(t(locale, texts.BTN_NEXT), NavCb(a=assessment_id, i=code, d="next"))])
-    rows.append([_btn(t(locale, texts.BTN_STATUS), MenuCb(a=assessment_id, d="status"))])
+        rows.append(
+            [
+                _btn(
+                    t(locale, texts.BTN_FIRST_BLOCKER, code=code),
+                    NavCb(a=assessment_id, i=code, d="open"),
+                )
+            ]
+        )
+    rows.append([_btn(t(locale, texts.BTN_CONTINUE), MenuCb(a=assessment_id, d="resume"))])
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 

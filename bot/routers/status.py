@@ -88,7 +88,9 @@ async def on_web(message: Message, officer: Officer, locale: str, deps: BotDeps)
     )
 
 
-@router.callback_query(keyboards.MenuCb.filter(F.d.in_({"status", "summary", "continue"})))
+@router.callback_query(
+    keyboards.MenuCb.filter(F.d.in_({"status", "summary", "continue", "resume"}))
+)
 async def on_menu(
     cb: CallbackQuery,
     callback_data: keyboards.MenuCb,
@@ -123,5 +125,5 @@ async def on_menu(
                 sheet=sheet,
                 code=code,
                 data=data,
-                edit=message,
+                edit=message if callback_data.d == "continue" else None,
             )

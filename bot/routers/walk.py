@@ -326,7 +326,7 @@ async def on_nav(
         sheet=sheet,
         code=target,
         data=data,
-        edit=message,
+        edit=None if callback_data.d == "open" else message,
     )
 
 

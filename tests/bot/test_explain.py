@@ -89,3 +89,22 @@ async def test_a_notice_to_someone_unreachable(harness: Harness, sheet: dict) ->
     harness.tg.blocked.clear()
     await chat.say("/tiendo")
     assert (await Officer.get(id=sheet["hung"].id)).bot_blocked_at is None
+
+
+async def test_a_reminder_leads_back_to_the_walk(harness: Harness, sheet: dict) -> None:
+    chat = await bound_chat(harness, sheet["lan"], 501)
+    notifier = BotNotifier(harness.bot, harness.deps)
+    await notifier.notify(
+        Notice(
+            sheet["lan"].id,
+            "reminder",
+            Msg("Self-assessment is due in {n} day(s).", n=3),
+            {"assessment_id": sheet["assessment"].id, "item": "1.1.3"},
+        )
+    )
+    reminder = chat.last
+    card = await chat.press(reminder.button("Đến tiêu chí 1.1.3"))
+    assert "1.1.3. Mức độ thực hiện kế hoạch" in card.text
+    card = await chat.press(reminder.button("Tiếp tục"), on=reminder)
+    assert "Điểm tối đa" in card.text
+    assert reminder.edits == 0  # the cards came as new messages: the reminder stays readable
