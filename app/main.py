@@ -14,6 +14,7 @@ from app import db
 from app.api import api_router
 from app.bot_runtime import BotRuntime
 from app.pages import home_page
+from app.web import install as install_web
 from core.settings import Settings, load_settings
 
 log = logging.getLogger("cchc")
@@ -45,6 +46,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.notifier = bot.notifier
     app.include_router(api_router)
     bot.install_routes(app)
+    install_web(app)
 
     @app.get("/healthz", tags=["ops"])
     async def healthz() -> JSONResponse:

@@ -1,0 +1,256 @@
+"""The appraisers' pages: the queue by field, one item with its evidence (PDF and images
+previewed in the page), and the decisions of :mod:`scoring.appraisal` (accept, adjust with a
+comment, request an explanation, round 2). An appraiser sees only the fields assigned to them;
+administrators see every field; viewers read but cannot decide (the services refuse)."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from app.web.deps import Now, StaffDep, WebRoute, form_with_csrf, redirect
+from app.web.files import file_response, is_previewable
+from app.web.render import render, settings_of
+from core.auth import NotFound, require_role
+from core.i18n import N_, Msg, UserError
+from core.notify import NullNotifier
+from forms.models import CriteriaNode, NodeLevel, Period, PeriodGroup, Section
+from scoring import appraisal
+from scoring.assignments import scope_for
+
+router = APIRouter(route_class=WebRoute, include_in_schema=False)
+PAGE = 50
+
+
+async def _period(period: int | None) -> Period | None:
+    if period is not None:
+        found = await Period.get_or_none(id=period)
+        if found is None:
+            raise NotFound(Msg(N_("There is no period with the id {id}."), id=period))
+        return found
+    return await Period.all().order_by("-year", "-id").first()
+
+
+@router.get("/appraisal", response_class=HTMLResponse)
+async def queue(
+    request: Request,
+    staff: StaffDep,
+    now: Now,
+    period: int | None = None,
+    under: str | None = None,
+    state: str = "pending",
+    offset: int = 0,
+) -> Response:
+    """Fields of the period's criteria sets with how many items wait for this person, then the
+    items of the chosen field across the units whose self-assessment is closed."""
+    await require_role(staff.actor)
+    current = await _period(period)
+    if state not in appraisal.ITEM_STATES and state != "all":
+        state = "pending"
+    fields: list[dict[str, Any]] = []
+    items: list[appraisal.ItemView] = []
+    total = 0
+    if current is not None:
+        links = await PeriodGroup.filter(period_id=current.id).prefetch_related("criteria_set")
+        seen: set[tuple[int, str]] = set()
+        for link in links:
+            cset = link.criteria_set
+            scope = await scope_for(staff.actor, cset.id)
+            tops = (
+                await CriteriaNode.filter(criteria_set_id=cset.id, parent_code=None)
+                .exclude(section=Section.survey)
+                .order_by("position")
+            )
+            for node in tops:
+                if (cset.id, node.code) in seen:
+                    continue
+                seen.add((cset.id, node.code))
+                waiting, _ = await appraisal.item_views(
+                    staff.actor,
+                    period_id=current.id,
+                    under=node.code,
+                    state="pending",
+                    ready_only=True,
+                    now=now,
+                    limit=0,
+                )
+                if not scope.everything and waiting == 0 and not _sees_any(scope, node.code):
+                    continue
+                fields.append({"code": node.code, "title": node.title, "pending": waiting})
+        total, items = await appraisal.item_views(
+            staff.actor,
+            period_id=current.id,
+            under=under or None,
+            state=None if state == "all" else state,
+            ready_only=True,
+            now=now,
+            limit=PAGE,
+            offset=max(0, offset),
+            locale=staff.locale,
+        )
+    return await render(
+        request,
+        "web/appraisal_queue.html",
+        locale=staff.locale,
+        staff=staff,
+        period=current,
+        periods=await Period.all(),
+        fields=fields,
+        under=under or "",
+        state=state,
+        items=items,
+        total=total,
+        offset=max(0, offset),
+        page_size=PAGE,
+    )
+
+
+def _sees_any(scope: Any, field_code: str) -> bool:
+    prefix = field_code + "."
+    return any(c == field_code or c.startswith(prefix) for c in scope.codes)
+
+
+async def _item(staff: StaffDep, assessment_id: int, code: str) -> appraisal.ItemView:
+    _total, views = await appraisal.item_views(
+        staff.actor, assessment_id=assessment_id, under=code, limit=1, locale=staff.locale
+    )
+    if not views or views[0].code != code:
+        raise NotFound(Msg(N_("There is no item “{code}” in this criteria set."), code=code))
+    return views[0]
+
+
+async def _detail(
+    request: Request,
+    staff: StaffDep,
+    assessment_id: int,
+    code: str,
+    *,
+    status_code: int = 200,
+    message: str | None = None,
+    page_error: str | None = None,
+) -> Response:
+    view = await _item(staff, assessment_id, code)
+    node = await CriteriaNode.get_or_none(
+        criteria_set__assessments__id=assessment_id, code=code, level=NodeLevel.item
+    )
+    scope = await scope_for(staff.actor, node.criteria_set_id) if node else None  # type: ignore[attr-defined]
+    assessment = await appraisal.get_assessment(assessment_id)
+    return await render(
+        request,
+        "web/appraisal_item.html",
+        locale=staff.locale,
+        status_code=status_code,
+        staff=staff,
+        item=view,
+        node=node,
+        assessment=assessment,
+        may_review=bool(scope and scope.may_review),
+        previewable=is_previewable,
+        message=message,
+        page_error=page_error,
+    )
+
+
+@router.get("/appraisal/{assessment_id}/items/{code}", response_class=HTMLResponse)
+async def item_page(
+    request: Request, assessment_id: int, code: str, staff: StaffDep, done: str = ""
+) -> Response:
+    await require_role(staff.actor)
+    messages = {
+        "accept": N_("The self-assessed score was accepted."),
+        "adjust": N_("The appraised score was saved."),
+        "request": N_("The unit was asked to explain; its officers are told in the bot."),
+        "round2": N_("The round-2 score was saved."),
+    }
+    message = Msg(messages[done]).render(staff.locale) if done in messages else None
+    return await _detail(request, staff, assessment_id, code, message=message)
+
+
+@router.post("/appraisal/{assessment_id}/items/{code}/{action}")
+async def decide(
+    request: Request, assessment_id: int, code: str, action: str, staff: StaffDep, now: Now
+) -> Response:
+    form = await form_with_csrf(request)
+    settings = settings_of(request)
+    tz = settings.tz
+    try:
+        version = int(str(form.get("version", "0")))
+    except ValueError:
+        version = -1
+    comment = str(form.get("comment", ""))
+    try:
+        if action == "accept":
+            await appraisal.accept(
+                staff.actor,
+                assessment_id,
+                code,
+                expected_version=version,
+                now=now,
+                comment=comment,
+                tz=tz,
+            )
+        elif action == "adjust":
+            await appraisal.adjust(
+                staff.actor,
+                assessment_id,
+                code,
+                score=str(form.get("score", "")),
+                comment=comment,
+                expected_version=version,
+                now=now,
+                tz=tz,
+            )
+        elif action == "request":
+            from app.web.backoffice import parse_local
+
+            due = parse_local(str(form.get("due", "")), tz, end_of_day=True)
+            notifier = getattr(request.app.state, "notifier", None) or NullNotifier()
+            await appraisal.request_explanation(
+                staff.actor,
+                assessment_id,
+                code,
+                comment=comment,
+                expected_version=version,
+                now=now,
+                notifier=notifier,
+                due_at=due,
+                score=str(form.get("score", "")) or None,
+                tz=tz,
+            )
+        elif action == "round2":
+            await appraisal.round2(
+                staff.actor,
+                assessment_id,
+                code,
+                score=str(form.get("score", "")),
+                expected_version=version,
+                now=now,
+                comment=comment,
+                tz=tz,
+            )
+        else:
+            raise NotFound(Msg(N_("This page does not exist.")))
+    except UserError as exc:
+        from app.web.deps import status_of
+
+        return await _detail(
+            request,
+            staff,
+            assessment_id,
+            code,
+            status_code=status_of(exc),
+            page_error=exc.render(staff.locale),
+        )
+    return redirect(f"/web/appraisal/{assessment_id}/items/{quote(code)}?done={action}")
+
+
+@router.get("/evidence/{evidence_id}")
+async def evidence(
+    request: Request, evidence_id: int, staff: StaffDep, download: bool = False
+) -> Response:
+    """A file for those who may see that unit's item: inline for PDF and images."""
+    row = await appraisal.evidence_for_download(staff.actor, evidence_id)
+    return await file_response(settings_of(request), row, download=download)

@@ -1,0 +1,122 @@
+"""Pictures drawn on the server as inline SVG (no script, no library in the browser): the QR
+code of an invite, the bar chart of indices, the colour classes of the gap heat map."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+import segno
+from markupsafe import escape
+
+
+def qr_svg(data: str, *, scale: int = 5, title: str = "") -> str:
+    """A QR code as an SVG element (black modules on white, quiet zone included)."""
+    code = segno.make(data, error="m")
+    buf = io.BytesIO()
+    code.save(
+        buf,
+        kind="svg",
+        scale=scale,
+        xmldecl=False,
+        svgns=True,
+        nl=False,
+        title=title or None,
+        svgclass="qr",
+        lineclass=None,
+        dark="#000",
+        light="#fff",
+    )
+    return buf.getvalue().decode("utf-8")
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    value: Decimal | None
+    band: str | None
+    rank: int | None
+
+
+def _fmt(value: Decimal, locale: str) -> str:
+    from core.numbers import format_score
+
+    return format_score(value, locale, places=2)
+
+
+def bar_chart(
+    bars: Sequence[Bar],
+    *,
+    title: str,
+    thresholds: Sequence[tuple[str, Decimal]] = (),
+    locale: str = "vi",
+    width: int = 640,
+) -> str:
+    """Horizontal bars of indices (0–100 %, longer when bonus points pass 100), one per unit,
+    in the given order, with the band thresholds as dashed lines. Scales to the page width."""
+    label_w, value_w, bar_h, gap, top = 190, 64, 18, 6, 28
+    plot_w = width - label_w - value_w
+    values = [b.value for b in bars if b.value is not None]
+    top_value = max([Decimal(100), *values]) if values else Decimal(100)
+    height = top + len(bars) * (bar_h + gap) + 8
+
+    def x(value: Decimal) -> float:
+        return label_w + float(value / top_value) * plot_w
+
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {width} {height}" '
+        f'role="img" aria-label="{escape(title)}" preserveAspectRatio="xMinYMin meet">',
+        f"<title>{escape(title)}</title>",
+    ]
+    for label, level in thresholds:
+        if level <= 0 or level > top_value:
+            continue
+        xx = x(level)
+        parts.append(
+            f'<line class="threshold" x1="{xx:.1f}" y1="{top - 6}" x2="{xx:.1f}" '
+            f'y2="{height - 4}" stroke="#8a6d00" stroke-dasharray="4 3"/>'
+        )
+        parts.append(
+            f'<text class="threshold-label" x="{xx:.1f}" y="{top - 10}" text-anchor="middle" '
+            f'font-size="11" fill="#6b5500">{escape(label)} {escape(_fmt(level, locale))}</text>'
+        )
+    for i, bar in enumerate(bars):
+        y = top + i * (bar_h + gap)
+        name = bar.label if len(bar.label) <= 28 else bar.label[:27] + "…"
+        rank = f"{bar.rank}. " if bar.rank is not None else ""
+        parts.append(
+            f'<text x="{label_w - 6}" y="{y + bar_h - 5}" text-anchor="end" font-size="12" '
+            f'fill="#1d2733">{escape(rank + name)}<title>{escape(bar.label)}</title></text>'
+        )
+        if bar.value is None:
+            parts.append(
+                f'<text x="{label_w + 4}" y="{y + bar_h - 5}" font-size="12" '
+                f'fill="#5b6b7b">–</text>'
+            )
+            continue
+        w = max(1.0, x(bar.value) - label_w)
+        band = escape((bar.band or "").lower().replace(" ", "-"))
+        parts.append(
+            f'<rect class="bar band-{band}" x="{label_w}" y="{y}" width="{w:.1f}" '
+            f'height="{bar_h}" rx="2" fill="#2f6fb0"><title>{escape(bar.label)}: '
+            f"{escape(_fmt(bar.value, locale))}%</title></rect>"
+        )
+        parts.append(
+            f'<text x="{label_w + w + 4:.1f}" y="{y + bar_h - 5}" font-size="12" '
+            f'fill="#1d2733">{escape(_fmt(bar.value, locale))}%</text>'
+        )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def gap_class(gap: Decimal | None, maximum: Decimal | None) -> str:
+    """The heat map's colour for appraised − self, relative to the field's maximum."""
+    if gap is None:
+        return "gap-none"
+    if gap == 0:
+        return "gap-0"
+    share = abs(gap) / maximum if maximum else Decimal(1)
+    level = 1 if share < Decimal("0.05") else 2 if share < Decimal("0.15") else 3
+    return f"gap-{'up' if gap > 0 else 'down'}-{level}"

@@ -1,0 +1,239 @@
+"""Dependencies and error handling of the web pages.
+
+Routes of :mod:`app.web` use :class:`WebRoute`: a service's :class:`~core.i18n.UserError`
+becomes a page (or JSON for the page's script) with the sentence in the reader's language and the
+same HTTP status as the JSON API; a missing or expired back-office session redirects to the
+sign-in page; an officer without a session is told how to get a new link.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import Depends, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.routing import APIRoute
+from starlette.exceptions import HTTPException
+from tortoise.exceptions import IntegrityError
+
+from app.api.deps import Now, get_now
+from app.api.errors import user_error_response
+from app.web.render import render, request_lang, settings_of
+from app.web.security import CSRF_FIELD, CSRF_HEADER, csrf_valid
+from app.web.sessions import (
+    OFFICER_COOKIE,
+    SESSION_COOKIES,
+    STAFF_COOKIE,
+    OfficerSession,
+    officer_session,
+)
+from core.audit import Actor
+from core.auth import (
+    AccessDenied,
+    AuthError,
+    Conflict,
+    NotFound,
+    TooManyAttempts,
+    user_actor,
+    verify_token,
+)
+from core.files import CorruptFileError, MissingFileError
+from core.i18n import N_, Msg, UserError
+from core.models import BackofficeUser, Channel, UserRole
+from forms.answers import LockedError, NotAllowedError, StaleAnswerError
+
+log = logging.getLogger("cchc.web")
+
+__all__ = ["Now", "get_now"]
+
+
+class NeedStaffLogin(Exception):
+    """No valid back-office session: go to the sign-in page."""
+
+
+class NeedOfficerLogin(Exception):
+    """No valid officer session: the officer asks the bot for a new link."""
+
+
+class CsrfError(UserError):
+    """The form did not come from this service's own page (HTTP 403)."""
+
+
+class TooLarge(UserError):
+    """An upload over the size limit (HTTP 413)."""
+
+
+_STATUS: list[tuple[type[Exception], int]] = [
+    (AuthError, 401),
+    (TooManyAttempts, 429),
+    (CsrfError, 403),
+    (TooLarge, 413),
+    (AccessDenied, 403),
+    (NotAllowedError, 403),
+    (NotFound, 404),
+    (StaleAnswerError, 409),
+    (LockedError, 409),
+    (Conflict, 409),
+]
+
+
+def status_of(exc: UserError) -> int:
+    return next((st for cls, st in _STATUS if isinstance(exc, cls)), 422)
+
+
+def wants_json(request: Request) -> bool:
+    return "application/json" in request.headers.get("accept", "")
+
+
+@dataclass(frozen=True)
+class Staff:
+    user: BackofficeUser
+    actor: Actor
+    locale: str
+
+    @property
+    def role(self) -> str:
+        return UserRole(self.user.role).value
+
+    @property
+    def is_admin(self) -> bool:
+        return self.user.role == UserRole.admin
+
+
+async def current_staff(request: Request, now: Now) -> Staff:
+    token = request.cookies.get(STAFF_COOKIE)
+    if not token:
+        raise NeedStaffLogin()
+    try:
+        user = await verify_token(token, now=now, kind="session")
+    except AuthError:
+        raise NeedStaffLogin() from None
+    locale = request_lang(request, user.locale)
+    return Staff(user, user_actor(user, Channel.web), locale)
+
+
+async def current_officer(request: Request, now: Now) -> OfficerSession:
+    session = await officer_session(
+        settings_of(request), request.cookies.get(OFFICER_COOKIE), now=now
+    )
+    if session is None:
+        raise NeedOfficerLogin()
+    return session
+
+
+StaffDep = Annotated[Staff, Depends(current_staff)]
+OfficerDep = Annotated[OfficerSession, Depends(current_officer)]
+
+
+def require_csrf(request: Request, given: str | None) -> None:
+    """Refuse a state-changing request whose token (form field or header) is not ours."""
+    token = given or request.headers.get(CSRF_HEADER)
+    if not csrf_valid(settings_of(request).secret_key, request, token, SESSION_COOKIES):
+        raise CsrfError(
+            Msg(N_("This form has expired or did not come from this site; reload the page."))
+        )
+
+
+async def form_with_csrf(request: Request) -> dict[str, Any]:
+    """A url-encoded form's fields (lists for repeated names) after the CSRF check."""
+    form = await request.form()
+    fields: dict[str, Any] = {}
+    for key, value in form.multi_items():
+        if isinstance(value, str):
+            fields.setdefault(key, []).append(value)
+    flat = {k: (v[0] if len(v) == 1 else v) for k, v in fields.items()}
+    flat["__lists__"] = fields
+    require_csrf(request, flat.get(CSRF_FIELD) if isinstance(flat.get(CSRF_FIELD), str) else None)
+    return flat
+
+
+def redirect(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+def _locale_of(request: Request) -> str:
+    return request_lang(request)
+
+
+async def error_page(request: Request, exc: UserError, status: int | None = None) -> Response:
+    locale = _locale_of(request)
+    status = status or status_of(exc)
+    if wants_json(request):
+        response = user_error_response(exc, locale)
+        response.status_code = status
+        return response
+    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyAttempts) else None
+    problems = [p.render(locale) for p in getattr(exc, "problems", [])]
+    return await render(
+        request,
+        "web/error.html",
+        locale=locale,
+        status_code=status,
+        headers=headers,
+        message=exc.msg.render(locale) if problems else exc.render(locale),
+        problems=problems,
+    )
+
+
+class WebRoute(APIRoute):
+    """Route class of the pages: errors become pages in the reader's language."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def route(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except NeedStaffLogin:
+                if wants_json(request):
+                    return JSONResponse({"detail": "sign in", "code": "unauthenticated"}, 401)
+                target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+                return redirect(f"/web/login?next={quote(target, safe='')}")
+            except NeedOfficerLogin:
+                locale = _locale_of(request)
+                if wants_json(request):
+                    msg = Msg(N_("Your session has ended; ask the bot for a new sign-in link."))
+                    return JSONResponse(
+                        {"detail": msg.render(locale), "code": "unauthenticated"}, 401
+                    )
+                return await render(
+                    request, "web/officer_signed_out.html", locale=locale, status_code=401
+                )
+            except UserError as exc:
+                return await error_page(request, exc)
+            except RequestValidationError:
+                return await error_page(
+                    request, UserError(Msg(N_("The request has invalid values."))), 422
+                )
+            except HTTPException as exc:
+                if exc.status_code == 404:
+                    return await error_page(
+                        request, NotFound(Msg(N_("This page does not exist."))), 404
+                    )
+                raise
+            except IntegrityError:
+                return await error_page(
+                    request,
+                    Conflict(
+                        Msg(N_("This conflicts with data saved meanwhile; reload and try again."))
+                    ),
+                )
+            except MissingFileError:
+                return await error_page(
+                    request,
+                    NotFound(Msg(N_("The stored file is missing; tell the administrator."))),
+                )
+            except CorruptFileError:
+                log.error("corrupt evidence file on %s", request.url.path)
+                return await error_page(
+                    request,
+                    UserError(Msg(N_("The stored file is damaged; tell the administrator."))),
+                    500,
+                )
+
+        return route
