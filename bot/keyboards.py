@@ -13,9 +13,8 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot import texts
-from bot.texts import t
+from bot.texts import n, t
 from bot.walk import shorten
-from core.numbers import format_score
 from forms.evidence import size_text
 from forms.models import Evidence
 from forms.progress import AnswerState, ItemNode, Progress, SetOutline
@@ -145,7 +144,7 @@ def item_keyboard(
                     )
                 )
             for option in rule.options:
-                points = format_score(option.points, locale)
+                points = n(option.points, locale)
                 sign = "−" if rule.type == "deduction" else ""
                 label = f"{shorten(option.label, 48)} ({sign}{points})"
                 rows.append(
@@ -160,9 +159,7 @@ def item_keyboard(
             ticks = pending_ticks if pending_ticks is not None else list(current.get("checked", []))
             for option in rule.options:
                 box = "☑️" if option.key in ticks else "⬜"
-                label = (
-                    f"{box} {shorten(option.label, 44)} (+{format_score(option.points, locale)})"
-                )
+                label = f"{box} {shorten(option.label, 44)} (+{n(option.points, locale)})"
                 rows.append(_row(_btn(label, TickCb(a=a, i=code, v=version, k=option.key))))
             rows.append(
                 _row(_btn(t(locale, texts.BTN_DONE), TickCb(a=a, i=code, v=version, k="ok")))

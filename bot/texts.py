@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from functools import lru_cache
 from html import escape
 from zoneinfo import ZoneInfo
 
@@ -25,7 +26,14 @@ def t(locale: str, msgid: str, **params: object) -> str:
 
 
 def n(value: Decimal | int | None, locale: str) -> str:
-    return format_score(Decimal(value) if value is not None else None, locale)
+    """A score as officials write it ("0,5"); cached, as babel's formatting is slow and a
+    card shows the same few numbers again and again."""
+    return _formatted(Decimal(value) if value is not None else None, locale)
+
+
+@lru_cache(maxsize=4096)
+def _formatted(value: Decimal | None, locale: str) -> str:
+    return format_score(value, locale)
 
 
 # ---------------------------------------------------------------------------------------------
