@@ -99,7 +99,8 @@ class TortoiseStorage(BaseStorage):
 
     async def _flush_later(self) -> None:
         await asyncio.sleep(self.flush_delay)
-        await self.flush()
+        with contextlib.suppress(Exception):  # logged by flush; kept for the next write
+            await self.flush()
 
     async def flush(self) -> None:
         """Store every pending conversation now, in one transaction."""
