@@ -130,6 +130,7 @@ def item_message(
         locale,
         tz=tz,
         locked=locked,
+        submitted=sheet.assessment.status != AssessmentStatus.draft,
         only_unanswered=only,
         notice=notice,
         pending_ticks=ticks,

@@ -309,11 +309,14 @@ def item_card(
     *,
     tz: ZoneInfo,
     locked: bool,
+    submitted: bool = True,
     only_unanswered: bool = False,
     notice: str = "",
     pending_ticks: list[str] | None = None,
 ) -> str:
-    """One item with everything needed to answer it, and where the sheet stands."""
+    """One item with everything needed to answer it, and where the sheet stands. A locked
+    card shows no answer buttons; ``submitted`` says why (else the notice gives the reason,
+    such as the deadline)."""
     lines = [progress_line(p, locale)]
     if only_unanswered:
         lines.append(t(locale, N_("🔎 Showing only unanswered items")))
@@ -372,7 +375,7 @@ def item_card(
             )
     else:
         lines.append("❔ " + t(locale, N_("Not answered yet.")))
-    if locked:
+    if locked and submitted:
         lines.append("🔒 " + t(locale, N_("The score sheet is submitted: read only.")))
     elif item.rule is not None:
         if pending_ticks is not None and item.rule.type == "checklist":

@@ -206,3 +206,17 @@ async def test_a_one_time_link_to_the_web_form(harness: Harness, sheet: dict) ->
     said = await chat.say("/web")
     assert "https://cchc.example.vn/web/o/login?t=abc&amp;o=1" in said.text  # HTML-escaped
     assert "chỉ dùng một lần và đến 20/11/2026 10:15" in said.text
+
+
+async def test_after_the_deadline_the_card_says_why_and_offers_no_answers(
+    harness: Harness, sheet: dict
+) -> None:
+    chat = await bound_chat(harness, sheet["lan"], 501)
+    harness.advance(days=6)
+    card = await chat.say("/tieptuc")
+    assert "🔒 Đã quá hạn tự đánh giá (25/11/2026 10:00)." in card.text
+    assert "(đã quá hạn 1 ngày)" in card.text and "Phiếu đã gửi" not in card.text
+    assert not [b for b, _ in card.buttons() if b.startswith("Ban hành")]
+    refused = await chat.say("1")
+    assert refused.text == "⚠️ Đã quá hạn tự đánh giá (25/11/2026 10:00)."
+    assert await Answer.all().count() == 0
