@@ -57,6 +57,15 @@ class Sheet:
     def start(self) -> str | None:
         return first_open(self.codes, self.answered)
 
+    def resume(self, remembered: object) -> str | None:
+        """Where "continue" goes: the item open before, unless it is answered and others are
+        still waiting; then the first unanswered one."""
+        if remembered in self.codes and not (
+            remembered in self.answered and self.progress.unanswered
+        ):
+            return str(remembered)
+        return self.start()
+
 
 async def current_assessment_id(officer: Officer) -> int | None:
     """The unit's score sheet in the newest open period (None when nothing is open)."""

@@ -13,8 +13,10 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import InlineKeyboardMarkup, Message, TelegramObject
 
+from bot import texts
 from bot.cards import Sheet, current_assessment_id, item_message, load_sheet
 from bot.deps import BotDeps
+from bot.texts import t
 from core.models import Officer
 
 log = logging.getLogger("cchc.bot")
@@ -144,6 +146,35 @@ async def show_item(
     # remember first: an officer who types the moment the card appears answers this item
     await save_state(state, Walk.item, data)
     return await send_or_edit(bot, chat_id, text, markup, edit=edit)
+
+
+async def resume_walk(
+    *,
+    bot: Bot,
+    chat_id: int,
+    officer: Officer,
+    state: FSMContext,
+    deps: BotDeps,
+    locale: str,
+) -> None:
+    """Show the item the officer was on (or the first unanswered one) in a new message."""
+    data = await state.get_data()
+    sheet_id = await sheet_id_for(officer, state, data)
+    sheet = await reload(sheet_id, deps) if sheet_id else None
+    code = sheet.resume(data.get("item")) if sheet else None
+    if sheet is None or code is None:
+        await bot.send_message(chat_id, t(locale, texts.NO_SHEET))
+        return
+    await show_item(
+        bot=bot,
+        chat_id=chat_id,
+        state=state,
+        deps=deps,
+        locale=locale,
+        sheet=sheet,
+        code=code,
+        data=data,
+    )
 
 
 async def reload(sheet_id: int, deps: BotDeps) -> Sheet | None:

@@ -9,7 +9,7 @@ from aiogram.types import CallbackQuery, ChatMemberUpdated, Message
 
 from bot import keyboards, texts
 from bot.deps import BotDeps
-from bot.routers.common import RouterSpec, reload, sheet_id_for, show_item
+from bot.routers.common import RouterSpec, resume_walk
 from bot.texts import t
 from core.i18n import gettext
 from core.invites import InviteError, bind, looks_like_code
@@ -46,37 +46,8 @@ async def _bind_and_greet(
     unit = await Unit.get(id=officer.unit_id)  # type: ignore[attr-defined]
     await message.answer(t(locale, texts.WELCOME, name=officer.full_name, unit=unit.name))
     await state.set_data({})
-    await _open_walk(message, officer, locale=locale, bot=bot, state=state, deps=deps)
-
-
-async def _open_walk(
-    message: Message,
-    officer: Officer,
-    *,
-    locale: str,
-    bot: Bot,
-    state: FSMContext,
-    deps: BotDeps,
-) -> None:
-    data = await state.get_data()
-    sheet_id = await sheet_id_for(officer, state, data)
-    sheet = await reload(sheet_id, deps) if sheet_id else None
-    if sheet is None:
-        await message.answer(t(locale, texts.NO_SHEET))
-        return
-    code = data.get("item") if data.get("item") in sheet.codes else sheet.start()
-    if code is None:
-        await message.answer(t(locale, texts.NO_SHEET))
-        return
-    await show_item(
-        bot=bot,
-        chat_id=message.chat.id,
-        state=state,
-        deps=deps,
-        locale=locale,
-        sheet=sheet,
-        code=code,
-        data=data,
+    await resume_walk(
+        bot=bot, chat_id=message.chat.id, officer=officer, state=state, deps=deps, locale=locale
     )
 
 
@@ -99,7 +70,9 @@ async def on_start(
         return
     unit = await Unit.get(id=officer.unit_id)  # type: ignore[attr-defined]
     await message.answer(t(locale, texts.WELCOME_BACK, name=officer.full_name, unit=unit.name))
-    await _open_walk(message, officer, locale=locale, bot=bot, state=state, deps=deps)
+    await resume_walk(
+        bot=bot, chat_id=message.chat.id, officer=officer, state=state, deps=deps, locale=locale
+    )
 
 
 @router.message(Command("help", "huongdan", "trogiup"))

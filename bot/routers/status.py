@@ -112,9 +112,7 @@ async def on_menu(
         await send_or_edit(bot, message.chat.id, text, markup, edit=message)
     else:
         data = await state.get_data()
-        code = data.get("item") if data.get("item") in sheet.codes else None
-        if code is None or (code in sheet.answered and sheet.progress.unanswered):
-            code = sheet.start()
+        code = sheet.resume(data.get("item"))
         if code is not None:
             await show_item(
                 bot=bot,

@@ -16,7 +16,15 @@ from aiogram.types import CallbackQuery, Message
 from bot import keyboards, texts
 from bot.cards import Sheet, sheet_outline
 from bot.deps import BotDeps
-from bot.routers.common import RouterSpec, Walk, reload, send_or_edit, sheet_id_for, show_item
+from bot.routers.common import (
+    RouterSpec,
+    Walk,
+    reload,
+    resume_walk,
+    send_or_edit,
+    sheet_id_for,
+    show_item,
+)
 from bot.texts import t
 from core.audit import Actor
 from core.i18n import UserError
@@ -160,24 +168,54 @@ async def on_answer_button(
     if item is None:
         await cb.answer()
         return
+    await _save_press(
+        cb,
+        a,
+        item,
+        declared_from_button(item, callback_data.x),
+        callback_data.v,
+        actor=actor,
+        locale=locale,
+        bot=bot,
+        state=state,
+        deps=deps,
+    )
+
+
+async def _save_press(
+    cb: CallbackQuery,
+    a: int,
+    item: ItemNode,
+    declared: dict[str, Any],
+    version: int,
+    *,
+    actor: Actor,
+    locale: str,
+    bot: Bot,
+    state: FSMContext,
+    deps: BotDeps,
+) -> None:
+    """Save an answer given by buttons; on refusal (stale view, lock) show why on the card."""
     try:
         answer = await record_answer(
             actor,
             a,
-            code,
-            declared=declared_from_button(item, callback_data.x),
-            expected_version=callback_data.v,
+            item.code,
+            declared=declared,
+            expected_version=version,
             now=deps.now(),
             tz=deps.tz,
         )
     except UserError as exc:
         text = exc.render(locale)
         await cb.answer(text[:190], show_alert=True)
+        await state.update_data(ticks=None)
         await _refresh_with_notice(
-            cb, a, code, "⚠️ " + text, bot=bot, state=state, deps=deps, locale=locale
+            cb, a, item.code, "⚠️ " + text, bot=bot, state=state, deps=deps, locale=locale
         )
         return
     await cb.answer(texts.answer_text(item, _state_of(answer), locale)[:190])
+    await state.update_data(ticks=None)
     message = cb.message if isinstance(cb.message, Message) else None
     await advance(
         bot=bot,
@@ -186,7 +224,7 @@ async def on_answer_button(
         deps=deps,
         locale=locale,
         sheet_id=a,
-        code=code,
+        code=item.code,
         edit=message,
     )
 
@@ -256,35 +294,17 @@ async def on_tick(
             ticks=ticks,
         )
         return
-    try:
-        answer = await record_answer(
-            actor,
-            a,
-            code,
-            declared={"checked": ticks},
-            expected_version=callback_data.v,
-            now=deps.now(),
-            tz=deps.tz,
-        )
-    except UserError as exc:
-        text = exc.render(locale)
-        await cb.answer(text[:190], show_alert=True)
-        await state.update_data(ticks=None)
-        await _refresh_with_notice(
-            cb, a, code, "⚠️ " + text, bot=bot, state=state, deps=deps, locale=locale
-        )
-        return
-    await cb.answer(texts.answer_text(item, _state_of(answer), locale)[:190])
-    await state.update_data(ticks=None)
-    await advance(
+    await _save_press(
+        cb,
+        a,
+        item,
+        {"checked": ticks},
+        callback_data.v,
+        actor=actor,
+        locale=locale,
         bot=bot,
-        chat_id=message.chat.id,
         state=state,
         deps=deps,
-        locale=locale,
-        sheet_id=a,
-        code=code,
-        edit=message,
     )
 
 
@@ -433,22 +453,8 @@ async def _sheet_or_say(
 async def on_continue(
     message: Message, officer: Officer, locale: str, bot: Bot, state: FSMContext, deps: BotDeps
 ) -> None:
-    sheet, data = await _sheet_or_say(message, officer, state, deps, locale)
-    if sheet is None:
-        return
-    code = data.get("item") if data.get("item") in sheet.codes else None
-    if code is None or (code in sheet.answered and sheet.progress.unanswered):
-        code = sheet.start()
-    assert code is not None
-    await show_item(
-        bot=bot,
-        chat_id=message.chat.id,
-        state=state,
-        deps=deps,
-        locale=locale,
-        sheet=sheet,
-        code=code,
-        data=data,
+    await resume_walk(
+        bot=bot, chat_id=message.chat.id, officer=officer, state=state, deps=deps, locale=locale
     )
 
 
