@@ -205,12 +205,6 @@ def item_keyboard(
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
-def answered_keyboard(assessment_id: int, code: str, locale: str) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[[_btn(t(locale, texts.BTN_EDIT), NavCb(a=assessment_id, i=code, d="go"))]]
-    )
-
-
 def continue_keyboard(assessment_id: int, code: str | None, locale: str) -> InlineKeyboardMarkup:
     """Under a notice: straight to the item it is about, or back to the walk."""
     rows = []

@@ -71,7 +71,3 @@ def shorten(text: str, limit: int) -> str:
     """One line of at most ``limit`` characters, for button labels."""
     line = " ".join(text.split())
     return line if len(line) <= limit else line[: max(1, limit - 1)].rstrip() + "…"
-
-
-def chunk(seq: Sequence[str], size: int) -> list[list[str]]:
-    return [list(seq[i : i + size]) for i in range(0, len(seq), size)]
