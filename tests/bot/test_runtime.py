@@ -21,6 +21,7 @@ from fastapi import FastAPI
 
 from app.bot_runtime import BotRuntime, demo_personas
 from bot.commands import bot_commands
+from bot.deps import BotDeps
 from bot.session import RetryMiddleware, no_retry
 from bot.storage import TortoiseStorage
 from core.invites import bind, normalize_code
@@ -208,3 +209,17 @@ async def test_single_process_storage_gathers_writes_and_stores_them_on_close(db
     await quick.set_data(key, {"item": "1.1.2"})
     await quick._flusher  # type: ignore[misc]  # the delayed flush, without waiting blindly
     assert (await BotState.get()).data == {"item": "1.1.2"}
+
+
+def test_redis_storage_when_configured() -> None:
+    from aiogram.fsm.storage.redis import RedisStorage
+
+    from bot.dispatcher import build_dispatcher
+    from bot.storage import make_storage
+    from core.files import FileStore
+
+    storage = make_storage("redis://127.0.0.1:6399/0")  # nothing connects until first use
+    assert isinstance(storage, RedisStorage)
+    dp = build_dispatcher(BotDeps(files=FileStore(Path("/tmp"))), storage)
+    assert type(dp.fsm.events_isolation).__name__ == "RedisEventIsolation"
+    assert isinstance(make_storage(None, single_process=True), TortoiseStorage)
