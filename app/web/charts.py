@@ -46,6 +46,12 @@ def _fmt(value: Decimal, locale: str) -> str:
     return format_score(value, locale, places=2)
 
 
+def _whole(value: Decimal, locale: str) -> str:
+    from core.numbers import format_score
+
+    return format_score(value, locale)
+
+
 def bar_chart(
     bars: Sequence[Bar],
     *,
@@ -56,7 +62,7 @@ def bar_chart(
 ) -> str:
     """Horizontal bars of indices (0–100 %, longer when bonus points pass 100), one per unit,
     in the given order, with the band thresholds as dashed lines. Scales to the page width."""
-    label_w, value_w, bar_h, gap, top = 190, 64, 18, 6, 28
+    label_w, value_w, bar_h, gap, top = 190, 64, 18, 6, 42
     plot_w = width - label_w - value_w
     values = [b.value for b in bars if b.value is not None]
     top_value = max([Decimal(100), *values]) if values else Decimal(100)
@@ -70,17 +76,18 @@ def bar_chart(
         f'role="img" aria-label="{escape(title)}" preserveAspectRatio="xMinYMin meet">',
         f"<title>{escape(title)}</title>",
     ]
-    for label, level in thresholds:
-        if level <= 0 or level > top_value:
-            continue
+    shown = [(label, level) for label, level in thresholds if 0 < level <= top_value]
+    for i, (label, level) in enumerate(sorted(shown, key=lambda t: t[1])):
         xx = x(level)
+        label_y = top - 8 - (i % 2) * 14  # neighbouring thresholds: labels on two lines
         parts.append(
             f'<line class="threshold" x1="{xx:.1f}" y1="{top - 6}" x2="{xx:.1f}" '
             f'y2="{height - 4}" stroke="#8a6d00" stroke-dasharray="4 3"/>'
         )
         parts.append(
-            f'<text class="threshold-label" x="{xx:.1f}" y="{top - 10}" text-anchor="middle" '
-            f'font-size="11" fill="#6b5500">{escape(label)} {escape(_fmt(level, locale))}</text>'
+            f'<text class="threshold-label" x="{xx:.1f}" y="{label_y}" text-anchor="middle" '
+            f'font-size="11" fill="#6b5500">{escape(label)} {escape(_whole(level, locale))}'
+            "</text>"
         )
     for i, bar in enumerate(bars):
         y = top + i * (bar_h + gap)
