@@ -418,5 +418,50 @@ def officers_invite(
         )
 
 
+@cli.command("remind")
+def remind(
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Only list what would be sent now, and why.")
+    ] = False,
+    limit: Annotated[int, typer.Option(help="At most this many lines.")] = 200,
+) -> None:
+    """List the reminders due now and why (the running service sends them itself)."""
+    from datetime import UTC, datetime
+
+    from core.timefmt import format_datetime
+    from scheduler.config import SchedulerConfig
+    from scheduler.dry_run import dry_run as plan_dry_run
+
+    if not dry_run:
+        err_console.print(
+            "Nhắc việc do dịch vụ đang chạy tự gửi; dùng --dry-run để xem trước. "
+            "/ The running service sends reminders; use --dry-run to preview them."
+        )
+        raise typer.Exit(2)
+    settings = _settings()
+    now = datetime.now(UTC)
+    result = _run(
+        settings, lambda: plan_dry_run(now, SchedulerConfig.from_settings(settings), limit=limit)
+    )
+    lang = state.lang or "vi"
+    table = Table(
+        "Việc / action", "Loại / kind", "Người nhận / to", "Hạn / deadline", "Lý do / why"
+    )
+    for item in result.items:
+        table.add_row(
+            item.action,
+            item.kind,
+            item.officer_name or item.recipient,
+            format_datetime(item.deadline_at, settings.tz),
+            item.render(lang),
+        )
+    console.print(table)
+    console.print(
+        f"{len(result.to_send)} tin sẽ gửi / to send; {len(result.would_lock)} phiếu sẽ khóa "
+        f"/ sheets to lock; {len(result.would_lock_explanations)} giải trình sẽ khóa "
+        "/ explanations to lock."
+    )
+
+
 def main() -> None:
     cli()

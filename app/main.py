@@ -15,7 +15,9 @@ from app.api import api_router
 from app.bot_runtime import BotRuntime
 from app.pages import home_page
 from app.web import install as install_web
-from core.settings import Settings, load_settings
+from core.notify import NullNotifier
+from core.settings import BotMode, Settings, load_settings
+from scheduler.ticker import Scheduler
 
 log = logging.getLogger("cchc")
 
@@ -23,15 +25,25 @@ log = logging.getLogger("cchc")
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or load_settings()
     bot = BotRuntime(settings)
+    # The database is the source of truth for reminders; the scheduler only ticks, in this
+    # loop, and sends through the bot (it never imports it).
+    # With the bot off nobody can be reached: reminders then wait in the ledger instead of
+    # being marked failed, while planning and auto-lock go on.
+    scheduler = Scheduler.from_settings(
+        settings, bot.notifier if bot.mode is not BotMode.off else NullNotifier()
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         settings.prepare_dirs()
         async with RegisterTortoise(app, config=db.tortoise_config(settings.database_url)):
             await bot.start()
+            if settings.scheduler_enabled:
+                scheduler.start()
             try:
                 yield
             finally:
+                await scheduler.stop()
                 await bot.stop()
 
     app = FastAPI(
@@ -43,6 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.bot = bot
+    app.state.scheduler = scheduler
     app.state.notifier = bot.notifier
     app.include_router(api_router)
     bot.install_routes(app)

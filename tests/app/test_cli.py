@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 from tests.app.helpers import run
@@ -97,3 +99,38 @@ def test_invalid_setting_stops_with_one_sentence(env: dict[str, str]) -> None:
     assert result.stderr.strip().splitlines() == [
         "Invalid setting CCHC_TIMEZONE: unknown time zone 'Mars/Olympus'."
     ]
+
+
+def test_remind_dry_run_lists_due_reminders_and_why(env: dict[str, str]) -> None:
+    assert run(env, "db", "upgrade").returncode == 0
+    run(env, "demo")
+    moved = subprocess.run(
+        [sys.executable, "-c", MOVE_DEADLINE], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert moved.returncode == 0, moved.stderr
+    result = run(env, "remind", "--dry-run", "--limit", "500")
+    assert result.returncode == 0, result.stderr
+    assert "self_assessment" in result.stdout  # units not yet submitted are reminded
+    assert "tin sẽ gửi" in result.stdout
+    refused = run(env, "remind")
+    assert refused.returncode == 2 and "--dry-run" in refused.stderr
+
+
+# The demo period closes in two weeks: bring its deadline to tomorrow so reminders are due, and
+# bind the focal officers to Telegram chats (only bound officers can be reminded).
+MOVE_DEADLINE = """
+import asyncio, os
+from datetime import UTC, datetime, timedelta
+from app.db import database
+from core.models import Officer
+from forms.models import Period
+
+async def main():
+    async with database(os.environ["CCHC_DATABASE_URL"]):
+        await Period.all().update(self_assessment_closes_at=datetime.now(UTC) + timedelta(hours=20))
+        for officer in await Officer.filter(role="focal"):
+            officer.telegram_user_id = officer.telegram_chat_id = 900_000 + officer.id
+            await officer.save()
+
+asyncio.run(main())
+"""
