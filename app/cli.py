@@ -142,7 +142,7 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
 ) -> None:
-    """Start the service (web, API; later the bot and the scheduler) in one process."""
+    """Start the service: web pages, API, the bot (or its sandbox) and the scheduler."""
     import uvicorn
 
     from app.main import create_app
