@@ -11,7 +11,8 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from app.web.deps import Now, StaffDep, WebRoute, form_with_csrf, redirect
+from app.web.dates import parse_local
+from app.web.deps import Now, StaffDep, WebRoute, form_with_csrf, redirect, status_of
 from app.web.files import file_response, is_previewable
 from app.web.render import render, settings_of
 from core.auth import NotFound, require_role
@@ -204,8 +205,6 @@ async def decide(
                 tz=tz,
             )
         elif action == "request":
-            from app.web.backoffice import parse_local
-
             due = parse_local(str(form.get("due", "")), tz, end_of_day=True)
             notifier = getattr(request.app.state, "notifier", None) or NullNotifier()
             await appraisal.request_explanation(
@@ -234,8 +233,6 @@ async def decide(
         else:
             raise NotFound(Msg(N_("This page does not exist.")))
     except UserError as exc:
-        from app.web.deps import status_of
-
         return await _detail(
             request,
             staff,

@@ -9,9 +9,8 @@ only hide what a role cannot use. Every form carries the CSRF token.
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import datetime, time
+from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
@@ -19,6 +18,7 @@ from fastapi.responses import HTMLResponse, Response
 from app.web import appraise, results
 from app.web.board import board
 from app.web.charts import qr_svg
+from app.web.dates import parse_local
 from app.web.deps import (
     CsrfError,
     Now,
@@ -155,26 +155,6 @@ DEADLINE_FIELDS = (
     ("appraisal_round2_due_at", N_("Appraisal round 2 due"), True),
     ("publication_due_at", N_("Publication due"), True),
 )
-
-
-def parse_local(text: str, tz: ZoneInfo, *, end_of_day: bool) -> datetime | None:
-    """``2026-12-05T17:00`` (the date-time input), ``05/12/2026 17:00`` or a date alone
-    (deadlines then mean the end of that day, openings its start), in local time."""
-    text = (text or "").strip()
-    if not text:
-        return None
-    formats = ("%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M", "%Y-%m-%d", "%d/%m/%Y")
-    for fmt in formats:
-        try:
-            value = datetime.strptime(text, fmt)
-        except ValueError:
-            continue
-        if "%H" not in fmt:
-            value = datetime.combine(value.date(), time(23, 59) if end_of_day else time(0, 0))
-        return value.replace(tzinfo=tz)
-    raise UserError(
-        Msg(N_("“{value}” is not a date; write it as dd/mm/yyyy hh:mm."), value=text[:40])
-    )
 
 
 @router.get("/periods", response_class=HTMLResponse)

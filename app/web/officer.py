@@ -21,12 +21,14 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from app.web.deps import (
+    CsrfError,
     Now,
     OfficerDep,
     WebRoute,
     form_with_csrf,
     redirect,
     require_csrf,
+    status_of,
     wants_json,
 )
 from app.web.files import file_response
@@ -52,6 +54,7 @@ from app.web.sheet import (
     rule_lines,
 )
 from app.web.uploads import read_form_stream
+from core.auth import NotFound
 from core.files import FileStore
 from core.i18n import N_, Msg, UserError
 from core.numbers import format_score
@@ -59,7 +62,7 @@ from forms.answers import StaleAnswerError, record_answer
 from forms.evidence import attach_evidence, attach_explanation_file, remove_evidence
 from forms.explanations import answer_explanation
 from forms.models import Evidence
-from forms.rules import evaluate
+from forms.rules import describe, evaluate
 from forms.submission import SubmissionBlockedError, submit
 
 router = APIRouter(prefix="/web/o", route_class=WebRoute, include_in_schema=False)
@@ -289,7 +292,7 @@ async def save_item(request: Request, code: str, session: OfficerDep, now: Now) 
         return await _page(request, session, now, status_code=409, errors={code: error})
     except UserError as exc:
         error = exc.render(locale)
-        status = 409 if exc.__class__.__name__ == "LockedError" else 422
+        status = status_of(exc)
         if wants_json(request):
             return await _row_response(
                 request, session, now, code, status_code=status, error=error, posted=posted
@@ -322,8 +325,6 @@ async def preview(request: Request, session: OfficerDep, now: Now, item: str = "
         score = evaluate(node.rule, declared)
     except UserError as exc:
         return JSONResponse({"ok": False, "error": exc.render(locale)})
-    from forms.rules import describe
-
     return JSONResponse(
         {
             "ok": True,
@@ -363,8 +364,6 @@ async def upload(request: Request, code: str, session: OfficerDep, now: Now) -> 
             tz=settings.tz,
         )
     except UserError as exc:
-        from app.web.deps import CsrfError, status_of
-
         if isinstance(exc, CsrfError):
             raise
         error = exc.render(locale)
@@ -402,8 +401,6 @@ async def _own_evidence(session: OfficerDep, evidence_id: int) -> Evidence:
         "answer__assessment", "answer__node"
     )
     if evidence is None or evidence.answer.assessment.unit_id != session.unit.id:  # type: ignore[attr-defined]
-        from core.auth import NotFound
-
         raise NotFound(Msg(N_("There is no file with the id {id}."), id=evidence_id))
     return evidence
 
@@ -436,8 +433,6 @@ async def submit_sheet(request: Request, session: OfficerDep, now: Now) -> Respo
             blockers=exc.blockers,
         )
     except UserError as exc:
-        from app.web.deps import status_of
-
         return await _page(
             request, session, now, status_code=status_of(exc), page_error=exc.render(locale)
         )
@@ -491,8 +486,6 @@ async def explain(request: Request, review_id: int, session: OfficerDep, now: No
             tz=settings.tz,
         )
     except UserError as exc:
-        from app.web.deps import CsrfError, status_of
-
         if isinstance(exc, CsrfError) or not code:
             raise
         error = exc.render(locale)
