@@ -21,6 +21,7 @@ run: install
 	$(BIN)/cchc serve
 
 test: install
+	scripts/system-deps
 	$(BIN)/ruff check .
 	$(BIN)/pytest
 
