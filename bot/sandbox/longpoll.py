@@ -8,7 +8,7 @@ import asyncio
 
 from starlette.requests import Request
 
-from bot.sandbox.state import SandboxState
+from bot.sandbox.state import SandboxState, wait_event
 
 
 class watch_disconnect:
@@ -45,7 +45,8 @@ async def wait_change(state: SandboxState, timeout: float, gone: asyncio.Event |
         return await state.wait_changed(timeout)
     if gone.is_set():
         return False
-    changed = asyncio.ensure_future(state.wait_changed(timeout))
+    # Take the event now: a task started later could miss a change made in between.
+    changed = asyncio.ensure_future(wait_event(state.change_event(), timeout))
     hung_up = asyncio.ensure_future(gone.wait())
     done, pending = await asyncio.wait({changed, hung_up}, return_when=asyncio.FIRST_COMPLETED)
     for task in pending:

@@ -178,6 +178,16 @@ class SandboxState:
         self._changed.set()
         self._changed = asyncio.Event()
 
+    def change_event(self) -> asyncio.Event:
+        """The event the next change will set; take it synchronously right after checking
+        your condition, so a change can never slip between the check and the wait."""
+        loop = asyncio.get_running_loop()
+        if self._changed_loop is not loop:
+            # an Event is bound to the loop it was first awaited in; tests may switch loops
+            self._changed_loop = loop
+            self._changed = asyncio.Event()
+        return self._changed
+
     async def wait_changed(self, timeout: float) -> bool:
         """Wait until the next change, at most ``timeout`` seconds; False on timeout.
 
@@ -186,17 +196,7 @@ class SandboxState:
         """
         if timeout <= 0:
             return False
-        loop = asyncio.get_running_loop()
-        if self._changed_loop is not loop:
-            # an Event is bound to the loop it was first awaited in; tests may switch loops
-            self._changed_loop = loop
-            self._changed = asyncio.Event()
-        event = self._changed
-        try:
-            await asyncio.wait_for(event.wait(), timeout)
-        except TimeoutError:
-            return False
-        return True
+        return await wait_event(self.change_event(), timeout)
 
     # --- chats and messages --------------------------------------------------------------------
 
@@ -316,3 +316,14 @@ class SandboxState:
     def next_failure(self, method: str) -> tuple[int, str, int | None] | None:
         queue = self.failures.get(method.lower())
         return queue.popleft() if queue else None
+
+
+async def wait_event(event: asyncio.Event, timeout: float) -> bool:
+    """True when ``event`` is set within ``timeout`` seconds, False otherwise."""
+    if timeout <= 0:
+        return False
+    try:
+        await asyncio.wait_for(event.wait(), timeout)
+    except TimeoutError:
+        return False
+    return True
