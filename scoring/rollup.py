@@ -28,7 +28,7 @@ Decisions beyond DESIGN.md (each one also explained where it is implemented):
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import (
     ROUND_HALF_EVEN,
@@ -40,12 +40,14 @@ from decimal import (
     localcontext,
 )
 from functools import lru_cache
-from typing import Literal, TypeVar
+from operator import itemgetter
+from typing import Literal, NamedTuple, TypeVar
 
 from core.numbers import round_half_up
 
 __all__ = [
     "DEFAULT_BANDS",
+    "SCALE",
     "Band",
     "CriteriaTree",
     "ItemScore",
@@ -53,6 +55,8 @@ __all__ = [
     "Node",
     "NodeResult",
     "RollupOptions",
+    "RollupPlan",
+    "ScaledRollup",
     "Section",
     "UnitRollup",
     "classify",
@@ -60,6 +64,7 @@ __all__ = [
     "field_gaps",
     "rank_within_groups",
     "roll_up",
+    "scaled",
     "validate_bands",
 ]
 
@@ -399,6 +404,224 @@ def roll_up(
         index=index,
         standard_fields=tree.standard_fields,
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Fast path: the same roll-up on scaled integers, for ranking thousands of units
+# --------------------------------------------------------------------------------------------
+
+# Scores are stored with 4 decimals (NUMERIC(10, 4)), so points × 10,000 are exact integers and
+# integer sums are exact too; only the index divisions go back to Decimal (same context, same
+# correctly rounded quotient, hence the same value as :func:`roll_up`).
+SCALE = 10_000
+# Far below the 34 digits of _CONTEXT, so nothing the fast path adds can be rounded there.
+_SCALED_LIMIT = 10**20
+
+
+def scaled(value: Decimal, scale: int = SCALE) -> int | None:
+    """``value × scale`` as an exact int; ``None`` when it is not one (too many decimals, not
+    finite, or too large), and the caller must use :func:`roll_up` instead."""
+    if not isinstance(value, Decimal) or not value.is_finite():
+        return None
+    with localcontext(_CONTEXT):
+        v = value * scale
+        if v != v.to_integral_value():
+            return None
+    n = int(v)
+    return n if -_SCALED_LIMIT < n < _SCALED_LIMIT else None
+
+
+class ScaledRollup(NamedTuple):
+    """:class:`UnitRollup`'s figures without the per-node results, points in 1/``scale``.
+
+    ``field_scores`` and ``field_applicable`` follow ``standard_fields`` (the set's order);
+    ``index`` is the unrounded Decimal of :func:`roll_up`.
+    """
+
+    field_scores: tuple[int, ...]
+    field_applicable: tuple[int, ...]
+    standard: int
+    survey: int
+    bonus: int
+    penalty: int
+    total: int
+    applicable_max: int
+    index: Decimal | None
+
+
+def _getter(positions: Sequence[int]) -> Callable[[list[int]], tuple[int, ...]]:
+    """``itemgetter`` that always returns a tuple (itemgetter of one index returns the item)."""
+    if not positions:
+        return lambda _values: ()
+    if len(positions) == 1:
+        k = positions[0]
+        return lambda values: (values[k],)
+    return itemgetter(*positions)
+
+
+class RollupPlan:
+    """A :class:`CriteriaTree` and a period's :class:`RollupOptions` compiled for many units.
+
+    Same rules as :func:`roll_up` (it is the same algorithm on integers), but it returns only
+    what a results table needs, so no :class:`NodeResult` is built per node and unit. Scores go
+    in as a list aligned with :attr:`slots` (one entry per scored node): ``scaled(points)``, 0
+    for "not answered", ``None`` for "not applicable". Build one per call and drop it: the
+    percentage cache grows with the distinct values seen.
+
+    Raises ``ValueError`` when a maximum or cap is not exact at the scale; callers then use
+    :func:`roll_up`, which has no such limit. The equivalence is property-tested.
+    """
+
+    __slots__ = (
+        "_aggs",
+        "_bonus_cap",
+        "_bonus_in_index",
+        "_bonus_raw",
+        "_cap_100",
+        "_full_app",
+        "_leaf_max",
+        "_pct",
+        "_penalty_cap",
+        "_penalty_raw",
+        "_standard",
+        "_survey",
+        "scale",
+        "slots",
+        "standard_fields",
+    )
+
+    def __init__(
+        self,
+        nodes: CriteriaTree | Sequence[Node],
+        options: RollupOptions = RollupOptions(),
+        scale: int = SCALE,
+    ) -> None:
+        tree = _as_tree(nodes)
+        self.scale = scale
+
+        def exact(value: Decimal, what: str) -> int:
+            n = scaled(value, scale)
+            if n is None:
+                raise ValueError(f"{what} {value} is not a multiple of 1/{scale}.")
+            return n
+
+        maxes = [
+            exact(m, f"Max score of {c!r}") for c, m in zip(tree._codes, tree._maxes, strict=True)
+        ]
+        # Leaves first (in slot order), then groups in work order: a group's children always
+        # come before it, so a roll-up only ever appends.
+        pos: dict[int, int] = {}
+        for k, (i, _code, _mx) in enumerate(tree._leaves):
+            pos[i] = k
+        for j, (i, _mx, _kids) in enumerate(tree._aggregates):
+            pos[i] = len(tree._leaves) + j
+        self.slots: dict[str, int] = {code: k for k, (_i, code, _m) in enumerate(tree._leaves)}
+        self._leaf_max: tuple[int, ...] = tuple(maxes[i] for i, _c, _m in tree._leaves)
+        self._aggs = tuple(
+            (maxes[i], _getter([pos[k] for k in kids])) for i, _mx, kids in tree._aggregates
+        )
+        full = list(self._leaf_max)
+        for mx, get in self._aggs:
+            a = sum(get(full))
+            full.append(mx if a > mx else a)
+        self._full_app: list[int] = full
+        roots = tree._roots
+        self._standard = _getter([pos[i] for i in roots["standard"]])
+        self._survey = _getter([pos[i] for i in roots["survey"]])
+        kids_of = {i: kids for i, _mx, kids in tree._aggregates}
+
+        def raw(section: str) -> Callable[[list[int]], tuple[int, ...]]:
+            # A group's points before its own cap are the sum of its children's points.
+            return _getter([pos[k] for i in roots[section] for k in kids_of.get(i, (i,))])
+
+        self._bonus_raw = raw("bonus")
+        self._penalty_raw = raw("penalty")
+        bonus_cap = options.bonus_cap
+        penalty_cap = options.penalty_cap
+        self._bonus_cap = exact(
+            tree.section_max("bonus") if bonus_cap is None else bonus_cap, "Bonus cap"
+        )
+        self._penalty_cap = exact(
+            tree.section_max("penalty") if penalty_cap is None else penalty_cap, "Penalty cap"
+        )
+        self._cap_100 = options.cap_index_at_100
+        self._bonus_in_index = options.bonus_in_index
+        self._pct: dict[tuple[int, int], Decimal | None] = {}
+        self.standard_fields = tree.standard_fields
+
+    def blank(self) -> list[int | None]:
+        """Scores of a unit that answered nothing yet, to fill in by :attr:`slots`."""
+        return [0] * len(self._leaf_max)
+
+    def encode(self, scores: Mapping[str, ItemScore]) -> list[int | None] | None:
+        """:func:`roll_up`'s ``scores`` as a value list; ``None`` if a score is not exact."""
+        values = self.blank()
+        slots = self.slots
+        for code, entry in scores.items():
+            k = slots.get(code)
+            if k is None:
+                continue
+            if entry.not_applicable:
+                values[k] = None
+            elif entry.score is not None:
+                n = scaled(entry.score, self.scale)
+                if n is None:
+                    return None
+                values[k] = n
+        return values
+
+    def percent(self, score: int, maximum: int) -> Decimal | None:
+        """``score × 100 / maximum`` as :func:`roll_up` computes it (cached), ``None`` for 0."""
+        key = (score, maximum)
+        found = self._pct.get(key, self)
+        if found is self:
+            found = self._pct[key] = (
+                _CONTEXT.divide(_CONTEXT.multiply(Decimal(score), HUNDRED), Decimal(maximum))
+                if maximum
+                else None
+            )
+        return found  # type: ignore[return-value]
+
+    def decimal(self, value: int) -> Decimal:
+        """A scaled figure back in points."""
+        return _CONTEXT.divide(Decimal(value), Decimal(self.scale))
+
+    def run(self, values: Sequence[int | None]) -> ScaledRollup:
+        """One unit's roll-up; ``values`` as described on the class."""
+        lm = self._leaf_max
+        if len(values) != len(lm):
+            raise ValueError(f"Expected {len(lm)} scores, got {len(values)}.")
+        # Not applicable and negative count 0; above the max is clamped (as in roll_up).
+        sc = [
+            0 if v is None or v <= 0 else (m if v > m else v)
+            for v, m in zip(values, lm, strict=True)
+        ]
+        for mx, get in self._aggs:
+            s = sum(get(sc))
+            sc.append(mx if s > mx else s)
+        if None in values:
+            ap = [0 if v is None else m for v, m in zip(values, lm, strict=True)]
+            for mx, get in self._aggs:
+                a = sum(get(ap))
+                ap.append(mx if a > mx else a)
+        else:
+            ap = self._full_app
+        field_scores = self._standard(sc)
+        field_app = self._standard(ap)
+        standard = sum(field_scores)
+        survey = sum(self._survey(sc))
+        bonus = min(sum(self._bonus_raw(sc)), self._bonus_cap)
+        penalty = min(sum(self._penalty_raw(sc)), self._penalty_cap)
+        total = standard + survey + bonus - penalty
+        if total < 0:
+            total = 0
+        applicable_max = sum(field_app) + sum(self._survey(ap))
+        index = self.percent(total if self._bonus_in_index else standard + survey, applicable_max)
+        if index is not None and self._cap_100 and index > HUNDRED:
+            index = HUNDRED
+        return ScaledRollup(
+            field_scores, field_app, standard, survey, bonus, penalty, total, applicable_max, index
+        )
 
 
 def field_gaps(self_result: UnitRollup, appraised: UnitRollup) -> dict[str, Decimal]:
