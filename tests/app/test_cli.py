@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from tests.app.helpers import run
+from tests.databases import scratch_database
 from tests.factories import ROWS, workbook_bytes
 
 
@@ -101,9 +102,14 @@ def test_invalid_setting_stops_with_one_sentence(env: dict[str, str]) -> None:
     ]
 
 
-def test_remind_dry_run_lists_due_reminders_and_why(env: dict[str, str]) -> None:
+def test_remind_dry_run_lists_due_reminders_and_why(env: dict[str, str], tmp_path: Path) -> None:
+    with scratch_database(tmp_path) as url:  # the demo loads only into an empty database
+        _remind_dry_run({**env, "CCHC_DATABASE_URL": url})
+
+
+def _remind_dry_run(env: dict[str, str]) -> None:
     assert run(env, "db", "upgrade").returncode == 0
-    run(env, "demo")
+    assert "dữ liệu mẫu" in run(env, "demo").stdout
     moved = subprocess.run(
         [sys.executable, "-c", MOVE_DEADLINE], env=env, capture_output=True, text=True, timeout=60
     )
