@@ -34,7 +34,9 @@ class SchedulerConfig:
     rate_overall: float = 30.0  # messages per second, all chats together
     rate_per_chat: float = 1.0  # messages per second to one chat
     burst_seconds: float = 0.2  # overall bucket size, in seconds of the overall rate
-    concurrency: int = 8  # deliveries in flight at once (the limiter paces them)
+    # deliveries in flight at once (the limiter paces them); also the most messages a crash can
+    # catch between the channel's acceptance and the commit (docs/scheduler.md)
+    concurrency: int = 4
     # a delivery that would wait longer than this for the limiter is put back in the ledger
     max_limiter_wait: float = 10.0
     worker: str = field(default_factory=worker_name)

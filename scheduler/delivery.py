@@ -186,7 +186,7 @@ async def decide(reminder: Reminder, now: datetime, ctx: Context) -> Decision:
         return _skip(
             m.SKIP_STALE,
             due=format_datetime(reference, tz),
-            hours=round(config.stale_after.total_seconds() / 3600, 1),
+            hours=m.hours(config.stale_after),
         )
     who, officer_id = parse_ref(reminder.recipient)
     what, assessment_id = parse_ref(reminder.subject)

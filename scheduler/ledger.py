@@ -30,6 +30,15 @@ from scheduler.models import Reminder, ReminderStatus
 Key = tuple[str, str, datetime, str]  # recipient, subject, deadline_at, offset_key
 
 _CHUNK = 500
+_SENT_SQLITE = (
+    "UPDATE reminder SET status = 'sent', sent_at = ?, message_id = ?, attempts = attempts + 1, "
+    "last_error = '' WHERE id = ? AND status = 'claimed' AND claimed_by = ?"
+)
+_SENT_POSTGRES = (
+    "UPDATE reminder SET status = 'sent', sent_at = $1, message_id = $2, "
+    "attempts = attempts + 1, last_error = '' WHERE id = $3 AND status = 'claimed' "
+    "AND claimed_by = $4"
+)
 _claims = itertools.count(1)
 
 
@@ -158,14 +167,14 @@ class Ledger:
         return changed == 1
 
     async def sent(self, reminder: Reminder, now: datetime, message_id: int | None) -> bool:
-        return await self._mark(
-            reminder,
-            status=ReminderStatus.sent,
-            sent_at=now,
-            message_id=message_id,
-            attempts=F("attempts") + 1,
-            last_error="",
+        """The hot path right after the channel accepted a message: one prepared statement,
+        no query building, so the window before the commit stays as short as it can be."""
+        conn = connections.get("default")
+        sql = _SENT_POSTGRES if conn.capabilities.dialect == "postgres" else _SENT_SQLITE
+        changed, _ = await conn.execute_query(
+            sql, [now, message_id, reminder.id, reminder.claimed_by]
         )
+        return changed == 1
 
     async def finish(self, reminder: Reminder, status: ReminderStatus, reason: str) -> bool:
         """A final state other than sent: skipped, blocked, failed."""

@@ -6,6 +6,8 @@ language; every id here has a Vietnamese text in ``core/locales/vi/scheduler.po`
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from core.i18n import N_, Msg
 
 # -- to officers ------------------------------------------------------------------------------
@@ -73,6 +75,12 @@ WAIT_QUIET = N_("quiet hours: postponed to {when}")
 DAYS = N_("{n} day(s)")
 HOURS = N_("{n} hour(s)")
 MINUTES = N_("{n} minute(s)")
+
+
+def hours(span: timedelta) -> int | float:
+    """12 rather than 12.0; 1.5 stays 1.5."""
+    value = round(span.total_seconds() / 3600, 1)
+    return int(value) if value == int(value) else value
 
 
 def duration(offset_key: str) -> Msg | str:

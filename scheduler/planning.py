@@ -26,10 +26,10 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from core.i18n import Msg
 from core.models import OfficerRole
-from forms.answers import self_assessment_window
 from forms.models import Assessment, AssessmentStatus, Explanation, Period, PeriodStatus, Review
 from scheduler import messages as m
 from scheduler.config import SchedulerConfig
@@ -110,11 +110,15 @@ class Planner:
         deadline: datetime,
         slot: Slot,
         now: datetime,
-    ) -> Reminder:
+    ) -> Reminder | None:
+        """The ledger row for one recipient's due slot, or None when this planner has already
+        seen that key (no model is built: a steady-state tick stays cheap)."""
+        if (recipient, subject, deadline.timestamp(), slot.key) in self._known:
+            return None
         stale = now - slot.due_at > self.config.stale_after
         reason = ""
         if stale:
-            hours = round(self.config.stale_after.total_seconds() / 3600, 1)
+            hours = m.hours(self.config.stale_after)
             due = slot.due_at.astimezone(self.config.tz).strftime("%d/%m/%Y %H:%M")
             reason = Msg(m.SKIP_STALE, due=due, hours=hours).render("en")
         return Reminder(
@@ -136,12 +140,13 @@ class Planner:
             return []
         sheets = await Assessment.filter(
             period_id=period.id, status=AssessmentStatus.draft, submitted_at__isnull=True
-        )
+        ).values("id", "unit_id", "deadline_extended_to")
         tz = self.config.tz
         series: dict[datetime, tuple[Slot | None, Slot | None]] = {}
-        due_sheets: list[tuple[Assessment, datetime, Slot | None, Slot | None]] = []
+        due_sheets: list[tuple[dict[str, Any], datetime, Slot | None, Slot | None]] = []
         for sheet in sheets:
-            deadline = self_assessment_window(period, sheet).closes_at
+            # as forms.answers.self_assessment_window: the unit's extension, else the period's
+            deadline = sheet["deadline_extended_to"] or period.self_assessment_closes_at
             if deadline not in series:
                 mine = self_assessment_slots(
                     policy, deadline, tz, opens_at=period.self_assessment_opens_at
@@ -156,11 +161,11 @@ class Planner:
                 due_sheets.append((sheet, deadline, focal, escalate))
         if not due_sheets:
             return []
-        people = await unit_officers(sorted({s.unit_id for s, *_ in due_sheets}))  # type: ignore[attr-defined]
-        rows: list[Reminder] = []
+        people = await unit_officers(sorted({int(s["unit_id"]) for s, *_ in due_sheets}))
+        rows: list[Reminder | None] = []
         for sheet, deadline, focal, escalate in due_sheets:
-            subject = assessment_subject(sheet.id)
-            for officer in people.get(sheet.unit_id, []):  # type: ignore[attr-defined]
+            subject = assessment_subject(int(sheet["id"]))
+            for officer in people.get(int(sheet["unit_id"]), []):
                 recipient = officer_recipient(int(officer["id"]))  # type: ignore[call-overload]
                 chat = officer["telegram_chat_id"]
                 if officer["role"] == OfficerRole.leader:
@@ -170,7 +175,7 @@ class Planner:
                         )
                 elif focal is not None:
                     rows.append(self._row(SELF, recipient, chat, subject, deadline, focal, now))
-        return rows
+        return [r for r in rows if r is not None]
 
     async def _explanations(self, period: Period, policy: Policy, now: datetime) -> list[Reminder]:
         reviews = await Review.filter(
@@ -212,7 +217,9 @@ class Planner:
             for officer in by_unit[sheets[sheet_id].unit_id]:  # type: ignore[attr-defined]
                 recipient = officer_recipient(int(officer["id"]))  # type: ignore[call-overload]
                 chat = officer["telegram_chat_id"]
-                rows.append(self._row(EXPLANATION, recipient, chat, subject, due, slot, now))
+                row = self._row(EXPLANATION, recipient, chat, subject, due, slot, now)
+                if row is not None:
+                    rows.append(row)
         return rows
 
     async def _digest(self, period: Period, policy: Policy, now: datetime) -> list[Reminder]:

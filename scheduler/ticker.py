@@ -5,10 +5,13 @@ Tortoise context of the app's lifespan is visible) runs one pass if this instanc
 
     plan (due reminders into the ledger) → autolock (deadlines) → send (drain the ledger)
 
-A pass's sending stops after about one tick of work so planning and locking stay on time; when
-reminders are left (a backlog after downtime), the job runs another pass straight away instead
-of waiting for the next tick. :meth:`Scheduler.tick` runs exactly one pass at a given time, for
-tests (with an injected clock) and for the CLI.
+When sending outlasts a tick (a backlog after downtime: 10,000 reminders take five minutes at
+30 a second), the job keeps planning and locking every tick alongside the sending, so deadlines
+are enforced on time and the sender never pauses for them. :meth:`Scheduler.tick` runs exactly
+one pass, sequentially, at a given time: for tests (with an injected clock) and for the CLI.
+
+With no channel (the :class:`~core.notify.NullNotifier`, bot off) the scheduler plans and locks
+but does not send: every reminder would otherwise be marked failed.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from core.notify import Notifier
+from core.notify import Notifier, NullNotifier
 from core.settings import Settings
 from scheduler.autolock import LockReport, autolock
 from scheduler.config import SchedulerConfig
@@ -70,6 +73,7 @@ class Scheduler:
         self._stopping = False
         self._running: asyncio.Task[None] | None = None
         self._owned: list[Any] = []  # clients built by from_settings, closed on stop
+        self._warned = False
 
     @classmethod
     def from_settings(cls, settings: Settings, notifier: Notifier, **kwargs: Any) -> Scheduler:
@@ -103,9 +107,9 @@ class Scheduler:
         report = TickReport(now, await self.leader.is_leader())
         if not report.leader:
             return report
-        report.plan = await self.planner.plan(now)
-        report.locks = await autolock(now, self.config)
-        report.send = await self.sender.run(budget=budget, stopping=lambda: self._stopping)
+        report.plan, report.locks = await self._plan_and_lock(now)
+        if self._can_send:
+            report.send = await self.sender.run(budget=budget, stopping=lambda: self._stopping)
         self._log(report)
         return report
 
@@ -128,20 +132,60 @@ class Scheduler:
                 ", more to send" if s.more else "",
             )
 
+    async def _plan_and_lock(self, now: datetime) -> tuple[PlanReport, LockReport]:
+        return await self.planner.plan(now), await autolock(now, self.config)
+
     async def _job(self) -> None:
-        """The APScheduler job: passes back to back while a backlog remains."""
+        """The APScheduler job: plan and lock, then drain the ledger; while the draining lasts
+        longer than a tick, plan and lock again every tick beside it."""
+        if self._running is not None:
+            return  # the previous run is still draining, and planning on its own
         self._running = asyncio.current_task()
+        loop = asyncio.get_running_loop()
+        sending: asyncio.Task[SendReport] | None = None
         try:
-            while not self._stopping:
-                try:
-                    report = await self.tick(self.clock(), budget=self.config.tick_seconds)
-                except Exception:
-                    log.exception("scheduler tick failed; retrying at the next tick")
-                    return
-                if not (report.leader and report.send.more):
-                    return
+            report = TickReport(self.clock(), await self.leader.is_leader())
+            if not report.leader:
+                return
+            report.plan, report.locks = await self._plan_and_lock(report.at)
+            if not self._can_send:
+                return
+            leading = True
+            sending = asyncio.create_task(
+                self.sender.run(stopping=lambda: self._stopping or not leading)
+            )
+            last = loop.time()
+            while not sending.done():
+                await asyncio.wait({sending}, timeout=min(1.0, self.config.tick_seconds))
+                if sending.done() or self._stopping:
+                    continue
+                if loop.time() - last >= self.config.tick_seconds:
+                    last = loop.time()
+                    leading = await self.leader.is_leader()
+                    if leading:
+                        plan, locks = await self._plan_and_lock(self.clock())
+                        report.plan.planned += plan.planned
+                        report.locks.locked += locks.locked
+            report.send = sending.result()
+            self._log(report)
+        except Exception:
+            log.exception("scheduler tick failed; retrying at the next tick")
+        except BaseException:
+            if sending is not None and not sending.done():
+                sending.cancel()  # cancelled by stop() after its timeout: stop sending too
+                await asyncio.gather(sending, return_exceptions=True)
+            raise
         finally:
             self._running = None
+
+    @property
+    def _can_send(self) -> bool:
+        if isinstance(self.sender.notifier, NullNotifier):
+            if not self._warned:
+                log.warning("scheduler: no channel is running; reminders wait in the ledger")
+                self._warned = True
+            return False
+        return True
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -158,7 +202,7 @@ class Scheduler:
             "interval",
             seconds=self.config.tick_seconds,
             id="cchc-scheduler-tick",
-            max_instances=1,
+            max_instances=2,  # a second one returns at once while the first drains
             coalesce=True,
             misfire_grace_time=None,
             next_run_time=utcnow() + timedelta(seconds=first_tick_in),

@@ -131,18 +131,25 @@ async def test_a_storm_of_429s_is_respected_and_loses_nothing(db: str) -> None:
     telegram.script = [RetryAfter(1 + i % 4) if i % 2 == 0 else None for i in range(30)]
     config = SchedulerConfig(worker="storm", rate_overall=30, max_attempts=2)
     scheduler = make_scheduler(telegram, config, clock)
-    calls: list[float] = []
+    grants: list[float] = []  # when the limiter let a message go
     pauses: list[tuple[float, float]] = []
     original = telegram.notify
+    try_acquire = scheduler.limiter.try_acquire
 
-    async def notify(notice):  # note every call, and every pause Telegram asked for
-        calls.append(clock.monotonic())
+    async def noting(chat: str) -> float:
+        wait = await try_acquire(chat)
+        if wait == 0:
+            grants.append(clock.monotonic())
+        return wait
+
+    async def notify(notice):  # note every pause Telegram asked for
         try:
             return await original(notice)
         except RetryAfter as exc:
             pauses.append((clock.monotonic(), clock.monotonic() + exc.retry_after))
             raise
 
+    scheduler.limiter.try_acquire = noting  # type: ignore[method-assign]
     telegram.notify = notify  # type: ignore[method-assign]
     for _ in range(60):
         await scheduler.tick()
@@ -154,9 +161,9 @@ async def test_a_storm_of_429s_is_respected_and_loses_nothing(db: str) -> None:
     assert sorted(telegram.officers) == sorted(o.id for u in world.focal.values() for o in u)
     assert await statuses() == {"sent": 20}
     assert {r.attempts for r in await Reminder.filter(kind="self_assessment")} == {1}
-    # nobody called Telegram while a retry_after was running
+    # nothing was let through while a retry_after was running
     for began, ends in pauses:
-        assert not [t for t in calls if began < t < ends]
+        assert not [t for t in grants if began < t < ends]
 
 
 async def test_the_limiter_keeps_both_limits(db: str) -> None:
@@ -179,14 +186,35 @@ async def test_the_limiter_keeps_both_limits(db: str) -> None:
             due_at=clock.now(),
         )
     await Assessment.filter(id=world.sheets["U1"].id).update(self_locked_at=clock.now())
+    grants: list[tuple[str, float]] = []  # when the limiter let a message go, per chat
+    try_acquire = scheduler.limiter.try_acquire
+
+    async def noting(chat: str) -> float:
+        wait = await try_acquire(chat)
+        if wait == 0:
+            grants.append((chat, clock.monotonic()))
+        return wait
+
+    scheduler.limiter.try_acquire = noting  # type: ignore[method-assign]
     report = await scheduler.sender.run()
-    assert report.sent == 43
-    times = sorted(s.mono for s in telegram.sent)
+    assert report.sent == 43 and len(grants) == 43
+    times = sorted(t for _, t in grants)
     # overall: never more than rate × window + burst in any window
     for i, start in enumerate(times):
         in_window = [t for t in times[i:] if t < start + 1.0]
         assert len(in_window) <= 10 + 2
-    per_chat = sorted(s.mono for s in telegram.sent if s.notice.officer_id == officer.id)
+    per_chat = sorted(t for chat, t in grants if chat == str(officer.telegram_chat_id))
     assert len(per_chat) == 4
     assert all(b - a >= 0.999 for a, b in itertools.pairwise(per_chat))
     assert times[-1] - times[0] >= (43 - 2) / 10 - 0.01
+
+
+async def test_after_downtime_a_planned_reminder_past_the_cutoff_is_skipped(
+    world: World, scheduler: Scheduler, telegram: FakeTelegram, clock: FakeClock
+) -> None:
+    await scheduler.planner.plan(clock.now())  # planned at 24/11 17:00, then the service died
+    clock.set(local(2026, 11, 25, 8, 0))  # back 15 hours later, the stale cutoff is 12
+    report = await scheduler.sender.run()
+    assert telegram.sent == [] and report.skipped == 3
+    reasons = {r.last_error for r in await Reminder.filter(kind="self_assessment")}
+    assert reasons == {"stale: due at 24/11/2026 17:00, more than 12 hour(s) ago"}
