@@ -13,7 +13,17 @@ from aiogram.types import ErrorEvent
 
 from bot.deps import BotDeps
 from bot.middlewares import OfficerMiddleware
-from bot.routers import evidence, explain, fallback, start, status, submit, walk
+from bot.routers import (
+    evidence,
+    explain,
+    extension,
+    fallback,
+    scorecard,
+    start,
+    status,
+    submit,
+    walk,
+)
 from bot.storage import TortoiseStorage
 from bot.texts import ERROR, t
 
@@ -38,6 +48,8 @@ def build_dispatcher(deps: BotDeps, storage: BaseStorage | None = None) -> Dispa
         status.router,
         submit.router,
         explain.router,
+        scorecard.router,
+        extension.router,
         evidence.router,
         walk.router,
         fallback.router,

@@ -85,6 +85,13 @@ class ExplainCb(CallbackData, prefix="ex"):
     d: str
 
 
+class ExtendCb(CallbackData, prefix="gh"):
+    """The request for an extension of sheet a: "send" or "cancel"."""
+
+    a: int
+    d: str
+
+
 class LangCb(CallbackData, prefix="lg"):
     lang: str
 
@@ -388,6 +395,17 @@ def explain_send_keyboard(review_id: int, locale: str) -> InlineKeyboardMarkup:
         inline_keyboard=[
             [_btn(t(locale, texts.BTN_SEND_EXPLANATION), ExplainCb(r=review_id, d="send"))],
             [_btn(t(locale, texts.BTN_CANCEL), ExplainCb(r=review_id, d="cancel"))],
+        ]
+    )
+
+
+def extension_confirm_keyboard(assessment_id: int, locale: str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                _btn(t(locale, texts.BTN_SEND_EXTENSION), ExtendCb(a=assessment_id, d="send")),
+                _btn(t(locale, texts.BTN_CANCEL), ExtendCb(a=assessment_id, d="cancel")),
+            ]
         ]
     )
 

@@ -67,6 +67,7 @@ BTN_EXPLAIN = N_("✍️ Explain")
 BTN_NO_SCORE = N_("No proposed score")
 BTN_SEND_EXPLANATION = N_("📨 Send the explanation")
 BTN_FIRST_BLOCKER = N_("➡️ Go to item {code}")
+BTN_SEND_EXTENSION = N_("📨 Send the request")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -426,6 +427,10 @@ HELP = N_(
     "6. When the appraisal team asks for an explanation, the bot tells you here: press "
     "“✍️ Explain” to answer.\n"
     "7. Prefer a big screen? /web gives a one-time link to the same score sheet in a browser.\n"
+    "8. /scorecard sends your unit's self-assessment and scoring table (an Excel file) as it "
+    "stands now.\n"
+    "9. Need more time? /extend asks the secretariat for a later self-assessment deadline: "
+    "type the date and the reason; the bot tells you when it is approved or refused.\n"
     "\n"
     "Everything is saved the moment you press or send; stop any time and come back with "
     "/continue. Press the “Menu” button next to the message box to see all commands; /language "
@@ -541,3 +546,28 @@ WEB_LINK = N_(
 )
 WEB_UNAVAILABLE = N_("The web form is not available on this server.")
 UNKNOWN_COMMAND = N_("Unknown command. Type /help to see what the bot can do.")
+
+SCORECARD_CAPTION = N_("📊 Self-assessment and scoring table of {unit} — {period}, as of {when}.")
+
+EXTEND_START = N_(
+    "📅 <b>Request an extension of the self-assessment deadline — {unit}</b>\n"
+    "Current deadline: {deadline}.\n"
+    "Type the new deadline you ask for as dd/mm/yyyy (at the latest {latest}) and send it. "
+    "/cancel to stop."
+)
+EXTEND_REASON = N_(
+    "Date asked for: {until}.\nNow type the reason for the extension in one message and send it."
+)
+EXTEND_CONFIRM = N_(
+    "<b>Send this request for an extension to the secretariat?</b>\n"
+    "Unit: {unit}\n"
+    "Current deadline: {deadline}\n"
+    "New deadline asked for: {until}\n"
+    "Reason: {reason}"
+)
+EXTEND_SENT = N_(
+    "✅ The request for an extension until {until} was sent to the secretariat on {when}. The "
+    "bot will tell you when it is approved or refused; until then the current deadline "
+    "({deadline}) applies."
+)
+EXTEND_CANCELLED = N_("Cancelled: no request for an extension was sent.")

@@ -38,12 +38,29 @@ from core.auth import NotFound, require_admin, require_role
 from core.i18n import N_, Msg, UserError
 from core.invites import create_invite
 from core.models import Channel, Officer, Unit, UnitGroup, UserRole
+from core.notify import NullNotifier
 from core.units import import_units
 from core.units_workbook import read_units_workbook
 from forms.criteria import import_draft, node_rule
 from forms.criteria_workbook import read_workbook
-from forms.models import Assessment, CriteriaNode, CriteriaSet, Period, PeriodGroup, PeriodStatus
-from forms.periods import GroupPlan, create_period, extend_deadline, update_period
+from forms.extensions import ExtensionView, list_extensions, pending_count, tell_decision
+from forms.models import (
+    Assessment,
+    CriteriaNode,
+    CriteriaSet,
+    ExtensionRequest,
+    ExtensionStatus,
+    Period,
+    PeriodGroup,
+    PeriodStatus,
+)
+from forms.periods import (
+    GroupPlan,
+    create_period,
+    decide_extension,
+    extend_deadline,
+    update_period,
+)
 from forms.rules import format_params
 
 router = APIRouter(prefix="/web", route_class=WebRoute, include_in_schema=False)
@@ -141,6 +158,7 @@ async def progress_board(
             group_names=names,
             rows=rows,
             now=now,
+            pending_extensions=await pending_count(current.id) if current else 0,
         ),
     )
 
@@ -338,6 +356,112 @@ async def extend_form(
             page_error=exc.render(staff.locale),
         )
     return redirect(f"/web/periods/{period_id}?done=extended#sheet-{assessment_id}")
+
+
+# --- units' requests for an extension -----------------------------------------------------
+
+DECIDED_SHOWN = 20
+
+
+@router.get("/extensions", response_class=HTMLResponse)
+async def extensions_page(
+    request: Request, staff: StaffDep, period: int | None = None, done: str = ""
+) -> Response:
+    await require_role(staff.actor, UserRole.admin, UserRole.viewer)
+    messages = {
+        "approved": N_(
+            "The extension was approved and the unit's deadline moved; the officer who asked "
+            "was told in the bot."
+        ),
+        "refused": N_("The request was refused; the officer who asked was told in the bot."),
+        "unreached": N_(
+            "The decision is saved, but nobody of the unit could be reached in the bot: please "
+            "tell the unit directly."
+        ),
+    }
+    message = Msg(messages[done]).render(staff.locale) if done in messages else None
+    return await _extensions(request, staff, period, message=message)
+
+
+async def _extensions(
+    request: Request,
+    staff: StaffDep,
+    period_id: int | None,
+    *,
+    status_code: int = 200,
+    **extra: Any,
+) -> Response:
+    current = await pick_period(period_id)
+    pending: list[ExtensionView] = []
+    decided: list[ExtensionView] = []
+    if current is not None:
+        pending = await list_extensions(
+            staff.actor, period_id=current.id, status=ExtensionStatus.pending
+        )
+        decided = [
+            r
+            for r in await list_extensions(staff.actor, period_id=current.id, limit=200)
+            if r.status != ExtensionStatus.pending.value
+        ][:DECIDED_SHOWN]
+    return await render(
+        request,
+        "web/extensions.html",
+        locale=staff.locale,
+        status_code=status_code,
+        **page(
+            staff,
+            period=current,
+            periods=await Period.all(),
+            pending=pending,
+            decided=decided,
+            **extra,
+        ),
+    )
+
+
+@router.post("/extensions/{request_id}")
+async def decide_extension_form(
+    request: Request, request_id: int, staff: StaffDep, now: Now
+) -> Response:
+    """Approve (optionally with another date) or refuse (with a reason) a unit's request, then
+    tell the officer who asked."""
+    form = await form_with_csrf(request)
+    tz = settings_of(request).tz
+    await require_admin(staff.actor)
+    found = await ExtensionRequest.get_or_none(id=request_id).prefetch_related("assessment")
+    if found is None:
+        raise NotFound(Msg(N_("There is no extension request with the id {id}."), id=request_id))
+    period_id = found.assessment.period_id  # type: ignore[attr-defined]
+    action = str(form.get("action", ""))
+    try:
+        if action not in ("approve", "refuse"):
+            raise UserError(Msg(N_("Choose to approve or to refuse the request.")))
+        until = (
+            parse_local(str(form.get("until", "")), tz, end_of_day=True)
+            if action == "approve"
+            else None
+        )
+        await decide_extension(
+            staff.actor,
+            request_id,
+            approve=action == "approve",
+            note=str(form.get("note", "")),
+            until=until,
+            now=now,
+            tz=tz,
+        )
+    except UserError as exc:
+        return await _extensions(
+            request,
+            staff,
+            period_id,
+            status_code=status_of(exc),
+            page_error=exc.render(staff.locale),
+        )
+    notifier = getattr(request.app.state, "notifier", None) or NullNotifier()
+    reached = await tell_decision(notifier, request_id, tz=tz)
+    done = ("approved" if action == "approve" else "refused") if reached else "unreached"
+    return redirect(f"/web/extensions?period={period_id}&done={done}")
 
 
 # --- units and officers --------------------------------------------------------------------

@@ -14,6 +14,7 @@ page updates in place, and the score is computed while typing (``/web/o/preview`
 
 from __future__ import annotations
 
+import io
 from typing import Any
 from urllib.parse import quote
 
@@ -61,9 +62,10 @@ from core.numbers import format_score
 from forms.answers import StaleAnswerError, record_answer
 from forms.evidence import attach_evidence, attach_explanation_file, remove_evidence
 from forms.explanations import answer_explanation
-from forms.models import Evidence
+from forms.models import Assessment, Evidence
 from forms.rules import describe, evaluate
 from forms.submission import SubmissionBlockedError, submit
+from scoring.exports import scorecard
 
 router = APIRouter(prefix="/web/o", route_class=WebRoute, include_in_schema=False)
 MB = 1024 * 1024
@@ -411,6 +413,36 @@ async def view_file(
 ) -> Response:
     evidence = await _own_evidence(session, evidence_id)
     return await file_response(settings_of(request), evidence, download=download)
+
+
+# --- the scorecard -------------------------------------------------------------------------
+
+
+@router.get("/scorecard.xlsx")
+async def scorecard_download(request: Request, session: OfficerDep, now: Now) -> Response:
+    """The unit's "Bảng tự đánh giá, chấm điểm" as it stands now (the sheet the page shows)."""
+    settings = settings_of(request)
+    sheet = await Assessment.get(id=await _sheet_id(session))
+    buffer = io.BytesIO()
+    export = await scorecard(
+        session.actor,
+        sheet.period_id,  # type: ignore[attr-defined]
+        session.unit.id,
+        buffer,
+        now=now,
+        tz=settings.tz,
+        public_url=settings.public_url,
+        locale=_lang(request, session),
+    )
+    return Response(
+        buffer.getvalue(),
+        media_type=export.media_type,
+        headers={
+            "Content-Disposition": f'attachment; filename="{export.filename}"',
+            "Cache-Control": "private, no-store",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
 
 
 # --- submission ----------------------------------------------------------------------------

@@ -1,0 +1,212 @@
+"""Asking for more time (/giahan, /extend): the new date, the reason, a confirmation, then
+:func:`forms.extensions.request_extension`. The secretariat decides in the back-office; the
+decision reaches the officer as a notice (:func:`forms.extensions.tell_decision`)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from html import escape
+from typing import Any
+
+from aiogram import F
+from aiogram.filters import Command, StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, Message
+
+from bot import keyboards, texts
+from bot.cards import current_assessment_id
+from bot.deps import BotDeps
+from bot.routers.common import RouterSpec, save_state
+from bot.texts import t
+from core.audit import Actor
+from core.i18n import UserError
+from core.models import Officer
+from core.timefmt import format_date, format_datetime
+from forms.extensions import (
+    ExtensionWindow,
+    clean_reason,
+    extension_window,
+    parse_day,
+    request_extension,
+)
+
+router = RouterSpec("extension", bound=True)
+
+
+class Extend(StatesGroup):
+    date = State()  # the next text is the date asked for
+    reason = State()  # the next text is the reason
+    confirm = State()  # the request waits for "send" (a new text replaces the reason)
+
+
+def _without_request(data: dict[str, Any]) -> dict[str, Any]:
+    """The conversation's data without this dialogue's keys (all start with "g")."""
+    return {k: v for k, v in data.items() if not k.startswith("g")}
+
+
+async def _end(state: FSMContext) -> None:
+    await save_state(state, None, _without_request(await state.get_data()))
+
+
+def _warn(exc: UserError, locale: str) -> str:
+    return "⚠️ " + escape(exc.render(locale))
+
+
+async def _window(
+    actor: Actor, data: dict[str, Any], deps: BotDeps
+) -> ExtensionWindow | UserError | None:
+    sheet_id = data.get("ga")
+    if not isinstance(sheet_id, int):
+        return None
+    try:
+        return await extension_window(actor, sheet_id, now=deps.now(), tz=deps.tz)
+    except UserError as exc:
+        return exc
+
+
+@router.message(Command("extend", "giahan"))
+async def on_extend(
+    message: Message,
+    officer: Officer,
+    actor: Actor,
+    locale: str,
+    state: FSMContext,
+    deps: BotDeps,
+) -> None:
+    sheet_id = await current_assessment_id(officer)
+    if sheet_id is None:
+        await message.answer(t(locale, texts.NO_SHEET))
+        return
+    try:
+        window = await extension_window(actor, sheet_id, now=deps.now(), tz=deps.tz)
+    except UserError as exc:
+        await _end(state)
+        await message.answer(_warn(exc, locale))
+        return
+    data = _without_request(await state.get_data())
+    data["ga"] = window.assessment_id
+    await save_state(state, Extend.date, data)
+    await message.answer(
+        t(
+            locale,
+            texts.EXTEND_START,
+            unit=escape(window.unit_name),
+            deadline=format_datetime(window.deadline, deps.tz),
+            latest=format_date(window.latest, deps.tz),
+        )
+    )
+
+
+@router.message(StateFilter(Extend), Command("cancel", "huy"))
+async def on_cancel_command(message: Message, locale: str, state: FSMContext) -> None:
+    await _end(state)
+    await message.answer(t(locale, texts.EXTEND_CANCELLED))
+
+
+@router.message(Extend.date, F.text & ~F.text.startswith("/"))
+async def on_date(
+    message: Message, actor: Actor, locale: str, state: FSMContext, deps: BotDeps
+) -> None:
+    data = await state.get_data()
+    window = await _window(actor, data, deps)
+    if not isinstance(window, ExtensionWindow):  # the sheet was submitted meanwhile, ...
+        await _end(state)
+        if window is not None:
+            await message.answer(_warn(window, locale))
+        return
+    try:
+        until = parse_day(message.text or "", deps.tz)
+        window.check_until(until, deps.now(), deps.tz)
+    except UserError as exc:  # stay: the officer types the date again (or /cancel)
+        await message.reply(_warn(exc, locale))
+        return
+    data["gu"] = until.isoformat()
+    await save_state(state, Extend.reason, data)
+    await message.answer(t(locale, texts.EXTEND_REASON, until=format_datetime(until, deps.tz)))
+
+
+@router.message(StateFilter(Extend.reason, Extend.confirm), F.text & ~F.text.startswith("/"))
+async def on_reason(
+    message: Message, actor: Actor, locale: str, state: FSMContext, deps: BotDeps
+) -> None:
+    data = await state.get_data()
+    window = await _window(actor, data, deps)
+    if not isinstance(window, ExtensionWindow) or not isinstance(data.get("gu"), str):
+        await _end(state)
+        if isinstance(window, UserError):
+            await message.answer(_warn(window, locale))
+        return
+    try:
+        reason = clean_reason(message.text or "")
+    except UserError as exc:
+        await message.reply(_warn(exc, locale))
+        return
+    until = datetime.fromisoformat(data["gu"])
+    data["gr"] = reason
+    await save_state(state, Extend.confirm, data)
+    await message.answer(
+        t(
+            locale,
+            texts.EXTEND_CONFIRM,
+            unit=escape(window.unit_name),
+            deadline=format_datetime(window.deadline, deps.tz),
+            until=format_datetime(until, deps.tz),
+            reason=escape(reason),
+        ),
+        reply_markup=keyboards.extension_confirm_keyboard(window.assessment_id, locale),
+    )
+
+
+@router.callback_query(keyboards.ExtendCb.filter(F.d == "send"))
+async def on_send(
+    cb: CallbackQuery,
+    callback_data: keyboards.ExtendCb,
+    actor: Actor,
+    locale: str,
+    state: FSMContext,
+    deps: BotDeps,
+) -> None:
+    data = await state.get_data()
+    until_text, reason = data.get("gu"), data.get("gr")
+    if data.get("ga") != callback_data.a or not isinstance(until_text, str) or not reason:
+        await cb.answer()  # an old button: this request was already sent or cancelled
+        return
+    message = cb.message if isinstance(cb.message, Message) else None
+    now = deps.now()
+    try:
+        window = await extension_window(actor, callback_data.a, now=now, tz=deps.tz)
+        request = await request_extension(
+            actor,
+            callback_data.a,
+            reason=str(reason),
+            until=datetime.fromisoformat(until_text),
+            now=now,
+            tz=deps.tz,
+        )
+    except UserError as exc:
+        await cb.answer(exc.render(locale)[:190], show_alert=True)
+        await _end(state)
+        if message is not None:
+            await message.edit_text(_warn(exc, locale))
+        return
+    await cb.answer()
+    await _end(state)
+    if message is not None:
+        await message.edit_text(
+            t(
+                locale,
+                texts.EXTEND_SENT,
+                until=format_datetime(request.requested_until, deps.tz),
+                when=format_datetime(now, deps.tz),
+                deadline=format_datetime(window.deadline, deps.tz),
+            )
+        )
+
+
+@router.callback_query(keyboards.ExtendCb.filter(F.d == "cancel"))
+async def on_cancel(cb: CallbackQuery, locale: str, state: FSMContext) -> None:
+    await cb.answer()
+    await _end(state)
+    if isinstance(cb.message, Message):
+        await cb.message.edit_text(t(locale, texts.EXTEND_CANCELLED))

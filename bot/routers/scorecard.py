@@ -1,0 +1,99 @@
+"""The unit's scorecard (/bangdiem, /scorecard): "Bảng tự đánh giá, chấm điểm" as an Excel file,
+written by :func:`scoring.exports.scorecard`, which lets an officer have their own unit's only."""
+
+from __future__ import annotations
+
+import io
+import logging
+from functools import cache
+from html import escape
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramAPIError
+from aiogram.filters import Command
+from aiogram.types import BufferedInputFile, Message
+
+from bot import texts
+from bot.cards import current_assessment_id
+from bot.deps import BotDeps
+from bot.routers.common import RouterSpec
+from bot.texts import t
+from core.audit import Actor
+from core.i18n import UserError
+from core.models import Officer
+from core.timefmt import format_datetime
+from forms.models import Assessment
+from scoring.exports import scorecard
+
+log = logging.getLogger("cchc.bot")
+
+router = RouterSpec("scorecard", bound=True)
+
+
+@cache
+def _configured_public_url() -> str:
+    try:
+        from core.settings import load_settings
+
+        return load_settings().public_url
+    except Exception:  # no usable settings: the workbook's file links are then relative
+        return ""
+
+
+def public_url(deps: BotDeps) -> str:
+    """The service's address for the evidence links inside the workbook: the composition
+    root's ``deps.extra["public_url"]`` when it sets one, else the configured setting."""
+    given = deps.extra.get("public_url")
+    return given if isinstance(given, str) and given else _configured_public_url()
+
+
+async def unit_sheet(officer: Officer) -> Assessment | None:
+    """The unit's sheet in the open period, else its newest (after the period closed, the
+    scorecard shows the appraisal too)."""
+    sheet_id = await current_assessment_id(officer)
+    query = (
+        Assessment.filter(id=sheet_id)
+        if sheet_id is not None
+        else Assessment.filter(unit_id=officer.unit_id).order_by("-period__year", "-id")  # type: ignore[attr-defined]
+    )
+    return await query.select_related("period", "unit").first()
+
+
+@router.message(Command("scorecard", "bangdiem"))
+async def on_scorecard(
+    message: Message, officer: Officer, actor: Actor, locale: str, bot: Bot, deps: BotDeps
+) -> None:
+    sheet = await unit_sheet(officer)
+    if sheet is None:
+        await message.answer(t(locale, texts.NO_SHEET))
+        return
+    try:
+        await bot.send_chat_action(message.chat.id, "upload_document")
+    except TelegramAPIError as exc:  # only a courtesy: the file still goes out
+        log.info("no chat action for chat %s: %s", message.chat.id, exc)
+    now = deps.now()
+    buffer = io.BytesIO()
+    try:
+        export = await scorecard(
+            actor,
+            sheet.period.id,
+            sheet.unit.id,
+            buffer,
+            now=now,
+            tz=deps.tz,
+            public_url=public_url(deps),
+            locale=locale,
+        )
+    except UserError as exc:
+        await message.answer("⚠️ " + escape(exc.render(locale)))
+        return
+    caption = t(
+        locale,
+        texts.SCORECARD_CAPTION,
+        unit=escape(sheet.unit.name),
+        period=escape(sheet.period.name),
+        when=format_datetime(now, deps.tz),
+    )
+    await message.answer_document(
+        BufferedInputFile(buffer.getvalue(), filename=export.filename), caption=caption
+    )
