@@ -215,6 +215,27 @@ class Ledger:
     # -- reading ----------------------------------------------------------------------------
 
     @staticmethod
+    async def next_due(claim_timeout: timedelta) -> datetime | None:
+        """When the next row becomes claimable: a planned one's due or retry time, or the
+        expiry of the oldest claim."""
+        planned = ReminderStatus.planned
+
+        async def earliest(field: str, **where: object) -> datetime | None:
+            found = await (
+                Reminder.filter(**where).order_by(field).limit(1).values_list(field, flat=True)
+            )
+            return found[0] if found else None
+
+        times = [
+            await earliest("due_at", status=planned, next_attempt_at__isnull=True),
+            await earliest("next_attempt_at", status=planned, next_attempt_at__isnull=False),
+        ]
+        claim = await earliest("claimed_at", status=ReminderStatus.claimed)
+        if claim is not None:
+            times.append(claim + claim_timeout)
+        return min((t for t in times if t is not None), default=None)
+
+    @staticmethod
     async def due(now: datetime, claim_timeout: timedelta, limit: int = 1000) -> list[Reminder]:
         """What a claim at ``now`` would take (for dry runs), without claiming it."""
         return list(

@@ -101,8 +101,12 @@ class Sender:
         low_water = max(1, batch // 2)
         queue: asyncio.Queue[Reminder | None] = asyncio.Queue()
         room = asyncio.Event()
+        drained = asyncio.Event()  # nothing queued or being delivered
+        drained.set()
+        pending = 0
 
         async def consume() -> None:
+            nonlocal pending
             try:
                 while True:
                     reminder = await queue.get()
@@ -114,8 +118,16 @@ class Sender:
                     except Exception:
                         report.errors += 1
                         log.exception("reminder %s: delivery crashed; left claimed", reminder.id)
+                    pending -= 1
+                    if pending == 0:
+                        drained.set()
             finally:
                 room.set()  # wake the producer, also when this consumer dies
+                drained.set()
+
+        def check_workers() -> None:
+            for dead in [w for w in workers if w.done()]:
+                dead.result()  # a consumer died of a BaseException: raise it here
 
         workers = [asyncio.create_task(consume()) for _ in range(max(1, self.config.concurrency))]
         try:
@@ -126,14 +138,21 @@ class Sender:
                 while queue.qsize() >= low_water:
                     room.clear()
                     await room.wait()
-                    for dead in [w for w in workers if w.done()]:
-                        await dead  # a consumer died of a BaseException: raise it here
+                    check_workers()
                 claimed = await self.ledger.claim(
                     self.clock(), limit=batch, claim_timeout=self.config.claim_timeout
                 )
                 if not claimed:
-                    break
+                    # deliveries in flight may put rows back for a moment later (a 429, a
+                    # retry): wait for them, then for the next due row if it is near
+                    await drained.wait()
+                    check_workers()
+                    if not await self._wait_for_next(started, budget, stopping):
+                        break
+                    continue
                 await ctx.prefetch(claimed)
+                pending += len(claimed)
+                drained.clear()
                 for reminder in claimed:
                     queue.put_nowait(reminder)
             for _ in workers:
@@ -147,6 +166,26 @@ class Sender:
             await asyncio.gather(*workers, return_exceptions=True)
             raise
         return report
+
+    async def _wait_for_next(
+        self, started: datetime, budget: float | None, stopping: Callable[[], bool]
+    ) -> bool:
+        """Sleep until the next row becomes claimable if that is within a tick (and within the
+        budget); False when there is nothing that soon."""
+        soon = await self.ledger.next_due(self.config.claim_timeout)
+        if soon is None:
+            return False
+        wait = (soon - self.clock()).total_seconds()
+        if wait > self.config.tick_seconds:
+            return False
+        elapsed = (self.clock() - started).total_seconds()
+        if budget is not None and elapsed + wait >= budget:
+            return False
+        while wait > 0 and not stopping():
+            step = min(wait, 1.0)
+            await self.sleep(step)
+            wait -= step
+        return True
 
     async def deliver(self, reminder: Reminder, ctx: Context, report: SendReport) -> None:
         now = self.clock()
