@@ -46,6 +46,7 @@ from app.api.schemas import (
 from core.auth import NotFound, require_role
 from core.i18n import N_, Msg
 from forms.answers import record_answer, self_assessment_window
+from forms.extensions import tell_decision
 from forms.models import (
     Assessment,
     AssessmentStatus,
@@ -549,12 +550,19 @@ async def extension_requests(
 
 @router.post("/extension-requests/{request_id}/decision", response_model=ExtensionRequestOut)
 async def decide(
-    request_id: Id, body: ExtensionDecisionIn, actor: CurrentActor, now: Now, tz: Tz
+    request_id: Id,
+    body: ExtensionDecisionIn,
+    actor: CurrentActor,
+    now: Now,
+    tz: Tz,
+    notifier: NotifierDep,
 ) -> ExtensionRequestOut:
-    """Approve (moving that unit's deadline) or refuse (with a reason) a request."""
+    """Approve (moving that unit's deadline) or refuse (with a reason) a request; the officer
+    who asked is told in the bot."""
     await decide_extension(
         actor, request_id, approve=body.approve, note=body.note, until=body.until, now=now, tz=tz
     )
+    await tell_decision(notifier, request_id, tz=tz)
     return _extension(await ExtensionRequest.get(id=request_id).prefetch_related("assessment"))
 
 
