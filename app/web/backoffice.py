@@ -62,6 +62,7 @@ from forms.periods import (
     update_period,
 )
 from forms.rules import format_params
+from scheduler.digests import read_digests
 
 router = APIRouter(prefix="/web", route_class=WebRoute, include_in_schema=False)
 
@@ -159,6 +160,7 @@ async def progress_board(
             rows=rows,
             now=now,
             pending_extensions=await pending_count(current.id) if current else 0,
+            digest=(await read_digests(current.id, limit=1) or [None])[0] if current else None,
         ),
     )
 

@@ -11,8 +11,12 @@ import httpx
 from openpyxl import Workbook
 
 from core.models import Officer
+from core.timefmt import VIETNAM
 from forms.answers import record_answer
 from forms.models import Assessment, Period, Review
+from scheduler.delivery import SECRETARIAT
+from scheduler.digests import digest_snapshot, digest_subject, post_digest
+from scheduler.models import Reminder, ReminderStatus
 from tests.api.world import NOW, World, fill_and_submit
 from tests.factories import ROWS, workbook_bytes
 from tests.web.conftest import csrf_of, sign_in_staff
@@ -254,3 +258,28 @@ async def test_results_with_chart_heat_map_and_workbooks(
     r = await client.get(f"/api/v1/periods/{world.period.id}/exports/consolidated.xlsx")
     assert r.status_code == 200 and r.content[:2] == b"PK"
     assert token
+
+
+async def test_progress_board_shows_the_secretariats_daily_digest(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    """The scheduler posts the 08:00 digest into the ledger; the secretariat reads it here."""
+    await _admin(client)
+    day = NOW.astimezone(VIETNAM).date()
+    subject = digest_subject(world.period.id, day)
+    await Reminder.create(
+        kind="digest",
+        recipient=SECRETARIAT,
+        subject=subject,
+        deadline_at=world.period.self_assessment_closes_at,
+        offset_key="digest",
+        due_at=NOW,
+        status=ReminderStatus.sent,
+        sent_at=NOW,
+    )
+    found = await digest_snapshot(subject, NOW)
+    assert found is not None
+    await post_digest(*found)
+    page = (await client.get("/web/progress")).text
+    assert f"Bản tổng hợp hằng ngày {day.strftime('%d/%m/%Y')}: 3 đơn vị chậm tiến độ" in page
+    assert "Sở Tư pháp (STP)" in page
