@@ -32,7 +32,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
-from core.notify import Notice, Notifier, NullNotifier
+from core.notify import DeliveryError, Notice, Notifier, NullNotifier
 from core.settings import BotMode, Settings
 
 log = logging.getLogger("cchc.bot")
@@ -52,6 +52,10 @@ class _SwitchNotifier:
         self.target: Notifier = NullNotifier()
 
     async def notify(self, notice: Notice) -> int | None:
+        if isinstance(self.target, NullNotifier):
+            # the bot should run but is not (yet, or any more): worth retrying, not a failure
+            # of this recipient
+            raise DeliveryError("the bot is not running")
         return await self.target.notify(notice)
 
 

@@ -85,18 +85,19 @@ def check_open(
     if as_admin:
         return
     window = self_assessment_window(period, assessment)
-    if assessment.status != AssessmentStatus.draft or assessment.self_locked_at is not None:
+    if assessment.status != AssessmentStatus.draft:
         raise LockedError(Msg(N_("The self-assessment has been submitted and is read-only now.")))
-    if now < window.opens_at:
-        raise LockedError(
-            Msg(N_("Self-assessment opens at {when}."), when=format_datetime(window.opens_at, tz))
-        )
-    if now >= window.closes_at:
+    if assessment.self_locked_at is not None or now >= window.closes_at:
+        # locked by the deadline (the scheduler's auto-lock), not submitted
         raise LockedError(
             Msg(
                 N_("The self-assessment deadline ({when}) has passed."),
                 when=format_datetime(window.closes_at, tz),
             )
+        )
+    if now < window.opens_at:
+        raise LockedError(
+            Msg(N_("Self-assessment opens at {when}."), when=format_datetime(window.opens_at, tz))
         )
 
 

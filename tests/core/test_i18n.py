@@ -46,3 +46,22 @@ def test_messages_render_per_locale() -> None:
     assert msg.render("vi") == "“abc” không phải là một số."
     assert msg.render("en") == "“abc” is not a number."
     assert normalize_locale("en-US") == "en" and normalize_locale("fr") == "vi"
+
+
+def test_no_message_is_translated_twice_differently() -> None:
+    """Catalogs are merged; a message translated in two files would show either text."""
+    from babel.messages.pofile import read_po
+
+    from core.i18n import LOCALES_DIR
+
+    seen: dict[str, tuple[str, str]] = {}
+    clashes = []
+    for path in sorted((LOCALES_DIR / "vi").glob("*.po")):
+        with path.open("rb") as fh:
+            for message in read_po(fh):
+                if not message.id or not isinstance(message.id, str):
+                    continue
+                earlier = seen.setdefault(message.id, (path.name, str(message.string)))
+                if earlier[1] != message.string:
+                    clashes.append(f"{message.id!r}: {earlier[0]} vs {path.name}")
+    assert clashes == []
