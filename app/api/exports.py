@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -38,13 +39,19 @@ def _public_url(request: Request) -> str:
     return settings.public_url if settings is not None else str(request.base_url).rstrip("/")
 
 
-def _temp_xlsx() -> Path:
+async def _xlsx_response(
+    write: Callable[[Path], Awaitable[exports.Export]],
+) -> FileResponse:
+    """Write the workbook to a temporary file and serve it; the file is removed after sending,
+    or at once if writing fails."""
     fd, name = tempfile.mkstemp(prefix="cchc-export-", suffix=".xlsx")
     os.close(fd)
-    return Path(name)
-
-
-def _file(path: Path, export: exports.Export) -> FileResponse:
+    path = Path(name)
+    try:
+        export = await write(path)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
     return FileResponse(
         path,
         media_type=export.media_type,
@@ -65,13 +72,9 @@ async def consolidated(
     """ "Bảng tổng hợp kết quả Chỉ số CCHC": summary per unit group with live formulas, a matrix
     per group, item details, progress and charts. Every back-office role; appraisers' detail
     sheet holds only the items of their assignments."""
-    path = _temp_xlsx()
-    try:
-        export = await exports.consolidated(actor, period_id, path, now=now, tz=tz, locale=lang)
-    except BaseException:
-        path.unlink(missing_ok=True)
-        raise
-    return _file(path, export)
+    return await _xlsx_response(
+        lambda path: exports.consolidated(actor, period_id, path, now=now, tz=tz, locale=lang)
+    )
 
 
 @router.get(
@@ -91,9 +94,8 @@ async def scorecard(
     """ "Bảng tự đánh giá, chấm điểm" of one unit, with links to its evidence files.
     Administrators and viewers: any unit; appraisers: the items of their assignments; an
     officer: their own unit."""
-    path = _temp_xlsx()
-    try:
-        export = await exports.scorecard(
+    return await _xlsx_response(
+        lambda path: exports.scorecard(
             actor,
             period_id,
             unit_id,
@@ -103,10 +105,7 @@ async def scorecard(
             public_url=_public_url(request),
             locale=lang,
         )
-    except BaseException:
-        path.unlink(missing_ok=True)
-        raise
-    return _file(path, export)
+    )
 
 
 @router.get(
@@ -126,9 +125,8 @@ async def evidence_register(
 ) -> FileResponse:
     """The unit's evidence register: every file with item code, name, size, SHA-256, uploader
     and time, and its place in the zip."""
-    path = _temp_xlsx()
-    try:
-        export = await exports.register(
+    return await _xlsx_response(
+        lambda path: exports.register(
             actor,
             period_id,
             unit_id,
@@ -139,10 +137,7 @@ async def evidence_register(
             files=files,
             locale=lang,
         )
-    except BaseException:
-        path.unlink(missing_ok=True)
-        raise
-    return _file(path, export)
+    )
 
 
 @router.get(
