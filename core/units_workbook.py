@@ -6,7 +6,6 @@ Reading checks every row and reports all problems at once; nothing is stored her
 from __future__ import annotations
 
 import re
-import unicodedata
 import zipfile
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -21,8 +20,9 @@ from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from core.i18n import N_, Msg, UserError
+from core.i18n import N_, Msg
 from core.models import OfficerRole, UnitKind
+from core.sheets import Problem, WorkbookImportError, cell_text
 
 E = TypeVar("E", bound=Enum)
 Rows = Iterator[tuple[object, ...]]
@@ -62,49 +62,14 @@ class OfficerRow:
     email: str
 
 
-@dataclass(frozen=True)
-class UnitsProblem:
-    sheet: str
-    row: int | None
-    column: str | None
-    msg: Msg
-
-    def render(self, locale: str = "vi") -> str:
-        where = [self.sheet] if self.sheet else []
-        if self.row is not None:
-            where.append(Msg(N_("row {row}"), row=self.row).render(locale))
-        if self.column is not None:
-            where.append(Msg(N_("column {column}"), column=self.column).render(locale))
-        prefix = ", ".join(where)
-        return f"{prefix}: {self.msg.render(locale)}" if prefix else self.msg.render(locale)
-
-
-class UnitsImportError(UserError):
+class UnitsImportError(WorkbookImportError):
     """The units workbook has problems; nothing was imported."""
 
-    def __init__(self, problems: list[UnitsProblem]) -> None:
-        super().__init__(
-            Msg(
-                N_("The units workbook has {count} problem(s); nothing was imported."),
-                count=len(problems),
-            )
-        )
-        self.problems = problems
-
-    def render(self, locale: str | None = None) -> str:
-        return "\n".join(
-            [self.msg.render(locale)] + [f"- {p.render(locale or 'vi')}" for p in self.problems]
-        )
+    summary = N_("The units workbook has {count} problem(s); nothing was imported.")
 
 
 def _text(value: object) -> str:
-    """Cell text, trimmed, with Vietnamese diacritics in one Unicode form (NFC): the same name
-    typed on two keyboards must compare equal."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return unicodedata.normalize("NFC", " ".join(str(value).split()))
+    return cell_text(value, collapse_spaces=True)
 
 
 def _header_row(ws: Worksheet, headers: list[str]) -> None:
@@ -160,20 +125,16 @@ def read_units_workbook(
         )
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError):
         raise UnitsImportError(
-            [
-                UnitsProblem(
-                    "", None, None, Msg(N_("The file is not a valid Excel workbook (.xlsx)."))
-                )
-            ]
+            [Problem("", None, None, Msg(N_("The file is not a valid Excel workbook (.xlsx).")))]
         ) from None
-    problems: list[UnitsProblem] = []
+    problems: list[Problem] = []
     units: list[UnitRow] = []
     officers: list[OfficerRow] = []
     try:
         if SHEET_UNITS not in wb.sheetnames:
             raise UnitsImportError(
                 [
-                    UnitsProblem(
+                    Problem(
                         SHEET_UNITS,
                         None,
                         None,
@@ -197,12 +158,12 @@ def read_units_workbook(
     return units, officers
 
 
-def _check_header(rows: Rows, headers: list[str], sheet: str, problems: list[UnitsProblem]) -> bool:
+def _check_header(rows: Rows, headers: list[str], sheet: str, problems: list[Problem]) -> bool:
     header = next(rows, None)
     found = [_text(h) for h in (header or ())][: len(headers)]
     if found != headers:
         problems.append(
-            UnitsProblem(
+            Problem(
                 sheet,
                 1,
                 None,
@@ -213,7 +174,7 @@ def _check_header(rows: Rows, headers: list[str], sheet: str, problems: list[Uni
     return True
 
 
-def _read_units(rows: Rows, problems: list[UnitsProblem]) -> list[UnitRow]:
+def _read_units(rows: Rows, problems: list[Problem]) -> list[UnitRow]:
     rows = iter(rows)
     if not _check_header(rows, UNIT_HEADERS, SHEET_UNITS, problems):
         return []
@@ -227,7 +188,7 @@ def _read_units(rows: Rows, problems: list[UnitsProblem]) -> list[UnitRow]:
         gcode, gname, kind_text, code, name, address = cells[:6]
 
         def bad(col: str, msg: Msg, number: int = number) -> None:
-            problems.append(UnitsProblem(SHEET_UNITS, number, col, msg))
+            problems.append(Problem(SHEET_UNITS, number, col, msg))
 
         if not gcode or not _CODE.match(gcode):
             bad(
@@ -302,9 +263,7 @@ def _read_units(rows: Rows, problems: list[UnitsProblem]) -> list[UnitRow]:
     return out
 
 
-def _read_officers(
-    rows: Rows, unit_codes: set[str], problems: list[UnitsProblem]
-) -> list[OfficerRow]:
+def _read_officers(rows: Rows, unit_codes: set[str], problems: list[Problem]) -> list[OfficerRow]:
     rows = iter(rows)
     if not _check_header(rows, OFFICER_HEADERS, SHEET_OFFICERS, problems):
         return []
@@ -318,7 +277,7 @@ def _read_officers(
         key = (unit_code, full_name.casefold())
         if full_name and key in seen:
             problems.append(
-                UnitsProblem(
+                Problem(
                     SHEET_OFFICERS,
                     number,
                     "B",
@@ -333,7 +292,7 @@ def _read_officers(
         seen.setdefault(key, number)
 
         def bad(col: str, msg: Msg, number: int = number) -> None:
-            problems.append(UnitsProblem(SHEET_OFFICERS, number, col, msg))
+            problems.append(Problem(SHEET_OFFICERS, number, col, msg))
 
         if unit_code not in unit_codes:
             bad("A", Msg(N_("There is no unit with the code “{code}”."), code=unit_code))

@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
-from core.i18n import N_, Msg, UserError
+from core.i18n import N_, Msg
 from core.numbers import NumberError, format_score, parse_decimal
+from core.sheets import Problem, WorkbookImportError, cell_text
 from forms.rules import RULE_TYPES, Rule, RuleDefinitionError, format_params, parse_rule
 
 SHEET_INFO = "Thông tin"
@@ -99,41 +100,10 @@ _CODE_STANDARD = re.compile(r"^[1-9]\d*(\.[1-9]\d*){0,2}$")
 _CODE_SPECIAL = re.compile(r"^[A-Z](\.[1-9]\d*){0,2}$")
 
 
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong in the file, located the way a spreadsheet user looks for it."""
+class CriteriaImportError(WorkbookImportError):
+    """The criteria workbook has problems; nothing was imported."""
 
-    sheet: str
-    row: int | None
-    column: str | None
-    msg: Msg
-
-    def render(self, locale: str = "vi") -> str:
-        where = [self.sheet] if self.sheet else []
-        if self.row is not None:
-            where.append(Msg(N_("row {row}"), row=self.row).render(locale))
-        if self.column is not None:
-            where.append(Msg(N_("column {column}"), column=self.column).render(locale))
-        prefix = ", ".join(where)
-        return f"{prefix}: {self.msg.render(locale)}" if prefix else self.msg.render(locale)
-
-
-class CriteriaImportError(UserError):
-    """The file has problems; nothing was imported."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        super().__init__(
-            Msg(
-                N_("The criteria workbook has {count} problem(s); nothing was imported."),
-                count=len(problems),
-            )
-        )
-        self.problems = problems
-
-    def render(self, locale: str | None = None) -> str:
-        lines = [self.msg.render(locale)]
-        lines += [f"- {p.render(locale or 'vi')}" for p in self.problems]
-        return "\n".join(lines)
+    summary = N_("The criteria workbook has {count} problem(s); nothing was imported.")
 
 
 @dataclass
@@ -197,11 +167,7 @@ class _Parsed:
 
 
 def _text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
+    return cell_text(value)
 
 
 def _lookup(value: str, codes: tuple[str, ...], labels: dict[str, str]) -> str | None:

@@ -26,9 +26,9 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
-from core.i18n import N_, Msg, UserError
+from core.i18n import N_, Msg
 from core.numbers import NumberError, format_score, parse_decimal
-from forms.criteria_rows import Problem
+from core.sheets import Problem, WorkbookImportError
 
 SHEET = "Điểm điều tra XHH"
 HEAD = ("Mã đơn vị", "Tên đơn vị")
@@ -66,22 +66,10 @@ class SurveyValue:
     score: Decimal
 
 
-class SurveyImportError(UserError):
+class SurveyImportError(WorkbookImportError):
     """The survey workbook has problems; nothing was imported."""
 
-    def __init__(self, problems: list[Problem]) -> None:
-        super().__init__(
-            Msg(
-                N_("The survey workbook has {count} problem(s); nothing was imported."),
-                count=len(problems),
-            )
-        )
-        self.problems = problems
-
-    def render(self, locale: str | None = None) -> str:
-        lines = [self.msg.render(locale)]
-        lines += [f"- {p.render(locale or 'vi')}" for p in self.problems]
-        return "\n".join(lines)
+    summary = N_("The survey workbook has {count} problem(s); nothing was imported.")
 
 
 def _number(value: Decimal) -> int | float:
