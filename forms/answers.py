@@ -18,6 +18,7 @@ from tortoise.transactions import in_transaction
 
 from core.audit import Actor, record
 from core.i18n import N_, Msg, UserError
+from core.metrics import ANSWERS_RECORDED
 from core.models import BackofficeUser, Officer, UserRole
 from core.numbers import format_score
 from core.timefmt import VIETNAM, format_datetime
@@ -181,6 +182,7 @@ async def record_answer(
             old=old,
             new=_snapshot(answer) | {"item": node_code},
         )
+    ANSWERS_RECORDED.labels(channel=actor.channel.value).inc()
     return answer
 
 
