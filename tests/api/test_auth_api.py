@@ -1,4 +1,5 @@
-"""Signing in over HTTP: bearer tokens, the web session cookie, throttling, error language."""
+"""Signing in over HTTP: bearer tokens, the web session cookie, error language (throttling:
+tests/security/test_brute_force.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
-from core.auth import MAX_FAILURES
 from tests.api.conftest import Clock
 from tests.api.world import PASSWORD, World
 
@@ -35,25 +35,6 @@ async def test_token_session_and_sign_out(
     client.cookies.clear()
     r = await client.get("/me", headers={"Authorization": f"Bearer {token}"})
     assert r.status_code == 200
-
-
-async def test_failed_sign_ins_are_throttled(
-    client: httpx.AsyncClient, world: World, clock: Clock
-) -> None:
-    clock.now = datetime.now(UTC)
-    for _ in range(MAX_FAILURES):
-        r = await client.post("/auth/token", json={"username": "admin", "password": "sai"})
-        assert r.status_code == 401 and r.json()["detail"] == "Sai tên đăng nhập hoặc mật khẩu."
-    r = await client.post(
-        "/auth/token",
-        json={"username": "admin", "password": PASSWORD},
-        headers={"Accept-Language": "en-GB,en;q=0.9,vi;q=0.5"},
-    )
-    assert r.status_code == 429 and int(r.headers["retry-after"]) > 0
-    assert (
-        r.json()["code"] == "too_many_attempts" and "Too many failed sign-ins" in r.json()["detail"]
-    )
-    assert r.headers["content-language"] == "en"
 
 
 async def test_invalid_requests_get_one_sentence_and_the_problems(
