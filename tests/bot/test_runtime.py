@@ -32,7 +32,7 @@ from tests.bot.conftest import BOT_USER, FakeTelegram
 from tests.forms.conftest import NOW
 
 
-async def test_webhook_checks_the_secret_and_handles_updates(
+async def test_webhook_is_registered_with_the_secret_and_handles_updates(
     db: str, sheet: dict, tmp_path: Path
 ) -> None:
     settings = load_settings(
@@ -70,10 +70,7 @@ async def test_webhook_checks_the_secret_and_handles_updates(
         async with httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url="http://t"
         ) as client:
-            for headers in ({}, {"X-Telegram-Bot-Api-Secret-Token": "s3cret-tokeN"}):
-                refused = await client.post("/telegram/webhook", json=update, headers=headers)
-                assert refused.status_code == 401
-            assert not tg.said(900)
+            # (forged calls without the secret: tests/security/test_webhook.py)
             ok = await client.post(
                 "/telegram/webhook",
                 json=update,
