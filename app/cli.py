@@ -19,7 +19,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn
 from rich.table import Table
 from rich.tree import Tree
 
-from app import db
+from app import backup_cli, db
 from app.export_cli import export_cli
 from core.audit import Actor
 from core.i18n import N_, Msg, UserError, normalize_locale
@@ -461,6 +461,10 @@ def remind(
         f"/ sheets to lock; {len(result.would_lock_explanations)} giải trình sẽ khóa "
         "/ explanations to lock."
     )
+
+
+cli.command("backup")(backup_cli.backup)
+cli.command("restore")(backup_cli.restore)
 
 
 def main() -> None:
