@@ -11,13 +11,15 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Filter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import InlineKeyboardMarkup, Message, TelegramObject
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, TelegramObject
 
 from bot import texts
 from bot.cards import Sheet, current_assessment_id, item_message, load_sheet
 from bot.deps import BotDeps
 from bot.texts import t
+from core.i18n import N_, Msg
 from core.models import Officer
+from forms.models import Assessment, Review
 
 log = logging.getLogger("cchc.bot")
 
@@ -43,6 +45,60 @@ class Bound(Filter):
 class Unbound(Filter):
     async def __call__(self, event: TelegramObject, officer: Officer | None = None) -> bool:
         return officer is None
+
+
+# Buttons whose first field is a score sheet's id (bot.keyboards: AnswerCb, TickCb, NavCb,
+# ItemCb, ListCb, FileCb, MenuCb, ExtendCb), and the explanation button, whose first is a review.
+_SHEET_BUTTONS = frozenset({"an", "tk", "nv", "it", "ls", "fl", "mn", "gh"})
+_REVIEW_BUTTONS = frozenset({"ex"})
+_MAX_ID = 2_147_483_647
+_NOT_YOURS = Msg(N_("You can only answer for your own unit."))
+
+
+class ForeignButton(Filter):
+    """Passes for a button naming a score sheet or an explanation request that is not of the
+    officer's own unit (or does not exist): a forged callback, since the buttons the bot draws
+    always name the officer's own sheet. Without it, a hand-made ``nv:<id>:1.1.1:go`` would
+    show another unit's answers, files and progress. Sheets and reviews never change unit, so
+    the answer is cached per dispatcher."""
+
+    async def __call__(
+        self, event: TelegramObject, officer: Officer | None = None, deps: BotDeps | None = None
+    ) -> bool:
+        if officer is None or not isinstance(event, CallbackQuery) or not event.data:
+            return False
+        prefix, _, rest = event.data.partition(":")
+        if prefix not in _SHEET_BUTTONS and prefix not in _REVIEW_BUTTONS:
+            return False
+        first = rest.split(":", 1)[0]
+        if not first.isdigit():
+            return False  # not a button of ours at all: nothing handles it
+        key = (prefix in _REVIEW_BUTTONS, int(first))
+        cache: dict[tuple[bool, int], int] = (
+            deps.extra.setdefault("unit_of_button", {}) if deps is not None else {}  # type: ignore[assignment]
+        )
+        unit = cache.get(key)
+        if unit is None:
+            unit = await _unit_of(*key)
+            if unit is not None:  # an id not (yet) in use is asked again next time
+                if len(cache) > 100_000:
+                    cache.clear()
+                cache[key] = unit
+        return unit != officer.unit_id  # type: ignore[attr-defined]
+
+
+async def _unit_of(is_review: bool, id_: int) -> int | None:
+    if id_ > _MAX_ID:
+        return None
+    if is_review:
+        found = await Review.filter(id=id_).values_list("answer__assessment__unit_id", flat=True)
+    else:
+        found = await Assessment.filter(id=id_).values_list("unit_id", flat=True)
+    return int(found[0]) if found else None
+
+
+async def _refuse_foreign(cb: CallbackQuery, locale: str) -> None:
+    await cb.answer(_NOT_YOURS.render(locale), show_alert=True)
 
 
 class RouterSpec:
@@ -77,6 +133,8 @@ class RouterSpec:
             guard = Bound() if self.bound else Unbound()
             router.message.filter(guard)
             router.callback_query.filter(guard)
+        if self.bound:
+            router.callback_query.register(_refuse_foreign, ForeignButton())
         for observer, filters, handler in self.entries:
             getattr(router, observer).register(handler, *filters)
         return router
