@@ -11,6 +11,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from app.api.deps import Id, OptionalId
 from app.web.dates import parse_local
 from app.web.deps import Now, StaffDep, WebRoute, form_with_csrf, redirect, status_of
 from app.web.files import file_response, is_previewable
@@ -40,7 +41,7 @@ async def queue(
     request: Request,
     staff: StaffDep,
     now: Now,
-    period: int | None = None,
+    period: OptionalId = None,
     under: str | None = None,
     state: str = "pending",
     offset: int = 0,
@@ -126,7 +127,7 @@ async def _item(staff: StaffDep, assessment_id: int, code: str) -> appraisal.Ite
 async def _detail(
     request: Request,
     staff: StaffDep,
-    assessment_id: int,
+    assessment_id: Id,
     code: str,
     *,
     status_code: int = 200,
@@ -157,7 +158,7 @@ async def _detail(
 
 @router.get("/appraisal/{assessment_id}/items/{code}", response_class=HTMLResponse)
 async def item_page(
-    request: Request, assessment_id: int, code: str, staff: StaffDep, done: str = ""
+    request: Request, assessment_id: Id, code: str, staff: StaffDep, done: str = ""
 ) -> Response:
     await require_role(staff.actor)
     messages = {
@@ -172,7 +173,7 @@ async def item_page(
 
 @router.post("/appraisal/{assessment_id}/items/{code}/{action}")
 async def decide(
-    request: Request, assessment_id: int, code: str, action: str, staff: StaffDep, now: Now
+    request: Request, assessment_id: Id, code: str, action: str, staff: StaffDep, now: Now
 ) -> Response:
     form = await form_with_csrf(request)
     settings = settings_of(request)
@@ -246,7 +247,7 @@ async def decide(
 
 @router.get("/evidence/{evidence_id}")
 async def evidence(
-    request: Request, evidence_id: int, staff: StaffDep, download: bool = False
+    request: Request, evidence_id: Id, staff: StaffDep, download: bool = False
 ) -> Response:
     """A file for those who may see that unit's item: inline for PDF and images."""
     row = await appraisal.evidence_for_download(staff.actor, evidence_id)

@@ -15,6 +15,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from app.api.deps import Id, OptionalId
 from app.web import appraise, results
 from app.web.board import board
 from app.web.charts import qr_svg
@@ -139,7 +140,7 @@ async def logout(request: Request, staff: StaffDep, now: Now) -> Response:
 
 @router.get("/progress", response_class=HTMLResponse)
 async def progress_board(
-    request: Request, staff: StaffDep, now: Now, period: int | None = None, group: int | None = None
+    request: Request, staff: StaffDep, now: Now, period: OptionalId = None, group: OptionalId = None
 ) -> Response:
     await require_role(staff.actor)
     current = await pick_period(period)
@@ -253,7 +254,7 @@ async def create_period_form(request: Request, staff: StaffDep) -> Response:
 
 @router.get("/periods/{period_id}", response_class=HTMLResponse)
 async def period_page(
-    request: Request, period_id: int, staff: StaffDep, now: Now, done: str = ""
+    request: Request, period_id: Id, staff: StaffDep, now: Now, done: str = ""
 ) -> Response:
     await require_role(staff.actor, UserRole.admin, UserRole.viewer)
     return await _period(request, staff, period_id, now, done=done)
@@ -262,7 +263,7 @@ async def period_page(
 async def _period(
     request: Request,
     staff: StaffDep,
-    period_id: int,
+    period_id: Id,
     now: datetime,
     *,
     status_code: int = 200,
@@ -301,7 +302,7 @@ async def _period(
 
 @router.post("/periods/{period_id}")
 async def update_period_form(
-    request: Request, period_id: int, staff: StaffDep, now: Now
+    request: Request, period_id: Id, staff: StaffDep, now: Now
 ) -> Response:
     form = await form_with_csrf(request)
     tz = settings_of(request).tz
@@ -331,7 +332,7 @@ async def update_period_form(
 
 @router.post("/periods/{period_id}/sheets/{assessment_id}/deadline")
 async def extend_form(
-    request: Request, period_id: int, assessment_id: int, staff: StaffDep, now: Now
+    request: Request, period_id: Id, assessment_id: Id, staff: StaffDep, now: Now
 ) -> Response:
     form = await form_with_csrf(request)
     tz = settings_of(request).tz
@@ -367,7 +368,7 @@ DECIDED_SHOWN = 20
 
 @router.get("/extensions", response_class=HTMLResponse)
 async def extensions_page(
-    request: Request, staff: StaffDep, period: int | None = None, done: str = ""
+    request: Request, staff: StaffDep, period: OptionalId = None, done: str = ""
 ) -> Response:
     await require_role(staff.actor, UserRole.admin, UserRole.viewer)
     messages = {
@@ -423,7 +424,7 @@ async def _extensions(
 
 @router.post("/extensions/{request_id}")
 async def decide_extension_form(
-    request: Request, request_id: int, staff: StaffDep, now: Now
+    request: Request, request_id: Id, staff: StaffDep, now: Now
 ) -> Response:
     """Approve (optionally with another date) or refuse (with a reason) a unit's request, then
     tell the officer who asked."""
@@ -526,7 +527,7 @@ async def import_units_form(request: Request, staff: StaffDep) -> Response:
 
 
 @router.post("/officers/{officer_id}/invite", response_class=HTMLResponse)
-async def invite(request: Request, officer_id: int, staff: StaffDep, now: Now) -> Response:
+async def invite(request: Request, officer_id: Id, staff: StaffDep, now: Now) -> Response:
     """A printable invite: the code, and a QR code opening the bot with it."""
     form = await form_with_csrf(request)
     await require_admin(staff.actor)
@@ -612,7 +613,7 @@ async def import_criteria_form(request: Request, staff: StaffDep) -> Response:
 
 
 @router.get("/criteria/{set_id}", response_class=HTMLResponse)
-async def criteria_tree(request: Request, set_id: int, staff: StaffDep, done: str = "") -> Response:
+async def criteria_tree(request: Request, set_id: Id, staff: StaffDep, done: str = "") -> Response:
     await require_role(staff.actor)
     cset = await CriteriaSet.get_or_none(id=set_id)
     if cset is None:

@@ -21,6 +21,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
+from app.api.deps import Id
 from app.web.deps import (
     CsrfError,
     Now,
@@ -62,7 +63,7 @@ from core.numbers import format_score
 from forms.answers import StaleAnswerError, record_answer
 from forms.evidence import attach_evidence, attach_explanation_file, remove_evidence
 from forms.explanations import answer_explanation
-from forms.models import Assessment, Evidence
+from forms.models import Assessment, Evidence, Review
 from forms.rules import describe, evaluate
 from forms.submission import SubmissionBlockedError, submit
 from scoring.exports import scorecard
@@ -384,9 +385,7 @@ async def upload(request: Request, code: str, session: OfficerDep, now: Now) -> 
 
 
 @router.post("/files/{evidence_id}/remove")
-async def remove_file(
-    request: Request, evidence_id: int, session: OfficerDep, now: Now
-) -> Response:
+async def remove_file(request: Request, evidence_id: Id, session: OfficerDep, now: Now) -> Response:
     await form_with_csrf(request)
     evidence = await _own_evidence(session, evidence_id)
     code = evidence.answer.node.code
@@ -398,7 +397,15 @@ async def remove_file(
     return redirect(f"/web/o/?done=removed#item-{quote(code)}")
 
 
-async def _own_evidence(session: OfficerDep, evidence_id: int) -> Evidence:
+async def _own_review(session: OfficerDep, review_id: Id) -> None:
+    """Another unit's request is answered as one that does not exist: guessing ids learns
+    nothing."""
+    unit = await Review.filter(id=review_id).values_list("answer__assessment__unit_id", flat=True)
+    if not unit or unit[0] != session.unit.id:
+        raise NotFound(Msg(N_("This explanation request does not exist.")))
+
+
+async def _own_evidence(session: OfficerDep, evidence_id: Id) -> Evidence:
     evidence = await Evidence.get_or_none(id=evidence_id).prefetch_related(
         "answer__assessment", "answer__node"
     )
@@ -409,7 +416,7 @@ async def _own_evidence(session: OfficerDep, evidence_id: int) -> Evidence:
 
 @router.get("/files/{evidence_id}")
 async def view_file(
-    request: Request, evidence_id: int, session: OfficerDep, download: bool = False
+    request: Request, evidence_id: Id, session: OfficerDep, download: bool = False
 ) -> Response:
     evidence = await _own_evidence(session, evidence_id)
     return await file_response(settings_of(request), evidence, download=download)
@@ -475,7 +482,7 @@ async def submit_sheet(request: Request, session: OfficerDep, now: Now) -> Respo
 
 
 @router.post("/explanations/{review_id}")
-async def explain(request: Request, review_id: int, session: OfficerDep, now: Now) -> Response:
+async def explain(request: Request, review_id: Id, session: OfficerDep, now: Now) -> Response:
     settings = settings_of(request)
     locale = _lang(request, session)
     code = ""
@@ -493,6 +500,7 @@ async def explain(request: Request, review_id: int, session: OfficerDep, now: No
             flat = await form_with_csrf(request)
             fields = flat["__lists__"]
             data, name = None, None
+        await _own_review(session, review_id)
         code = (fields.get("item") or [""])[0]
         ids = [int(x) for x in fields.get("files", []) if x.isdigit()]
         if data:
@@ -518,7 +526,7 @@ async def explain(request: Request, review_id: int, session: OfficerDep, now: No
             tz=settings.tz,
         )
     except UserError as exc:
-        if isinstance(exc, CsrfError) or not code:
+        if isinstance(exc, CsrfError | NotFound) or not code:
             raise
         error = exc.render(locale)
         if wants_json(request):

@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from app.api.deps import OptionalId
 from app.web.charts import Bar, bar_chart, gap_class
 from app.web.deps import StaffDep, WebRoute
 from app.web.render import render, svg
@@ -27,7 +28,7 @@ def _d(value: Any) -> Decimal | None:
 
 
 @router.get("/results", response_class=HTMLResponse)
-async def results_page(request: Request, staff: StaffDep, period: int | None = None) -> Response:
+async def results_page(request: Request, staff: StaffDep, period: OptionalId = None) -> Response:
     await require_role(staff.actor)
     if period is not None:
         current = await Period.get_or_none(id=period)
