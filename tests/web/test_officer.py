@@ -323,20 +323,3 @@ async def test_explanation_requests_are_answered_on_their_items(
     assert "Đã gửi giải trình: “Bổ sung báo cáo”" in page and "1,5" in page
     files = await Evidence.filter(answer__node__code="1.1.3").order_by("id")
     assert [f.original_name for f in files][-1] == "Báo cáo bổ sung.pdf"
-
-
-async def test_an_officer_sees_only_files_of_the_own_unit(
-    client: httpx.AsyncClient, officer: str, world: World
-) -> None:
-    await record_answer(
-        world.officers["khac"],
-        world.sheets["STP"].id,
-        "1.1.1",
-        text="1",
-        expected_version=0,
-        now=NOW,
-    )
-    other = await attach(world, "STP", "1.1.1", b"%PDF-1.4 other unit")
-    assert (await client.get(f"/web/o/files/{other.id}")).status_code == 404
-    r = await client.post(f"/web/o/files/{other.id}/remove", data={"csrf": officer})
-    assert r.status_code == 404
