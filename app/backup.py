@@ -190,7 +190,10 @@ class _Sqlite(_Database):
         source = self._connect(self.path)
         copy = self._connect(target)
         try:
-            source.backup(copy)  # one step: a consistent snapshot under a read transaction
+            try:
+                source.backup(copy)  # one step: a consistent snapshot under a read transaction
+            except sqlite3.DatabaseError as exc:
+                raise self._unreadable(exc) from None
             # a single self-contained file (no -wal beside it) is what goes into the archive
             copy.execute("PRAGMA journal_mode=DELETE")
             problems = [row[0] for row in copy.execute("PRAGMA integrity_check")]
@@ -221,8 +224,16 @@ class _Sqlite(_Database):
         conn = self._connect(self.path)
         try:
             return _sqlite_counts(conn)
+        except sqlite3.DatabaseError as exc:
+            raise self._unreadable(exc) from None
         finally:
             conn.close()
+
+    def _unreadable(self, exc: Exception) -> BackupError:
+        return BackupError(
+            f"Không đọc được cơ sở dữ liệu SQLite {self.path} ({exc}).",
+            f"Cannot read the SQLite database {self.path} ({exc}).",
+        )
 
     def restore(self, dump: Path) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -659,11 +670,8 @@ def _stage(archive: Path, folder: Path) -> tuple[dict[str, _Staged], bytes]:
         raise _corrupt(archive, (str(exc) or type(exc).__name__).splitlines()[0]) from None
     except gzip.BadGzipFile as exc:
         raise _corrupt(archive, str(exc)) from None
-    if manifest is None:
-        raise BackupError(
-            f"{archive} không phải tệp sao lưu cchc (không có {MANIFEST}).",
-            f"{archive} is not a cchc backup (it has no {MANIFEST}).",
-        )
+    if manifest is None:  # written last: a file cut at a member boundary ends up here
+        raise _corrupt(archive, f"{MANIFEST} is missing")
     return staged, manifest
 
 

@@ -24,6 +24,7 @@ from tortoise.context import TortoiseContext
 from tortoise.migrations.api import migrate
 from tortoise.transactions import in_transaction
 
+from app import backup
 from app.backup import (
     MANIFEST,
     BackupError,
@@ -231,7 +232,10 @@ async def test_the_commands_a_secretary_types(
 async def test_a_damaged_archive_is_refused_and_nothing_changes(
     db: str, data_dir: Path, tmp_path: Path, target_url: str
 ) -> None:
-    await _load(data_dir)
+    store = FileStore(data_dir)
+    await store.put(samples.PDF)
+    await store.put(samples.docx())
+    await UnitGroup.create(code="SO", name="Khối sở, ban, ngành", kind="department")
     plain = tmp_path / "b.tar"
     packed = tmp_path / "b.tar.gz"
     await create_backup(db, data_dir, plain)
@@ -253,8 +257,19 @@ async def test_a_damaged_archive_is_refused_and_nothing_changes(
     cut_packed.write_bytes(packed.read_bytes()[: packed.stat().st_size * 2 // 3])
     junk = tmp_path / "junk.tar.gz"
     junk.write_bytes(b"not an archive at all")
+    headless = tmp_path / "cut-before-manifest.tar"  # a copy stopped between two members
+    with tarfile.open(plain) as src, tarfile.open(headless, "w") as dst:
+        for info in src:
+            if info.name != MANIFEST:
+                dst.addfile(info, src.extractfile(info))
 
-    cases = {tampered: member.name, cut_plain: "", cut_packed: "", junk: "not a tar archive"}
+    cases = {
+        tampered: member.name,
+        cut_plain: "",
+        cut_packed: "",
+        junk: "not a tar archive",
+        headless: "manifest.json is missing",
+    }
     for archive, detail in cases.items():
         with pytest.raises(BackupError) as caught:
             await restore_backup(archive, target_url, fresh, force=True)
@@ -367,3 +382,35 @@ async def test_a_file_damaged_on_disk_is_reported_not_restored(
     assert restored.damaged == [damaged] and restored.evidence_files == 1
     assert FileStore(fresh).get_sync(good.sha256) == samples.PDF
     assert not FileStore(fresh).exists(bad.sha256)
+
+
+async def test_a_failed_backup_leaves_the_previous_archive_alone(
+    db: str, data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = FileStore(data_dir)
+    await store.put(samples.PDF)
+    (tmp_path / "backups").mkdir()
+    archive = tmp_path / "backups" / "nightly.tar.gz"
+    await create_backup(db, data_dir, archive)
+    previous = archive.read_bytes()
+
+    def vanishing(store: FileStore) -> Iterator[tuple[str, Path]]:
+        yield "evidence/00/00/" + "0" * 64, data_dir / "gone"  # fails half-way through
+
+    monkeypatch.setattr(backup, "_evidence_files", vanishing)
+    with pytest.raises(FileNotFoundError):
+        await create_backup(db, data_dir, archive)
+    assert archive.read_bytes() == previous
+    assert _everything(archive.parent) == [archive.name], "no partial archive left"
+
+
+@pytest.mark.skipif(not shutil.which("psql"), reason="psql missing (postgresql-client)")
+def test_postgres_password_goes_through_the_environment_only(tmp_path: Path) -> None:
+    url = "postgres://cchc:s%40cret-pw@127.0.0.1:1/cchc?sslmode=require"
+    database = backup.open_database(url)
+    assert database.env["PGPASSWORD"] == "s@cret-pw"  # type: ignore[attr-defined]
+    assert database.env["PGSSLMODE"] == "require"  # type: ignore[attr-defined]
+    with pytest.raises(BackupError) as caught:  # nothing listens on port 1
+        backup.create_backup_sync(url, tmp_path / "data", tmp_path / "b.tar.gz")
+    assert "s@cret" not in str(caught.value) and "failed" in str(caught.value)
+    assert _everything(tmp_path) == []
