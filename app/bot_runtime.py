@@ -128,7 +128,11 @@ class BotRuntime:
             self.deps.clock = self.clock
         self.deps.web_link = self._web_link_issuer()
         self.deps.extra["public_url"] = self.settings.public_url  # links inside workbooks
-        self.storage = make_storage(self.settings.redis_url, single_process=self.settings.is_sqlite)
+        self.storage = make_storage(
+            self.settings.redis_url,
+            single_process=self.settings.is_sqlite,
+            redis_prefix=self.settings.redis_prefix,
+        )
         self.dp = build_dispatcher(self.deps, self.storage)
         token = self.settings.telegram_token or SANDBOX_TOKEN
         self.bot = Bot(

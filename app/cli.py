@@ -141,29 +141,71 @@ def demo() -> None:
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            max=64,
+            help="Worker processes (default CCHC_WORKERS, 1). More than one needs PostgreSQL "
+            "and the webhook (or no bot); see docs/deployment.md.",
+        ),
+    ] = None,
 ) -> None:
-    """Start the service: web pages, API, the bot (or its sandbox) and the scheduler."""
+    """Start the service: web pages, API, the bot (or its sandbox) and the scheduler.
+
+    It refuses to start on a configuration that would lose or duplicate work (see
+    docs/deployment.md) and on a database that still needs ``cchc db upgrade``."""
+    import os
+
     import uvicorn
 
-    from app.main import create_app
+    from app.production import check_serve, pending_migrations
 
     settings = _settings()
     if port and "public_url" not in settings.model_fields_set:
         # the sandbox bot reaches this server through the public URL: follow --port
         settings.public_url = f"http://127.0.0.1:{port}"
-    app = create_app(settings)
+    workers = workers or settings.workers
+    checks = check_serve(settings, workers)
+    for warning in checks.warnings:
+        err_console.print(warning.render(state.lang), markup=False, style="yellow")
+    for problem in checks.problems:
+        err_console.print(problem.render(state.lang), markup=False, style="red")
+    if checks.problems:
+        raise typer.Exit(2)
+    pending = asyncio.run(pending_migrations(settings.database_url))
+    if pending:
+        err_console.print(
+            Msg(
+                N_(
+                    "The database needs its migrations first ({names}): run “cchc db upgrade” "
+                    "once, then start the service."
+                ),
+                names=", ".join(pending),
+            ).render(state.lang),
+            markup=False,
+            style="red",
+        )
+        raise typer.Exit(2)
     console.print(f"cchc: http://{host or settings.host}:{port or settings.port}/")
     if settings.bot_mode and settings.bot_mode.value == "sandbox":
         console.print(
             f"Telegram thử nghiệm / sandbox chat: {settings.public_url}/sandbox/chat", markup=False
         )
-    uvicorn.run(
-        app,
-        host=host or settings.host,
-        port=port or settings.port,
-        log_level="info",
-        proxy_headers=True,
-    )
+    options: dict[str, object] = {
+        "host": host or settings.host,
+        "port": port or settings.port,
+        "log_level": "info",
+        "proxy_headers": True,
+    }
+    if workers > 1:
+        # each worker process builds its own app from the environment
+        os.environ["CCHC_PUBLIC_URL"] = settings.public_url
+        uvicorn.run("app.main:create_app", factory=True, workers=workers, **options)  # type: ignore[arg-type]
+        return
+    from app.main import create_app
+
+    uvicorn.run(create_app(settings), **options)  # type: ignore[arg-type]
 
 
 @criteria_cli.command("template")

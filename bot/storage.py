@@ -143,10 +143,15 @@ class TortoiseStorage(BaseStorage):
         await self.flush()
 
 
-def make_storage(redis_url: str | None, *, single_process: bool = False) -> BaseStorage:
-    """Redis when configured, else the database (cached in memory for a single process)."""
+def make_storage(
+    redis_url: str | None, *, single_process: bool = False, redis_prefix: str = "cchc"
+) -> BaseStorage:
+    """Redis when configured, else the database (cached in memory for a single process).
+
+    Redis keys start with ``{redis_prefix}-fsm`` so deployments sharing a server stay apart."""
     if redis_url:
         from aiogram.fsm.storage.redis import RedisStorage
 
-        return RedisStorage.from_url(redis_url, key_builder=DefaultKeyBuilder(prefix="cchc-fsm"))
+        key_builder = DefaultKeyBuilder(prefix=f"{redis_prefix}-fsm")
+        return RedisStorage.from_url(redis_url, key_builder=key_builder)
     return TortoiseStorage(cache=single_process)

@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     webhook_secret: str | None = None
     public_url: str = "http://127.0.0.1:8000"
     redis_url: str | None = None
+    # keys in Redis start with this, so several deployments (or test runs) can share a server
+    redis_prefix: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.:-]{1,64}$")] = "cchc"
     timezone: str = "Asia/Ho_Chi_Minh"
     locale: Annotated[str, Field(pattern=r"^(vi|en)$")] = "vi"
     secret_key: str = _SECRET_PLACEHOLDER
@@ -47,6 +49,8 @@ class Settings(BaseSettings):
     port: Annotated[int, Field(ge=1, le=65535)] = 8000
     max_upload_mb: Annotated[int, Field(ge=1, le=2000)] = 20
     demo: bool = True
+    # worker processes of one `cchc serve` (PostgreSQL, webhook or no bot: see docs/deployment.md)
+    workers: Annotated[int, Field(ge=1, le=64)] = 1
     # Scheduler (docs/scheduler.md): reminders, auto-lock, the sender's rate limits.
     scheduler_enabled: bool = True
     scheduler_tick_seconds: Annotated[int, Field(ge=1, le=3600)] = 30

@@ -87,7 +87,9 @@ class Scheduler:
 
             client = Redis.from_url(settings.redis_url)
             owned.append(client)
-            limiter = RedisLimiter(client, limits_of(config))
+            limiter = RedisLimiter(
+                client, limits_of(config), prefix=f"{settings.redis_prefix}:limiter"
+            )
         scheduler = cls(
             notifier,
             config,
