@@ -177,6 +177,12 @@ async def test_round_trip_restores_every_row_and_every_file(
     assert made.tables["evidence"] == 4 and made.tables["unit"] == len(source_rows["unit"])
     assert made.migrations == sorted(known_migrations())
     assert _everything(archive.parent) == [archive.name], "no temporary files left"
+    with tarfile.open(archive) as tar:
+        manifest = json.loads(tar.extractfile(MANIFEST).read())  # type: ignore[union-attr]
+    assert manifest["database"]["kind"] == ("postgres" if POSTGRES else "sqlite")
+    assert manifest["cchc_version"] and manifest["created_at"].endswith("+00:00")
+    listed = {m["name"]: m["sha256"] for m in manifest["members"]}
+    assert sorted(v for k, v in listed.items() if k.startswith("evidence/")) == sorted(stored)
 
     fresh = tmp_path / "restored-data"
     restored = await restore_backup(archive, target_url, fresh)
