@@ -1,10 +1,12 @@
 """One place that turns errors into JSON ``{"detail": "<sentence>", "code": "..."}``.
 
-Services raise :class:`~core.i18n.UserError` subclasses; the class decides the HTTP status and
-the message is rendered in the request's language (``Accept-Language``: Vietnamese by default,
-English second). FastAPI's own request validation errors get the same shape, with one line per
-problem in ``problems``. The mapping is installed as the route class of every API router, so it
-needs nothing from the application factory.
+Every request body is limited to the upload limit while it streams in (413, code
+``too_large``; :mod:`app.api.uploads`). Services raise :class:`~core.i18n.UserError`
+subclasses; the class decides the HTTP status and the message is rendered in the request's
+language (``Accept-Language``: Vietnamese by default, English second). FastAPI's own request
+validation errors get the same shape, with one line per problem in ``problems``. The mapping is
+installed as the route class of every API router, so it needs nothing from the application
+factory.
 """
 
 from __future__ import annotations
@@ -21,6 +23,14 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 from tortoise.exceptions import IntegrityError
 
+from app.api.uploads import (
+    FORM_ROOM,
+    MB,
+    BodyTooLarge,
+    file_too_large,
+    limit_body,
+    upload_limit_mb,
+)
 from core.auth import AccessDenied, AuthError, Conflict, NotFound, TooManyAttempts
 from core.files import CorruptFileError, MissingFileError
 from core.i18n import N_, Msg, UserError, normalize_locale
@@ -49,6 +59,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     403: _err("This account may not do this."),
     404: _err("Not found."),
     409: _err("Conflicts with the current state (locked, published, changed meanwhile)."),
+    413: _err("The body is larger than the upload limit (`CCHC_MAX_UPLOAD_MB`)."),
     422: _err("Invalid values; `problems` lists each one."),
     429: _err("Too many failed sign-ins."),
 }
@@ -134,7 +145,11 @@ class ApiRoute(APIRoute):
         async def route(request: Request) -> Response:
             locale = request_locale(request)
             try:
+                limit_mb = upload_limit_mb(request)
+                limit_body(request, limit_mb * MB + FORM_ROOM, file_too_large(limit_mb))
                 return await handler(request)
+            except BodyTooLarge as exc:
+                return error_response(413, "too_large", exc.msg.render(locale), locale)
             except UserError as exc:
                 return user_error_response(exc, locale)
             except RequestValidationError as exc:

@@ -23,6 +23,7 @@ from tortoise.exceptions import IntegrityError
 
 from app.api.deps import Now, get_now
 from app.api.errors import user_error_response
+from app.api.uploads import MB, BodyTooLarge, limit_body
 from app.web.render import render, request_lang, settings_of
 from app.web.security import CSRF_FIELD, CSRF_HEADER, csrf_valid
 from app.web.sessions import (
@@ -180,6 +181,23 @@ async def error_page(request: Request, exc: UserError, status: int | None = None
     )
 
 
+FORM_LIMIT = 1024 * 1024  # a form without a file: notes, explanations, deadlines
+
+
+def _limit_body(request: Request) -> None:
+    """Cut every body off while it streams in: a form with a file at the upload limit (plus
+    a margin, so the upload reader's own, more precise refusal comes first), any other form at
+    :data:`FORM_LIMIT`."""
+    from app.web.uploads import FIELDS_LIMIT, too_large
+
+    if request.headers.get("content-type", "").startswith("multipart/"):
+        limit_mb = settings_of(request).max_upload_mb
+        max_bytes = limit_mb * MB + FIELDS_LIMIT + 4096
+        limit_body(request, max_bytes, too_large(limit_mb).msg)
+    else:
+        limit_body(request, FORM_LIMIT, Msg(N_("The text of this form is too long.")))
+
+
 class WebRoute(APIRoute):
     """Route class of the pages: errors become pages in the reader's language."""
 
@@ -188,7 +206,10 @@ class WebRoute(APIRoute):
 
         async def route(request: Request) -> Response:
             try:
+                _limit_body(request)
                 return await handler(request)
+            except BodyTooLarge as exc:
+                return await error_page(request, TooLarge(exc.msg), 413)
             except NeedStaffLogin:
                 if wants_json(request):
                     return JSONResponse({"detail": "sign in", "code": "unauthenticated"}, 401)
