@@ -7,7 +7,14 @@ with sheet, row and column, in the reader's language; nothing is stored while an
 from __future__ import annotations
 
 import unicodedata
+import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
+from io import BytesIO
+from pathlib import Path
+from typing import BinaryIO
+
+from openpyxl import Workbook, load_workbook
 
 from core.i18n import N_, Msg, UserError
 
@@ -55,3 +62,74 @@ class WorkbookImportError(UserError):
         lines = [self.msg.render(locale)]
         lines += [f"- {p.render(locale or 'vi')}" for p in self.problems]
         return "\n".join(lines)
+
+
+# Bounds on what an import opens. An .xlsx is a zip: a few kilobytes can unpack into gigabytes
+# (a "zip bomb", e.g. a huge shared-strings part), and a forged sheet dimension such as
+# A1:XFD1048576 makes openpyxl pad every row to 16,384 cells. Real criteria, units and survey
+# workbooks unpack to well under a megabyte.
+MAX_UNPACKED = 20 * 1024 * 1024
+MAX_PARTS = 1000
+MAX_ROWS = 20_000
+MAX_COLUMNS = 200
+
+
+def not_a_workbook() -> Problem:
+    return Problem("", None, None, Msg(N_("The file is not a valid Excel workbook (.xlsx).")))
+
+
+def open_workbook(
+    source: bytes | BinaryIO | Path, fail: Callable[[list[Problem]], UserError]
+) -> Workbook:
+    """The workbook in openpyxl's read-only mode, after checking that it is a zip whose parts
+    unpack to at most :data:`MAX_UNPACKED` and whose sheets stay within :data:`MAX_ROWS` ×
+    :data:`MAX_COLUMNS`; otherwise ``fail(problems)`` is raised and nothing is read."""
+    data = source if isinstance(source, bytes) else _read_all(source)
+    try:
+        with zipfile.ZipFile(BytesIO(data)) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        raise fail([not_a_workbook()]) from None
+    if len(parts) > MAX_PARTS or sum(p.file_size for p in parts) > MAX_UNPACKED:
+        msg = Msg(
+            N_(
+                "The workbook is too large once unpacked (at most {mb} MB); remove unused "
+                "sheets, pictures or formatting, or start from the template."
+            ),
+            mb=MAX_UNPACKED // (1024 * 1024),
+        )
+        raise fail([Problem("", None, None, msg)])
+    try:
+        wb = load_workbook(BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # not a workbook inside: missing parts, broken XML, odd styles
+        raise fail([not_a_workbook()]) from None
+    problems = [
+        Problem(
+            ws.title,
+            None,
+            None,
+            Msg(
+                N_(
+                    "The sheet has {rows} rows and {columns} columns; at most {max_rows} rows "
+                    "and {max_columns} columns are read. Delete the empty rows and columns "
+                    "below and to the right of the data."
+                ),
+                rows=ws.max_row,
+                columns=ws.max_column,
+                max_rows=MAX_ROWS,
+                max_columns=MAX_COLUMNS,
+            ),
+        )
+        for ws in wb.worksheets
+        if (ws.max_row or 0) > MAX_ROWS or (ws.max_column or 0) > MAX_COLUMNS
+    ]
+    if problems:
+        wb.close()
+        raise fail(problems)
+    return wb
+
+
+def _read_all(source: BinaryIO | Path) -> bytes:
+    if isinstance(source, Path):
+        return source.read_bytes()
+    return source.read()

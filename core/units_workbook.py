@@ -6,7 +6,6 @@ Reading checks every row and reports all problems at once; nothing is stored her
 from __future__ import annotations
 
 import re
-import zipfile
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
@@ -14,15 +13,14 @@ from io import BytesIO
 from pathlib import Path
 from typing import BinaryIO, TypeVar
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
-from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from core.i18n import N_, Msg
 from core.models import OfficerRole, UnitKind
-from core.sheets import Problem, WorkbookImportError, cell_text
+from core.sheets import Problem, WorkbookImportError, cell_text, open_workbook
 
 E = TypeVar("E", bound=Enum)
 Rows = Iterator[tuple[object, ...]]
@@ -119,14 +117,7 @@ def read_units_workbook(
     source: bytes | BinaryIO | Path, known_units: set[str] | None = None
 ) -> tuple[list[UnitRow], list[OfficerRow]]:
     """Check both sheets; officers may refer to units of the file or already stored ones."""
-    try:
-        wb = load_workbook(
-            BytesIO(source) if isinstance(source, bytes) else source, read_only=True, data_only=True
-        )
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError):
-        raise UnitsImportError(
-            [Problem("", None, None, Msg(N_("The file is not a valid Excel workbook (.xlsx).")))]
-        ) from None
+    wb = open_workbook(source, UnitsImportError)
     problems: list[Problem] = []
     units: list[UnitRow] = []
     officers: list[OfficerRow] = []

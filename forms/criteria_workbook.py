@@ -6,20 +6,19 @@ The layout is documented in ``docs/criteria-template.md``; checking lives in
 
 from __future__ import annotations
 
-import zipfile
 from collections.abc import Iterable
 from decimal import Decimal
 from io import BytesIO
 from pathlib import Path
 from typing import BinaryIO
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from core.i18n import N_, Msg
+from core.sheets import open_workbook
 from forms.criteria_rows import (
     COLUMN_BY_KEY,
     INFO_FIELDS,
@@ -239,14 +238,7 @@ def _file_problem(msg: Msg) -> CriteriaImportError:
 
 def read_workbook(source: bytes | BinaryIO | Path) -> CriteriaDraft:
     """Read and check a workbook; raises :class:`CriteriaImportError` with every problem."""
-    try:
-        if isinstance(source, bytes):
-            source = BytesIO(source)
-        wb = load_workbook(source, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError):
-        raise CriteriaImportError(
-            [Problem("", None, None, Msg(N_("The file is not a valid Excel workbook (.xlsx).")))]
-        ) from None
+    wb = open_workbook(source, CriteriaImportError)
     try:
         missing = [s for s in (SHEET_INFO, SHEET_NODES) if s not in wb.sheetnames]
         if missing:

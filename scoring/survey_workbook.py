@@ -13,22 +13,20 @@ stored score as it is.
 
 from __future__ import annotations
 
-import zipfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from io import BytesIO
 from typing import BinaryIO
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
-from openpyxl.utils.exceptions import InvalidFileException
 
 from core.i18n import N_, Msg
 from core.numbers import NumberError, format_score, parse_decimal
-from core.sheets import Problem, WorkbookImportError
+from core.sheets import Problem, WorkbookImportError, open_workbook
 
 SHEET = "Điểm điều tra XHH"
 HEAD = ("Mã đơn vị", "Tên đơn vị")
@@ -123,16 +121,7 @@ def _text(value: object) -> str:
 
 def read_rows(source: bytes | BinaryIO) -> list[tuple[int, tuple[object, ...]]]:
     """The sheet's rows with their numbers (1-based), header included; file problems raise."""
-    try:
-        wb = load_workbook(
-            BytesIO(source) if isinstance(source, bytes) else source,
-            read_only=True,
-            data_only=True,
-        )
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError):
-        raise SurveyImportError(
-            [Problem("", None, None, Msg(N_("The file is not a valid Excel workbook (.xlsx).")))]
-        ) from None
+    wb = open_workbook(source, SurveyImportError)
     try:
         if SHEET not in wb.sheetnames:
             raise SurveyImportError(
