@@ -165,11 +165,55 @@ def _figures(r: UnitRollup) -> dict[str, Any]:
     }
 
 
+# Every answer of a sheet travels as one token "node id:self score:n when not applicable:reviewed
+# score", the sheet's tokens joined by ",", so the driver builds one row per sheet instead of one
+# per answer (see the module docstring). Score texts are exact decimals, which contain neither
+# separator. The reviewed score is the data selection described above: round 2, else round 1.
+_TOKEN = (
+    "CAST(an.node_id AS TEXT) || ':' || COALESCE(CAST(an.self_score AS TEXT), '') "
+    "|| CASE WHEN an.not_applicable THEN ':n:' ELSE '::' END "
+    "|| COALESCE(CAST(COALESCE(r2.appraised_score, r1.appraised_score) AS TEXT), '')"
+)
+_REVIEWS = (
+    "LEFT JOIN review r1 ON r1.answer_id = an.id AND r1.round_no = 1 "
+    "LEFT JOIN review r2 ON r2.answer_id = an.id AND r2.round_no = 2 "
+)
+
+
+def _answers_sql(dialect: str, period_param: str) -> str:
+    """(assessment id, tokens) per sheet of a period that has answers.
+
+    The statement differs per database only in how each reaches grouped rows cheaply:
+    SQLite walks the sheets in id order and each sheet's answers through the (assessment,
+    node) index, so the groups arrive already grouped; PostgreSQL hash-joins and would spill a
+    hash aggregate of 150,000 strings to disk, so the tokens are sorted by sheet first and
+    grouped as they stream.
+    """
+    if dialect == "postgres":
+        return (
+            f"SELECT aid, string_agg(token, ',') FROM (SELECT an.assessment_id AS aid, "
+            f"{_TOKEN} AS token FROM answer an JOIN assessment a ON a.id = an.assessment_id "
+            f"{_REVIEWS}WHERE a.period_id = {period_param} ORDER BY an.assessment_id) t "
+            "GROUP BY aid"
+        )
+    return (
+        f"SELECT a.id, group_concat({_TOKEN}, ',') FROM assessment a "
+        f"JOIN answer an ON an.assessment_id = a.id {_REVIEWS}"
+        f"WHERE a.period_id = {period_param} GROUP BY a.id"
+    )
+
+
+def _parse(token: str) -> tuple[int, str | None, bool, str | None]:
+    """(node id, self score text, not applicable, reviewed score text) of one answer token."""
+    node, own, na, reviewed = token.split(":")
+    return int(node), own or None, na == "n", reviewed or None
+
+
 async def compute(period: Period, group_ids: list[int] | None = None) -> list[dict[str, Any]]:
     """Live results of a period, one table per unit group (in the groups' order).
 
-    The database work happens here; the roll-ups (about 0.3 s of CPU for 3,500 units) run in
-    a worker thread so the event loop, and with it the bot, keeps answering meanwhile.
+    The database work happens here; the roll-ups run in a worker thread so the event loop,
+    and with it the bot, keeps answering meanwhile.
     """
     links = await PeriodGroup.filter(period_id=period.id).prefetch_related(
         "unit_group", "criteria_set"
@@ -190,17 +234,7 @@ async def compute(period: Period, group_ids: list[int] | None = None) -> list[di
         "ORDER BY u.sort_order, u.id",
         [period.id, *group_of_link],
     )
-    # One pass over every answer of the period with its effective reviewed score. Scores come
-    # as text: exact, and cheap to use as keys of the ItemScore cache below.
-    _, score_rows = await conn.execute_query(
-        "SELECT an.assessment_id, an.node_id, CAST(an.self_score AS TEXT), an.not_applicable, "
-        "CAST(COALESCE(r2.appraised_score, r1.appraised_score) AS TEXT) "
-        "FROM answer an JOIN assessment a ON a.id = an.assessment_id "
-        "LEFT JOIN review r1 ON r1.answer_id = an.id AND r1.round_no = 1 "
-        "LEFT JOIN review r2 ON r2.answer_id = an.id AND r2.round_no = 2 "
-        f"WHERE a.period_id = {p[0]}",
-        [period.id],
-    )
+    _, answer_rows = await conn.execute_query(_answers_sql(dialect, p[0]), [period.id])
     _, survey_rows = await conn.execute_query(
         "SELECT unit_id, node_code, CAST(score AS TEXT) FROM survey_score "
         f"WHERE period_id = {p[0]}",
@@ -225,7 +259,7 @@ async def compute(period: Period, group_ids: list[int] | None = None) -> list[di
         groups,
         trees,
         list(sheet_rows),  # rows unpack like tuples (sqlite3.Row, asyncpg Record)
-        list(score_rows),
+        list(answer_rows),
         list(survey_rows),
     )
 
@@ -240,64 +274,63 @@ class _Group:
     bands: list[Band]
 
 
+class _Memo(dict[Any, Any]):
+    """A dict that computes a missing value once: the lookup of a hit stays a plain dict get.
+
+    Points, indexes and bands repeat across thousands of units, so each distinct value is
+    formatted (or classified) once.
+    """
+
+    def __init__(self, make: Any) -> None:
+        super().__init__()
+        self.make = make
+
+    def __missing__(self, key: Any) -> Any:
+        value = self[key] = self.make(key)
+        return value
+
+
 def _tables(
     period_id: int,
     options: RollupOptions,
     groups: list[_Group],
     trees: dict[int, _SetInfo],
     sheet_rows: list[Any],
-    score_rows: list[Any],
+    answer_rows: list[Any],
     survey_rows: list[Any],
 ) -> list[dict[str, Any]]:
     """The pure part of :func:`compute`: rows in, ranked tables out.
 
-    Each unit goes through :class:`~scoring.rollup.RollupPlan` (the roll-up on scaled
-    integers, no per-node objects) when all its scores are exact at 4 decimals, as stored
-    scores are; otherwise, or when the set cannot be planned, through :func:`roll_up`. Both give
-    the same figures (property-tested in tests/scoring/test_rollup.py).
+    ``answer_rows`` are (assessment id, tokens) as :func:`_answers_sql` builds them. Each unit
+    goes through :class:`~scoring.rollup.RollupPlan` (the roll-up on scaled integers, no
+    per-node objects) when all its scores are exact at 4 decimals, as stored scores are;
+    otherwise, or when the set cannot be planned, through :func:`roll_up`. Both give the same
+    figures (property-tested in tests/scoring/test_rollup.py).
     """
     sheets: dict[int, list[_Sheet]] = {g.unit_group_id: [] for g in groups}
     for aid, uid, code, name, status, gid in sheet_rows:
         sheets[gid].append(_Sheet(aid, uid, code, name, str(status)))
-    codes_of: dict[int, str] = {}
-    for _t, codes, _f in trees.values():
-        codes_of.update(codes)
-
-    # Answers per sheet, as (node code, self text, not applicable, reviewed text) in row order.
-    answers: dict[int, list[tuple[str, Any, bool, Any]]] = {}
-    for aid, node_id, self_raw, na, reviewed in score_rows:
-        code = codes_of.get(node_id)
-        if code is None:
-            continue
-        rows = answers.get(aid)
-        if rows is None:
-            rows = answers[aid] = []
-        rows.append((code, self_raw, bool(na), reviewed))
+    answers: dict[int, str] = {aid: tokens for aid, tokens in answer_rows if tokens}
     survey: dict[int, list[tuple[str, Any]]] = {}
     for unit_id, node_code, raw in survey_rows:
         survey.setdefault(unit_id, []).append((node_code, raw))
 
-    texts: dict[Decimal, str | None] = {}  # field points repeat a lot: format each value once
-
-    def text(value: Decimal) -> str | None:
-        found = texts.get(value)
-        if found is None:
-            found = texts[value] = dec(value)
-        return found
-
+    text = _Memo(dec)  # field maxima and slow-path points
     out: list[dict[str, Any]] = []
     for group in groups:
-        tree, _codes, fields = trees[group.criteria_set_id]
-        unit = _UnitFigures(tree, fields, options, text)
+        tree, codes, fields = trees[group.criteria_set_id]
+        unit = _UnitFigures(tree, codes, fields, options, group.bands, text)
         units: list[dict[str, Any]] = []
         self_index: dict[int, Decimal | None] = {}
         appraised_index: dict[int, Decimal | None] = {}
+        bands: dict[int, tuple[str | None, str | None]] = {}
         for sheet in sheets[group.unit_group_id]:
-            field_rows, own, final = unit.figures(
-                answers.get(sheet.assessment_id, ()), survey.get(sheet.unit_id, ())
+            field_rows, own, final, (own_index, own_band), (index, band) = unit.figures(
+                answers.get(sheet.assessment_id, ""), survey.get(sheet.unit_id, ())
             )
-            self_index[sheet.assessment_id] = own.pop("_index")
-            appraised_index[sheet.assessment_id] = final.pop("_index")
+            self_index[sheet.assessment_id] = own_index
+            appraised_index[sheet.assessment_id] = index
+            bands[sheet.assessment_id] = (own_band, band)
             units.append(
                 {
                     "unit_id": sheet.unit_id,
@@ -315,9 +348,9 @@ def _tables(
         for u in units:
             aid = u["assessment_id"]
             u["self"]["rank"] = self_rank[aid]
-            u["self"]["band"] = classify(self_index[aid], group.bands)
+            u["self"]["band"] = bands[aid][0]
             u["appraised"]["rank"] = appraised_rank[aid]
-            u["appraised"]["band"] = classify(appraised_index[aid], group.bands)
+            u["appraised"]["band"] = bands[aid][1]
         out.append(
             {
                 "period_id": period_id,
@@ -335,20 +368,41 @@ def _tables(
     return out
 
 
+# field rows, self figures, appraised figures, (self index, band), (appraised index, band)
+_Figures = tuple[
+    list[dict[str, Any]],
+    dict[str, Any],
+    dict[str, Any],
+    tuple[Decimal | None, str | None],
+    tuple[Decimal | None, str | None],
+]
 _INEXACT = object()  # a score the plan cannot hold exactly: roll that unit up with roll_up
+_SKIP = (None, None, None)  # a token of a node that is not a scored node of this set
+
+
+class _Inexact(Exception):
+    """A unit has a score the plan cannot hold: the general path rolls it up."""
 
 
 class _UnitFigures:
-    """Field rows and self/appraised figures of one unit of a group (one criteria set)."""
+    """Field rows and self/appraised figures of one unit of a group (one criteria set).
+
+    Survey points count in both figures, after the answers: survey items are imported, never
+    answered or appraised (:mod:`scoring.appraisal` refuses it), so nothing can override them.
+    """
 
     def __init__(
         self,
         tree: CriteriaTree,
+        codes: Mapping[int, str],
         fields: list[tuple[str, str, Decimal]],
         options: RollupOptions,
-        text: Any,
+        bands: list[Band],
+        text: _Memo,
     ) -> None:
         self.tree = tree
+        self.bands = bands
+        self.codes = codes
         self.fields = fields
         self.options = options
         self.text = text
@@ -356,14 +410,21 @@ class _UnitFigures:
             self.plan: RollupPlan | None = RollupPlan(tree, options)
         except ValueError:
             self.plan = None
-        self.items: dict[tuple[Any, bool], ItemScore] = {}  # shared ItemScores (slow path)
-        self.values: dict[Any, Any] = {None: 0}  # score text → scaled int (fast path)
-        self.points: dict[int, str | None] = {}  # scaled int → text
-        self.percents: dict[tuple[int, int], str | None] = {}  # (points, max) → rounded index
         if self.plan is not None and [c for c, _t, _m in fields] != list(self.plan.standard_fields):
             self.plan = None  # field rows are zipped with the plan's fields: they must agree
-        self.maxima = [text(m) for _c, _t, m in fields]
-        self.slot = {} if self.plan is None else self.plan.slots
+        self.items: dict[tuple[Any, bool], ItemScore] = {}  # shared ItemScores (slow path)
+        self.values: dict[Any, Any] = {None: 0}  # score text → scaled int (fast path)
+        self.tokens: dict[str, tuple[int | None, Any, Any]] = {}  # token → (slot, self, final)
+        self.maxima = [text[m] for _c, _t, m in fields]
+        if self.plan is not None:
+            plan = self.plan
+            self.slot = plan.slots
+            self.blank = plan.blank()
+            self.points = _Memo(lambda n: dec(plan.decimal(n)))
+            self.percents = _Memo(lambda key: self._percent_text(*key))
+            # The plan returns the same Decimal object for the same (points, maximum), so its
+            # id is a key here: hashing a Decimal costs more than formatting it once.
+            self.indexes: dict[int, tuple[Decimal | None, str | None, str | None, str | None]] = {}
 
     # -- fast path ---------------------------------------------------------------------------
 
@@ -378,89 +439,89 @@ class _UnitFigures:
             found = self.values[raw] = _INEXACT if n is None else n
         return found
 
-    def _point_text(self, value: int) -> str | None:
-        found = self.points.get(value, _INEXACT)
-        if found is _INEXACT:
-            assert self.plan is not None
-            found = self.points[value] = dec(self.plan.decimal(value))
-        return found  # type: ignore[return-value]
+    def _token(self, token: str) -> tuple[int | None, Any, Any]:
+        """(slot, self value, appraised value) of an answer token, cached unless inexact."""
+        node_id, own, na, reviewed = _parse(token)
+        code = self.codes.get(node_id)
+        k = None if code is None else self.slot.get(code)
+        if k is None:
+            found: tuple[int | None, Any, Any] = _SKIP
+        else:
+            a = None if na else self._scaled(own)
+            b = a if reviewed is None else self._scaled(reviewed)
+            if a is _INEXACT or b is _INEXACT:
+                raise _Inexact
+            found = (k, a, b)
+        self.tokens[token] = found
+        return found
 
-    def _index_text(self, score: int, maximum: int) -> str | None:
-        key = (score, maximum)
-        found = self.percents.get(key, _INEXACT)
-        if found is _INEXACT:
-            assert self.plan is not None
-            index = self.plan.percent(score, maximum)
-            found = self.percents[key] = None if index is None else dec(round_half_up(index))
-        return found  # type: ignore[return-value]
+    def _percent_text(self, score: int, maximum: int) -> str | None:
+        assert self.plan is not None
+        index = self.plan.percent(score, maximum)
+        return None if index is None else dec(round_half_up(index))
 
-    def _scaled_figures(self, r: ScaledRollup) -> dict[str, Any]:
-        t = self._point_text
-        index = r.index
-        return {
-            "standard": t(r.standard),
-            "survey": t(r.survey),
-            "bonus": t(r.bonus),
-            "penalty": t(r.penalty),
-            "total": t(r.total),
-            "applicable_max": t(r.applicable_max),
-            "index": dec(round_half_up(index)) if index is not None else None,
-            "index_exact": dec(index) if index is not None else None,
-            "_index": index,
+    def _index(self, index: Decimal | None) -> tuple[Any, str | None, str | None, str | None]:
+        """(index, rounded text, exact text, band), kept so the id stays this index's."""
+        found = self.indexes.get(id(index))
+        if found is None:
+            found = self.indexes[id(index)] = (
+                index,
+                None if index is None else dec(round_half_up(index)),
+                None if index is None else dec(index),
+                classify(index, self.bands),
+            )
+        return found
+
+    def _scaled_figures(self, r: ScaledRollup) -> tuple[dict[str, Any], tuple[Any, str | None]]:
+        t = self.points
+        index, rounded, exact, band = self._index(r.index)
+        figures = {
+            "standard": t[r.standard],
+            "survey": t[r.survey],
+            "bonus": t[r.bonus],
+            "penalty": t[r.penalty],
+            "total": t[r.total],
+            "applicable_max": t[r.applicable_max],
+            "index": rounded,
+            "index_exact": exact,
         }
+        return figures, (index, band)
 
-    def _fast(
-        self, answers: Iterable[tuple[str, Any, bool, Any]], survey: Iterable[tuple[str, Any]]
-    ) -> tuple[list[dict[str, Any]], dict[str, Any], dict[str, Any]] | None:
+    def _fast(self, tokens: str, survey: Iterable[tuple[str, Any]]) -> _Figures:
         plan = self.plan
         assert plan is not None
+        known = self.tokens.get
+        mine = self.blank.copy()
+        theirs = self.blank.copy()
+        if tokens:
+            for token in tokens.split(","):
+                found = known(token) or self._token(token)
+                k = found[0]
+                if k is not None:
+                    mine[k] = found[1]
+                    theirs[k] = found[2]
         slot = self.slot.get
-        conv = self._scaled
-        mine = plan.blank()
-        changes: list[tuple[int, Any]] = []
-        for code, self_raw, na, reviewed in answers:
-            k = slot(code)
-            if k is None:
-                continue
-            if na:
-                mine[k] = None
-            else:
-                v = conv(self_raw)
-                if v is _INEXACT:
-                    return None
-                mine[k] = v
-            if reviewed is not None:
-                v = conv(reviewed)
-                if v is _INEXACT:
-                    return None
-                changes.append((k, v))
         for code, raw in survey:
             k = slot(code)
             if k is not None:
-                v = conv(raw)
+                v = self._scaled(raw)
                 if v is _INEXACT:
-                    return None
-                mine[k] = v
+                    raise _Inexact
+                mine[k] = theirs[k] = v
         own = plan.run(mine)
-        if changes:
-            theirs = list(mine)
-            for k, v in changes:
-                theirs[k] = v
-            final = plan.run(theirs)
-        else:
-            final = own
-        t = self._point_text
-        idx = self._index_text
+        final = own if theirs == mine else plan.run(theirs)
+        t = self.points
+        idx = self.percents
         field_rows = [
             {
                 "code": code,
                 "title": title,
                 "max_score": maximum,
-                "self": t(a),
-                "appraised": t(b),
-                "gap": t(b - a),
-                "self_index": idx(a, am),
-                "appraised_index": idx(b, bm),
+                "self": t[a],
+                "appraised": t[b],
+                "gap": t[b - a],
+                "self_index": idx[a, am],
+                "appraised_index": idx[b, bm],
             }
             for (code, title, _m), maximum, a, am, b, bm in zip(
                 self.fields,
@@ -472,7 +533,9 @@ class _UnitFigures:
                 strict=True,
             )
         ]
-        return field_rows, self._scaled_figures(own), self._scaled_figures(final)
+        own_figures, own_index = self._scaled_figures(own)
+        final_figures, final_index = self._scaled_figures(final)
+        return field_rows, own_figures, final_figures, own_index, final_index
 
     # -- general path --------------------------------------------------------------------------
 
@@ -483,20 +546,21 @@ class _UnitFigures:
             found = self.items[key] = ItemScore(None if raw is None else Decimal(raw), na)
         return found
 
-    def _slow(
-        self, answers: Iterable[tuple[str, Any, bool, Any]], survey: Iterable[tuple[str, Any]]
-    ) -> tuple[list[dict[str, Any]], dict[str, Any], dict[str, Any]]:
+    def _slow(self, tokens: str, survey: Iterable[tuple[str, Any]]) -> _Figures:
         item = self._item
         mine: dict[str, ItemScore] = {}
-        changes: dict[str, ItemScore] = {}
-        for code, self_raw, na, reviewed in answers:
-            mine[code] = item(self_raw, na)
-            if reviewed is not None:
-                changes[code] = item(reviewed, False)
+        theirs: dict[str, ItemScore] = {}
+        for token in tokens.split(",") if tokens else ():
+            node_id, own, na, reviewed = _parse(token)
+            code = self.codes.get(node_id)
+            if code is None:
+                continue
+            mine[code] = item(own, na)
+            theirs[code] = mine[code] if reviewed is None else item(reviewed, False)
         for code, raw in survey:
-            mine[code] = item(raw, False)
+            mine[code] = theirs[code] = item(raw, False)
         own = roll_up(self.tree, mine, self.options)
-        final = roll_up(self.tree, {**mine, **changes}, self.options) if changes else own
+        final = own if theirs == mine else roll_up(self.tree, theirs, self.options)
         text = self.text
         field_rows = []
         for code, title, maximum in self.fields:
@@ -505,28 +569,32 @@ class _UnitFigures:
                 {
                     "code": code,
                     "title": title,
-                    "max_score": text(maximum),
-                    "self": text(a.score),
-                    "appraised": text(b.score),
-                    "gap": text(b.score - a.score),
-                    "self_index": None if a.index is None else text(round_half_up(a.index)),
-                    "appraised_index": None if b.index is None else text(round_half_up(b.index)),
+                    "max_score": text[maximum],
+                    "self": text[a.score],
+                    "appraised": text[b.score],
+                    "gap": text[b.score - a.score],
+                    "self_index": None if a.index is None else text[round_half_up(a.index)],
+                    "appraised_index": None if b.index is None else text[round_half_up(b.index)],
                 }
             )
-        mine_figures, final_figures = _figures(own), _figures(final)
-        mine_figures["_index"], final_figures["_index"] = own.index, final.index
-        return field_rows, mine_figures, final_figures
+        return (
+            field_rows,
+            _figures(own),
+            _figures(final),
+            (own.index, classify(own.index, self.bands)),
+            (final.index, classify(final.index, self.bands)),
+        )
 
-    def figures(
-        self, answers: Iterable[tuple[str, Any, bool, Any]], survey: Iterable[tuple[str, Any]]
-    ) -> tuple[list[dict[str, Any]], dict[str, Any], dict[str, Any]]:
-        """(field rows, self figures, appraised figures); figures carry ``_index`` (unrounded)
-        for ranking, which the caller pops."""
+    def figures(self, tokens: str, survey: Iterable[tuple[str, Any]]) -> _Figures:
+        """(field rows, self figures, appraised figures, (self index, band), (appraised index,
+        band)) of one unit from its answer tokens and survey scores; the indexes are unrounded,
+        for ranking."""
         if self.plan is not None:
-            done = self._fast(answers, survey)
-            if done is not None:
-                return done
-        return self._slow(answers, survey)
+            try:
+                return self._fast(tokens, survey)
+            except _Inexact:
+                pass
+        return self._slow(tokens, survey)
 
 
 # ----------------------------------------------------------------------------------------------

@@ -492,7 +492,7 @@ class RollupPlan:
             pos[i] = len(tree._leaves) + j
         self.slots: dict[str, int] = {code: k for k, (_i, code, _m) in enumerate(tree._leaves)}
         self._leaf_max: tuple[int, ...] = tuple(maxes[i] for i, _c, _m in tree._leaves)
-        aggs = [(maxes[i], [pos[k] for k in kids]) for i, _mx, kids in tree._aggregates]
+        aggs = tuple((maxes[i], tuple(pos[k] for k in kids)) for i, _mx, kids in tree._aggregates)
         full = list(self._leaf_max)
         for mx, kids in aggs:
             a = sum(full[k] for k in kids)
@@ -500,19 +500,19 @@ class RollupPlan:
         roots = tree._roots
         kids_of = {i: kids for i, _mx, kids in tree._aggregates}
         # A bonus or penalty group's points before its own cap are the sum of its children's.
-        sections = {
-            "standard": [pos[i] for i in roots["standard"]],
-            "survey": [pos[i] for i in roots["survey"]],
-            "bonus_raw": [pos[k] for i in roots["bonus"] for k in kids_of.get(i, (i,))],
-            "penalty_raw": [pos[k] for i in roots["penalty"] for k in kids_of.get(i, (i,))],
-        }
+        sections = (
+            tuple(pos[i] for i in roots["standard"]),
+            tuple(pos[i] for i in roots["survey"]),
+            tuple(pos[k] for i in roots["bonus"] for k in kids_of.get(i, (i,))),
+            tuple(pos[k] for i in roots["penalty"] for k in kids_of.get(i, (i,))),
+        )
         bonus_cap = options.bonus_cap
         penalty_cap = options.penalty_cap
         self._pct: dict[tuple[int, int], Decimal | None] = {}
         self._run = _compile(
             self._leaf_max,
             aggs,
-            full,
+            tuple(full),
             sections,
             exact(tree.section_max("bonus") if bonus_cap is None else bonus_cap, "Bonus cap"),
             exact(
@@ -520,7 +520,6 @@ class RollupPlan:
             ),
             options.cap_index_at_100,
             options.bonus_in_index,
-            self.percent,
         )
         self.standard_fields = tree.standard_fields
 
@@ -565,20 +564,23 @@ class RollupPlan:
         """One unit's roll-up; ``values`` as described on the class."""
         if len(values) != len(self._leaf_max):
             raise ValueError(f"Expected {len(self._leaf_max)} scores, got {len(values)}.")
-        return self._run(values)
+        return self._run(values, self.percent)
 
 
+_Run = Callable[[Sequence[int | None], Callable[[int, int], Decimal | None]], ScaledRollup]
+
+
+@lru_cache(maxsize=32)
 def _compile(
-    leaf_max: Sequence[int],
-    aggs: Sequence[tuple[int, Sequence[int]]],
-    full_app: Sequence[int],
-    sections: Mapping[str, Sequence[int]],
+    leaf_max: tuple[int, ...],
+    aggs: tuple[tuple[int, tuple[int, ...]], ...],
+    full_app: tuple[int, ...],
+    sections: tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...], tuple[int, ...]],
     bonus_cap: int,
     penalty_cap: int,
     cap_100: bool,
     bonus_in_index: bool,
-    percent: Callable[[int, int], Decimal | None],
-) -> Callable[[Sequence[int | None]], ScaledRollup]:
+) -> _Run:
     """:meth:`RollupPlan.run` as one straight-line function for this tree.
 
     A unit's roll-up is a few dozen additions and comparisons; run as loops over index lists
@@ -586,8 +588,14 @@ def _compile(
     table does this 7,000 times (self and appraised, 3,500 units). The source is generated from
     integers and slot positions only (no codes or titles), so nothing from the database can
     reach the code; the rules are those of the loop form, which :func:`roll_up` is
-    property-tested against.
+    property-tested against. ``sections`` are the slots of the standard fields, the survey
+    fields, and the children of the bonus and the penalty groups.
+
+    Cached on its arguments (the tree's shape and the options, no scores), so a plan built
+    again for the same set and options reuses the code; the caller's ``percent`` keeps the
+    per-plan cache of divisions.
     """
+    standard, survey, bonus_raw, penalty_raw = sections
     n = len(leaf_max)
     body: list[str] = []
     # Leaves: not applicable and negative count 0, above the max is clamped (as in roll_up).
@@ -604,32 +612,32 @@ def _compile(
         body.append(f"t = {total_of([f's{k}' for k in kids])}")
         body.append(f"s{n + j} = {mx} if t > {mx} else t")
 
-    def names(prefix: str, section: str) -> list[str]:
-        return [f"{prefix}{k}" for k in sections[section]]
+    def names(prefix: str, slots: Sequence[int]) -> list[str]:
+        return [f"{prefix}{k}" for k in slots]
 
-    fields = names("s", "standard")
+    fields = names("s", standard)
     body.append(f"fs = ({''.join(f + ', ' for f in fields)})")
     body.append(f"standard = {total_of(fields)}")
-    body.append(f"survey = {total_of(names('s', 'survey'))}")
-    body.append(f"bonus = {total_of(names('s', 'bonus_raw'))}")
+    body.append(f"survey = {total_of(names('s', survey))}")
+    body.append(f"bonus = {total_of(names('s', bonus_raw))}")
     body.append(f"bonus = {bonus_cap} if bonus > {bonus_cap} else bonus")
-    body.append(f"penalty = {total_of(names('s', 'penalty_raw'))}")
+    body.append(f"penalty = {total_of(names('s', penalty_raw))}")
     body.append(f"penalty = {penalty_cap} if penalty > {penalty_cap} else penalty")
     body.append("total = standard + survey + bonus - penalty")
     body.append("if total < 0:")
     body.append("    total = 0")
     # The applicable maxima only change when something is not applicable: constants otherwise.
-    full_fields = tuple(full_app[k] for k in sections["standard"])
-    full_max = sum(full_fields) + sum(full_app[k] for k in sections["survey"])
+    full_fields = tuple(full_app[k] for k in standard)
+    full_max = sum(full_fields) + sum(full_app[k] for k in survey)
     body.append("if None in values:")
     for k, m in enumerate(leaf_max):
         body.append(f"    a{k} = 0 if x{k} is None else {m}")
     for j, (mx, kids) in enumerate(aggs):
         body.append(f"    t = {total_of([f'a{k}' for k in kids])}")
         body.append(f"    a{n + j} = {mx} if t > {mx} else t")
-    app_fields = names("a", "standard")
+    app_fields = names("a", standard)
     body.append(f"    fa = ({''.join(f + ', ' for f in app_fields)})")
-    body.append(f"    amax = {total_of(app_fields + names('a', 'survey'))}")
+    body.append(f"    amax = {total_of(app_fields + names('a', survey))}")
     body.append("else:")
     body.append(f"    fa = {full_fields!r}")
     body.append(f"    amax = {full_max}")
@@ -638,11 +646,10 @@ def _compile(
         body.append("if index is not None and index > HUNDRED:")
         body.append("    index = HUNDRED")
     body.append("return ScaledRollup(fs, fa, standard, survey, bonus, penalty, total, amax, index)")
-    source = "def run(values):\n" + "".join(f"    {line}\n" for line in body)
+    source = "def run(values, percent):\n" + "".join(f"    {line}\n" for line in body)
     namespace: dict[str, object] = {
         "ScaledRollup": ScaledRollup,
         "HUNDRED": HUNDRED,
-        "percent": percent,
     }
     exec(compile(source, "<RollupPlan>", "exec"), namespace)
     return namespace["run"]  # type: ignore[return-value]
