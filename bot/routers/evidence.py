@@ -29,6 +29,7 @@ from forms.evidence import (
     attach_evidence,
     attach_explanation_file,
     check_size,
+    clean_name,
     item_files,
     remove_evidence,
 )
@@ -74,7 +75,8 @@ def _describe_file(message: Message) -> tuple[str, int | None, str]:
     """(file id, size Telegram reports, name) of the document or the largest photo."""
     if message.document is not None:
         doc = message.document
-        return doc.file_id, doc.file_size, doc.file_name or "tep"
+        # the name as the service stores it: no folders, control or direction characters
+        return doc.file_id, doc.file_size, clean_name(doc.file_name, "tep")
     photo = max(message.photo or [], key=lambda p: (p.width * p.height, p.file_size or 0))
     name = f"anh-{message.date.strftime('%Y%m%d-%H%M%S')}-{message.message_id}.jpg"
     return photo.file_id, photo.file_size, name
