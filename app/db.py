@@ -21,12 +21,20 @@ MODEL_MODULES = [
     "bot.models",
 ]
 APP_LABEL = "cchc"
+# SQLite runs in WAL mode (Tortoise's default). NORMAL syncs the log at checkpoints instead of
+# at every commit: a committed answer survives a crash or kill of the service, and the file is
+# never corrupted, but the last commits before a power cut or OS crash may roll back. One disk
+# flush per answer was the largest single cost of the bot on SQLite. ``?synchronous=FULL`` in
+# CCHC_DATABASE_URL restores a flush per commit (docs/configuration.md).
+SQLITE_SYNCHRONOUS = "NORMAL"
 
 
 def tortoise_config(database_url: str) -> dict[str, Any]:
     url = database_url
     if url.startswith("postgresql://"):
         url = "postgres://" + url.removeprefix("postgresql://")
+    if url.startswith("sqlite://") and "synchronous=" not in url:
+        url += ("&" if "?" in url else "?") + f"synchronous={SQLITE_SYNCHRONOUS}"
     return {
         "connections": {"default": url},
         "apps": {

@@ -14,6 +14,7 @@ from aiogram.types import InlineKeyboardMarkup
 
 from bot import keyboards, texts
 from bot.walk import first_open, next_code, prev_code
+from core import sql
 from core.i18n import Msg
 from core.models import Officer, Unit
 from forms.answers import LockedError, check_open, self_assessment_window
@@ -69,12 +70,12 @@ class Sheet:
 
 async def current_assessment_id(officer: Officer) -> int | None:
     """The unit's score sheet in the newest open period (None when nothing is open)."""
-    found = (
-        await Assessment.filter(unit_id=officer.unit_id, period__status=PeriodStatus.open)  # type: ignore[attr-defined]
-        .order_by("-period__year", "-id")
-        .values_list("id", flat=True)
+    row = await sql.first(
+        "SELECT a.id FROM assessment a JOIN period p ON p.id = a.period_id "
+        "WHERE a.unit_id = ? AND p.status = ? ORDER BY p.year DESC, a.id DESC LIMIT 1",
+        [officer.unit_id, PeriodStatus.open.value],  # type: ignore[attr-defined]
     )
-    return found[0] if found else None
+    return int(row["id"]) if row else None
 
 
 async def load_sheet(
@@ -84,12 +85,20 @@ async def load_sheet(
     tz: ZoneInfo,
     outlines: dict[int, SetOutline] | None = None,
 ) -> Sheet | None:
-    """The sheet with its questionnaire, answers and progress: two queries once the
-    questionnaire is cached."""
-    assessment = await Assessment.filter(id=assessment_id).select_related("period", "unit").first()
-    if assessment is None:
+    """The sheet with its questionnaire, answers and progress: two hand-written queries
+    (``core.sql``: the walk reloads the sheet on every answer) once the questionnaire is
+    cached."""
+    found = await sql.joined(
+        {"a": Assessment, "p": Period, "u": Unit},
+        "assessment a JOIN period p ON p.id = a.period_id JOIN unit u ON u.id = a.unit_id "
+        "WHERE a.id = ?",
+        [assessment_id],
+    )
+    if found is None:
         return None
-    period: Period = assessment.period
+    assessment: Assessment = found[0]["a"]
+    period: Period = found[0]["p"]
+    unit: Unit = found[0]["u"]
     tree = await outline(assessment.criteria_set_id, outlines)  # type: ignore[attr-defined]
     states = await answer_states(assessment.id)
     window = self_assessment_window(period, assessment)
@@ -99,7 +108,7 @@ async def load_sheet(
         check_open(period, assessment, now, as_admin=False, tz=tz)
     except LockedError as exc:
         locked = exc.msg
-    return Sheet(assessment, period, assessment.unit, tree, states, progress, locked)
+    return Sheet(assessment, period, unit, tree, states, progress, locked)
 
 
 async def sheet_outline(

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import Enum
 from typing import Any
 
+from core import sql
 from core.models import AuditEvent, Channel
 
 
@@ -50,17 +51,23 @@ async def record(
     old: Any = None,
     new: Any = None,
     reason: str = "",
-) -> AuditEvent:
-    return await AuditEvent.create(
-        actor_type=actor.kind,
-        actor_id=actor.id,
-        actor_name=actor.name,
-        channel=actor.channel,
-        action=action,
-        entity=entity,
-        entity_id=str(entity_id),
-        unit_id=unit_id,
-        old_value=_plain(old),
-        new_value=_plain(new),
-        reason=reason,
+) -> None:
+    """Append one event. A plain INSERT (``core.sql``): the audit row is written on every
+    answer, on the bot's hot path, and nothing ever reads it back in the same request."""
+    await sql.insert(
+        AuditEvent,
+        {
+            "at": datetime.now(UTC),
+            "actor_type": actor.kind,
+            "actor_id": actor.id,
+            "actor_name": actor.name,
+            "channel": actor.channel,
+            "action": action,
+            "entity": entity,
+            "entity_id": str(entity_id),
+            "unit_id": unit_id,
+            "old_value": _plain(old),
+            "new_value": _plain(new),
+            "reason": reason,
+        },
     )

@@ -10,12 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from core import sql
 from core.audit import Actor, record
 from core.i18n import N_, Msg, UserError
 from core.metrics import ANSWERS_RECORDED
@@ -55,11 +56,21 @@ def self_assessment_window(period: Period, assessment: Assessment) -> Deadline:
     return Deadline(period.self_assessment_opens_at, closes)
 
 
-async def _check_actor(actor: Actor, assessment: Assessment) -> bool:
-    """Return whether the actor edits as an administrator (allowed after the lock)."""
+async def _check_actor(
+    actor: Actor, assessment: Assessment, officer_unit_id: int | Literal[False] | None = False
+) -> bool:
+    """Return whether the actor edits as an administrator (allowed after the lock).
+
+    ``officer_unit_id`` is the acting officer's unit when the caller already read it with the
+    sheet (None: no such active officer); by default it is read here.
+    """
     if actor.kind == "officer":
-        officer = await Officer.get_or_none(id=actor.id, active=True)
-        if officer is None or officer.unit_id != assessment.unit_id:  # type: ignore[attr-defined]
+        if officer_unit_id is False:
+            row = await sql.first(
+                "SELECT unit_id FROM officer WHERE id = ? AND active = ?", [actor.id, True]
+            )
+            officer_unit_id = row["unit_id"] if row else None
+        if officer_unit_id is None or officer_unit_id != assessment.unit_id:  # type: ignore[attr-defined]
             raise NotAllowedError(Msg(N_("You can only answer for your own unit.")))
         return False
     if actor.kind == "user":
@@ -120,16 +131,31 @@ async def record_answer(
     stored version differs the change is refused and the current answer returned in the error,
     so nothing confirmed is silently overwritten.
     """
-    assessment = await Assessment.filter(id=assessment_id).select_related("period").first()
-    if assessment is None:
-        raise NotAllowedError(Msg(N_("This score sheet does not exist.")))
-    as_admin = await _check_actor(actor, assessment)
-    check_open(assessment.period, assessment, now, as_admin=as_admin, tz=tz)
-    node = await CriteriaNode.get_or_none(
-        criteria_set_id=assessment.criteria_set_id,  # type: ignore[attr-defined]
-        code=node_code,
-        level="item",
+    # Hand-written SQL (core.sql) on this path: it runs on every answer in the bot and the
+    # web form, and the ORM's query building cost several times the queries themselves. One
+    # statement reads the sheet, its period, the item, the officer's unit and the current
+    # answer. Reading the answer before the transaction is safe: the UPDATE below only
+    # applies to the version read, so the "old" values audited are exactly the ones replaced.
+    found = await sql.joined(
+        {"a": Assessment, "p": Period, "n": CriteriaNode, "x": Answer},
+        "assessment a JOIN period p ON p.id = a.period_id "
+        "LEFT JOIN criteria_node n ON n.criteria_set_id = a.criteria_set_id "
+        "AND n.code = ? AND n.level = ? "
+        "LEFT JOIN answer x ON x.assessment_id = a.id AND x.node_id = n.id "
+        "LEFT JOIN officer o ON o.id = ? AND o.active = ? "
+        "WHERE a.id = ?",
+        [node_code, "item", actor.id if actor.kind == "officer" else None, True, assessment_id],
+        extra="o.unit_id AS officer_unit_id",
     )
+    if found is None:
+        raise NotAllowedError(Msg(N_("This score sheet does not exist.")))
+    parts, row = found
+    assessment: Assessment = parts["a"]
+    period: Period = parts["p"]
+    node: CriteriaNode | None = parts["n"]
+    current: Answer | None = parts["x"]
+    as_admin = await _check_actor(actor, assessment, row["officer_unit_id"])
+    check_open(period, assessment, now, as_admin=as_admin, tz=tz)
     if node is None:
         raise UserError(Msg(N_("There is no item “{code}” in this criteria set."), code=node_code))
     rule = node_rule(node)
@@ -149,8 +175,9 @@ async def record_answer(
         "updated_by_user_id": actor.id if actor.kind == "user" else None,
         "channel": actor.channel.value,
     }
+    if current is not None and current.version != expected_version:
+        raise await _stale(current)
     async with in_transaction():
-        current = await Answer.get_or_none(assessment_id=assessment.id, node_id=node.id)
         old = _snapshot(current)
         if current is None:
             if expected_version != 0:
@@ -165,14 +192,16 @@ async def record_answer(
                 ) from None
         else:
             fields = {"version": expected_version + 1, "updated_at": now, **changes, **by}
-            updated = await Answer.filter(id=current.id, version=expected_version).update(**fields)
-            if updated == 0:
+            updated = await sql.update(
+                Answer, fields, "id = ? AND version = ?", [current.id, expected_version]
+            )
+            if updated == 0:  # changed since it was read above
                 raise await _stale(await Answer.get(id=current.id))
             # the row is now exactly ``current`` with these fields: no need to read it again
             for key, value in fields.items():
                 setattr(current, key, value)
             answer = current
-        await Assessment.filter(id=assessment.id).update(last_activity_at=now)
+        await sql.update(Assessment, {"last_activity_at": now}, "id = ?", [assessment.id])
         await record(
             actor,
             "answer.record",

@@ -17,9 +17,7 @@ from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from tortoise.expressions import Q
-from tortoise.functions import Count
-
+from core import sql
 from core.i18n import N_, Msg
 from core.timefmt import VIETNAM, format_datetime
 from forms.answers import self_assessment_window
@@ -234,35 +232,29 @@ def days_between(now: datetime, deadline: datetime, tz: ZoneInfo) -> int:
 
 async def answer_states(assessment_id: int) -> dict[str, AnswerState]:
     """Every stored answer of the sheet by item code, with its file count and author (one
-    query: the walk calls this on every answer)."""
-    rows = (
-        await Answer.filter(assessment_id=assessment_id)
-        .annotate(files=Count("evidence__id", _filter=Q(evidence__removed_at__isnull=True)))
-        .group_by("id", "node__code", "updated_by_officer__full_name")
-        .values(
-            "node__code",
-            "version",
-            "declared",
-            "self_score",
-            "not_applicable",
-            "note",
-            "updated_at",
-            "updated_by_officer__full_name",
-            "files",
-        )
+    hand-written query, ``core.sql``: the walk calls this on every answer)."""
+    rows = await sql.rows(
+        "SELECT n.code, a.version, a.declared, a.self_score, a.not_applicable, a.note, "
+        "a.updated_at, o.full_name, "
+        "(SELECT COUNT(*) FROM evidence e WHERE e.answer_id = a.id AND e.removed_at IS NULL) "
+        "AS files "
+        "FROM answer a JOIN criteria_node n ON n.id = a.node_id "
+        "LEFT JOIN officer o ON o.id = a.updated_by_officer_id "
+        "WHERE a.assessment_id = ?",
+        [assessment_id],
     )
     return {
-        a["node__code"]: AnswerState(
-            version=a["version"],
-            declared=a["declared"],
-            self_score=Decimal(str(a["self_score"])) if a["self_score"] is not None else None,
-            not_applicable=bool(a["not_applicable"]),
-            note=a["note"] or "",
-            files=int(a["files"] or 0),
-            updated_by=a["updated_by_officer__full_name"] or "",
-            updated_at=a["updated_at"],
+        row["code"]: AnswerState(
+            version=row["version"],
+            declared=sql.python_value(Answer, "declared", row["declared"]),
+            self_score=sql.python_value(Answer, "self_score", row["self_score"]),
+            not_applicable=bool(row["not_applicable"]),
+            note=row["note"] or "",
+            files=int(row["files"] or 0),
+            updated_by=row["full_name"] or "",
+            updated_at=sql.python_value(Answer, "updated_at", row["updated_at"]),
         )
-        for a in rows
+        for row in rows
     }
 
 

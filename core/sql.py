@@ -1,0 +1,131 @@
+"""Hand-written SQL for the few statements on an officer's hot path (recording an answer,
+reloading the sheet for the next card, finding who writes).
+
+Why not the ORM there: Tortoise builds each query through pypika and costs about 0.3-0.5 ms
+of CPU per statement, against about 0.1 ms for the same statement handed to the driver; the
+bot makes about a dozen per update, which made it several times slower than a bare echo bot
+(``bench/bot_throughput.py``). Everything else keeps using the ORM.
+
+Statements are written once with ``?`` placeholders, numbered ``$1, $2, ...`` for PostgreSQL.
+They run on whatever connection Tortoise has current, so inside ``in_transaction()`` they join
+that transaction. Values are converted by the model fields' own ``to_db_value`` and rows are
+turned into model instances by Tortoise's ``_init_from_db``, so what is stored and read is
+exactly what the ORM would store and read.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from functools import lru_cache
+from typing import Any, TypeVar
+
+from tortoise import Model, connections
+from tortoise.backends.base.client import BaseDBAsyncClient
+
+M = TypeVar("M", bound=Model)
+_PLACEHOLDER = re.compile(r"\?")
+
+
+@lru_cache(maxsize=512)
+def _numbered(sql: str) -> str:
+    counter = iter(range(1, 1000))
+    return _PLACEHOLDER.sub(lambda _m: f"${next(counter)}", sql)
+
+
+def _client() -> tuple[BaseDBAsyncClient, bool]:
+    client = connections.get("default")
+    return client, client.capabilities.dialect == "postgres"
+
+
+async def rows(sql: str, params: Sequence[Any] = ()) -> list[Mapping[str, Any]]:
+    """The rows of a SELECT (or of an INSERT/UPDATE with RETURNING), as mappings."""
+    client, postgres = _client()
+    return await client.execute_query_dict(_numbered(sql) if postgres else sql, list(params))
+
+
+async def first(sql: str, params: Sequence[Any] = ()) -> Mapping[str, Any] | None:
+    found = await rows(sql, params)
+    return found[0] if found else None
+
+
+async def execute(sql: str, params: Sequence[Any] = ()) -> int:
+    """Run an INSERT, UPDATE or DELETE; return how many rows it changed."""
+    client, postgres = _client()
+    count, _ = await client.execute_query(_numbered(sql) if postgres else sql, list(params))
+    return int(count)
+
+
+def db_value(model: type[Model], field: str, value: Any) -> Any:
+    """``value`` as the ORM would send it for ``model.field`` (JSON text, dates, decimals)."""
+    return model._meta.fields_map[field].to_db_value(value, model)
+
+
+def python_value(model: type[Model], field: str, value: Any) -> Any:
+    """A raw column value as the ORM would hand it back (parsed dates, decimals, JSON)."""
+    return model._meta.fields_map[field].to_python_value(value)
+
+
+def instance(model: type[M], row: Mapping[str, Any]) -> M:
+    """A model instance from a ``SELECT *`` row, converted exactly as an ORM query would."""
+    return model._init_from_db(**row)
+
+
+async def get(model: type[M], where: str, params: Sequence[Any]) -> M | None:
+    """One instance of ``model`` by a hand-written condition, or None."""
+    row = await first(f"SELECT * FROM {model._meta.db_table} WHERE {where}", params)
+    return None if row is None else instance(model, row)
+
+
+async def update(
+    model: type[Model], values: Mapping[str, Any], where: str, params: Sequence[Any]
+) -> int:
+    """``UPDATE`` the named fields of the rows matching ``where``; return how many changed."""
+    meta = model._meta
+    assignments = ", ".join(f"{meta.fields_db_projection[name]} = ?" for name in values)
+    converted = [db_value(model, name, value) for name, value in values.items()]
+    return await execute(
+        f"UPDATE {meta.db_table} SET {assignments} WHERE {where}", [*converted, *params]
+    )
+
+
+async def insert(model: type[Model], values: Mapping[str, Any]) -> None:
+    """``INSERT`` one row of the named fields (the database fills the rest)."""
+    meta = model._meta
+    columns = ", ".join(meta.fields_db_projection[name] for name in values)
+    marks = ", ".join("?" for _ in values)
+    converted = [db_value(model, name, value) for name, value in values.items()]
+    await execute(f"INSERT INTO {meta.db_table} ({columns}) VALUES ({marks})", converted)
+
+
+@lru_cache(maxsize=64)
+def _aliased_columns(model: type[Model], alias: str) -> str:
+    return ", ".join(
+        f"{alias}.{column} AS {alias}__{column}"
+        for column in model._meta.fields_db_projection.values()
+    )
+
+
+def _part(model: type[Model], alias: str, row: Mapping[str, Any]) -> Model | None:
+    prefix = f"{alias}__"
+    values = {k[len(prefix) :]: v for k, v in row.items() if k.startswith(prefix)}
+    if values.get(model._meta.db_pk_column) is None:  # no match on an outer join
+        return None
+    return instance(model, values)
+
+
+async def joined(
+    models: Mapping[str, type[Model]],
+    from_where: str,
+    params: Sequence[Any],
+    *,
+    extra: str = "",
+) -> tuple[dict[str, Any], Mapping[str, Any]] | None:
+    """Several related rows in one statement: ``models`` maps the aliases used in
+    ``from_where`` to their models; returns an instance (or None, on an outer join without a
+    match) per alias, and the raw row for any ``extra`` columns. None when nothing matches."""
+    columns = ", ".join(_aliased_columns(model, alias) for alias, model in models.items())
+    row = await first(f"SELECT {columns}{', ' + extra if extra else ''} FROM {from_where}", params)
+    if row is None:
+        return None
+    return {alias: _part(model, alias, row) for alias, model in models.items()}, row
