@@ -125,6 +125,7 @@ async def read_form_stream(
     content_type, params = parse_options_header(request.headers.get("content-type", ""))
     boundary = params.get(b"boundary")
     if content_type != b"multipart/form-data" or not boundary:
+        check_csrf(None)  # a forged post is told so (403), whatever it sent
         raise UserError(Msg(N_("Choose a file to upload.")))
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > max_bytes + FIELDS_LIMIT:
