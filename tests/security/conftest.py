@@ -50,7 +50,7 @@ class Snapshot:
 
     def changes(self, after: Snapshot, allow_audit: Iterable[str] = ()) -> list[str]:
         """What differs, one line per table or file (empty: nothing changed)."""
-        allowed = set(allow_audit)
+        allowed = {repr(a) for a in allow_audit}  # values are compared as their repr
         out = []
         for table, rows in self.tables.items():
             now = after.tables.get(table, [])

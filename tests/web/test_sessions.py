@@ -1,5 +1,5 @@
 """Signing in: the officers' one-time links and sessions, the back-office password sign-in,
-CSRF on every form, sessions that end, and what each role may open."""
+sessions that end (CSRF on every form: tests/security/test_csrf.py), and what each role may open."""
 
 from __future__ import annotations
 
@@ -113,38 +113,6 @@ async def test_a_session_cookie_is_for_one_officer_of_one_unit(
     body = sign("web-test-secret", "x", {**claims, "o": world.officers["khac"].id}).split(".")[0]
     client.cookies.set(OFFICER_COOKIE, f"{body}.{cookie.split('.')[1]}")
     assert (await client.get("/web/o/")).status_code == 401
-
-
-async def test_forms_need_the_csrf_token_of_this_session(
-    client: httpx.AsyncClient, web_app: FastAPI, world: World
-) -> None:
-    assert (await sign_in_officer(client, web_app, world, "lan")).status_code == 303
-    page = await client.get("/web/o/")
-    good = csrf_of(page.text)
-    for data in (
-        {"version": "0", "value": "y"},
-        {"version": "0", "value": "y", "csrf": "forged"},
-    ):
-        r = await client.post("/web/o/items/1.1.2", data=data)
-        assert r.status_code == 403, r.text
-        assert "không xuất phát từ trang này" in r.text
-    r = await client.post(
-        "/web/o/items/1.1.2",
-        data={"version": "0", "value": "y"},
-        headers={"X-CSRF-Token": good, "Accept": "application/json"},
-    )
-    assert r.status_code == 200 and r.json()["ok"]
-
-    # A token is bound to the session it was drawn for: after signing in as another officer
-    # (a new session cookie), the old page's token is refused.
-    assert (await sign_in_officer(client, web_app, world, "hung")).status_code == 303
-    r = await client.post("/web/o/items/1.1.2", data={"version": "1", "value": "n", "csrf": good})
-    assert r.status_code == 403
-
-    # The back-office sign-in form is protected too (no login CSRF).
-    client.cookies.clear()
-    r = await client.post("/web/login", data={"username": "admin", "password": "x"})
-    assert r.status_code == 403
 
 
 async def test_back_office_sessions_expire(
