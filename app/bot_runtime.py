@@ -26,12 +26,13 @@ import contextlib
 import hmac
 import logging
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
+from core.metrics import BOT_LAST_CONTACT
 from core.notify import DeliveryError, Notice, Notifier, NullNotifier
 from core.settings import BotMode, Settings
 
@@ -82,6 +83,9 @@ class BotRuntime:
         self.deps: Any = None
         self._task: asyncio.Task[None] | None = None
         self._ready = asyncio.Event()
+        self._last_contact_at: datetime | None = None
+        self._last_error: str | None = None
+        self._username: str | None = None
         if self.mode is BotMode.sandbox:
             from bot.sandbox import Sandbox
 
@@ -140,6 +144,7 @@ class BotRuntime:
             session=make_session(self.api_url, on_blocked=mark_blocked),
             default=DefaultBotProperties(parse_mode="HTML"),
         )
+        self.bot.session.middleware(self._track_contact)
         self.notifier.target = BotNotifier(self.bot, self.deps)
         self._task = asyncio.create_task(self._run(), name="cchc-bot")
 
@@ -181,6 +186,7 @@ class BotRuntime:
                 log.warning("bot set-up failed (%s); retrying in %.1f s", exc, delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 30.0)
+        self._username = me.username
         log.info("bot @%s ready (%s mode, API %s)", me.username, self.mode.value, self.api_url)
         self._ready.set()
         if self.mode is BotMode.webhook:
@@ -192,6 +198,61 @@ class BotRuntime:
             close_bot_session=False,
             allowed_updates=self.dp.resolve_used_update_types(),
         )
+
+    async def _track_contact(self, make_request: Any, bot: Any, method: Any) -> Any:
+        """A Bot API session middleware (inside the retrying one, so it sees every attempt):
+        remember when the Bot API last answered (an empty long poll counts, so does an API
+        error: Telegram did answer) and why it last could not be reached, for /healthz."""
+        from aiogram.exceptions import TelegramNetworkError, TelegramServerError
+
+        try:
+            response = await make_request(bot, method)
+        except (TelegramNetworkError, TelegramServerError) as exc:
+            self._last_error = type(exc).__name__
+            raise
+        except Exception:
+            self._contact()
+            raise
+        self._contact()
+        return response
+
+    def _contact(self) -> None:
+        self._last_contact_at = datetime.now(UTC)
+        self._last_error = None
+        BOT_LAST_CONTACT.set(self._last_contact_at.timestamp())
+
+    # --- state, for health checks ------------------------------------------------------------
+
+    @property
+    def started(self) -> bool:
+        """The bot object exists (between :meth:`start` and :meth:`stop_bot`)."""
+        return self.bot is not None
+
+    @property
+    def ready(self) -> bool:
+        """Set-up (getMe, commands, webhook registration) succeeded."""
+        return self._ready.is_set()
+
+    @property
+    def polling(self) -> bool:
+        """The polling loop is alive (polling and sandbox modes)."""
+        return self._task is not None and not self._task.done()
+
+    @property
+    def last_contact_at(self) -> datetime | None:
+        """When the Bot API last answered a call successfully (UTC), None if it never did."""
+        return self._last_contact_at
+
+    @property
+    def last_error(self) -> str | None:
+        """The error type of the last failed Bot API call (network, 5xx), cleared by the next
+        answer."""
+        return self._last_error
+
+    @property
+    def username(self) -> str | None:
+        """The bot's @username, from getMe."""
+        return self._username
 
     async def wait_ready(self, timeout: float = 30.0) -> None:
         await asyncio.wait_for(self._ready.wait(), timeout)

@@ -160,6 +160,7 @@ def serve(
     import uvicorn
 
     from app.production import check_serve, pending_migrations
+    from core.logs import setup_logging
 
     settings = _settings()
     if port and "public_url" not in settings.model_fields_set:
@@ -195,7 +196,8 @@ def serve(
     options: dict[str, object] = {
         "host": host or settings.host,
         "port": port or settings.port,
-        "log_level": "info",
+        "log_level": settings.log_level.lower(),
+        "log_config": setup_logging(settings),  # CCHC_LOG_FORMAT, also in uvicorn's workers
         "proxy_headers": True,
     }
     if workers > 1:

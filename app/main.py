@@ -7,12 +7,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse
 from tortoise.contrib.fastapi import RegisterTortoise
 
 from app import db
 from app.api import api_router
 from app.bot_runtime import BotRuntime
+from app.ops import install as install_ops
 from app.pages import home_page
 from app.web import install as install_web
 from core.notify import NullNotifier
@@ -61,15 +62,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     bot.install_routes(app)
     install_web(app)
 
-    @app.get("/healthz", tags=["ops"])
-    async def healthz() -> JSONResponse:
-        """Liveness and database reachability, for load balancers and ``make run`` checks."""
-        try:
-            await db.ping()
-        except Exception as exc:  # the probe must answer, whatever the driver raises
-            log.warning("health check: database unreachable: %s", exc)
-            return JSONResponse({"status": "error", "database": "unreachable"}, status_code=503)
-        return JSONResponse({"status": "ok", "database": "ok"})
+    # /healthz, /metrics and HTTP request metrics (docs/observability.md)
+    install_ops(app, settings, bot, scheduler)
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     async def home(request: Request) -> HTMLResponse:

@@ -12,7 +12,7 @@ from aiogram.fsm.storage.redis import RedisStorage
 from aiogram.types import ErrorEvent
 
 from bot.deps import BotDeps
-from bot.middlewares import OfficerMiddleware
+from bot.middlewares import OfficerMiddleware, UpdateMetricsMiddleware
 from bot.routers import (
     evidence,
     explain,
@@ -37,6 +37,7 @@ def build_dispatcher(deps: BotDeps, storage: BaseStorage | None = None) -> Dispa
         storage.create_isolation() if isinstance(storage, RedisStorage) else SimpleEventIsolation()
     )
     dp = Dispatcher(storage=storage, events_isolation=isolation, deps=deps)
+    dp.update.outer_middleware(UpdateMetricsMiddleware())
     officers = OfficerMiddleware()
     dp.message.outer_middleware(officers)
     dp.callback_query.outer_middleware(officers)

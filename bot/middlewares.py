@@ -1,4 +1,5 @@
-"""Who is writing: the officer bound to this Telegram account, their language and actor."""
+"""Who is writing: the officer bound to this Telegram account, their language and actor; and
+how many updates the bot handled."""
 
 from __future__ import annotations
 
@@ -6,10 +7,13 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
-from aiogram.types import TelegramObject, User
+from aiogram.dispatcher.event.bases import UNHANDLED
+from aiogram.types import TelegramObject, Update, User
 
+from core import sql
 from core.audit import Actor
 from core.i18n import normalize_locale
+from core.metrics import UPDATES_HANDLED
 from core.models import Channel, Officer
 
 
@@ -30,7 +34,8 @@ class OfficerMiddleware(BaseMiddleware):
         chat = data.get("event_chat")
         officer = None
         if user is not None:
-            officer = await Officer.get_or_none(telegram_user_id=user.id, active=True)
+            # hand-written (core.sql): this runs before every update the bot handles
+            officer = await sql.get(Officer, "telegram_user_id = ? AND active = ?", [user.id, True])
         if officer is not None:
             changes: dict[str, Any] = {}
             if officer.bot_blocked_at is not None:
@@ -38,7 +43,7 @@ class OfficerMiddleware(BaseMiddleware):
             if chat is not None and chat.type == "private" and officer.telegram_chat_id != chat.id:
                 changes["telegram_chat_id"] = chat.id
             if changes:
-                await Officer.filter(id=officer.id).update(**changes)
+                await sql.update(Officer, changes, "id = ?", [officer.id])
                 for key, value in changes.items():
                     setattr(officer, key, value)
             data["locale"] = normalize_locale(officer.locale)
@@ -49,3 +54,31 @@ class OfficerMiddleware(BaseMiddleware):
             data["actor"] = None
         data["officer"] = officer
         return await handler(event, data)
+
+
+class UpdateMetricsMiddleware(BaseMiddleware):
+    """Counts every update by type and outcome: ``handled``, ``unhandled`` (no handler
+    matched) or ``error`` (a handler raised; the error handler then tells the person).
+
+    An outer middleware of ``dp.update``, registered after aiogram's own, so it sits inside the
+    errors middleware and sees a handler's exception before it is turned into a reply.
+    """
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        try:
+            kind = event.event_type if isinstance(event, Update) else type(event).__name__
+        except Exception:  # an update type aiogram does not know
+            kind = "unknown"
+        try:
+            result = await handler(event, data)
+        except Exception:
+            UPDATES_HANDLED.labels(update_type=kind, outcome="error").inc()
+            raise
+        outcome = "unhandled" if result is UNHANDLED else "handled"
+        UPDATES_HANDLED.labels(update_type=kind, outcome=outcome).inc()
+        return result

@@ -32,9 +32,10 @@ REMINDERS_SENT = Counter(
 
 REMINDERS_FAILED = Counter(
     "cchc_reminders_failed_total",
-    "Reminder delivery attempts that did not reach the officer, by reason "
-    "(unreachable, blocked, delivery_error = retried later, gave_up = retries exhausted).",
-    ["reason"],
+    "Reminders that did not reach the officer, by reason (blocked, unreachable, rate_limited, "
+    "delivery_error, timeout, notifier_error) and outcome (retry = tried again later, "
+    "final = the reminder is marked failed or blocked).",
+    ["reason", "outcome"],
 )
 
 EXPORT_DURATION = Histogram(
@@ -58,4 +59,9 @@ SCHEDULER_LAST_TICK = Gauge(
 SCHEDULER_LEADER = Gauge(
     "cchc_scheduler_leader",
     "1 when this instance holds the scheduler leadership lock, else 0.",
+)
+
+BOT_LAST_CONTACT = Gauge(
+    "cchc_bot_last_contact_timestamp_seconds",
+    "Unix time the Bot API last answered a call from this instance (0 = never).",
 )

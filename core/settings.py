@@ -18,6 +18,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 VAR_DIR = Path("var")
 _SECRET_PLACEHOLDER = "dev-insecure-change-me"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 class BotMode(StrEnum):
@@ -25,6 +26,11 @@ class BotMode(StrEnum):
     webhook = "webhook"
     sandbox = "sandbox"
     off = "off"
+
+
+class LogFormat(StrEnum):
+    text = "text"
+    json = "json"
 
 
 class Settings(BaseSettings):
@@ -59,6 +65,10 @@ class Settings(BaseSettings):
     scheduler_max_attempts: Annotated[int, Field(ge=1, le=100)] = 5
     scheduler_rate_overall: Annotated[float, Field(gt=0, le=10000)] = 30
     scheduler_rate_per_chat: Annotated[float, Field(gt=0, le=100)] = 1
+    # Observability (docs/observability.md): log format and level, access to /metrics.
+    log_format: LogFormat = LogFormat.text
+    log_level: str = "INFO"
+    metrics_token: str | None = None
 
     @field_validator("database_url")
     @classmethod
@@ -66,6 +76,18 @@ class Settings(BaseSettings):
         if not value.startswith(("sqlite://", "postgres://", "postgresql://", "asyncpg://")):
             raise ValueError("must start with sqlite://, postgres:// or postgresql://")
         return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        if value.upper() not in LOG_LEVELS:
+            raise ValueError(f"must be one of {', '.join(LOG_LEVELS)}")
+        return value.upper()
+
+    @field_validator("metrics_token")
+    @classmethod
+    def _blank_is_unset(cls, value: str | None) -> str | None:
+        return value or None
 
     @field_validator("timezone")
     @classmethod

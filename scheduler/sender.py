@@ -32,6 +32,7 @@ from datetime import UTC, datetime, timedelta
 from tortoise.transactions import in_transaction
 
 from core.audit import record
+from core.metrics import REMINDERS_FAILED, REMINDERS_SENT
 from core.models import Officer
 from core.notify import DeliveryError, Notifier, RetryAfter, Unreachable
 from scheduler.config import SchedulerConfig
@@ -207,6 +208,7 @@ class Sender:
         if decision.action == "block":
             await self._blocked(reminder, decision.officer_id, now, _en(decision))
             report.blocked += 1
+            REMINDERS_FAILED.labels(reason="blocked", outcome="final").inc()
             return
         if decision.action == "wait":
             assert decision.not_before is not None
@@ -247,29 +249,33 @@ class Sender:
             later = self.clock() + timedelta(seconds=exc.retry_after)
             await self.ledger.release(reminder, later, f"429: retry after {exc.retry_after}s")
             report.throttled += 1
+            REMINDERS_FAILED.labels(reason="rate_limited", outcome="retry").inc()
             return False
         except Unreachable as exc:
             if exc.blocked:
                 await self._blocked(reminder, decision.officer_id, self.clock(), str(exc))
                 report.blocked += 1
+                REMINDERS_FAILED.labels(reason="blocked", outcome="final").inc()
                 return True
             await self.ledger.finish(reminder, ReminderStatus.failed, f"unreachable: {exc}")
             report.failed += 1
+            REMINDERS_FAILED.labels(reason="unreachable", outcome="final").inc()
             return False
         except DeliveryError as exc:
-            await self._retry(reminder, f"delivery error: {exc}", report)
+            await self._retry(reminder, f"delivery error: {exc}", report, "delivery_error")
             return False
         except TimeoutError:
             # the channel did not answer: the message may or may not have gone out (the same
             # uncertainty as a crash in the window); retried like any delivery error
-            await self._retry(reminder, "delivery timed out", report)
+            await self._retry(reminder, "delivery timed out", report, "timeout")
             return False
         except Exception as exc:  # the notifier broke its contract; treat it as retryable
             log.exception("notifier raised an unexpected error for reminder %s", reminder.id)
-            await self._retry(reminder, f"unexpected error: {exc!r}", report)
+            await self._retry(reminder, f"unexpected error: {exc!r}", report, "notifier_error")
             return False
         # The one window: the channel has accepted the message; until this commit lands, a
         # crash makes the reminder look unsent and it is sent again after the claim timeout.
+        REMINDERS_SENT.inc()  # accepted by the channel, whether or not the claim still held
         if await self.ledger.sent(reminder, self.clock(), message_id):
             report.sent += 1
         else:
@@ -277,15 +283,19 @@ class Sender:
             log.warning("reminder %s was sent but its claim had expired", reminder.id)
         return False
 
-    async def _retry(self, reminder: Reminder, reason: str, report: SendReport) -> None:
+    async def _retry(
+        self, reminder: Reminder, reason: str, report: SendReport, kind: str = "delivery_error"
+    ) -> None:
         attempts = reminder.attempts + 1
         if attempts >= self.config.max_attempts:
             await self.ledger.failed_attempt(reminder, reason, retry_at=None)
             report.failed += 1
+            REMINDERS_FAILED.labels(reason=kind, outcome="final").inc()
         else:
             retry_at = self.clock() + self.config.backoff(attempts)
             await self.ledger.failed_attempt(reminder, reason, retry_at=retry_at)
             report.retried += 1
+            REMINDERS_FAILED.labels(reason=kind, outcome="retry").inc()
 
     async def _blocked(
         self, reminder: Reminder, officer_id: int | None, now: datetime, reason: str

@@ -20,9 +20,10 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from core.metrics import SCHEDULER_LAST_TICK, SCHEDULER_LEADER, SCHEDULER_TICKS
 from core.notify import Notifier, NullNotifier
 from core.settings import Settings
 from scheduler.autolock import LockReport, autolock
@@ -74,6 +75,11 @@ class Scheduler:
         self._running: asyncio.Task[None] | None = None
         self._owned: list[Any] = []  # clients built by from_settings, closed on stop
         self._warned = False
+        # what /healthz reports; wall-clock times (an injected clock is business time)
+        self._leading: bool | None = None
+        self._last_tick_at: datetime | None = None
+        self._last_error: str | None = None
+        self._started_at: datetime | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings, notifier: Notifier, **kwargs: Any) -> Scheduler:
@@ -106,14 +112,60 @@ class Scheduler:
         """One pass: plan, lock, send. ``now`` defaults to the clock; sending uses the clock
         (time passes while it waits for the limiter)."""
         now = now or self.clock()
-        report = TickReport(now, await self.leader.is_leader())
+        report = TickReport(now, await self._is_leader())
         if not report.leader:
+            self._ticked()
             return report
         report.plan, report.locks = await self._plan_and_lock(now)
+        self._ticked()
         if self._can_send:
             report.send = await self.sender.run(budget=budget, stopping=lambda: self._stopping)
         self._log(report)
         return report
+
+    async def _is_leader(self) -> bool:
+        self._leading = await self.leader.is_leader()
+        SCHEDULER_LEADER.set(1 if self._leading else 0)
+        return self._leading
+
+    def _ticked(self) -> None:
+        """A pass (leadership check, and planning and locking when leading) completed."""
+        self._last_tick_at = datetime.now(UTC)
+        self._last_error = None
+        SCHEDULER_TICKS.labels(outcome="ok").inc()
+        SCHEDULER_LAST_TICK.set(self._last_tick_at.timestamp())
+
+    # -- state, for health checks -----------------------------------------------------------
+
+    @property
+    def running(self) -> bool:
+        """Ticking in this process (started and not stopped)."""
+        return self._aps is not None and not self._stopping
+
+    @property
+    def is_leader(self) -> bool | None:
+        """What the last leadership check found (None before the first tick)."""
+        return self._leading
+
+    @property
+    def last_tick_at(self) -> datetime | None:
+        """When the last pass completed (UTC wall clock), None before the first."""
+        return self._last_tick_at
+
+    @property
+    def last_error(self) -> str | None:
+        """The exception type of the last pass, when it failed (cleared by the next pass that
+        completes)."""
+        return self._last_error
+
+    @property
+    def started_at(self) -> datetime | None:
+        return self._started_at
+
+    @property
+    def can_send(self) -> bool:
+        """Whether a channel (the bot) is wired; without one reminders wait in the ledger."""
+        return not isinstance(self.sender.notifier, NullNotifier)
 
     def _log(self, report: TickReport) -> None:
         s = report.send
@@ -146,10 +198,12 @@ class Scheduler:
         loop = asyncio.get_running_loop()
         sending: asyncio.Task[SendReport] | None = None
         try:
-            report = TickReport(self.clock(), await self.leader.is_leader())
+            report = TickReport(self.clock(), await self._is_leader())
             if not report.leader:
+                self._ticked()
                 return
             report.plan, report.locks = await self._plan_and_lock(report.at)
+            self._ticked()
             if not self._can_send:
                 return
             leading = True
@@ -163,14 +217,17 @@ class Scheduler:
                     continue
                 if loop.time() - last >= self.config.tick_seconds:
                     last = loop.time()
-                    leading = await self.leader.is_leader()
+                    leading = await self._is_leader()
                     if leading:
                         plan, locks = await self._plan_and_lock(self.clock())
                         report.plan.planned += plan.planned
                         report.locks.locked += locks.locked
+                    self._ticked()
             report.send = sending.result()
             self._log(report)
-        except Exception:
+        except Exception as exc:
+            self._last_error = type(exc).__name__  # the details go to the log, not to /healthz
+            SCHEDULER_TICKS.labels(outcome="error").inc()
             log.exception("scheduler tick failed; retrying at the next tick")
         except BaseException:
             if sending is not None and not sending.done():
@@ -210,6 +267,7 @@ class Scheduler:
             next_run_time=utcnow() + timedelta(seconds=first_tick_in),
         )
         self._aps.start()
+        self._started_at = datetime.now(UTC)
         log.info("scheduler started (tick every %ss)", self.config.tick_seconds)
 
     async def stop(self, timeout: float = 30.0) -> None:

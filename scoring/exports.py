@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import time
 from collections import defaultdict
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -39,6 +40,7 @@ from core.audit import Actor, record
 from core.auth import NotFound, require_role
 from core.files import FileStore
 from core.i18n import N_, Msg
+from core.metrics import EXPORT_DURATION
 from core.models import Officer, OfficerRole, Unit
 from core.timefmt import VIETNAM
 from forms.answers import NotAllowedError
@@ -250,6 +252,12 @@ async def _visible_for(actor: Actor, set_id: int) -> Callable[[str], bool] | Non
     return scope.sees_item
 
 
+def _took(kind: str, started: float) -> None:
+    """Observe one finished export; refused or failed ones are not timed (they would make the
+    durations look fast)."""
+    EXPORT_DURATION.labels(kind=kind).observe(time.perf_counter() - started)
+
+
 async def _report(progress: ProgressFn | None, stage: str, done: int, total: int) -> None:
     if progress is not None:
         progress(stage, done, total)
@@ -396,6 +404,7 @@ async def consolidated(
     progress: ProgressFn | None = None,
 ) -> Export:
     """Write the consolidated workbook of a period to ``target`` (a path or a binary file)."""
+    started = time.perf_counter()
     await _report(progress, "load", 0, 1)
     data = await load_consolidated(actor, period_id, now=now, tz=tz, locale=locale)
     await _report(progress, "load", 1, 1)
@@ -409,6 +418,7 @@ async def consolidated(
     if stats.mismatches:
         figures["differs_from_published"] = stats.mismatches
     await record(actor, "export.consolidated", "period", period_id, new=figures)
+    _took("consolidated", started)
     return Export(consolidated_name(data.period), XLSX, {**figures, "cells": stats.cells})
 
 
@@ -594,6 +604,7 @@ async def scorecard(
     progress: ProgressFn | None = None,
 ) -> Export:
     """Write one unit's "Bảng tự đánh giá, chấm điểm" to ``target``."""
+    started = time.perf_counter()
     await _report(progress, "load", 0, 1)
     data, u = await load_scorecard(
         actor, period_id, unit_id, now=now, tz=tz, public_url=public_url, locale=locale
@@ -609,6 +620,7 @@ async def scorecard(
         unit_id=u.unit.id,
         new={"period_id": period_id, "rows": stats.rows, "files": stats.files},
     )
+    _took("scorecard", started)
     name = f"bang-tu-danh-gia-{ascii_slug(u.unit.code)}-{u.period.year}.xlsx"
     return Export(name, XLSX, {"rows": stats.rows, "files": stats.files, "cells": stats.cells})
 
@@ -656,6 +668,7 @@ async def register(
     progress: ProgressFn | None = None,
 ) -> Export:
     """Write a unit's evidence register to ``target``."""
+    started = time.perf_counter()
     await _report(progress, "load", 0, 1)
     data, u = await load_register(
         actor,
@@ -678,6 +691,7 @@ async def register(
         unit_id=u.unit.id,
         new={"period_id": period_id, "files": stats.files},
     )
+    _took("register", started)
     name = f"danh-muc-tlkc-{ascii_slug(u.unit.code)}-{u.period.year}.xlsx"
     return Export(name, XLSX, {"files": stats.files, "cells": stats.cells})
 
@@ -698,7 +712,10 @@ async def evidence_zip(
 
     Rights are checked and the list of files read before this returns, so a refusal is an
     error, not a broken download; the stream then reads one file at a time in a worker thread.
+    Its duration is observed when the last chunk has been produced (a download the client
+    abandons is not timed).
     """
+    started = time.perf_counter()
     data, u = await load_register(
         actor,
         period_id,
@@ -734,6 +751,7 @@ async def evidence_zip(
             while True:
                 part = await asyncio.to_thread(next, gen, sentinel)
                 if part is sentinel:
+                    _took("evidence_zip", started)
                     break
                 yield part
         finally:

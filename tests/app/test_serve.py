@@ -46,7 +46,12 @@ def test_service_starts_with_demo_data_and_answers_healthz(
                 time.sleep(0.2)
         assert health is not None, (tmp_path / "serve.log").read_text()
         assert health.status_code == 200
-        assert health.json() == {"status": "ok", "database": "ok"}
+        body = health.json()
+        # the bot may still be connecting to its sandbox: "degraded" until then, never a 503
+        assert body["status"] in ("ok", "degraded")
+        assert body["database"]["status"] == "ok"
+        assert body["bot"]["mode"] == "sandbox"
+        assert body["scheduler"]["enabled"] is True
         home = httpx.get(base + "/", timeout=5)
         assert home.status_code == 200
         assert "Khối sở, ban, ngành" in home.text
