@@ -63,7 +63,7 @@ async def test_the_token_endpoint_is_throttled_per_username(
     assert r.status_code == 200
 
     # the window passes: the right password works again
-    clock.now += LOCKOUT + timedelta(seconds=1)
+    clock.now = datetime.now(UTC) + LOCKOUT + timedelta(seconds=1)  # after the last failure
     r = await api.post("/auth/token", json={"username": "admin", "password": PASSWORD})
     assert r.status_code == 200 and r.json()["access_token"]
 
@@ -88,7 +88,7 @@ async def test_the_web_sign_in_is_throttled(
         assert "cchc_session" not in r.headers.get("set-cookie", "")
     assert (await client.get("/web/progress")).status_code == 303  # still signed out
 
-    clock.now += LOCKOUT + timedelta(seconds=1)
+    clock.now = datetime.now(UTC) + LOCKOUT + timedelta(seconds=1)  # after the last failure
     r = await client.post(
         "/web/login", data={"username": "admin", "password": PASSWORD, "csrf": token}
     )
