@@ -142,15 +142,6 @@ def _placeholders(dialect: str, n: int) -> list[str]:
 # ----------------------------------------------------------------------------------------------
 
 
-@dataclass
-class _Sheet:
-    assessment_id: int
-    unit_id: int
-    unit_code: str
-    unit_name: str
-    status: str
-
-
 def _figures(r: UnitRollup) -> dict[str, Any]:
     index = r.index
     return {
@@ -168,11 +159,15 @@ def _figures(r: UnitRollup) -> dict[str, Any]:
 # Every answer of a sheet travels as one token "node id:self score:n when not applicable:reviewed
 # score", the sheet's tokens joined by ",", so the driver builds one row per sheet instead of one
 # per answer (see the module docstring). Score texts are exact decimals, which contain neither
-# separator. The reviewed score is the data selection described above: round 2, else round 1.
+# separator. The reviewed score is the data selection described above (round 2, else round 1);
+# it is left out when it equals the self score of an applicable answer, which then applies
+# anyway, so most tokens repeat and are decoded once. (On a not-applicable answer any reviewed
+# score is kept: it makes the item applicable again.)
 _TOKEN = (
-    "CAST(an.node_id AS TEXT) || ':' || COALESCE(CAST(an.self_score AS TEXT), '') "
-    "|| CASE WHEN an.not_applicable THEN ':n:' ELSE '::' END "
-    "|| COALESCE(CAST(COALESCE(r2.appraised_score, r1.appraised_score) AS TEXT), '')"
+    "CAST(an.node_id AS TEXT) || ':' || COALESCE(CAST(an.self_score AS TEXT), '') || CASE "
+    "WHEN an.not_applicable THEN ':n:' || COALESCE(CAST(COALESCE(r2.appraised_score, "
+    "r1.appraised_score) AS TEXT), '') ELSE '::' || COALESCE(CAST(NULLIF(COALESCE("
+    "r2.appraised_score, r1.appraised_score), an.self_score) AS TEXT), '') END"
 )
 _REVIEWS = (
     "LEFT JOIN review r1 ON r1.answer_id = an.id AND r1.round_no = 1 "
@@ -180,27 +175,52 @@ _REVIEWS = (
 )
 
 
-def _answers_sql(dialect: str, period_param: str) -> str:
-    """(assessment id, tokens) per sheet of a period that has answers.
+def _sheets_sql(dialect: str, groups: int) -> tuple[str, int]:
+    """One row per sheet of a period in the given unit groups, in the groups' unit order:
+    (assessment, unit, unit code, unit name, status, group, answer tokens, survey tokens).
 
-    The statement differs per database only in how each reaches grouped rows cheaply:
-    SQLite walks the sheets in id order and each sheet's answers through the (assessment,
-    node) index, so the groups arrive already grouped; PostgreSQL hash-joins and would spill a
-    hash aggregate of 150,000 strings to disk, so the tokens are sorted by sheet first and
-    grouped as they stream.
+    Survey scores come as tokens of the sheet's criteria nodes (matched by code) with no
+    reviewed score. Returns the statement and how many times it takes the period id before
+    the group ids (SQLite's "?" are positional).
+
+    The answers differ per database only in how each reaches grouped rows cheaply: SQLite
+    walks the sheets in id order and each sheet's answers through the (assessment, node)
+    index, so they arrive grouped; PostgreSQL hash-joins and would spill a hash aggregate of
+    150,000 strings to disk, so the tokens are sorted by sheet first and grouped as they stream.
     """
-    if dialect == "postgres":
-        return (
-            f"SELECT aid, string_agg(token, ',') FROM (SELECT an.assessment_id AS aid, "
+    postgres = dialect == "postgres"
+    p = _placeholders(dialect, 1 + groups)
+    period, group_in = p[0], ", ".join(p[1:])
+    joined = "string_agg" if postgres else "group_concat"
+    if postgres:
+        answers = (
+            f"SELECT aid, string_agg(token, ',') AS tokens FROM (SELECT an.assessment_id AS aid, "
             f"{_TOKEN} AS token FROM answer an JOIN assessment a ON a.id = an.assessment_id "
-            f"{_REVIEWS}WHERE a.period_id = {period_param} ORDER BY an.assessment_id) t "
-            "GROUP BY aid"
+            f"{_REVIEWS}WHERE a.period_id = {period} ORDER BY an.assessment_id) t GROUP BY aid"
         )
-    return (
-        f"SELECT a.id, group_concat({_TOKEN}, ',') FROM assessment a "
-        f"JOIN answer an ON an.assessment_id = a.id {_REVIEWS}"
-        f"WHERE a.period_id = {period_param} GROUP BY a.id"
+    else:
+        answers = (
+            f"SELECT a.id AS aid, group_concat({_TOKEN}, ',') AS tokens FROM assessment a "
+            f"JOIN answer an ON an.assessment_id = a.id {_REVIEWS}"
+            f"WHERE a.period_id = {period} GROUP BY a.id"
+        )
+    survey = (
+        f"SELECT sa.id AS aid, {joined}(CAST(n.id AS TEXT) || ':' || "
+        "COALESCE(CAST(ss.score AS TEXT), '') || '::', ',') AS tokens "
+        "FROM survey_score ss JOIN assessment sa "
+        "ON sa.unit_id = ss.unit_id AND sa.period_id = ss.period_id "
+        "JOIN criteria_node n ON n.criteria_set_id = sa.criteria_set_id AND n.code = ss.node_code "
+        f"WHERE ss.period_id = {period} GROUP BY sa.id"
     )
+    sql = (
+        "SELECT a.id, a.unit_id, u.code, u.name, a.status, u.group_id, ans.tokens, sv.tokens "
+        "FROM assessment a JOIN unit u ON u.id = a.unit_id "
+        f"LEFT JOIN ({answers}) ans ON ans.aid = a.id "
+        f"LEFT JOIN ({survey}) sv ON sv.aid = a.id "
+        f"WHERE a.period_id = {period} AND u.group_id IN ({group_in}) "
+        "ORDER BY u.sort_order, u.id"
+    )
+    return sql, 1 if postgres else 3
 
 
 def _parse(token: str) -> tuple[int, str | None, bool, str | None]:
@@ -223,23 +243,9 @@ async def compute(period: Period, group_ids: list[int] | None = None) -> list[di
     if not links:
         return []
     conn = connections.get("default")
-    dialect = conn.capabilities.dialect
     group_of_link = [lk.unit_group_id for lk in links]  # type: ignore[attr-defined]
-    p = _placeholders(dialect, 1 + len(group_of_link))
-    group_in = ", ".join(p[1:])
-    _, sheet_rows = await conn.execute_query(
-        "SELECT a.id, a.unit_id, u.code, u.name, a.status, u.group_id "
-        "FROM assessment a JOIN unit u ON u.id = a.unit_id "
-        f"WHERE a.period_id = {p[0]} AND u.group_id IN ({group_in}) "
-        "ORDER BY u.sort_order, u.id",
-        [period.id, *group_of_link],
-    )
-    _, answer_rows = await conn.execute_query(_answers_sql(dialect, p[0]), [period.id])
-    _, survey_rows = await conn.execute_query(
-        "SELECT unit_id, node_code, CAST(score AS TEXT) FROM survey_score "
-        f"WHERE period_id = {p[0]}",
-        [period.id],
-    )
+    sql, repeats = _sheets_sql(conn.capabilities.dialect, len(group_of_link))
+    _, rows = await conn.execute_query(sql, [*[period.id] * repeats, *group_of_link])
     trees = {lk.criteria_set_id: await _tree(lk.criteria_set) for lk in links}  # type: ignore[attr-defined]
     groups = [
         _Group(
@@ -258,9 +264,7 @@ async def compute(period: Period, group_ids: list[int] | None = None) -> list[di
         rollup_options(period),
         groups,
         trees,
-        list(sheet_rows),  # rows unpack like tuples (sqlite3.Row, asyncpg Record)
-        list(answer_rows),
-        list(survey_rows),
+        list(rows),  # rows unpack like tuples (sqlite3.Row, asyncpg Record)
     )
 
 
@@ -295,25 +299,19 @@ def _tables(
     options: RollupOptions,
     groups: list[_Group],
     trees: dict[int, _SetInfo],
-    sheet_rows: list[Any],
-    answer_rows: list[Any],
-    survey_rows: list[Any],
+    rows: list[Any],
 ) -> list[dict[str, Any]]:
     """The pure part of :func:`compute`: rows in, ranked tables out.
 
-    ``answer_rows`` are (assessment id, tokens) as :func:`_answers_sql` builds them. Each unit
+    ``rows`` are the sheets as :func:`_sheets_sql` reads them. Each unit
     goes through :class:`~scoring.rollup.RollupPlan` (the roll-up on scaled integers, no
     per-node objects) when all its scores are exact at 4 decimals, as stored scores are;
     otherwise, or when the set cannot be planned, through :func:`roll_up`. Both give the same
     figures (property-tested in tests/scoring/test_rollup.py).
     """
-    sheets: dict[int, list[_Sheet]] = {g.unit_group_id: [] for g in groups}
-    for aid, uid, code, name, status, gid in sheet_rows:
-        sheets[gid].append(_Sheet(aid, uid, code, name, str(status)))
-    answers: dict[int, str] = {aid: tokens for aid, tokens in answer_rows if tokens}
-    survey: dict[int, list[tuple[str, Any]]] = {}
-    for unit_id, node_code, raw in survey_rows:
-        survey.setdefault(unit_id, []).append((node_code, raw))
+    sheets: dict[int, list[tuple[Any, ...]]] = {g.unit_group_id: [] for g in groups}
+    for row in rows:
+        sheets[row[5]].append(row)
 
     text = _Memo(dec)  # field maxima and slow-path points
     out: list[dict[str, Any]] = []
@@ -324,20 +322,22 @@ def _tables(
         self_index: dict[int, Decimal | None] = {}
         appraised_index: dict[int, Decimal | None] = {}
         bands: dict[int, tuple[str | None, str | None]] = {}
-        for sheet in sheets[group.unit_group_id]:
+        for aid, unit_id, unit_code, unit_name, status, _gid, answers, survey in sheets[
+            group.unit_group_id
+        ]:
             field_rows, own, final, (own_index, own_band), (index, band) = unit.figures(
-                answers.get(sheet.assessment_id, ""), survey.get(sheet.unit_id, ())
+                answers, survey
             )
-            self_index[sheet.assessment_id] = own_index
-            appraised_index[sheet.assessment_id] = index
-            bands[sheet.assessment_id] = (own_band, band)
+            self_index[aid] = own_index
+            appraised_index[aid] = index
+            bands[aid] = (own_band, band)
             units.append(
                 {
-                    "unit_id": sheet.unit_id,
-                    "unit_code": sheet.unit_code,
-                    "unit_name": sheet.unit_name,
-                    "assessment_id": sheet.assessment_id,
-                    "status": sheet.status,
+                    "unit_id": unit_id,
+                    "unit_code": unit_code,
+                    "unit_name": unit_name,
+                    "assessment_id": aid,
+                    "status": str(status),
                     "fields": field_rows,
                     "self": own,
                     "appraised": final,
@@ -388,7 +388,7 @@ class _UnitFigures:
     """Field rows and self/appraised figures of one unit of a group (one criteria set).
 
     Survey points count in both figures, after the answers: survey items are imported, never
-    answered or appraised (:mod:`scoring.appraisal` refuses it), so nothing can override them.
+    answered or appraised (:mod:`scoring.appraisal` refuses it), so nothing overrides them.
     """
 
     def __init__(
@@ -487,27 +487,20 @@ class _UnitFigures:
         }
         return figures, (index, band)
 
-    def _fast(self, tokens: str, survey: Iterable[tuple[str, Any]]) -> _Figures:
+    def _fast(self, answers: str | None, survey: str | None) -> _Figures:
         plan = self.plan
         assert plan is not None
         known = self.tokens.get
         mine = self.blank.copy()
         theirs = self.blank.copy()
-        if tokens:
-            for token in tokens.split(","):
-                found = known(token) or self._token(token)
-                k = found[0]
-                if k is not None:
-                    mine[k] = found[1]
-                    theirs[k] = found[2]
-        slot = self.slot.get
-        for code, raw in survey:
-            k = slot(code)
-            if k is not None:
-                v = self._scaled(raw)
-                if v is _INEXACT:
-                    raise _Inexact
-                mine[k] = theirs[k] = v
+        for tokens in (answers, survey):
+            if tokens:
+                for token in tokens.split(","):
+                    found = known(token) or self._token(token)
+                    k = found[0]
+                    if k is not None:
+                        mine[k] = found[1]
+                        theirs[k] = found[2]
         own = plan.run(mine)
         final = own if theirs == mine else plan.run(theirs)
         t = self.points
@@ -546,19 +539,18 @@ class _UnitFigures:
             found = self.items[key] = ItemScore(None if raw is None else Decimal(raw), na)
         return found
 
-    def _slow(self, tokens: str, survey: Iterable[tuple[str, Any]]) -> _Figures:
+    def _slow(self, answers: str | None, survey: str | None) -> _Figures:
         item = self._item
         mine: dict[str, ItemScore] = {}
         theirs: dict[str, ItemScore] = {}
-        for token in tokens.split(",") if tokens else ():
-            node_id, own, na, reviewed = _parse(token)
-            code = self.codes.get(node_id)
-            if code is None:
-                continue
-            mine[code] = item(own, na)
-            theirs[code] = mine[code] if reviewed is None else item(reviewed, False)
-        for code, raw in survey:
-            mine[code] = theirs[code] = item(raw, False)
+        for tokens in (answers, survey):
+            for token in tokens.split(",") if tokens else ():
+                node_id, own, na, reviewed = _parse(token)
+                code = self.codes.get(node_id)
+                if code is None:
+                    continue
+                mine[code] = item(own, na)
+                theirs[code] = mine[code] if reviewed is None else item(reviewed, False)
         own = roll_up(self.tree, mine, self.options)
         final = own if theirs == mine else roll_up(self.tree, theirs, self.options)
         text = self.text
@@ -585,16 +577,16 @@ class _UnitFigures:
             (final.index, classify(final.index, self.bands)),
         )
 
-    def figures(self, tokens: str, survey: Iterable[tuple[str, Any]]) -> _Figures:
+    def figures(self, answers: str | None, survey: str | None) -> _Figures:
         """(field rows, self figures, appraised figures, (self index, band), (appraised index,
-        band)) of one unit from its answer tokens and survey scores; the indexes are unrounded,
-        for ranking."""
+        band)) of one unit from its answer and survey tokens (survey after the answers, so its
+        points win); the indexes are unrounded, for ranking."""
         if self.plan is not None:
             try:
-                return self._fast(tokens, survey)
+                return self._fast(answers, survey)
             except _Inexact:
                 pass
-        return self._slow(tokens, survey)
+        return self._slow(answers, survey)
 
 
 # ----------------------------------------------------------------------------------------------

@@ -177,14 +177,21 @@ async def test_results_need_a_back_office_account(world: World) -> None:
         await results(world.officers["lan"], world.period.id)
 
 
-def _tokens(rows: list[tuple]) -> list[tuple[int, str]]:
-    """Answer rows (sheet, node id, self, not applicable, reviewed) packed per sheet the way
-    results._answers_sql packs them."""
+def _sheet_rows(sheets: list[tuple], answers: list[tuple], survey: list[tuple]) -> list[tuple]:
+    """Sheets (assessment, unit, code, name, status, group) with their answers (assessment,
+    node id, self, not applicable, reviewed) and survey scores (assessment, node id, score)
+    packed as results._sheets_sql packs them."""
     packed: dict[int, list[str]] = {}
-    for aid, node_id, own, na, reviewed in rows:
+    for aid, node_id, own, na, reviewed in answers:
         token = f"{node_id}:{own or ''}:{'n' if na else ''}:{reviewed or ''}"
         packed.setdefault(aid, []).append(token)
-    return [(aid, ",".join(tokens)) for aid, tokens in packed.items()]
+    points: dict[int, list[str]] = {}
+    for aid, node_id, score in survey:
+        points.setdefault(aid, []).append(f"{node_id}:{score}::")
+    return [
+        (*sheet, ",".join(packed.get(sheet[0], [])) or None, ",".join(points.get(sheet[0], [])))
+        for sheet in sheets
+    ]
 
 
 def test_fast_and_general_roll_up_paths_build_the_same_tables(
@@ -237,20 +244,21 @@ def test_fast_and_general_roll_up_paths_build_the_same_tables(
                     )
                 )
         if rng.random() < 0.7:
-            survey.append((100 + aid, "X.1", rng.choice(["7.5", "9", "10.0000", "12"])))
+            survey.append((aid, 12, rng.choice(["7.5", "9", "10.0000", "12"])))  # X.1
     scores.append((1, 9999, "1", False, None))  # a node of no set: ignored
     args = (1, RollupOptions(bonus_cap=Decimal("1.5")), [group], {3: (tree, codes, fields)})
-    odd = _tokens([*scores, (2, 2, "0.00001", False, None)])  # more decimals: general path
-    scores = _tokens(scores)
+    assert codes[12] == "X.1"
+    odd = _sheet_rows(sheets, [*scores, (2, 2, "0.00001", False, None)], survey)  # general path
+    scores = _sheet_rows(sheets, scores, survey)
     runs = []
     real_run = module.RollupPlan.run
     monkeypatch.setattr(
         module.RollupPlan, "run", lambda self, v: runs.append(1) or real_run(self, v)
     )
-    fast = module._tables(*args, sheets, scores, survey)
-    fast_odd = module._tables(*args, sheets, odd, survey)
+    fast = module._tables(*args, scores)
+    fast_odd = module._tables(*args, odd)
     assert len(runs) > 100  # the fast path did the work
     monkeypatch.setattr(module, "RollupPlan", lambda *_a: (_ for _ in ()).throw(ValueError()))
-    assert fast == module._tables(*args, sheets, scores, survey)
-    assert fast_odd == module._tables(*args, sheets, odd, survey)
+    assert fast == module._tables(*args, scores)
+    assert fast_odd == module._tables(*args, odd)
     assert fast_odd != fast
