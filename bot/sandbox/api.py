@@ -187,6 +187,12 @@ async def execute(
     try:
         if model is None:
             raise ApiError(404, "Not Found: method not found")
+        if delay := sb.state.next_delay(key):
+            seconds, served = delay
+            entry.update(delayed=seconds, served=served)
+            await _hold(sb, seconds)
+            if not served:
+                raise ApiError(504, "Gateway Timeout")
         if failure := sb.state.next_failure(key):
             raise ApiError(*failure)
         handler = HANDLERS.get(key)
@@ -215,6 +221,15 @@ async def execute(
         return exc.code, exc.body()
     finally:
         sb.state.notify()  # wakes wait_for_call
+
+
+async def _hold(sb: Sandbox, seconds: float) -> None:
+    """An injected delay; a closing sandbox lets go at once. The caller hanging up does not
+    shorten it: whether the call takes effect must not depend on the client's patience."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while not sb.state.closing and (remaining := deadline - loop.time()) > 0:
+        await sb.state.wait_changed(remaining)
 
 
 def routes(sb: Sandbox) -> list[BaseRoute]:

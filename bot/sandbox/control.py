@@ -153,6 +153,7 @@ def routes(sb: Sandbox) -> list[BaseRoute]:
             "seq": sb.seq,
             "webhook": sb.state.webhook.url if sb.state.webhook else "",
             "pending_updates": len(sb.state.updates),
+            "polls": sb.state.poll_generation,
         }
 
     async def personas(request: Request) -> Any:
@@ -275,6 +276,15 @@ def routes(sb: Sandbox) -> list[BaseRoute]:
         sb.inject_failures(method, parsed)
         return {"method": method, "queued": len(sb.state.failures.get(method.lower(), ()))}
 
+    async def delays(request: Request) -> Any:
+        data = await _json(request)
+        method = _str(data, "method") or ""
+        items = data.get("delays")
+        if not isinstance(items, list) or not all(isinstance(i, int | float) for i in items):
+            raise ControlError(400, "delays must be a list of seconds")
+        sb.inject_delays(method, [float(i) for i in items], served=bool(data.get("served", True)))
+        return {"method": method, "queued": len(sb.state.delays.get(method.lower(), ()))}
+
     async def reset(request: Request) -> Any:
         sb.reset()
         return {"seq": sb.seq}
@@ -316,6 +326,7 @@ def routes(sb: Sandbox) -> list[BaseRoute]:
         Route("/wait_for_bot_message", _guard(wait_for_bot_message), methods=get),
         Route("/calls", _guard(calls), methods=get),
         Route("/failures", _guard(failures), methods=post),
+        Route("/delays", _guard(delays), methods=post),
         Route("/reset", _guard(reset), methods=post),
         Route("/commands", _guard(commands), methods=get),
         Route("/file/{file_id}", _guard(file), methods=get),

@@ -115,7 +115,7 @@ class Sandbox:
         await self.delivery.aclose()
 
     def reset(self) -> None:
-        """Forget people, chats, files, pending updates, calls and failures; keep the bot's
+        """Forget people, chats, files, pending updates, calls and faults; keep the bot's
         configuration (webhook, commands) and the counters, so a running bot is unaffected."""
         self.state.clear()
 
@@ -396,7 +396,8 @@ class Sandbox:
             who = "bot" if msg.get("from", {}).get("is_bot") else "user"
             body = msg.get("text") or msg.get("caption") or ("<file>" if "document" in msg else "")
             lines.append(f"  [{msg['seq']}] {who}: {body[:120]!r}")
-        errors = [c for c in self.calls() if not c.get("ok", True)][-3:]
+        # read the log in place: a timed-out wait must stay cheap even with a long log
+        errors = [c for c in self.state.calls_log if not c.get("ok", True)][-3:]
         lines += [f"  failed call {c['method']}: {c.get('description')}" for c in errors]
         return "\n".join(lines)
 
@@ -432,6 +433,17 @@ class Sandbox:
         ``(500, "Internal Server Error", None)``."""
         queue = self.state.failures.setdefault(method.lower(), deque())
         queue.extend((int(code), str(text), retry) for code, text, retry in failures)
+
+    def inject_delays(self, method: str, delays: list[float], *, served: bool = True) -> None:
+        """Hold the next calls of ``method`` for these many seconds each, e.g. longer than the
+        bot's request timeout: a Bot API that does not answer in time.
+
+        With ``served`` the call then takes effect all the same (Telegram did it and the answer
+        was lost: a retry duplicates it); without, it has none and fails with 504 (the request
+        was lost on the way). Recorded calls carry ``delayed`` (seconds) and ``served``.
+        """
+        queue = self.state.delays.setdefault(method.lower(), deque())
+        queue.extend((max(0.0, float(seconds)), served) for seconds in delays)
 
     def calls(self, method: str | None = None) -> list[dict[str, Any]]:
         """Recorded Bot API calls (method, params, files, time, ok, result or error_code and

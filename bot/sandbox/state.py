@@ -144,7 +144,7 @@ class SandboxState:
         # and pages and tests wait for "seq after N".
         self.seq = 0
         self.last_update_id = 0
-        self.poll_generation = 0
+        self.poll_generation = 0  # getUpdates calls so far (/control/info "polls")
         self.closing = False
         # The bot's own configuration, kept by clear().
         self.allowed_updates: frozenset[str] = DEFAULT_UPDATE_TYPES
@@ -158,7 +158,7 @@ class SandboxState:
         self.clear()
 
     def clear(self) -> None:
-        """Forget conversations, files, pending updates, recorded calls and injected failures.
+        """Forget conversations, files, pending updates, recorded calls and injected faults.
 
         The bot's configuration (webhook, commands, menu button) and the counters stay, so a
         running bot carries on unaware, as it would with a fresh set of users.
@@ -169,6 +169,7 @@ class SandboxState:
         self.callbacks: dict[str, CallbackRecord] = {}
         self.calls_log: deque[dict[str, Any]] = deque(maxlen=CALLS_KEPT)
         self.failures: dict[str, deque[tuple[int, str, int | None]]] = {}
+        self.delays: dict[str, deque[tuple[float, bool]]] = {}
         self.notify()
 
     # --- waiting -------------------------------------------------------------------------------
@@ -315,6 +316,10 @@ class SandboxState:
 
     def next_failure(self, method: str) -> tuple[int, str, int | None] | None:
         queue = self.failures.get(method.lower())
+        return queue.popleft() if queue else None
+
+    def next_delay(self, method: str) -> tuple[float, bool] | None:
+        queue = self.delays.get(method.lower())
         return queue.popleft() if queue else None
 
 

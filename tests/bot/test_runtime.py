@@ -189,23 +189,27 @@ def test_commands_in_both_languages() -> None:
     assert len(vi) == len(en) and BOT_USER.username
 
 
-async def test_single_process_storage_gathers_writes_and_stores_them_on_close(db: str) -> None:
+async def test_single_process_storage_commits_before_returning_and_groups_writers(
+    db: str,
+) -> None:
     from bot.models import BotState
 
     key = StorageKey(bot_id=1, chat_id=8, user_id=8)
-    cached = TortoiseStorage(cache=True, flush_delay=60)
-    for version in range(5):
-        await cached.save(key, "Walk:item", {"item": "1.1.1", "ver": version})
-    assert await cached.get_data(key) == {"item": "1.1.1", "ver": 4}
-    assert not await BotState.exists()  # gathered, not written yet
-    await cached.close()  # shutdown stores what is pending
+    cached = TortoiseStorage(cache=True)
+    await cached.save(key, "Walk:item", {"item": "1.1.1", "ver": 4})
+    # in the database as soon as the write returns: a SIGKILL now loses nothing
+    assert (await BotState.get()).data == {"item": "1.1.1", "ver": 4}
     restarted = TortoiseStorage(cache=True)
     assert await restarted.get_state(key) == "Walk:item"
     assert await restarted.get_data(key) == {"item": "1.1.1", "ver": 4}
-    quick = TortoiseStorage(cache=True, flush_delay=0.01)
-    await quick.set_data(key, {"item": "1.1.2"})
-    await quick._flusher  # type: ignore[misc]  # the delayed flush, without waiting blindly
-    assert (await BotState.get()).data == {"item": "1.1.2"}
+
+    # forty conversations writing at once share a few transactions, and all are stored
+    keys = [StorageKey(bot_id=1, chat_id=100 + n, user_id=100 + n) for n in range(40)]
+    before = cached.commits
+    await asyncio.gather(*(cached.save(k, "Walk:item", {"n": k.chat_id}) for k in keys))
+    assert 1 <= cached.commits - before < 40
+    assert await BotState.all().count() == 41
+    await cached.close()
 
 
 def test_redis_storage_when_configured() -> None:
