@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
 from core.audit import Actor
@@ -188,7 +189,9 @@ def _xlsx(rows: list[list[str]]) -> bytes:
     for row in rows:
         cells = []
         for value in row:
-            cell = WriteOnlyCell(ws, value=value)
+            # characters XML cannot carry (a username typed with control characters at the
+            # sign-in) are dropped instead of failing the whole export
+            cell = WriteOnlyCell(ws, value=ILLEGAL_CHARACTERS_RE.sub("", value))
             cell.data_type = "s"  # text, even when it starts with "=": never a formula
             cell.number_format = "@"
             cells.append(cell)
