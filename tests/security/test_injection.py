@@ -160,3 +160,15 @@ async def test_text_that_looks_like_sql(
     # every table still there, the answers with them
     assert await Answer.filter(assessment_id=world.sheets["SNV"].id).count() == 1
     assert await AuditEvent.filter(action="auth.failed").count() == len(SQL)
+
+
+async def test_control_characters_do_not_break_the_audit_export(
+    api: httpx.AsyncClient, world: World
+) -> None:
+    """Anyone can put text in the audit trail by failing to sign in; a username with control
+    characters (which XML cannot carry) must not make the secretariat's export fail."""
+    r = await api.post("/auth/token", json={"username": "a\x07\x1bb=1", "password": "x"})
+    assert r.status_code == 401
+    r = await api.get("/audit-events/export?format=xlsx", headers=world.headers("admin"))
+    assert r.status_code == 200
+    assert "ab=1" in [c.value for c in _cells(r.content)]
