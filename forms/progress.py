@@ -92,9 +92,21 @@ class SetOutline:
             depth, parent = depth + 1, self.groups[parent].parent_code
         return depth
 
+    @property
+    def _tops(self) -> dict[str, str | None]:
+        """Each item's field, computed once: the walk asks on every answer (the outline is
+        immutable, like the frozen criteria set it comes from)."""
+        cached = self.__dict__.get("_tops_by_item")
+        if cached is None:
+            cached = {}
+            for item in self.items:
+                chain = self.breadcrumb(item.code)
+                cached[item.code] = chain[0].code if chain else None
+            object.__setattr__(self, "_tops_by_item", cached)
+        return cached
+
     def top_of(self, code: str) -> str | None:
-        chain = self.breadcrumb(code)
-        return chain[0].code if chain else None
+        return self._tops.get(code)
 
     def fields(self) -> list[GroupNode]:
         """Top-level groups that hold at least one self-assessed item, in order."""
@@ -104,6 +116,19 @@ class SetOutline:
             if top is not None and top not in tops:
                 tops.append(top)
         return [self.groups[t] for t in tops]
+
+    def items_by_field(self) -> dict[str, list[str]]:
+        """Item codes per field code, in questionnaire order."""
+        cached = self.__dict__.get("_items_by_field")
+        if cached is None:
+            cached = defaultdict(list)
+            for item in self.items:
+                top = self.top_of(item.code)
+                if top is not None:
+                    cached[top].append(item.code)
+            cached = dict(cached)
+            object.__setattr__(self, "_items_by_field", cached)
+        return cached
 
     def criteria_of(self, field_code: str) -> list[GroupNode]:
         seen: list[str] = []
@@ -298,8 +323,10 @@ def compute(
 
     fields: list[FieldProgress] = []
     by_section: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    by_field = tree.items_by_field()
+    open_codes, missing_codes = set(unanswered), set(missing)
     for top in tree.fields():
-        codes = [i.code for i in tree.items if tree.top_of(i.code) == top.code]
+        codes = by_field.get(top.code, [])
         score = group_total(top.code)
         by_section[top.section] += score
         fields.append(
@@ -307,12 +334,12 @@ def compute(
                 code=top.code,
                 title=top.title,
                 section=top.section,
-                answered=sum(1 for c in codes if c not in unanswered),
+                answered=sum(1 for c in codes if c not in open_codes),
                 total=len(codes),
                 score=score,
                 max_score=top.max_score,
-                unanswered=[c for c in codes if c in unanswered],
-                missing_evidence=[c for c in codes if c in missing],
+                unanswered=[c for c in codes if c in open_codes],
+                missing_evidence=[c for c in codes if c in missing_codes],
             )
         )
     # items sitting at the top level (no field above them) count in their section directly
