@@ -215,7 +215,7 @@ async def _save_press(
         )
         return
     await cb.answer(texts.answer_text(item, _state_of(answer), locale)[:190])
-    await state.update_data(ticks=None)
+    # the next card (advance -> show_item) stores the conversation once, ticks cleared
     message = cb.message if isinstance(cb.message, Message) else None
     await advance(
         bot=bot,
