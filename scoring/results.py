@@ -377,7 +377,6 @@ _Figures = tuple[
     tuple[Decimal | None, str | None],
 ]
 _INEXACT = object()  # a score the plan cannot hold exactly: roll that unit up with roll_up
-_SKIP = (None, None, None)  # a token of a node that is not a scored node of this set
 
 
 class _Inexact(Exception):
@@ -414,12 +413,15 @@ class _UnitFigures:
             self.plan = None  # field rows are zipped with the plan's fields: they must agree
         self.items: dict[tuple[Any, bool], ItemScore] = {}  # shared ItemScores (slow path)
         self.values: dict[Any, Any] = {None: 0}  # score text → scaled int (fast path)
-        self.tokens: dict[str, tuple[int | None, Any, Any]] = {}  # token → (slot, self, final)
+        self.tokens: dict[str, tuple[int, Any, Any]] = {}  # token → (slot, self, final)
         self.maxima = [text[m] for _c, _t, m in fields]
         if self.plan is not None:
             plan = self.plan
             self.slot = plan.slots
-            self.blank = plan.blank()
+            # Scores in slot order plus one last slot, the sink, which takes the tokens of nodes
+            # that are not scored nodes of this set and is dropped before the roll-up.
+            self.blank = [*plan.blank(), 0]
+            self.sink = len(self.blank) - 1
             self.points = _Memo(lambda n: dec(plan.decimal(n)))
             self.percents = _Memo(lambda key: self._percent_text(*key))
             # The plan returns the same Decimal object for the same (points, maximum), so its
@@ -439,19 +441,21 @@ class _UnitFigures:
             found = self.values[raw] = _INEXACT if n is None else n
         return found
 
-    def _token(self, token: str) -> tuple[int | None, Any, Any]:
-        """(slot, self value, appraised value) of an answer token, cached unless inexact."""
+    def _token(self, token: str) -> tuple[int, Any, Any]:
+        """(slot, self value, appraised value) of an answer token, values clamped as the plan
+        counts them (:meth:`~scoring.rollup.RollupPlan.clamp`); cached unless inexact."""
+        assert self.plan is not None
         node_id, own, na, reviewed = _parse(token)
         code = self.codes.get(node_id)
         k = None if code is None else self.slot.get(code)
         if k is None:
-            found: tuple[int | None, Any, Any] = _SKIP
+            found = (self.sink, 0, 0)
         else:
             a = None if na else self._scaled(own)
             b = a if reviewed is None else self._scaled(reviewed)
             if a is _INEXACT or b is _INEXACT:
                 raise _Inexact
-            found = (k, a, b)
+            found = (k, self.plan.clamp(k, a), self.plan.clamp(k, b))
         self.tokens[token] = found
         return found
 
@@ -490,19 +494,26 @@ class _UnitFigures:
     def _fast(self, answers: str | None, survey: str | None) -> _Figures:
         plan = self.plan
         assert plan is not None
-        known = self.tokens.get
+        known = self.tokens
         mine = self.blank.copy()
         theirs = self.blank.copy()
         for tokens in (answers, survey):
-            if tokens:
-                for token in tokens.split(","):
-                    found = known(token) or self._token(token)
-                    k = found[0]
-                    if k is not None:
-                        mine[k] = found[1]
-                        theirs[k] = found[2]
-        own = plan.run(mine)
-        final = own if theirs == mine else plan.run(theirs)
+            if not tokens:
+                continue
+            parts = tokens.split(",")
+            try:
+                for k, a, b in map(known.__getitem__, parts):
+                    mine[k] = a
+                    theirs[k] = b
+            except KeyError:  # a token not seen yet: this string again, decoding as it goes
+                for token in parts:
+                    k, a, b = known.get(token) or self._token(token)
+                    mine[k] = a
+                    theirs[k] = b
+        mine.pop()  # the sink
+        theirs.pop()
+        own = plan.run_clamped(mine)
+        final = own if theirs == mine else plan.run_clamped(theirs)
         t = self.points
         idx = self.percents
         field_rows = [

@@ -463,7 +463,7 @@ class RollupPlan:
     :func:`roll_up`, which has no such limit. The equivalence is property-tested.
     """
 
-    __slots__ = ("_leaf_max", "_pct", "_run", "scale", "slots", "standard_fields")
+    __slots__ = ("_leaf_max", "_pct", "_run", "_run_clamped", "scale", "slots", "standard_fields")
 
     def __init__(
         self,
@@ -509,7 +509,7 @@ class RollupPlan:
         bonus_cap = options.bonus_cap
         penalty_cap = options.penalty_cap
         self._pct: dict[tuple[int, int], Decimal | None] = {}
-        self._run = _compile(
+        shape = (
             self._leaf_max,
             aggs,
             tuple(full),
@@ -521,6 +521,8 @@ class RollupPlan:
             options.cap_index_at_100,
             options.bonus_in_index,
         )
+        self._run = _compile(*shape)
+        self._run_clamped = _compile(*shape, clamped=True)
         self.standard_fields = tree.standard_fields
 
     def blank(self) -> list[int | None]:
@@ -566,6 +568,22 @@ class RollupPlan:
             raise ValueError(f"Expected {len(self._leaf_max)} scores, got {len(values)}.")
         return self._run(values, self.percent)
 
+    def clamp(self, slot: int, value: int | None) -> int | None:
+        """A value as :meth:`run` counts it in its slot: not applicable stays ``None``, negative
+        is 0, above the node's maximum is the maximum."""
+        if value is None or value <= 0:
+            return None if value is None else 0
+        m = self._leaf_max[slot]
+        return m if value > m else value
+
+    def run_clamped(self, values: Sequence[int | None]) -> ScaledRollup:
+        """:meth:`run` for values that went through :meth:`clamp` (which is where a caller
+        decoding many repeated scores can do it once per distinct score): the same figures
+        without clamping every value of every unit again."""
+        if len(values) != len(self._leaf_max):
+            raise ValueError(f"Expected {len(self._leaf_max)} scores, got {len(values)}.")
+        return self._run_clamped(values, self.percent)
+
 
 _Run = Callable[[Sequence[int | None], Callable[[int, int], Decimal | None]], ScaledRollup]
 
@@ -580,6 +598,7 @@ def _compile(
     penalty_cap: int,
     cap_100: bool,
     bonus_in_index: bool,
+    clamped: bool = False,
 ) -> _Run:
     """:meth:`RollupPlan.run` as one straight-line function for this tree.
 
@@ -589,7 +608,8 @@ def _compile(
     integers and slot positions only (no codes or titles), so nothing from the database can
     reach the code; the rules are those of the loop form, which :func:`roll_up` is
     property-tested against. ``sections`` are the slots of the standard fields, the survey
-    fields, and the children of the bonus and the penalty groups.
+    fields, and the children of the bonus and the penalty groups. ``clamped`` compiles
+    :meth:`RollupPlan.run_clamped`: the values are already within [0, max] or ``None``.
 
     Cached on its arguments (the tree's shape and the options, no scores), so a plan built
     again for the same set and options reuses the code; the caller's ``percent`` keeps the
@@ -599,10 +619,21 @@ def _compile(
     n = len(leaf_max)
     body: list[str] = []
     # Leaves: not applicable and negative count 0, above the max is clamped (as in roll_up).
-    xs = ", ".join(f"x{k}" for k in range(n))
-    body.append(f"{xs}{',' if n == 1 else ''} = values" if n else "pass")
+    # Clamped values are the leaves' points already, except None (not applicable) for 0.
+    x = "s" if clamped else "x"
+    names_ = ", ".join(f"{x}{k}" for k in range(n))
+    body.append(f"{names_}{',' if n == 1 else ''} = values" if n else "pass")
+    body.append("na = None in values")
+    body.append("if na:")
+    # The applicable maxima only change when something is not applicable.
+    body.append("    pass")
     for k, m in enumerate(leaf_max):
-        body.append(f"s{k} = 0 if x{k} is None or x{k} <= 0 else ({m} if x{k} > {m} else x{k})")
+        body.append(f"    a{k} = 0 if {x}{k} is None else {m}")
+    if clamped:
+        body += [f"    s{k} = s{k} or 0" for k in range(n)]
+    else:
+        for k, m in enumerate(leaf_max):
+            body.append(f"s{k} = 0 if x{k} is None or x{k} <= 0 else ({m} if x{k} > {m} else x{k})")
 
     def total_of(names: Sequence[str]) -> str:
         return " + ".join(names) if names else "0"
@@ -626,12 +657,10 @@ def _compile(
     body.append("total = standard + survey + bonus - penalty")
     body.append("if total < 0:")
     body.append("    total = 0")
-    # The applicable maxima only change when something is not applicable: constants otherwise.
+    # Constant applicable maxima when everything is applicable.
     full_fields = tuple(full_app[k] for k in standard)
     full_max = sum(full_fields) + sum(full_app[k] for k in survey)
-    body.append("if None in values:")
-    for k, m in enumerate(leaf_max):
-        body.append(f"    a{k} = 0 if x{k} is None else {m}")
+    body.append("if na:")
     for j, (mx, kids) in enumerate(aggs):
         body.append(f"    t = {total_of([f'a{k}' for k in kids])}")
         body.append(f"    a{n + j} = {mx} if t > {mx} else t")

@@ -251,9 +251,9 @@ def test_fast_and_general_roll_up_paths_build_the_same_tables(
     odd = _sheet_rows(sheets, [*scores, (2, 2, "0.00001", False, None)], survey)  # general path
     scores = _sheet_rows(sheets, scores, survey)
     runs = []
-    real_run = module.RollupPlan.run
+    real_run = module.RollupPlan.run_clamped
     monkeypatch.setattr(
-        module.RollupPlan, "run", lambda self, v: runs.append(1) or real_run(self, v)
+        module.RollupPlan, "run_clamped", lambda self, v: runs.append(1) or real_run(self, v)
     )
     fast = module._tables(*args, scores)
     fast_odd = module._tables(*args, odd)

@@ -824,6 +824,7 @@ def _assert_plan_matches(
     values = plan.encode(table)
     assert values is not None
     fast = plan.run(values)
+    assert plan.run_clamped([plan.clamp(k, v) for k, v in enumerate(values)]) == fast
     slow = roll_up(nodes, table, options)
     back = plan.decimal
     assert back(fast.standard) == slow.standard
@@ -883,3 +884,5 @@ def test_plan_refuses_what_it_cannot_hold_exactly() -> None:
     assert scaled(D("1.25")) == 12500 and scaled(D("Infinity")) is None
     with pytest.raises(ValueError):
         plan.run([])
+    with pytest.raises(ValueError):
+        plan.run_clamped([])
