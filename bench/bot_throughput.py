@@ -60,7 +60,8 @@ NOW = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)
 WARMUP = 120
 
 # The local Bot API: answers every call at once with a well-formed result (run as a separate
-# process so that its work is not counted in the bot's figures).
+# process so that its work is not counted in the bot's figures). Like Telegram, it takes a
+# form or a JSON body (the bot sends JSON when a call carries no file).
 STUB = textwrap.dedent(
     """
     import itertools, json, sys, time
@@ -83,7 +84,11 @@ STUB = textwrap.dedent(
             return
         body = await read(receive)
         method = scope["path"].rsplit("/", 1)[-1].lower()
-        params = {k: v[0] for k, v in parse_qs(body.decode()).items()}
+        headers = dict(scope["headers"])
+        if headers.get(b"content-type", b"").startswith(b"application/json"):
+            params = json.loads(body or b"{}")
+        else:
+            params = {k: v[0] for k, v in parse_qs(body.decode()).items()}
         if method == "sendmessage":
             chat = int(params.get("chat_id", 0))
             result = {"message_id": next(ids), "date": int(time.time()),
