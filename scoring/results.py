@@ -15,9 +15,20 @@ Rank and band are computed for both figures within each unit group; the appraise
 official result. **Publication** freezes the tables as :class:`~scoring.models.ResultSnapshot`
 rows (one per group) and every later read returns the snapshot, whatever changes afterwards.
 
-Loading is three raw SQL queries per period (answers with their reviews, survey scores, the
-sheets), not ORM objects: 3,500 units × 45 items is 157,500 rows, and model instances for each
-would cost more than the whole roll-up (see ``bench/aggregate.py``).
+**Loading** is one raw SQL statement per period (:func:`_sheets_sql`) that returns one row
+per sheet, not one per answer: a province is 3,500 sheets × 45 items, and building 150,000
+driver rows (let alone ORM objects) cost more than the whole statement and the roll-ups
+together (see ``bench/aggregate.py`` and docs/scoring.md). Each answer travels as a short
+text token inside its sheet's row; tokens repeat across units (the same item, the same
+scores), so Python decodes each distinct token once.
+
+**What SQL does and what Python does.** SQL only selects data: which answers belong to the
+period, and which score is the reviewed one (``COALESCE`` of round 2 and round 1, the rule
+above; a reviewed score equal to the self score is left out since the self score then applies
+anyway). That is a choice of which stored value counts, the same in any report, so it sits
+next to the join that finds the reviews. Every scoring rule (clamping to the maximum, caps of
+criteria, fields, bonus and penalty, not applicable, the index, rounding, ranks, bands) stays
+in :mod:`scoring.rollup`, where it is property-tested, and is never written twice.
 """
 
 from __future__ import annotations

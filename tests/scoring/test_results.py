@@ -9,9 +9,17 @@ import pytest
 
 from core.auth import AccessDenied, Conflict
 from core.i18n import UserError
+from core.models import Unit, UnitGroup
 from core.notify import RecordingNotifier
 from forms.explanations import answer_explanation
-from forms.models import Assessment, AssessmentStatus, CriteriaNode, Period, PeriodStatus
+from forms.models import (
+    Assessment,
+    AssessmentStatus,
+    CriteriaNode,
+    Period,
+    PeriodGroup,
+    PeriodStatus,
+)
 from scoring import appraisal
 from scoring.models import ResultSnapshot, SurveyScore
 from scoring.results import compute, publish, results
@@ -133,6 +141,40 @@ async def test_survey_scores_bands_and_ranks_per_group(world: World) -> None:
     tables = await compute(world.period)
     ranks = sorted(u["appraised"]["rank"] for u in tables[0]["units"])
     assert ranks == [1, 1, 3]
+
+
+async def test_results_of_one_group_are_that_group_of_the_whole_table(world: World) -> None:
+    """A period with two unit groups: asking for one gives exactly its table, and a survey score
+    reaches the unit it belongs to, whichever group that is."""
+    await fill_and_submit(world, "SNV", "lan")
+    so = world.sheets["SNV"]
+    xa = await UnitGroup.create(code="XA", name="Khối xã", kind="commune", sort_order=2)
+    commune = await Unit.create(code="XPH", name="Xã Phú Hòa", group=xa, sort_order=1)
+    await PeriodGroup.create(
+        period=world.period,
+        unit_group=xa,
+        criteria_set_id=so.criteria_set_id,  # type: ignore[attr-defined]
+        bands=[{"label": "Đạt", "min_index": "50"}, {"label": "Chưa đạt", "min_index": "0"}],
+    )
+    await Assessment.create(
+        period=world.period,
+        unit=commune,
+        criteria_set_id=so.criteria_set_id,  # type: ignore[attr-defined]
+    )
+    await SurveyScore.create(
+        period=world.period, unit_id=commune.id, node_code="X.1", score=Decimal(1)
+    )  # type: ignore[attr-defined]
+    viewer = world.actor("viewer")
+    everything = await results(viewer, world.period.id)
+    assert [t["group_code"] for t in everything] == ["SO", "XA"]
+    only_xa = await results(viewer, world.period.id, group_id=xa.id)
+    assert only_xa == [everything[1]]
+    assert [u["unit_code"] for u in only_xa[0]["units"]] == ["XPH"]
+    figures = only_xa[0]["units"][0]["appraised"]
+    assert (figures["survey"], figures["total"], figures["band"]) == ("1", "1", "Chưa đạt")
+    only_so = await results(viewer, world.period.id, group_id=world.group.id)  # type: ignore[union-attr]
+    assert only_so == [everything[0]]
+    assert _unit(only_so, "SNV")["appraised"]["total"] == "7.75"
 
 
 async def test_publication_freezes_the_results(world: World) -> None:
