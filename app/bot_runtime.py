@@ -32,6 +32,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
+from core.i18n import N_, Msg
 from core.metrics import BOT_LAST_CONTACT
 from core.notify import DeliveryError, Notice, Notifier, NullNotifier
 from core.settings import BotMode, Settings
@@ -44,6 +45,7 @@ SANDBOX_TOKEN = "123456:SANDBOX"
 SANDBOX_BOT_USERNAME = "cchc_sandbox_bot"
 DEMO_USER_BASE = 880_000_000  # sandbox user ids of demo officers: base + officer id
 MB = 1024 * 1024
+WEBHOOK_MAX_BYTES = 1 * MB  # Telegram's updates are far smaller (a message is <= 4096 chars)
 
 
 class _SwitchNotifier:
@@ -291,8 +293,15 @@ class BotRuntime:
             return JSONResponse({"ok": False, "error": "unauthorized"}, status_code=401)
         if self.dp is None or self.bot is None:
             return JSONResponse({"ok": False, "error": "bot not started"}, status_code=503)
+        from app.api.uploads import BodyTooLarge, limit_body
+
+        # An update is a few kilobytes; whoever holds the secret still cannot make this
+        # process read (and parse) an unbounded body.
         try:
+            limit_body(request, WEBHOOK_MAX_BYTES, Msg(N_("The request is too large.")))
             update = await request.json()
+        except BodyTooLarge:
+            return JSONResponse({"ok": False, "error": "too large"}, status_code=413)
         except ValueError:
             return JSONResponse({"ok": False, "error": "not JSON"}, status_code=400)
         from aiogram.methods import TelegramMethod

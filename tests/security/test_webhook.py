@@ -112,3 +112,34 @@ async def test_forged_webhook_calls_are_refused_and_not_processed(
     assert r.status_code == 200 and r.json() == {"ok": True}
     answer = await Answer.get(assessment_id=sheet, node__code="1.1.2")
     assert answer.declared == {"yes": True} and answer.version == 1
+
+
+async def test_an_oversized_webhook_body_is_cut_off_while_it_streams(
+    hook: tuple[httpx.AsyncClient, FakeTelegram], world: World, tmp_path: Path
+) -> None:
+    """Even with the right secret, a body past 1 MB is refused (413) as soon as it passes the
+    limit: the rest is never read, and nothing is processed."""
+    from app.bot_runtime import WEBHOOK_MAX_BYTES
+
+    client, tg = hook
+    consumed = 0
+
+    async def endless() -> AsyncIterator[bytes]:  # no Content-Length: chunked
+        nonlocal consumed
+        yield b'{"update_id": 1, "message": {"text": "'
+        for _ in range(10_000):
+            consumed += 64 * 1024
+            yield b"x" * (64 * 1024)
+
+    async with nothing_changes(tmp_path):
+        r = await client.post("/telegram/webhook", content=endless(), headers={HEADER: SECRET})
+        assert r.status_code == 413 and r.json() == {"ok": False, "error": "too large"}
+        # announced too large: refused before reading a byte
+        r = await client.post(
+            "/telegram/webhook",
+            content=b"{}",
+            headers={HEADER: SECRET, "Content-Length": str(WEBHOOK_MAX_BYTES + 1)},
+        )
+        assert r.status_code == 413
+    assert consumed < 2 * WEBHOOK_MAX_BYTES
+    assert not tg.said(900)
