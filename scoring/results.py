@@ -246,7 +246,7 @@ async def compute(period: Period, group_ids: list[int] | None = None) -> list[di
     The database work happens here; the roll-ups run in a worker thread so the event loop,
     and with it the bot, keeps answering meanwhile.
     """
-    links = await PeriodGroup.filter(period_id=period.id).prefetch_related(
+    links = await PeriodGroup.filter(period_id=period.id).select_related(
         "unit_group", "criteria_set"
     )
     links = [lk for lk in links if group_ids is None or lk.unit_group_id in group_ids]  # type: ignore[attr-defined]
