@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from functools import lru_cache
 from typing import Any, TypeVar
 
-from tortoise import Model, connections
+from tortoise import Model, connections, fields
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 M = TypeVar("M", bound=Model)
@@ -66,9 +67,28 @@ def python_value(model: type[Model], field: str, value: Any) -> Any:
     return model._meta.fields_map[field].to_python_value(value)
 
 
+@lru_cache(maxsize=64)
+def _datetime_columns(model: type[Model]) -> tuple[str, ...]:
+    return tuple(
+        model._meta.fields_db_projection[name]
+        for name, field in model._meta.fields_map.items()
+        if isinstance(field, fields.DatetimeField) and name in model._meta.fields_db_projection
+    )
+
+
 def instance(model: type[M], row: Mapping[str, Any]) -> M:
-    """A model instance from a ``SELECT *`` row, converted exactly as an ORM query would."""
-    return model._init_from_db(**row)
+    """A model instance from a ``SELECT *`` row, converted exactly as an ORM query would.
+
+    SQLite hands dates back as ISO text; they are parsed here with the C parser
+    (``datetime.fromisoformat``) before Tortoise's own conversion, which would otherwise run
+    its pure-Python parser on each of them.
+    """
+    values = dict(row)
+    for column in _datetime_columns(model):
+        value = values.get(column)
+        if isinstance(value, str):
+            values[column] = datetime.fromisoformat(value)
+    return model._init_from_db(**values)
 
 
 async def get(model: type[M], where: str, params: Sequence[Any]) -> M | None:
