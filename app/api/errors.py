@@ -32,6 +32,7 @@ from app.api.uploads import (
     upload_limit_mb,
 )
 from core.auth import AccessDenied, AuthError, Conflict, NotFound, TooManyAttempts
+from core.dbfaults import RETRY_AFTER_SECONDS, database_unavailable, unavailable_msg
 from core.files import CorruptFileError, MissingFileError
 from core.i18n import N_, Msg, UserError, normalize_locale
 from forms.answers import LockedError, NotAllowedError, StaleAnswerError
@@ -62,6 +63,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     413: _err("The body is larger than the upload limit (`CCHC_MAX_UPLOAD_MB`)."),
     422: _err("Invalid values; `problems` lists each one."),
     429: _err("Too many failed sign-ins."),
+    503: _err("The database cannot be reached right now; try again after `Retry-After`."),
 }
 
 # (exception class, HTTP status, code), most specific first.
@@ -194,5 +196,21 @@ class ApiRoute(APIRoute):
                     Msg(N_("The stored file is damaged; tell the administrator.")).render(locale),
                     locale,
                 )
+            except Exception as exc:
+                if not database_unavailable(exc):
+                    raise
+                return database_unavailable_response(request, exc, locale)
 
         return route
+
+
+def database_unavailable_response(request: Request, exc: Exception, locale: str) -> JSONResponse:
+    """503 with "try again": the database is out of reach, the request itself was fine."""
+    log.warning("database unavailable on %s %s: %r", request.method, request.url.path, exc)
+    return error_response(
+        503,
+        "database_unavailable",
+        unavailable_msg().render(locale),
+        locale,
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )

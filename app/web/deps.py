@@ -43,6 +43,7 @@ from core.auth import (
     user_actor,
     verify_token,
 )
+from core.dbfaults import RETRY_AFTER_SECONDS, database_unavailable, unavailable_msg
 from core.files import CorruptFileError, MissingFileError
 from core.i18n import N_, Msg, UserError
 from core.models import BackofficeUser, Channel, UserRole
@@ -256,5 +257,14 @@ class WebRoute(APIRoute):
                     UserError(Msg(N_("The stored file is damaged; tell the administrator."))),
                     500,
                 )
+            except Exception as exc:
+                if not database_unavailable(exc):
+                    raise
+                log.warning(
+                    "database unavailable on %s %s: %r", request.method, request.url.path, exc
+                )
+                page = await error_page(request, UserError(unavailable_msg()), 503)
+                page.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+                return page
 
         return route
