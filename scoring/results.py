@@ -67,7 +67,7 @@ from scoring.rollup import (
     ScaledRollup,
     UnitRollup,
     classify,
-    competition_rank,
+    rank_rounded,
     roll_up,
     scaled,
 )
@@ -354,8 +354,8 @@ def _tables(
                     "appraised": final,
                 }
             )
-        self_rank = competition_rank(self_index)
-        appraised_rank = competition_rank(appraised_index)
+        self_rank = rank_rounded(self_index)
+        appraised_rank = rank_rounded(appraised_index)
         for u in units:
             aid = u["assessment_id"]
             u["self"]["rank"] = self_rank[aid]
@@ -379,7 +379,8 @@ def _tables(
     return out
 
 
-# field rows, self figures, appraised figures, (self index, band), (appraised index, band)
+# field rows, self figures, appraised figures, (self index rounded, band), (appraised index
+# rounded, band)
 _Figures = tuple[
     list[dict[str, Any]],
     dict[str, Any],
@@ -388,6 +389,10 @@ _Figures = tuple[
     tuple[Decimal | None, str | None],
 ]
 _INEXACT = object()  # a score the plan cannot hold exactly: roll that unit up with roll_up
+
+
+def _rounded(index: Decimal | None) -> Decimal | None:
+    return None if index is None else round_half_up(index)
 
 
 class _Inexact(Exception):
@@ -437,7 +442,7 @@ class _UnitFigures:
             self.percents = _Memo(lambda key: self._percent_text(*key))
             # The plan returns the same Decimal object for the same (points, maximum), so its
             # id is a key here: hashing a Decimal costs more than formatting it once.
-            self.indexes: dict[int, tuple[Decimal | None, str | None, str | None, str | None]] = {}
+            self.indexes: dict[int, tuple[Any, Any, str | None, str | None, Any]] = {}
 
     # -- fast path ---------------------------------------------------------------------------
 
@@ -475,21 +480,24 @@ class _UnitFigures:
         index = self.plan.percent(score, maximum)
         return None if index is None else dec(round_half_up(index))
 
-    def _index(self, index: Decimal | None) -> tuple[Any, str | None, str | None, str | None]:
-        """(index, rounded text, exact text, band), kept so the id stays this index's."""
+    def _index(self, index: Decimal | None) -> tuple[Any, Any, str | None, str | None, Any]:
+        """(index, rounded, rounded text, exact text, band); the index is kept in the entry
+        so its id stays this index's."""
         found = self.indexes.get(id(index))
         if found is None:
+            rounded = None if index is None else round_half_up(index)
             found = self.indexes[id(index)] = (
                 index,
-                None if index is None else dec(round_half_up(index)),
-                None if index is None else dec(index),
+                rounded,
+                dec(rounded),
+                dec(index),
                 classify(index, self.bands),
             )
         return found
 
     def _scaled_figures(self, r: ScaledRollup) -> tuple[dict[str, Any], tuple[Any, str | None]]:
         t = self.points
-        index, rounded, exact, band = self._index(r.index)
+        _index, rounded, rounded_text, exact, band = self._index(r.index)
         figures = {
             "standard": t[r.standard],
             "survey": t[r.survey],
@@ -497,10 +505,10 @@ class _UnitFigures:
             "penalty": t[r.penalty],
             "total": t[r.total],
             "applicable_max": t[r.applicable_max],
-            "index": rounded,
+            "index": rounded_text,
             "index_exact": exact,
         }
-        return figures, (index, band)
+        return figures, (rounded, band)
 
     def _fast(self, answers: str | None, survey: str | None) -> _Figures:
         plan = self.plan
@@ -595,14 +603,14 @@ class _UnitFigures:
             field_rows,
             _figures(own),
             _figures(final),
-            (own.index, classify(own.index, self.bands)),
-            (final.index, classify(final.index, self.bands)),
+            (_rounded(own.index), classify(own.index, self.bands)),
+            (_rounded(final.index), classify(final.index, self.bands)),
         )
 
     def figures(self, answers: str | None, survey: str | None) -> _Figures:
         """(field rows, self figures, appraised figures, (self index, band), (appraised index,
         band)) of one unit from its answer and survey tokens (survey after the answers, so its
-        points win); the indexes are unrounded, for ranking."""
+        points win); the indexes are rounded half-up as ranks compare them."""
         if self.plan is not None:
             try:
                 return self._fast(answers, survey)

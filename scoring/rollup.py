@@ -61,6 +61,7 @@ __all__ = [
     "classify",
     "competition_rank",
     "field_gaps",
+    "rank_rounded",
     "rank_within_groups",
     "roll_up",
     "scaled",
@@ -716,11 +717,18 @@ def competition_rank(values: Mapping[K, Decimal | None]) -> dict[K, int | None]:
     as 89,45% must not be ranked apart by digits nobody can see. ``None`` (not assessed, or
     assessed but not ranked) gets ``None`` and takes no place. Keys come back in input order.
     """
-    rounded = {k: _rounded(k, v) for k, v in values.items() if v is not None}
+    return rank_rounded({k: None if v is None else _rounded(k, v) for k, v in values.items()})
+
+
+def rank_rounded(rounded: Mapping[K, Decimal | None]) -> dict[K, int | None]:
+    """:func:`competition_rank` of indexes already rounded by
+    :func:`~core.numbers.round_half_up`, for a caller that rounded each distinct index once
+    (a results table of thousands of units repeats them)."""
+    places = sorted((v for v in rounded.values() if v is not None), reverse=True)
     first_place: dict[Decimal, int] = {}
-    for place, value in enumerate(sorted(rounded.values(), reverse=True), start=1):
+    for place, value in enumerate(places, start=1):
         first_place.setdefault(value, place)
-    return {k: (first_place[rounded[k]] if k in rounded else None) for k in values}
+    return {k: None if v is None else first_place[v] for k, v in rounded.items()}
 
 
 def rank_within_groups(rows: Iterable[tuple[K, G, Decimal | None]]) -> dict[K, int | None]:

@@ -26,6 +26,7 @@ from scoring.rollup import (
     classify,
     competition_rank,
     field_gaps,
+    rank_rounded,
     rank_within_groups,
     roll_up,
     scaled,
@@ -788,6 +789,15 @@ def test_rank_is_one_plus_count_of_strictly_greater_rounded(
     if rounded:
         assert min(r for r in ranks.values() if r is not None) == 1
         assert max(r for r in ranks.values() if r is not None) <= len(rounded)
+
+
+@given(index_tables)
+def test_ranking_indexes_rounded_beforehand_gives_the_same_ranks(
+    values: dict[int, Decimal | None],
+) -> None:
+    rounded = {k: None if v is None else round_half_up(v) for k, v in values.items()}
+    assert rank_rounded(rounded) == competition_rank(values)
+    assert list(rank_rounded(rounded)) == list(values)
 
 
 @given(st.lists(st.tuples(st.integers(0, 3), indexes), max_size=40))
