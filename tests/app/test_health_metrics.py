@@ -11,6 +11,7 @@ import asyncio
 import io
 import json
 import logging
+import os
 import socket
 import subprocess
 import time
@@ -160,11 +161,13 @@ async def test_a_stopped_scheduler_or_an_unreachable_telegram_degrade_but_keep_2
     assert "TEST-not-a-real-token" not in response.text
 
 
-@pytest.mark.parametrize("kind", ["sqlite", "postgres"])
 async def test_an_unreachable_database_answers_503_with_a_clear_body(
-    app: FastAPI, tmp_path: Path, kind: str
+    app: FastAPI, tmp_path: Path
 ) -> None:
-    if kind == "sqlite":
+    # Only the kind of database under test: Tortoise binds the models' column conversions to
+    # the dialect it was last initialised with, so a PostgreSQL context inside a SQLite run
+    # would leave every later test reading SQLite rows the PostgreSQL way.
+    if not os.environ.get("CCHC_TEST_DATABASE_URL"):
         folder = tmp_path / "not-a-database"  # a folder where the file should be
         folder.mkdir()
         url = f"sqlite://{folder}"
