@@ -472,6 +472,14 @@ NOTE_SAVED = N_("📝 Note saved for item {code}.")
 TEXT_OUTSIDE_WALK = N_(
     "To answer, open an item first: /continue. Type /help to see how the bot works."
 )
+TYPED_BEFORE_CARD = N_(
+    "⚠️ “{text}” was sent before the item now open was shown, so it was not saved for that "
+    "item. Check the item above and answer it again if needed."
+)
+TYPED_NOT_SAVED = N_(
+    "⚠️ “{text}” was not saved: the bot had lost track of the item you were on. This is the "
+    "item to answer now; please check it and answer again."
+)
 FILE_OUTSIDE_WALK = N_(
     "To attach evidence, open the item first (/continue or /list), then send the file again."
 )

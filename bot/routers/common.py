@@ -201,9 +201,17 @@ async def show_item(
         only=only,
         ticks={"i": code, "k": ticks} if ticks is not None else None,
     )
-    # remember first: an officer who types the moment the card appears answers this item
+    # Remembered twice: before sending, as not yet shown ("card" None), then with the card's
+    # message id. A typed value is filed under this item only when it is newer than the card
+    # (walk.on_typed_answer); while the card is not known to be shown (the process died or
+    # was stopped in between) a typed value could be meant for the previous card, so it is
+    # refused and the card shown again, never filed under an item the officer did not see.
+    data["card"] = None
     await save_state(state, Walk.item, data)
-    return await send_or_edit(bot, chat_id, text, markup, edit=edit)
+    message_id = await send_or_edit(bot, chat_id, text, markup, edit=edit)
+    data["card"] = message_id
+    await save_state(state, Walk.item, data)
+    return message_id
 
 
 async def resume_walk(

@@ -6,6 +6,7 @@ so a press on an outdated card is refused and the card shows what is stored now 
 
 from __future__ import annotations
 
+from html import escape
 from typing import Any
 
 from aiogram import Bot, F
@@ -569,17 +570,14 @@ async def on_typed_answer(
     if not isinstance(a, int) or not isinstance(code, str):
         await message.answer(t(locale, texts.TEXT_OUTSIDE_WALK))
         return
-    try:
-        await record_answer(
-            actor,
-            a,
-            code,
-            text=message.text or "",
-            expected_version=version,
-            now=deps.now(),
-            tz=deps.tz,
-        )
-    except StaleAnswerError as exc:
+    card = data.get("card", 0)  # 0: remembered before cards were (an older conversation)
+    typed = escape((message.text or "")[:40])
+    if isinstance(card, int) and message.message_id < card:
+        # meant for an earlier card: the officer could not have seen this one yet
+        await message.reply(t(locale, texts.TYPED_BEFORE_CARD, text=typed))
+        return
+    if card is None:
+        # the card may never have reached the officer: show it (again) rather than guess
         sheet = await reload(a, deps)
         assert sheet is not None
         await show_item(
@@ -591,11 +589,53 @@ async def on_typed_answer(
             sheet=sheet,
             code=code,
             data=data,
-            notice="⚠️ " + exc.render(locale),
+            notice=t(locale, texts.TYPED_NOT_SAVED, text=typed),
         )
         return
+    try:
+        await record_answer(
+            actor,
+            a,
+            code,
+            text=message.text or "",
+            expected_version=version,
+            now=deps.now(),
+            tz=deps.tz,
+        )
     except UserError as exc:
-        await message.reply("⚠️ " + exc.render(locale))
+        if await _moved_on(a, code, version, actor):
+            # this officer answered the remembered item since: the process died after saving
+            # that answer and before remembering the next card, so this value was meant for a
+            # card the conversation has lost; show where the sheet is instead of misreading it
+            sheet = await reload(a, deps)
+            assert sheet is not None
+            await show_item(
+                bot=bot,
+                chat_id=message.chat.id,
+                state=state,
+                deps=deps,
+                locale=locale,
+                sheet=sheet,
+                code=sheet.resume(code) or code,
+                data=data,
+                notice=t(locale, texts.TYPED_NOT_SAVED, text=typed),
+            )
+        elif isinstance(exc, StaleAnswerError):
+            sheet = await reload(a, deps)
+            assert sheet is not None
+            await show_item(
+                bot=bot,
+                chat_id=message.chat.id,
+                state=state,
+                deps=deps,
+                locale=locale,
+                sheet=sheet,
+                code=code,
+                data=data,
+                notice="⚠️ " + exc.render(locale),
+            )
+        else:
+            await message.reply("⚠️ " + exc.render(locale))
         return
     await advance(
         bot=bot,
@@ -607,6 +647,14 @@ async def on_typed_answer(
         code=code,
         edit=None,
     )
+
+
+async def _moved_on(sheet_id: int, code: str, version: int, actor: Actor) -> bool:
+    """The remembered item was answered by this officer after the version remembered."""
+    found = await Answer.filter(assessment_id=sheet_id, node__code=code).values_list(
+        "version", "updated_by_officer_id"
+    )
+    return bool(found) and found[0][0] > version and found[0][1] == actor.id
 
 
 @router.message(F.text & ~F.text.startswith("/"))

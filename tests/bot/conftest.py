@@ -278,7 +278,8 @@ async def harness(
     )
     dp = build_dispatcher(deps)
     caplog.set_level(logging.INFO, logger="cchc.bot")
-    yield Harness(dp, bot, tg, deps, clock)
+    # one counter for both sides, as in a Telegram chat (the bot compares message ids)
+    yield Harness(dp, bot, tg, deps, clock, message_ids=tg._ids)
     failures = [r for r in caplog.records if r.name == "cchc.bot" and r.levelno >= logging.ERROR]
     assert not failures, (
         "a handler failed: "
