@@ -135,7 +135,9 @@ class Chat:
     assessment_id: int
     card_id: int = 1
     version_111: int = 0
-    message_ids: itertools.count = field(default_factory=lambda: itertools.count(1))
+    # above every id the stub gives the bot's own messages: like Telegram, a message the
+    # officer types after a card is newer than it (the walk refuses older ones)
+    message_ids: itertools.count = field(default_factory=lambda: itertools.count(10**9))
 
 
 async def build(chats: int) -> list[Chat]:
