@@ -45,6 +45,7 @@ SANDBOX_TOKEN = "123456:SANDBOX"
 SANDBOX_BOT_USERNAME = "cchc_sandbox_bot"
 DEMO_USER_BASE = 880_000_000  # sandbox user ids of demo officers: base + officer id
 MB = 1024 * 1024
+DRAIN_SECONDS = 10  # how long a stop waits for updates being handled
 WEBHOOK_MAX_BYTES = 1 * MB  # Telegram's updates are far smaller (a message is <= 4096 chars)
 
 
@@ -266,11 +267,18 @@ class BotRuntime:
             await self.sandbox.aclose()
 
     async def stop_bot(self) -> None:
-        """Stop polling, close the HTTP session and storage; the sandbox keeps running, so
-        :meth:`start` brings up a new bot against the same chats (a restart)."""
+        """Stop polling, let the updates in hand finish (at most :data:`DRAIN_SECONDS`),
+        close the HTTP session and storage; the sandbox keeps running, so :meth:`start` brings
+        up a new bot against the same chats (a restart)."""
         if self.dp is not None:
             with contextlib.suppress(RuntimeError):
                 await self.dp.stop_polling()
+        if self.dp is not None:
+            # A graceful stop lets the updates being handled finish (an officer's answer, the
+            # card that confirms it) before the session and the storage close under them.
+            in_flight = list(getattr(self.dp, "_handle_update_tasks", ()))
+            if in_flight:
+                await asyncio.wait(in_flight, timeout=DRAIN_SECONDS)
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):

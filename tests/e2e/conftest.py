@@ -133,11 +133,9 @@ class World:
     async def restart_bot(self) -> None:
         """Stop the bot (new Dispatcher and Bot next time) and start it again, same database.
 
-        Updates being handled finish first, as a graceful shutdown should let them (the
-        runtime does not wait for them yet); a kill in the middle is tests/faults' business.
+        The runtime lets updates being handled finish first, as a graceful shutdown should; a
+        kill in the middle is tests/faults' business.
         """
-        if self.runtime.dp is not None:
-            await asyncio.gather(*self.runtime.dp._handle_update_tasks, return_exceptions=True)
         await self.runtime.stop_bot()
         await self.runtime.start()
         await self.runtime.wait_ready()
