@@ -14,6 +14,7 @@ from app import db
 from app.api import api_router
 from app.bot_runtime import BotRuntime
 from app.ops import install as install_ops
+from app.outage import DatabaseOutageMiddleware
 from app.pages import home_page
 from app.web import install as install_web
 from core.notify import NullNotifier
@@ -55,6 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url="/api/openapi.json",
     )
     app.state.settings = settings
+    app.add_middleware(DatabaseOutageMiddleware, locale=settings.locale)
     app.state.bot = bot
     app.state.scheduler = scheduler
     app.state.notifier = bot.notifier

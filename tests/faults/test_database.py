@@ -235,6 +235,8 @@ async def test_the_database_goes_away_and_comes_back(
                 assert UNAVAILABLE in page.text and "Traceback" not in page.text
                 health = await http.get("/healthz")
                 assert health.status_code == 503
+                home = await http.get("/")  # outside the API and the pages' route classes
+                assert home.status_code == 503 and UNAVAILABLE in home.text
             # the bot: the officer is told to try again, not left in silence
             before = await press(http, card, "Ban hành đúng hạn")
             await wait_card(http, before, TRY_AGAIN)
