@@ -480,6 +480,14 @@ TYPED_NOT_SAVED = N_(
     "⚠️ “{text}” was not saved: the bot had lost track of the item you were on. This is the "
     "item to answer now; please check it and answer again."
 )
+FILE_BEFORE_CARD = N_(
+    "⚠️ The file “{name}” was sent before the item now open was shown, so it was not "
+    "attached to that item. Send it again if it belongs there."
+)
+FILE_NOT_SAVED = N_(
+    "⚠️ The file “{name}” was not attached: the bot had lost track of the item you were on. "
+    "This is the item open now; send the file again if it belongs here."
+)
 FILE_OUTSIDE_WALK = N_(
     "To attach evidence, open the item first (/continue or /list), then send the file again."
 )

@@ -41,3 +41,49 @@ async def test_a_typed_answer_delivered_twice_answers_one_item(
     # and the next value typed at the card goes where the officer expects
     card = await chat.say("0,25")
     assert "0,25 → 0,25/0,25 điểm" in card.text
+
+
+async def test_a_file_is_attached_only_to_the_card_it_was_sent_at(
+    harness: Harness,  # noqa: F811
+    sheet: dict,
+) -> None:
+    """A document delivered again after a crash (older than the card now open), or sent while
+    the bot is not sure the card was shown, is not attached to an item the officer had not
+    seen; one sent at the card is."""
+    from datetime import UTC, datetime
+
+    from aiogram.fsm.storage.base import StorageKey
+    from aiogram.types import Chat as TgChat
+    from aiogram.types import Document, Message
+
+    from forms.models import Evidence
+    from tests.bot import samples
+
+    chat = await bound_chat(harness, sheet["lan"], 501)
+    card = chat.last
+    assert "1.1.1." in card.text
+    harness.tg.files["old"] = samples.pdf("a")
+    older = Message(
+        message_id=card.message_id - 1,
+        date=datetime.now(UTC),
+        chat=TgChat(id=chat.user_id, type="private"),
+        from_user=chat._user(),
+        document=Document(file_id="old", file_unique_id="old", file_name="ke-hoach.pdf"),
+    )
+    await harness.dp.feed_update(
+        harness.bot, Update(update_id=next(harness.update_ids), message=older)
+    )
+    assert "Tệp “ke-hoach.pdf” được gửi trước khi tiêu chí đang mở hiện ra" in chat.last.text
+    assert await Evidence.all().count() == 0
+
+    # the bot lost track of whether the card was shown (the process died in between)
+    key = StorageKey(bot_id=harness.bot.id, chat_id=chat.user_id, user_id=chat.user_id)
+    await harness.dp.storage.update_data(key, {"card": None})
+    await chat.send_file(samples.pdf("b"), "bao-cao.pdf")
+    assert "Tệp “bao-cao.pdf” chưa được đính kèm" in chat.last.text
+    assert "1.1.1." in chat.last.text  # the card is shown again
+    assert await Evidence.all().count() == 0
+
+    await chat.send_file(samples.pdf("c"), "quyet-dinh.pdf")  # at the card now shown
+    assert "Đã lưu 1 tệp cho tiêu chí 1.1.1" in chat.last.text
+    assert await Evidence.filter(removed_at=None).count() == 1
