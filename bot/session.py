@@ -1,6 +1,7 @@
 """The bot's HTTP client: retries where Telegram asks for it, and notices blocked chats.
 
-* 429 Too Many Requests: wait ``retry_after`` seconds (as Telegram says), then retry.
+* 429 Too Many Requests: wait ``retry_after`` seconds (as Telegram says), then retry; every
+  other call to the same chat waits out the same hold.
 * Transient failures (network errors, 5xx): retry with exponential backoff.
 * 403 Forbidden (the officer blocked the bot): record it on the officer through
   ``on_blocked`` and give up on that call (retrying cannot help).
@@ -70,6 +71,30 @@ class RetryMiddleware(BaseRequestMiddleware):
         self.max_retry_after = max_retry_after
         self.on_blocked = on_blocked
         self.sleep = sleep
+        # chat id -> loop time until which Telegram asked this bot to hold its calls to it
+        self._held_until: dict[object, float] = {}
+
+    async def _respect_hold(self, chat: object) -> None:
+        """Wait out a flood-control hold that another call to this chat received, so that
+        during ``retry_after`` nothing at all goes to that chat, not just the refused call."""
+        until = self._held_until.get(chat)
+        if until is None:
+            return
+        wait = until - asyncio.get_running_loop().time()
+        if wait > 0:
+            await self.sleep(wait)
+        elif self._held_until.get(chat) == until:
+            del self._held_until[chat]
+
+    def _hold(self, chat: object, seconds: float) -> float:
+        until = max(asyncio.get_running_loop().time() + seconds, self._held_until.get(chat, 0.0))
+        self._held_until[chat] = until
+        return until
+
+    def _served(self, chat: object, until: float) -> None:
+        """The call that received the hold waited it out: nobody needs to wait for it now."""
+        if self._held_until.get(chat) == until:
+            del self._held_until[chat]
 
     async def __call__(
         self,
@@ -81,17 +106,26 @@ class RetryMiddleware(BaseRequestMiddleware):
             return await make_request(bot, method)
         attempt = transient = 0
         attempts = self.attempts if _retrying.get() else 1
+        chat = getattr(method, "chat_id", None)
+        waited = False
         while True:
             attempt += 1
+            if chat is not None and not waited:
+                await self._respect_hold(chat)
+            waited = False
             try:
                 return await make_request(bot, method)
             except TelegramRetryAfter as exc:
+                until = self._hold(chat, exc.retry_after) if chat is not None else 0.0
                 if attempt >= attempts or exc.retry_after > self.max_retry_after:
                     raise
                 log.warning(
                     "%s: flood control, retrying in %s s", type(method).__name__, exc.retry_after
                 )
                 await self.sleep(exc.retry_after)
+                if chat is not None:
+                    self._served(chat, until)
+                waited = True
             except (TelegramNetworkError, TelegramServerError) as exc:
                 if attempt >= attempts:
                     raise

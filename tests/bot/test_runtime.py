@@ -224,3 +224,30 @@ def test_redis_storage_when_configured() -> None:
     dp = build_dispatcher(BotDeps(files=FileStore(Path("/tmp"))), storage)
     assert type(dp.fsm.events_isolation).__name__ == "RedisEventIsolation"
     assert isinstance(make_storage(None, single_process=True), TortoiseStorage)
+
+
+async def test_a_flood_hold_on_a_chat_holds_every_call_to_that_chat() -> None:
+    """Telegram's 429 asks the bot to leave that chat alone for ``retry_after`` seconds: a
+    second call to the same chat made meanwhile waits too; other chats are not held."""
+    import asyncio
+
+    sent: dict[int, list[float]] = {}
+    loop = asyncio.get_running_loop()
+    refused = {"once": False}
+
+    async def telegram(_bot: object, method: SendMessage) -> str:
+        if method.chat_id == 1 and not refused["once"]:
+            refused["once"] = True
+            raise TelegramRetryAfter(method, "Too Many Requests: retry after 1", retry_after=1)
+        sent.setdefault(int(method.chat_id), []).append(loop.time())
+        return "ok"
+
+    retry = RetryMiddleware()
+    start = loop.time()
+    first = asyncio.create_task(retry(telegram, None, SendMessage(chat_id=1, text="a")))  # type: ignore[arg-type]
+    await asyncio.sleep(0.05)  # the first call has been refused and holds chat 1
+    second = retry(telegram, None, SendMessage(chat_id=1, text="b"))  # type: ignore[arg-type]
+    other = retry(telegram, None, SendMessage(chat_id=2, text="c"))  # type: ignore[arg-type]
+    await asyncio.gather(first, second, other)
+    assert sent[2][0] - start < 0.5  # another chat goes on at once
+    assert len(sent[1]) == 2 and min(sent[1]) - start >= 0.95  # nothing to chat 1 meanwhile
