@@ -7,9 +7,14 @@ Tortoise's own migrations in ``app/migrations`` (never ``generate_schemas``).
 
 from __future__ import annotations
 
+import asyncio
+import fcntl
+import zlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from tortoise import Tortoise, connections
 
@@ -21,6 +26,7 @@ MODEL_MODULES = [
     "bot.models",
 ]
 APP_LABEL = "cchc"
+MIGRATION_LOCK_KEY = zlib.crc32(b"cchc.migrations")
 # SQLite runs in WAL mode (Tortoise's default). NORMAL syncs the log at checkpoints instead of
 # at every commit: a committed answer survives a crash or kill of the service, and the file is
 # never corrupted, but the last commits before a power cut or OS crash may roll back. One disk
@@ -60,9 +66,44 @@ async def upgrade(database_url: str) -> list[str]:
         if event == "apply_done":
             applied.append(f"{app_label}.{name}")
 
-    async with TortoiseContext():
+    async with _one_migrator(database_url), TortoiseContext():
         await migrate(config=tortoise_config(database_url), progress=progress)
     return applied
+
+
+@asynccontextmanager
+async def _one_migrator(database_url: str) -> AsyncIterator[None]:
+    """One ``cchc db upgrade`` at a time per database (two hosts, or a unit started twice):
+    the second waits for the first, then finds nothing left to apply. Without it both see a
+    migration as pending and the slower fails half-way ("table already exists").
+
+    PostgreSQL: a session advisory lock on a connection of its own (released when it closes,
+    also if the process dies). SQLite: an exclusive ``flock`` on a file beside the database.
+    """
+    if database_url.startswith("sqlite://"):
+        path = database_url.removeprefix("sqlite://").split("?")[0]
+        if not path or path == ":memory:":
+            yield
+            return
+        lock_path = Path(path + ".migrate-lock")
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        with lock_path.open("a") as handle:
+            await asyncio.to_thread(fcntl.flock, handle.fileno(), fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+        return
+    import asyncpg
+
+    parts = urlsplit(database_url)
+    dsn = urlunsplit(parts._replace(scheme="postgresql", query=""))
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK_KEY)
+        yield
+    finally:
+        await conn.close()  # ends the session, and with it the lock
 
 
 @asynccontextmanager
