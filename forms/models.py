@@ -294,7 +294,9 @@ class ExtensionRequest(Model):
     )
     status = fields.CharEnumField(ExtensionStatus, max_length=16, default=ExtensionStatus.pending)
     decided_by = fields.ForeignKeyField(
-        "cchc.BackofficeUser", related_name="extension_decisions", null=True,
+        "cchc.BackofficeUser",
+        related_name="extension_decisions",
+        null=True,
         on_delete=fields.SET_NULL,
     )
     decided_at = fields.DatetimeField(null=True)

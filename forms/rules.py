@@ -26,8 +26,16 @@ from typing import Any
 from core.i18n import N_, Msg, UserError, normalize_locale
 from core.numbers import NumberError, format_score, parse_decimal, round_half_up
 
-RULE_TYPES = ("yes_no", "levels", "percent_tiers", "checklist", "count", "points", "deduction",
-              "survey")
+RULE_TYPES = (
+    "yes_no",
+    "levels",
+    "percent_tiers",
+    "checklist",
+    "count",
+    "points",
+    "deduction",
+    "survey",
+)
 
 HUNDRED = Decimal(100)
 DEFAULT_STEP = Decimal("0.01")
@@ -36,6 +44,7 @@ DEFAULT_STEP = Decimal("0.01")
 # ---------------------------------------------------------------------------------------------
 # Data model
 # ---------------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Option:
@@ -67,7 +76,8 @@ class Tier:
 
     def is_empty(self) -> bool:
         return self.low > self.high or (
-            self.low == self.high and not (self.low_inclusive and self.high_inclusive))
+            self.low == self.high and not (self.low_inclusive and self.high_inclusive)
+        )
 
 
 @dataclass(frozen=True)
@@ -106,6 +116,7 @@ class DeclaredValueError(UserError):
 # ---------------------------------------------------------------------------------------------
 # Numbers inside messages
 # ---------------------------------------------------------------------------------------------
+
 
 class _Number(Msg):
     """A number inside a message, written as the reader writes numbers ("0,5" vs "0.5").
@@ -158,6 +169,7 @@ def _n(value: Decimal | int) -> _Number:
 # Text helpers
 # ---------------------------------------------------------------------------------------------
 
+
 def _fold(text: str) -> str:
     """Compare labels the way a person would: case, Unicode form and spacing do not matter."""
     return " ".join(unicodedata.normalize("NFC", text).casefold().split())
@@ -209,13 +221,20 @@ _GE = r">=|≥|>"
 _TIER_SPLIT = re.compile(r"^(?P<cond>.*?)\s*[=:]\s*(?P<value>[^=:<>≤≥]+)$")
 _TIER_FULL = re.compile(
     rf"^(?P<low>{_NUM})\s*%?\s*(?P<lop>{_LE})\s*x\s*(?P<hop>{_LE})\s*(?P<high>{_NUM})\s*%?$",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 _TIER_BELOW = re.compile(rf"^x\s*(?P<op>{_LE})\s*(?P<bound>{_NUM})\s*%?$", re.IGNORECASE)
 _TIER_ABOVE = re.compile(rf"^x\s*(?P<op>{_GE})\s*(?P<bound>{_NUM})\s*%?$", re.IGNORECASE)
 
 # Parameter names, compared without diacritics; "mới" (a typo seen in real forms) folds to "moi".
-_KEYWORDS = {"each": "each", "moi": "each", "cap": "cap", "toi da": "cap", "step": "step",
-             "buoc": "step"}
+_KEYWORDS = {
+    "each": "each",
+    "moi": "each",
+    "cap": "cap",
+    "toi da": "cap",
+    "step": "step",
+    "buoc": "step",
+}
 
 
 class _EntryError(Exception):
@@ -238,8 +257,14 @@ def _split_label_value(number: int, entry: str, example: Msg) -> tuple[str, str]
         label, found, value = entry.rpartition(separator)
         if found and label.strip() and value.strip():
             return label.strip(), value.strip()
-    raise _EntryError(Msg(N_("Entry {number} “{entry}”: expected {example}."),
-                          number=number, entry=entry, example=example))
+    raise _EntryError(
+        Msg(
+            N_("Entry {number} “{entry}”: expected {example}."),
+            number=number,
+            entry=entry,
+            example=example,
+        )
+    )
 
 
 def _parse_amount(number: int, entry: str, text: str, max_score: Decimal) -> Decimal:
@@ -249,13 +274,20 @@ def _parse_amount(number: int, entry: str, text: str, max_score: Decimal) -> Dec
     try:
         value = parse_decimal(cleaned[:-1] if percent else cleaned)
     except NumberError:
-        raise _EntryError(Msg(N_("Entry {number} “{entry}”: “{value}” is not a number."),
-                              number=number, entry=entry, value=text)) from None
+        raise _EntryError(
+            Msg(
+                N_("Entry {number} “{entry}”: “{value}” is not a number."),
+                number=number,
+                entry=entry,
+                value=text,
+            )
+        ) from None
     return max_score * value / HUNDRED if percent else value
 
 
-def _parse_options(entries: Iterable[tuple[int, str]], max_score: Decimal,
-                   problems: list[Msg]) -> tuple[Option, ...]:
+def _parse_options(
+    entries: Iterable[tuple[int, str]], max_score: Decimal, problems: list[Msg]
+) -> tuple[Option, ...]:
     example = Msg(N_("“label = points”, e.g. “Ban hành đúng hạn = 1”"))
     options: list[Option] = []
     for number, entry in entries:
@@ -269,9 +301,13 @@ def _parse_options(entries: Iterable[tuple[int, str]], max_score: Decimal,
     return tuple(options)
 
 
-def _parse_keywords(entries: Iterable[tuple[int, str]], allowed: tuple[str, ...],
-                    max_score: Decimal, unknown: Callable[[int, str], Msg],
-                    problems: list[Msg]) -> dict[str, Decimal]:
+def _parse_keywords(
+    entries: Iterable[tuple[int, str]],
+    allowed: tuple[str, ...],
+    max_score: Decimal,
+    unknown: Callable[[int, str], Msg],
+    problems: list[Msg],
+) -> dict[str, Decimal]:
     """Read "each = 0,5; cap = 2" style entries into field name -> value."""
     example = Msg(N_("“name = number”, e.g. “each = 0.5”"))
     found: dict[str, Decimal] = {}
@@ -286,16 +322,20 @@ def _parse_keywords(entries: Iterable[tuple[int, str]], allowed: tuple[str, ...]
             problems.append(exc.msg)
             continue
         if name in found:
-            problems.append(Msg(N_("The parameter “{name}” is given more than once."),
-                                name=name))
+            problems.append(Msg(N_("The parameter “{name}” is given more than once."), name=name))
             continue
         found[name] = amount
     return found
 
 
 def _parse_tier(number: int, entry: str, max_score: Decimal) -> Tier:
-    syntax = Msg(N_("Entry {number} “{entry}”: expected a tier such as “90 < x <= 100 = 2” "
-                    "or “x < 70 = 0”."), number=number, entry=entry)
+    syntax = Msg(
+        N_(
+            "Entry {number} “{entry}”: expected a tier such as “90 < x <= 100 = 2” or “x < 70 = 0”."
+        ),
+        number=number,
+        entry=entry,
+    )
     split = _TIER_SPLIT.match(entry)
     if split is None:
         raise _EntryError(syntax)
@@ -305,13 +345,20 @@ def _parse_tier(number: int, entry: str, max_score: Decimal) -> Tier:
         try:
             return parse_decimal(text)
         except NumberError:
-            raise _EntryError(Msg(N_("Entry {number} “{entry}”: “{value}” is not a number."),
-                                  number=number, entry=entry, value=text)) from None
+            raise _EntryError(
+                Msg(
+                    N_("Entry {number} “{entry}”: “{value}” is not a number."),
+                    number=number,
+                    entry=entry,
+                    value=text,
+                )
+            ) from None
 
     points = _parse_amount(number, entry, value, max_score)
     if full := _TIER_FULL.match(cond):
-        return Tier(bound(full["low"]), full["lop"] != "<", bound(full["high"]),
-                    full["hop"] != "<", points)
+        return Tier(
+            bound(full["low"]), full["lop"] != "<", bound(full["high"]), full["hop"] != "<", points
+        )
     if below := _TIER_BELOW.match(cond):
         return Tier(Decimal(0), True, bound(below["bound"]), below["op"] != "<", points)
     if above := _TIER_ABOVE.match(cond):
@@ -319,8 +366,9 @@ def _parse_tier(number: int, entry: str, max_score: Decimal) -> Tier:
     raise _EntryError(syntax)
 
 
-def _parse_tiers(entries: Iterable[tuple[int, str]], max_score: Decimal,
-                 problems: list[Msg]) -> tuple[Tier, ...]:
+def _parse_tiers(
+    entries: Iterable[tuple[int, str]], max_score: Decimal, problems: list[Msg]
+) -> tuple[Tier, ...]:
     tiers: list[Tier] = []
     for number, entry in entries:
         try:
@@ -331,18 +379,33 @@ def _parse_tiers(entries: Iterable[tuple[int, str]], max_score: Decimal,
 
 
 def _unknown_count_key(number: int, entry: str) -> Msg:
-    return Msg(N_("Entry {number} “{entry}”: a count item takes “each” (“mỗi”) and optionally "
-                  "“cap” (“tối đa”)."), number=number, entry=entry)
+    return Msg(
+        N_(
+            "Entry {number} “{entry}”: a count item takes “each” (“mỗi”) and optionally "
+            "“cap” (“tối đa”)."
+        ),
+        number=number,
+        entry=entry,
+    )
 
 
 def _unknown_points_key(number: int, entry: str) -> Msg:
-    return Msg(N_("Entry {number} “{entry}”: a points item takes only “step” (“bước”)."),
-               number=number, entry=entry)
+    return Msg(
+        N_("Entry {number} “{entry}”: a points item takes only “step” (“bước”)."),
+        number=number,
+        entry=entry,
+    )
 
 
 def _unknown_deduction_key(number: int, entry: str) -> Msg:
-    return Msg(N_("Entry {number} “{entry}”: a deduction item takes “each” (“mỗi”) or a list "
-                  "of violation levels."), number=number, entry=entry)
+    return Msg(
+        N_(
+            "Entry {number} “{entry}”: a deduction item takes “each” (“mỗi”) or a list "
+            "of violation levels."
+        ),
+        number=number,
+        entry=entry,
+    )
 
 
 def _is_keyword_entry(entry: str) -> bool:
@@ -350,36 +413,49 @@ def _is_keyword_entry(entry: str) -> bool:
     return _fold_ascii(label) in _KEYWORDS
 
 
-def _parse_fields(rule_type: str, entries: list[tuple[int, str]], max_score: Decimal,
-                  problems: list[Msg]) -> dict[str, Any]:
+def _parse_fields(
+    rule_type: str, entries: list[tuple[int, str]], max_score: Decimal, problems: list[Msg]
+) -> dict[str, Any]:
     """The Rule fields that a rule type reads from its entries."""
     if rule_type in ("yes_no", "survey"):
         if entries:
-            problems.append(Msg(N_("A survey item takes no parameters: its points are imported "
-                                   "from the survey results.")) if rule_type == "survey" else
-                            Msg(N_("A yes/no item takes no parameters: “Có” earns the maximum "
-                                   "score and “Không” earns 0.")))
+            problems.append(
+                Msg(
+                    N_(
+                        "A survey item takes no parameters: its points are imported "
+                        "from the survey results."
+                    )
+                )
+                if rule_type == "survey"
+                else Msg(
+                    N_(
+                        "A yes/no item takes no parameters: “Có” earns the maximum "
+                        "score and “Không” earns 0."
+                    )
+                )
+            )
         return {}
     if rule_type in ("levels", "checklist"):
         return {"options": _parse_options(entries, max_score, problems)}
     if rule_type == "percent_tiers":
         return {"tiers": _parse_tiers(entries, max_score, problems)}
     if rule_type == "count":
-        return _parse_keywords(entries, ("each", "cap"), max_score, _unknown_count_key,
-                               problems)
+        return _parse_keywords(entries, ("each", "cap"), max_score, _unknown_count_key, problems)
     if rule_type == "points":
         return _parse_keywords(entries, ("step",), max_score, _unknown_points_key, problems)
     # deduction: "each = 0,5" or a list of violation levels
     keyword_entries = [(n, e) for n, e in entries if _is_keyword_entry(e)]
     level_entries = [(n, e) for n, e in entries if not _is_keyword_entry(e)]
-    fields: dict[str, Any] = _parse_keywords(keyword_entries, ("each",), max_score,
-                                             _unknown_deduction_key, problems)
+    fields: dict[str, Any] = _parse_keywords(
+        keyword_entries, ("each",), max_score, _unknown_deduction_key, problems
+    )
     fields["options"] = _parse_options(level_entries, max_score, problems)
     return fields
 
 
-def parse_rule(rule_type: str, params_text: str | None, max_score: Decimal,
-               na_allowed: bool = False) -> Rule:
+def parse_rule(
+    rule_type: str, params_text: str | None, max_score: Decimal, na_allowed: bool = False
+) -> Rule:
     """Read a rule from the workbook's "rule parameters" cell; raise with every problem found."""
     head: list[Msg] = []
     if rule_type not in RULE_TYPES:
@@ -404,11 +480,14 @@ def parse_rule(rule_type: str, params_text: str | None, max_score: Decimal,
 # Writing the parameters cell
 # ---------------------------------------------------------------------------------------------
 
+
 def _format_tier(tier: Tier) -> str:
     low_op = "<=" if tier.low_inclusive else "<"
     high_op = "<=" if tier.high_inclusive else "<"
-    return (f"{_write_number(tier.low)} {low_op} x {high_op} {_write_number(tier.high)} = "
-            f"{_write_number(tier.points)}")
+    return (
+        f"{_write_number(tier.low)} {low_op} x {high_op} {_write_number(tier.high)} = "
+        f"{_write_number(tier.points)}"
+    )
 
 
 def format_params(rule: Rule) -> str:
@@ -445,8 +524,11 @@ _USED_FIELDS: dict[str, frozenset[str]] = {
 
 
 def _unknown_type(rule_type: object) -> Msg:
-    return Msg(N_("Unknown scoring rule type “{rule_type}”; valid types: {valid}."),
-               rule_type=rule_type, valid=", ".join(RULE_TYPES))
+    return Msg(
+        N_("Unknown scoring rule type “{rule_type}”; valid types: {valid}."),
+        rule_type=rule_type,
+        valid=", ".join(RULE_TYPES),
+    )
 
 
 def validate_rule(rule: Rule) -> list[Msg]:
@@ -466,11 +548,17 @@ def _validate(rule: Rule, complete: bool) -> list[Msg]:
         return problems  # later checks compare these numbers
     for name in ("options", "tiers", "each", "cap", "step"):
         if name not in _USED_FIELDS[rule.type] and getattr(rule, name) not in (None, ()):
-            problems.append(Msg(N_("A “{rule_type}” rule does not use “{field}”."),
-                                rule_type=rule.type, field=name))
+            problems.append(
+                Msg(
+                    N_("A “{rule_type}” rule does not use “{field}”."),
+                    rule_type=rule.type,
+                    field=name,
+                )
+            )
     if rule.max_score < 0:
-        problems.append(Msg(N_("The maximum score must not be negative (it is {max})."),
-                            max=_n(rule.max_score)))
+        problems.append(
+            Msg(N_("The maximum score must not be negative (it is {max})."), max=_n(rule.max_score))
+        )
         return problems
     checker = _CHECKERS.get(rule.type)
     if checker is not None:
@@ -481,14 +569,23 @@ def _validate(rule: Rule, complete: bool) -> list[Msg]:
 def _check_numbers(rule: Rule) -> list[Msg]:
     """Hand-built rules may carry floats or NaN; everything after this compares Decimals."""
     values: list[tuple[str, object]] = [("max_score", rule.max_score)]
-    values += [(name, value) for name, value in
-               (("each", rule.each), ("cap", rule.cap), ("step", rule.step)) if value is not None]
+    values += [
+        (name, value)
+        for name, value in (("each", rule.each), ("cap", rule.cap), ("step", rule.step))
+        if value is not None
+    ]
     values += [(f"options[{i}].points", o.points) for i, o in enumerate(rule.options, 1)]
     for i, tier in enumerate(rule.tiers, 1):
-        values += [(f"tiers[{i}].low", tier.low), (f"tiers[{i}].high", tier.high),
-                   (f"tiers[{i}].points", tier.points)]
-    return [Msg(N_("“{field}” must be a finite decimal number."), field=name)
-            for name, value in values if not _is_finite_decimal(value)]
+        values += [
+            (f"tiers[{i}].low", tier.low),
+            (f"tiers[{i}].high", tier.high),
+            (f"tiers[{i}].points", tier.points),
+        ]
+    return [
+        Msg(N_("“{field}” must be a finite decimal number."), field=name)
+        for name, value in values
+        if not _is_finite_decimal(value)
+    ]
 
 
 def _check_options(rule: Rule) -> list[Msg]:
@@ -498,21 +595,37 @@ def _check_options(rule: Rule) -> list[Msg]:
     for number, option in enumerate(rule.options, 1):
         problems.extend(_check_label(number, option, rule.type))
         if option.key != str(number):
-            problems.append(Msg(N_("Option {number} has the key “{key}”; keys must be “1”, "
-                                   "“2”, … in order."), number=number, key=option.key))
+            problems.append(
+                Msg(
+                    N_("Option {number} has the key “{key}”; keys must be “1”, “2”, … in order."),
+                    number=number,
+                    key=option.key,
+                )
+            )
         folded = _fold(option.label)
         if folded in seen and folded not in reported:
             reported.add(folded)
-            problems.append(Msg(N_("The label “{label}” appears more than once."),
-                                label=option.label))
+            problems.append(
+                Msg(N_("The label “{label}” appears more than once."), label=option.label)
+            )
         seen.add(folded)
         if option.points < 0:
-            problems.append(Msg(N_("Option “{label}”: points must not be negative ({points})."),
-                                label=option.label, points=_n(option.points)))
+            problems.append(
+                Msg(
+                    N_("Option “{label}”: points must not be negative ({points})."),
+                    label=option.label,
+                    points=_n(option.points),
+                )
+            )
         elif option.points > rule.max_score:
-            problems.append(Msg(N_("Option “{label}”: {points} points is more than the maximum "
-                                   "score {max}."), label=option.label,
-                                points=_n(option.points), max=_n(rule.max_score)))
+            problems.append(
+                Msg(
+                    N_("Option “{label}”: {points} points is more than the maximum score {max}."),
+                    label=option.label,
+                    points=_n(option.points),
+                    max=_n(rule.max_score),
+                )
+            )
     return problems
 
 
@@ -522,11 +635,23 @@ def _check_label(number: int, option: Option, rule_type: str) -> list[Msg]:
     if not isinstance(label, str) or not label.strip():
         return [Msg(N_("Option {number}: the label is empty."), number=number)]
     if label != label.strip() or _ENTRY_SEPARATOR.search(label):
-        return [Msg(N_("Option {number} “{label}”: a label cannot start or end with spaces or "
-                       "contain “;” or a line break."), number=number, label=label)]
+        return [
+            Msg(
+                N_(
+                    "Option {number} “{label}”: a label cannot start or end with spaces or "
+                    "contain “;” or a line break."
+                ),
+                number=number,
+                label=label,
+            )
+        ]
     if rule_type == "deduction" and _fold_ascii(label) in _KEYWORDS:
-        return [Msg(N_("Option “{label}”: this word is reserved for parameters; choose another "
-                       "label."), label=label)]
+        return [
+            Msg(
+                N_("Option “{label}”: this word is reserved for parameters; choose another label."),
+                label=label,
+            )
+        ]
     return []
 
 
@@ -535,13 +660,21 @@ def _check_levels(rule: Rule, complete: bool) -> list[Msg]:
     if not complete:
         return problems
     if len(rule.options) < 2:
-        problems.append(Msg(N_("A levels item needs at least 2 options, e.g. “Đúng hạn = 1; "
-                               "Muộn = 0”.")))
+        problems.append(
+            Msg(N_("A levels item needs at least 2 options, e.g. “Đúng hạn = 1; Muộn = 0”."))
+        )
     best = max((o.points for o in rule.options), default=None)
     if best is not None and best < rule.max_score:
-        problems.append(Msg(N_("The best option gives {best} points, less than the maximum "
-                               "score {max}, so the maximum cannot be reached."),
-                            best=_n(best), max=_n(rule.max_score)))
+        problems.append(
+            Msg(
+                N_(
+                    "The best option gives {best} points, less than the maximum "
+                    "score {max}, so the maximum cannot be reached."
+                ),
+                best=_n(best),
+                max=_n(rule.max_score),
+            )
+        )
     return problems
 
 
@@ -550,14 +683,20 @@ def _check_checklist(rule: Rule, complete: bool) -> list[Msg]:
     if not complete:
         return problems
     if not rule.options:
-        problems.append(Msg(N_("A checklist item needs at least 1 item, e.g. "
-                               "“Cấp tỉnh = 0.25”.")))
+        problems.append(Msg(N_("A checklist item needs at least 1 item, e.g. “Cấp tỉnh = 0.25”.")))
         return problems
     total = sum((o.points for o in rule.options), Decimal(0))
     if total < rule.max_score:
-        problems.append(Msg(N_("Ticking every item gives {total} points, less than the maximum "
-                               "score {max}, so the maximum cannot be reached."),
-                            total=_n(total), max=_n(rule.max_score)))
+        problems.append(
+            Msg(
+                N_(
+                    "Ticking every item gives {total} points, less than the maximum "
+                    "score {max}, so the maximum cannot be reached."
+                ),
+                total=_n(total),
+                max=_n(rule.max_score),
+            )
+        )
     return problems
 
 
@@ -565,19 +704,31 @@ def _check_count(rule: Rule, complete: bool) -> list[Msg]:
     problems: list[Msg] = []
     if rule.each is None:
         if complete:
-            problems.append(Msg(N_("The points per unit are missing; write e.g. "
-                                   "“each = 0.5”.")))
+            problems.append(Msg(N_("The points per unit are missing; write e.g. “each = 0.5”.")))
     elif rule.each <= 0:
-        problems.append(Msg(N_("The points per unit must be more than 0 (it is {each})."),
-                            each=_n(rule.each)))
+        problems.append(
+            Msg(N_("The points per unit must be more than 0 (it is {each})."), each=_n(rule.each))
+        )
     if rule.cap is not None:
         if rule.cap > rule.max_score:
-            problems.append(Msg(N_("The cap {cap} is more than the maximum score {max}."),
-                                cap=_n(rule.cap), max=_n(rule.max_score)))
+            problems.append(
+                Msg(
+                    N_("The cap {cap} is more than the maximum score {max}."),
+                    cap=_n(rule.cap),
+                    max=_n(rule.max_score),
+                )
+            )
         elif rule.cap < rule.max_score:
-            problems.append(Msg(N_("The cap {cap} is less than the maximum score {max}, so the "
-                                   "maximum cannot be reached."),
-                                cap=_n(rule.cap), max=_n(rule.max_score)))
+            problems.append(
+                Msg(
+                    N_(
+                        "The cap {cap} is less than the maximum score {max}, so the "
+                        "maximum cannot be reached."
+                    ),
+                    cap=_n(rule.cap),
+                    max=_n(rule.max_score),
+                )
+            )
     return problems
 
 
@@ -586,30 +737,57 @@ def _check_points(rule: Rule, complete: bool) -> list[Msg]:
     if step <= 0:
         return [Msg(N_("The step must be more than 0 (it is {step})."), step=_n(step))]
     if not _is_multiple(rule.max_score, step):
-        return [Msg(N_("The maximum score {max} is not a multiple of the step {step}."),
-                    max=_n(rule.max_score), step=_n(step))]
+        return [
+            Msg(
+                N_("The maximum score {max} is not a multiple of the step {step}."),
+                max=_n(rule.max_score),
+                step=_n(step),
+            )
+        ]
     return []
 
 
 def _check_deduction(rule: Rule, complete: bool) -> list[Msg]:
     problems = _check_options(rule)
     if rule.each is not None and rule.options:
-        problems.append(Msg(N_("A deduction item takes either “each = …” or a list of "
-                               "violation levels, not both.")))
+        problems.append(
+            Msg(
+                N_(
+                    "A deduction item takes either “each = …” or a list of "
+                    "violation levels, not both."
+                )
+            )
+        )
     elif rule.each is not None and rule.each <= 0:
-        problems.append(Msg(N_("The points deducted per violation must be more than 0 "
-                               "(it is {each})."), each=_n(rule.each)))
+        problems.append(
+            Msg(
+                N_("The points deducted per violation must be more than 0 (it is {each})."),
+                each=_n(rule.each),
+            )
+        )
     elif complete and rule.each is None and not rule.options:
-        problems.append(Msg(N_("A deduction item needs either “each = 0.5” (points per "
-                               "violation) or violation levels, e.g. “Vi phạm nhẹ = 50%; "
-                               "Vi phạm nghiêm trọng = 100%”.")))
+        problems.append(
+            Msg(
+                N_(
+                    "A deduction item needs either “each = 0.5” (points per "
+                    "violation) or violation levels, e.g. “Vi phạm nhẹ = 50%; "
+                    "Vi phạm nghiêm trọng = 100%”."
+                )
+            )
+        )
     return problems
 
 
 def _check_tiers(rule: Rule, complete: bool) -> list[Msg]:
     if complete and not rule.tiers:
-        return [Msg(N_("The percent tiers are missing; write e.g. “90 < x <= 100 = 2; "
-                       "0 <= x <= 90 = 0”."))]
+        return [
+            Msg(
+                N_(
+                    "The percent tiers are missing; write e.g. “90 < x <= 100 = 2; "
+                    "0 <= x <= 90 = 0”."
+                )
+            )
+        ]
     problems: list[Msg] = []
     for tier in rule.tiers:
         problems.extend(_check_tier(tier, rule.max_score))
@@ -621,9 +799,16 @@ def _check_tiers(rule: Rule, complete: bool) -> list[Msg]:
     if rule.tiers:
         best = max(t.points for t in rule.tiers)
         if best < rule.max_score:
-            problems.append(Msg(N_("The best tier gives {best} points, less than the maximum "
-                                   "score {max}, so the maximum cannot be reached."),
-                                best=_n(best), max=_n(rule.max_score)))
+            problems.append(
+                Msg(
+                    N_(
+                        "The best tier gives {best} points, less than the maximum "
+                        "score {max}, so the maximum cannot be reached."
+                    ),
+                    best=_n(best),
+                    max=_n(rule.max_score),
+                )
+            )
     return problems
 
 
@@ -635,11 +820,22 @@ def _check_tier(tier: Tier, max_score: Decimal) -> list[Msg]:
     elif tier.low < 0 or tier.high > HUNDRED:
         problems.append(Msg(N_("Tier “{tier}” goes outside 0–100%."), tier=text))
     if tier.points < 0:
-        problems.append(Msg(N_("Tier “{tier}”: points must not be negative ({points})."),
-                            tier=text, points=_n(tier.points)))
+        problems.append(
+            Msg(
+                N_("Tier “{tier}”: points must not be negative ({points})."),
+                tier=text,
+                points=_n(tier.points),
+            )
+        )
     elif tier.points > max_score:
-        problems.append(Msg(N_("Tier “{tier}”: {points} points is more than the maximum score "
-                               "{max}."), tier=text, points=_n(tier.points), max=_n(max_score)))
+        problems.append(
+            Msg(
+                N_("Tier “{tier}”: {points} points is more than the maximum score {max}."),
+                tier=text,
+                points=_n(tier.points),
+                max=_n(max_score),
+            )
+        )
     return problems
 
 
@@ -657,19 +853,30 @@ def _tier_overlaps(tiers: list[tuple[Tier, Tier]]) -> list[Msg]:
     """Every pair of tiers sharing a value; ``tiers`` pairs each tier with its clipped part."""
     problems: list[Msg] = []
     for i, (first, a) in enumerate(tiers):
-        for second, b in tiers[i + 1:]:
+        for second, b in tiers[i + 1 :]:
             low = max(a.low, b.low)
             high = min(a.high, b.high)
             low_in = all(t.low_inclusive for t in (a, b) if t.low == low)
             high_in = all(t.high_inclusive for t in (a, b) if t.high == high)
             if low == high and low_in and high_in:
-                problems.append(Msg(N_("Tiers “{first}” and “{second}” overlap at {value}%."),
-                                    first=_TierText(first), second=_TierText(second),
-                                    value=_n(low)))
+                problems.append(
+                    Msg(
+                        N_("Tiers “{first}” and “{second}” overlap at {value}%."),
+                        first=_TierText(first),
+                        second=_TierText(second),
+                        value=_n(low),
+                    )
+                )
             elif low < high:
-                problems.append(Msg(N_("Tiers “{first}” and “{second}” overlap between {low}% "
-                                       "and {high}%."), first=_TierText(first),
-                                    second=_TierText(second), low=_n(low), high=_n(high)))
+                problems.append(
+                    Msg(
+                        N_("Tiers “{first}” and “{second}” overlap between {low}% and {high}%."),
+                        first=_TierText(first),
+                        second=_TierText(second),
+                        low=_n(low),
+                        high=_n(high),
+                    )
+                )
     return problems
 
 
@@ -696,8 +903,9 @@ def _tier_gaps(tiers: list[Tier]) -> list[Msg]:
 def _gap(low: Decimal, high: Decimal) -> Msg:
     if low == high:
         return Msg(N_("No tier covers {value}%."), value=_n(low))
-    return Msg(N_("No tier covers the values between {low}% and {high}%."),
-               low=_n(low), high=_n(high))
+    return Msg(
+        N_("No tier covers the values between {low}% and {high}%."), low=_n(low), high=_n(high)
+    )
 
 
 _CHECKERS: dict[str, Callable[[Rule, bool], list[Msg]]] = {
@@ -714,14 +922,21 @@ _CHECKERS: dict[str, Callable[[Rule, bool], list[Msg]]] = {
 # Evaluating a declared value
 # ---------------------------------------------------------------------------------------------
 
+
 def _survey_error() -> DeclaredValueError:
-    return DeclaredValueError(Msg(N_("Survey points are imported from the survey results; "
-                                     "units do not self-assess them.")))
+    return DeclaredValueError(
+        Msg(
+            N_("Survey points are imported from the survey results; units do not self-assess them.")
+        )
+    )
 
 
 def _shape_error() -> DeclaredValueError:
-    return DeclaredValueError(Msg(N_("This answer does not fit the item (it may be out of "
-                                     "date); please answer it again.")))
+    return DeclaredValueError(
+        Msg(
+            N_("This answer does not fit the item (it may be out of date); please answer it again.")
+        )
+    )
 
 
 def _number_field(raw: object) -> Decimal:
@@ -775,21 +990,37 @@ def _percent_of(value: Mapping[str, Any]) -> Decimal:
         if percent < 0:
             raise DeclaredValueError(Msg(N_("A percentage cannot be negative.")))
         if percent > HUNDRED:
-            raise DeclaredValueError(Msg(N_("A percentage cannot be more than 100% (got "
-                                            "{percent}%)."), percent=_n(percent)))
+            raise DeclaredValueError(
+                Msg(
+                    N_("A percentage cannot be more than 100% (got {percent}%)."),
+                    percent=_n(percent),
+                )
+            )
         return percent
     numerator = _number_field(value["numerator"])
     denominator = _number_field(value["denominator"])
     params = {"numerator": _n(numerator), "denominator": _n(denominator)}
     if numerator < 0 or denominator < 0:
-        raise DeclaredValueError(Msg(N_("In “{numerator}/{denominator}” neither number can be "
-                                        "negative."), **params))
+        raise DeclaredValueError(
+            Msg(N_("In “{numerator}/{denominator}” neither number can be negative."), **params)
+        )
     if denominator == 0:
-        raise DeclaredValueError(Msg(N_("In “{numerator}/{denominator}” the second number (the "
-                                        "total) cannot be 0."), **params))
+        raise DeclaredValueError(
+            Msg(
+                N_("In “{numerator}/{denominator}” the second number (the total) cannot be 0."),
+                **params,
+            )
+        )
     if numerator > denominator:
-        raise DeclaredValueError(Msg(N_("In “{numerator}/{denominator}” the first number cannot "
-                                        "be larger than the second (the total)."), **params))
+        raise DeclaredValueError(
+            Msg(
+                N_(
+                    "In “{numerator}/{denominator}” the first number cannot "
+                    "be larger than the second (the total)."
+                ),
+                **params,
+            )
+        )
     with localcontext() as ctx:
         ctx.prec = 50
         return numerator * HUNDRED / denominator
@@ -842,8 +1073,13 @@ def _eval_points(rule: Rule, value: Mapping[str, Any]) -> Decimal:
     if points < 0:
         raise DeclaredValueError(Msg(N_("Points cannot be negative.")))
     if points > rule.max_score:
-        raise DeclaredValueError(Msg(N_("{points} points is more than the maximum score {max}."),
-                                     points=_n(points), max=_n(rule.max_score)))
+        raise DeclaredValueError(
+            Msg(
+                N_("{points} points is more than the maximum score {max}."),
+                points=_n(points),
+                max=_n(rule.max_score),
+            )
+        )
     step = DEFAULT_STEP if rule.step is None else rule.step
     if not _is_multiple(points, step):
         raise DeclaredValueError(Msg(N_("Points must be a multiple of {step}."), step=_n(step)))
@@ -858,8 +1094,9 @@ def _eval_deduction(rule: Rule, value: Mapping[str, Any]) -> Decimal:
         if rule.each is not None:
             raise _shape_error()
         return rule.max_score - _find_option(rule, value["option"]).points
-    violations = _whole_field(value["violations"], N_("The number of violations must be a "
-                                                      "whole number (got {value})."))
+    violations = _whole_field(
+        value["violations"], N_("The number of violations must be a whole number (got {value}).")
+    )
     if violations < 0:
         raise DeclaredValueError(Msg(N_("The number of violations cannot be negative.")))
     if violations == 0:
@@ -914,10 +1151,26 @@ def _na_refused() -> Msg:
 
 _NA_WORDS = frozenset({"khong ap dung", "kad", "k/a", "n/a", "na", "not applicable"})
 _YES_WORDS = frozenset({"co", "c", "yes", "y", "dat", "true", "1"})
-_NO_WORDS = frozenset({"khong", "k", "ko", "kg", "khg", "no", "n", "khong dat", "chua dat",
-                       "false", "0"})
-_NONE_WORDS = frozenset({"khong", "k", "ko", "kg", "khg", "no", "none", "0", "khong co",
-                         "khong vi pham", "khong co vi pham", "no violation", "no violations"})
+_NO_WORDS = frozenset(
+    {"khong", "k", "ko", "kg", "khg", "no", "n", "khong dat", "chua dat", "false", "0"}
+)
+_NONE_WORDS = frozenset(
+    {
+        "khong",
+        "k",
+        "ko",
+        "kg",
+        "khg",
+        "no",
+        "none",
+        "0",
+        "khong co",
+        "khong vi pham",
+        "khong co vi pham",
+        "no violation",
+        "no violations",
+    }
+)
 _ALL_WORDS = frozenset({"tat ca", "all"})
 _KEY_LIST = re.compile(r"[0-9]+(?:[\s,;]+[0-9]+)*")
 
@@ -938,13 +1191,13 @@ def _match_label(rule: Rule, text: str) -> Option | None:
 
 
 def _option_number(text: str) -> str | None:
-    """"2", "02", "2." or "2)": people copy the numbering they see in the list."""
+    """ "2", "02", "2." or "2)": people copy the numbering they see in the list."""
     bare = text.rstrip(".)").strip()
     return _digits_key(bare) if bare.isascii() and bare.isdigit() else None
 
 
 def _digits_key(digits: str) -> str:
-    """"02" -> "2" without int(), which refuses strings of more than 4300 digits."""
+    """ "02" -> "2" without int(), which refuses strings of more than 4300 digits."""
     return digits.lstrip("0") or "0"
 
 
@@ -953,9 +1206,16 @@ def _declare_option(rule: Rule, text: str) -> dict[str, Any]:
     if key is None:
         option = _match_label(rule, text)
         if option is None:
-            raise DeclaredValueError(Msg(N_("“{text}” is not one of the options; reply with the "
-                                            "option number (1–{count}) or its exact wording."),
-                                         text=text, count=len(rule.options)))
+            raise DeclaredValueError(
+                Msg(
+                    N_(
+                        "“{text}” is not one of the options; reply with the "
+                        "option number (1–{count}) or its exact wording."
+                    ),
+                    text=text,
+                    count=len(rule.options),
+                )
+            )
         key = option.key
     return {"option": key}
 
@@ -974,8 +1234,15 @@ def _declare_checklist(rule: Rule, text: str) -> dict[str, Any]:
     for part in _split_entries(text):
         option = _match_label(rule, part)
         if option is None:
-            raise DeclaredValueError(Msg(N_("“{text}” does not name items of this list; reply "
-                                            "with item numbers such as “1, 3”."), text=part))
+            raise DeclaredValueError(
+                Msg(
+                    N_(
+                        "“{text}” does not name items of this list; reply "
+                        "with item numbers such as “1, 3”."
+                    ),
+                    text=part,
+                )
+            )
         keys.append(option.key)
     return {"checked": keys}
 
@@ -985,12 +1252,15 @@ def _declare_percent(text: str) -> dict[str, Any]:
     try:
         if "/" in cleaned:
             numerator, _, denominator = cleaned.partition("/")
-            return {"numerator": _plain(parse_decimal(numerator)),
-                    "denominator": _plain(parse_decimal(denominator))}
+            return {
+                "numerator": _plain(parse_decimal(numerator)),
+                "denominator": _plain(parse_decimal(denominator)),
+            }
         return {"percent": _plain(parse_decimal(cleaned))}
     except NumberError:
-        raise DeclaredValueError(Msg(N_("“{text}” is not a percentage; write e.g. “95”, “95%” "
-                                        "or “45/50”."), text=text)) from None
+        raise DeclaredValueError(
+            Msg(N_("“{text}” is not a percentage; write e.g. “95”, “95%” or “45/50”."), text=text)
+        ) from None
 
 
 def _declare_number(text: str) -> Decimal:
@@ -1011,8 +1281,11 @@ def _declare_deduction(rule: Rule, text: str) -> dict[str, Any]:
     if rule.each is not None:
         if _word(text) in _NONE_WORDS:
             return {"violations": 0}
-        return {"violations": _declare_whole(text, N_("The number of violations must be a "
-                                                      "whole number (got {value})."))}
+        return {
+            "violations": _declare_whole(
+                text, N_("The number of violations must be a whole number (got {value}).")
+            )
+        }
     key = _option_number(text)
     if key == "0":
         return {"option": None}
@@ -1027,8 +1300,9 @@ def _declare_yes_no(text: str) -> dict[str, Any]:
         return {"yes": True}
     if word in _NO_WORDS:
         return {"yes": False}
-    raise DeclaredValueError(Msg(N_("“{text}” is not a yes/no answer; reply “có” or "
-                                    "“không”."), text=text))
+    raise DeclaredValueError(
+        Msg(N_("“{text}” is not a yes/no answer; reply “có” or “không”."), text=text)
+    )
 
 
 def _declare(rule: Rule, text: str) -> dict[str, Any]:
@@ -1041,8 +1315,9 @@ def _declare(rule: Rule, text: str) -> dict[str, Any]:
     if rule.type == "percent_tiers":
         return _declare_percent(text)
     if rule.type == "count":
-        return {"count": _declare_whole(text, N_("The count must be a whole number "
-                                                 "(got {value})."))}
+        return {
+            "count": _declare_whole(text, N_("The count must be a whole number (got {value})."))
+        }
     if rule.type == "points":
         return {"points": _plain(_declare_number(_POINTS_SUFFIX.sub("", text)))}
     return _declare_deduction(rule, text)
@@ -1073,6 +1348,7 @@ def parse_declared(rule: Rule, text: str) -> dict[str, Any]:
 # ---------------------------------------------------------------------------------------------
 # Describing a declared value
 # ---------------------------------------------------------------------------------------------
+
 
 def describe(rule: Rule, value: dict[str, Any], locale: str = "vi") -> str:
     """A short text of the declared fact for summaries and confirmations ("45/50 (90%)").

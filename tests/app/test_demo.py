@@ -28,7 +28,10 @@ async def test_demo_fills_an_empty_database_once(db: str) -> None:
     assert period.self_assessment_opens_at < now < period.self_assessment_closes_at
     assert await Assessment.filter(period=period).count() == await Unit.all().count()
     assert set(await BackofficeUser.all().values_list("role", flat=True)) == {
-        "admin", "appraiser", "viewer"}
+        "admin",
+        "appraiser",
+        "viewer",
+    }
 
     again = await load_demo(VIETNAM, now)
     assert not again.loaded
@@ -40,8 +43,11 @@ async def test_sample_sets_are_marked_and_use_every_rule_type(db: str) -> None:
     for cset in await CriteriaSet.all():
         assert cset.is_sample and "mẫu" in cset.name
         assert cset.frozen_at is not None, "the demo period uses it"
-        used = set(await CriteriaNode.filter(criteria_set=cset, level="item")
-                   .values_list("rule_type", flat=True))
+        used = set(
+            await CriteriaNode.filter(criteria_set=cset, level="item").values_list(
+                "rule_type", flat=True
+            )
+        )
         assert used == set(RULE_TYPES), cset.code
         assert await CriteriaNode.filter(criteria_set=cset, level="criterion").count() >= 30
         assert await CriteriaNode.filter(criteria_set=cset, na_allowed=True).exists()
