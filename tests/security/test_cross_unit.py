@@ -5,7 +5,6 @@ all, so guessing learns nothing, and nothing changes."""
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -129,7 +128,7 @@ async def harness(world: World, data_dir: Path) -> AsyncIterator[Harness]:
     bot = Bot(TOKEN, session=tg, default=DefaultBotProperties(parse_mode="HTML"))
     clock = [NOW]
     deps = BotDeps(files=FileStore(data_dir), max_bytes=64 * 1024, clock=lambda: clock[0])
-    yield Harness(build_dispatcher(deps), bot, tg, deps, clock, itertools.count(1))
+    yield Harness(build_dispatcher(deps), bot, tg, deps, clock, message_ids=tg._ids)
 
 
 async def test_bot_buttons_naming_another_units_sheet_are_refused(

@@ -6,7 +6,6 @@ the download's ``Content-Disposition`` carries it safely quoted."""
 
 from __future__ import annotations
 
-import itertools
 from pathlib import Path
 
 import httpx
@@ -92,7 +91,8 @@ async def test_bot_uploads_with_hostile_names(world: World, data_dir: Path) -> N
     tg = FakeTelegram()
     bot = Bot(TOKEN, session=tg, default=DefaultBotProperties(parse_mode="HTML"))
     deps = BotDeps(files=FileStore(data_dir), max_bytes=64 * 1024, clock=lambda: NOW)
-    harness = Harness(build_dispatcher(deps), bot, tg, deps, [NOW], itertools.count(1))
+    # one numbering for both sides of the chat, as in Telegram (the bot's own harness does it)
+    harness = Harness(build_dispatcher(deps), bot, tg, deps, [NOW], message_ids=tg._ids)
     await Officer.filter(id=world.officers["lan"].id).update(
         telegram_user_id=501, telegram_chat_id=501
     )
