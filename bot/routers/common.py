@@ -214,6 +214,47 @@ async def show_item(
     return message_id
 
 
+async def sent_at_open_card(
+    message: Message,
+    data: dict[str, Any],
+    sheet_id: int,
+    code: str,
+    *,
+    too_early: str,
+    lost: str,
+    bot: Bot,
+    state: FSMContext,
+    deps: BotDeps,
+    locale: str,
+) -> bool:
+    """Whether what the officer sent (a typed value, a file) belongs to the item card on
+    screen. One older than the card (a redelivery after a crash, or a send racing the card)
+    gets the reply ``too_early``; one sent while the card may never have reached the officer
+    (``card`` None: the process died between remembering and showing it) gets the card shown
+    again with the notice ``lost``. Neither is filed under an item the officer had not seen.
+    """
+    card = data.get("card", 0)  # 0: remembered before cards were (an older conversation)
+    if isinstance(card, int) and message.message_id < card:
+        await message.reply(too_early)
+        return False
+    if card is None:
+        sheet = await reload(sheet_id, deps)
+        if sheet is not None and sheet.tree.item(code) is not None:
+            await show_item(
+                bot=bot,
+                chat_id=message.chat.id,
+                state=state,
+                deps=deps,
+                locale=locale,
+                sheet=sheet,
+                code=code,
+                data=data,
+                notice=lost,
+            )
+        return False
+    return True
+
+
 async def resume_walk(
     *,
     bot: Bot,

@@ -20,7 +20,15 @@ from aiogram.types import CallbackQuery, Message
 
 from bot import keyboards, texts
 from bot.deps import BotDeps
-from bot.routers.common import Explain, RouterSpec, Walk, reload, send_or_edit, show_item
+from bot.routers.common import (
+    Explain,
+    RouterSpec,
+    Walk,
+    reload,
+    send_or_edit,
+    sent_at_open_card,
+    show_item,
+)
 from bot.texts import t
 from core.audit import Actor
 from core.i18n import UserError
@@ -204,44 +212,6 @@ async def _target(state: FSMContext) -> tuple[str | None, int | None]:
     return None, None
 
 
-async def _meant_for_open_card(
-    message: Message,
-    code: str,
-    sheet_id: int,
-    *,
-    locale: str,
-    bot: Bot,
-    state: FSMContext,
-    deps: BotDeps,
-) -> bool:
-    """Whether a file belongs to the item card on screen, as typed answers must (walk.py):
-    one sent before that card appeared (a redelivery after a crash, or a send racing the
-    card) is not attached to an item the officer had not seen yet."""
-    data = await state.get_data()
-    card = data.get("card", 0)  # 0: remembered before cards were (an older conversation)
-    name = escape(_describe_file(message)[2])
-    if isinstance(card, int) and message.message_id < card:
-        await message.reply(t(locale, texts.FILE_BEFORE_CARD, name=name))
-        return False
-    if card is None:
-        # the card may never have reached the officer: show it (again) rather than guess
-        sheet = await reload(sheet_id, deps)
-        if sheet is not None and sheet.tree.item(code) is not None:
-            await show_item(
-                bot=bot,
-                chat_id=message.chat.id,
-                state=state,
-                deps=deps,
-                locale=locale,
-                sheet=sheet,
-                code=code,
-                data=data,
-                notice=t(locale, texts.FILE_NOT_SAVED, name=name),
-            )
-        return False
-    return True
-
-
 @router.message(F.document | F.photo)
 async def on_file(
     message: Message, actor: Actor, locale: str, bot: Bot, state: FSMContext, deps: BotDeps
@@ -250,10 +220,21 @@ async def on_file(
     if target is None:
         await message.answer(t(locale, texts.FILE_OUTSIDE_WALK))
         return
-    if sheet_id is not None and not await _meant_for_open_card(
-        message, target, sheet_id, locale=locale, bot=bot, state=state, deps=deps
-    ):
-        return
+    if sheet_id is not None:
+        name = escape(_describe_file(message)[2])
+        if not await sent_at_open_card(
+            message,
+            await state.get_data(),
+            sheet_id,
+            target,
+            too_early=t(locale, texts.FILE_BEFORE_CARD, name=name),
+            lost=t(locale, texts.FILE_NOT_SAVED, name=name),
+            bot=bot,
+            state=state,
+            deps=deps,
+            locale=locale,
+        ):
+            return
     if message.media_group_id is None:
         batch = _Batch(message.chat.id, locale, target, sheet_id)
         await _store_one(message, batch, actor=actor, bot=bot, deps=deps)

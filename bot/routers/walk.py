@@ -23,6 +23,7 @@ from bot.routers.common import (
     reload,
     resume_walk,
     send_or_edit,
+    sent_at_open_card,
     sheet_id_for,
     show_item,
 )
@@ -570,27 +571,19 @@ async def on_typed_answer(
     if not isinstance(a, int) or not isinstance(code, str):
         await message.answer(t(locale, texts.TEXT_OUTSIDE_WALK))
         return
-    card = data.get("card", 0)  # 0: remembered before cards were (an older conversation)
     typed = escape((message.text or "")[:40])
-    if isinstance(card, int) and message.message_id < card:
-        # meant for an earlier card: the officer could not have seen this one yet
-        await message.reply(t(locale, texts.TYPED_BEFORE_CARD, text=typed))
-        return
-    if card is None:
-        # the card may never have reached the officer: show it (again) rather than guess
-        sheet = await reload(a, deps)
-        assert sheet is not None
-        await show_item(
-            bot=bot,
-            chat_id=message.chat.id,
-            state=state,
-            deps=deps,
-            locale=locale,
-            sheet=sheet,
-            code=code,
-            data=data,
-            notice=t(locale, texts.TYPED_NOT_SAVED, text=typed),
-        )
+    if not await sent_at_open_card(
+        message,
+        data,
+        a,
+        code,
+        too_early=t(locale, texts.TYPED_BEFORE_CARD, text=typed),
+        lost=t(locale, texts.TYPED_NOT_SAVED, text=typed),
+        bot=bot,
+        state=state,
+        deps=deps,
+        locale=locale,
+    ):
         return
     try:
         await record_answer(
