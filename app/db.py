@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from tortoise import Tortoise, connections
+from tortoise.backends.base.config_generator import expand_db_url
 
 MODEL_MODULES = [
     "core.models",
@@ -41,8 +42,14 @@ def tortoise_config(database_url: str) -> dict[str, Any]:
         url = "postgres://" + url.removeprefix("postgresql://")
     if url.startswith("sqlite://") and "synchronous=" not in url:
         url += ("&" if "?" in url else "?") + f"synchronous={SQLITE_SYNCHRONOUS}"
+    connection: str | dict[str, Any] = url
+    if url.startswith("sqlite://"):
+        # Tortoise's SQLite client, with the hot path's short statements run on the loop's
+        # thread instead of a hand-off to aiosqlite's (core/sqlite_client.py says why)
+        connection = expand_db_url(url)
+        connection["engine"] = "core.sqlite_client"
     return {
-        "connections": {"default": url},
+        "connections": {"default": connection},
         "apps": {
             APP_LABEL: {
                 "models": MODEL_MODULES,

@@ -39,10 +39,23 @@ def _client() -> tuple[BaseDBAsyncClient, bool]:
     return client, client.capabilities.dialect == "postgres"
 
 
+async def _fetch(sql: str, params: Sequence[Any]) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """Column names and rows as tuples. On SQLite the statement runs inline, on the loop's
+    thread (``core.sqlite_client``): statements here are short by construction."""
+    client, postgres = _client()
+    inline = getattr(client, "fetch_inline", None)
+    if inline is not None:
+        return await inline(sql, list(params))
+    found = await client.execute_query_dict(_numbered(sql) if postgres else sql, list(params))
+    if not found:
+        return [], []
+    return list(found[0].keys()), [tuple(row.values()) for row in found]
+
+
 async def rows(sql: str, params: Sequence[Any] = ()) -> list[Mapping[str, Any]]:
     """The rows of a SELECT (or of an INSERT/UPDATE with RETURNING), as mappings."""
-    client, postgres = _client()
-    return await client.execute_query_dict(_numbered(sql) if postgres else sql, list(params))
+    names, found = await _fetch(sql, params)
+    return [dict(zip(names, row, strict=True)) for row in found]
 
 
 async def first(sql: str, params: Sequence[Any] = ()) -> Mapping[str, Any] | None:
@@ -53,6 +66,9 @@ async def first(sql: str, params: Sequence[Any] = ()) -> Mapping[str, Any] | Non
 async def execute(sql: str, params: Sequence[Any] = ()) -> int:
     """Run an INSERT, UPDATE or DELETE; return how many rows it changed."""
     client, postgres = _client()
+    inline = getattr(client, "execute_inline", None)
+    if inline is not None:
+        return int(await inline(sql, list(params)))
     count, _ = await client.execute_query(_numbered(sql) if postgres else sql, list(params))
     return int(count)
 
@@ -119,19 +135,20 @@ async def insert(model: type[Model], values: Mapping[str, Any]) -> None:
 
 
 @lru_cache(maxsize=64)
+def _columns(model: type[Model]) -> tuple[str, ...]:
+    return tuple(model._meta.fields_db_projection.values())
+
+
+@lru_cache(maxsize=64)
 def _aliased_columns(model: type[Model], alias: str) -> str:
-    return ", ".join(
-        f"{alias}.{column} AS {alias}__{column}"
-        for column in model._meta.fields_db_projection.values()
-    )
+    return ", ".join(f"{alias}.{column} AS {alias}__{column}" for column in _columns(model))
 
 
-def _part(model: type[Model], alias: str, row: Mapping[str, Any]) -> Model | None:
-    prefix = f"{alias}__"
-    values = {k[len(prefix) :]: v for k, v in row.items() if k.startswith(prefix)}
-    if values.get(model._meta.db_pk_column) is None:  # no match on an outer join
+def _part(model: type[Model], values: Sequence[Any]) -> Model | None:
+    columns = _columns(model)
+    if values[columns.index(model._meta.db_pk_column)] is None:  # no match on an outer join
         return None
-    return instance(model, values)
+    return instance(model, dict(zip(columns, values, strict=True)))
 
 
 async def joined(
@@ -144,8 +161,18 @@ async def joined(
     """Several related rows in one statement: ``models`` maps the aliases used in
     ``from_where`` to their models; returns an instance (or None, on an outer join without a
     match) per alias, and the raw row for any ``extra`` columns. None when nothing matches."""
+    # aliased (``a__id``): PostgreSQL's rows come as mappings, where equal names would collide
     columns = ", ".join(_aliased_columns(model, alias) for alias, model in models.items())
-    row = await first(f"SELECT {columns}{', ' + extra if extra else ''} FROM {from_where}", params)
-    if row is None:
+    names, found = await _fetch(
+        f"SELECT {columns}{', ' + extra if extra else ''} FROM {from_where}", params
+    )
+    if not found:
         return None
-    return {alias: _part(model, alias, row) for alias, model in models.items()}, row
+    row = found[0]
+    parts: dict[str, Any] = {}
+    start = 0
+    for alias, model in models.items():
+        end = start + len(_columns(model))
+        parts[alias] = _part(model, row[start:end])
+        start = end
+    return parts, dict(zip(names[start:], row[start:], strict=True))
