@@ -41,9 +41,11 @@ def build_dispatcher(deps: BotDeps, storage: BaseStorage | None = None) -> Dispa
     officers = OfficerMiddleware()
     dp.message.outer_middleware(officers)
     dp.callback_query.outer_middleware(officers)
-    # order matters: binding first, then what unbound people are told, then the features,
-    # the walk (which reads typed text as answers) near the end, the fallback last
+    # order matters: the walk's answers first (the usual update; see walk.answers), binding,
+    # then what unbound people are told, then the features, the rest of the walk (which reads
+    # other typed text) near the end, the fallback last
     specs = [
+        walk.answers,
         start.router,
         start.unbound,
         status.router,

@@ -8,6 +8,8 @@ stays under Telegram's 64 bytes: short prefixes, item codes such as "1.2.3".
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
@@ -18,6 +20,7 @@ from bot.walk import shorten
 from forms.evidence import size_text
 from forms.models import Evidence
 from forms.progress import AnswerState, ItemNode, Progress, SetOutline
+from forms.rules import Option
 
 
 class AnswerCb(CallbackData, prefix="an"):
@@ -104,6 +107,17 @@ def _btn(text: str, data: CallbackData) -> InlineKeyboardButton:
     return InlineKeyboardButton(text=text, callback_data=data.pack())
 
 
+@lru_cache(maxsize=4096)
+def _option_label(option: Option, deduction: bool, locale: str) -> str:
+    """A level's button label; the same few on every card, so computed once."""
+    return f"{shorten(option.label, 48)} ({'−' if deduction else ''}{n(option.points, locale)})"
+
+
+@lru_cache(maxsize=4096)
+def _tick_label(option: Option, locale: str) -> str:
+    return f"{shorten(option.label, 44)} (+{n(option.points, locale)})"
+
+
 def item_keyboard(
     assessment_id: int,
     item: ItemNode,
@@ -151,9 +165,7 @@ def item_keyboard(
                     )
                 )
             for option in rule.options:
-                points = n(option.points, locale)
-                sign = "−" if rule.type == "deduction" else ""
-                label = f"{shorten(option.label, 48)} ({sign}{points})"
+                label = _option_label(option, rule.type == "deduction", locale)
                 rows.append(
                     _row(
                         _btn(
@@ -166,7 +178,7 @@ def item_keyboard(
             ticks = pending_ticks if pending_ticks is not None else list(current.get("checked", []))
             for option in rule.options:
                 box = "☑️" if option.key in ticks else "⬜"
-                label = f"{box} {shorten(option.label, 44)} (+{n(option.points, locale)})"
+                label = f"{box} {_tick_label(option, locale)}"
                 rows.append(_row(_btn(label, TickCb(a=a, i=code, v=version, k=option.key))))
             rows.append(
                 _row(_btn(t(locale, texts.BTN_DONE), TickCb(a=a, i=code, v=version, k="ok")))

@@ -14,6 +14,7 @@ lesser evil next to a lost one.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import random
 from collections.abc import Awaitable, Callable, Iterator
@@ -22,6 +23,7 @@ from contextvars import ContextVar
 from typing import Any
 
 from aiogram import Bot
+from aiogram.client.default import Default
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
 from aiogram.client.telegram import TelegramAPIServer
@@ -33,7 +35,7 @@ from aiogram.exceptions import (
 )
 from aiogram.methods import GetUpdates, TelegramMethod
 from aiogram.methods.base import Response, TelegramType
-from aiohttp import JsonPayload
+from aiohttp import BytesPayload, JsonPayload
 
 log = logging.getLogger("cchc.bot")
 
@@ -176,6 +178,14 @@ def pin_response_models() -> None:
     _PINNED.extend(Response[m.__returning__] for m in used)  # type: ignore[name-defined]
 
 
+class _NotPlain(Exception):
+    """A value JSON cannot carry as it is (a file, a date): aiogram's preparation is needed."""
+
+
+def _not_plain(value: object) -> object:
+    raise _NotPlain
+
+
 class JsonBodySession(AiohttpSession):
     """Calls without files go out as a JSON body (the Bot API accepts one) instead of an
     urlencoded form.
@@ -184,9 +194,16 @@ class JsonBodySession(AiohttpSession):
     couple of kilobytes of Vietnamese text plus its keyboard, so encoding it cost about as
     much as everything else the bot does for an answer. ``json.dumps`` runs in C. Uploads keep
     aiogram's multipart form.
+
+    The usual call (text, ids, a keyboard) is dumped by pydantic and ``json`` in one pass each;
+    aiogram's value-by-value preparation in Python (defaults, files, dates, enums) is used
+    only when the call holds such a value.
     """
 
     def build_form_data(self, bot: Bot, method: TelegramMethod[TelegramType]) -> Any:
+        plain = self._plain_body(bot, method)
+        if plain is not None:
+            return plain
         files: dict[str, Any] = {}
         fields: dict[str, Any] = {}
         for key, value in method.model_dump(warnings=False).items():
@@ -196,6 +213,19 @@ class JsonBodySession(AiohttpSession):
         if files:
             return super().build_form_data(bot, method)
         return JsonPayload(fields, dumps=self.json_dumps)
+
+    def _plain_body(self, bot: Bot, method: TelegramMethod[TelegramType]) -> Any:
+        fields: dict[str, Any] = {}
+        for key, value in method.model_dump(warnings=False, exclude_none=True).items():
+            if isinstance(value, Default):  # parse mode and the like: the bot's defaults
+                value = self.prepare_value(value, bot=bot, files={}, _dumps_json=False)
+            if value:  # as above: empty and false values are left out
+                fields[key] = value
+        try:
+            body = json.dumps(fields, default=_not_plain)
+        except (_NotPlain, TypeError):
+            return None
+        return BytesPayload(body.encode(), content_type="application/json")
 
 
 def make_session(

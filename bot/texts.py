@@ -22,7 +22,15 @@ from forms.rules import DEFAULT_STEP, Rule, describe
 
 
 def t(locale: str, msgid: str, **params: object) -> str:
+    if not params:
+        return _plain(locale, msgid)
     return Msg(msgid, **params).render(locale)
+
+
+@lru_cache(maxsize=4096)
+def _plain(locale: str, msgid: str) -> str:
+    """A text without parameters (button labels, prompts): the same few on every card."""
+    return Msg(msgid).render(locale)
 
 
 def n(value: Decimal | int | None, locale: str) -> str:
@@ -323,25 +331,8 @@ def item_card(
         lines.append(t(locale, N_("🔎 Showing only unanswered items")))
     if notice:
         lines += ["", notice]
-    crumbs = " › ".join(f"{escape(g.code)}. {escape(g.title)}" for g in tree.breadcrumb(item.code))
     lines.append("")
-    if crumbs:
-        lines.append(f"<i>{crumbs}</i>")
-    lines.append(f"<b>{escape(item.code)}. {escape(item.title)}</b>")
-    lines.append(t(locale, N_("Maximum score: {max}"), max=n(item.max_score, locale)))
-    if item.rule is not None:
-        lines.append(t(locale, N_("Scoring: {how}"), how=scoring_text(item.rule, locale)))
-    if item.guidance:
-        lines.append(t(locale, N_("Guidance: {text}"), text=escape(item.guidance)))
-    if item.evidence:
-        msgid = (
-            N_("Evidence (required): {what}") if item.evidence_required else N_("Evidence: {what}")
-        )
-        lines.append(t(locale, msgid, what=escape(item.evidence)))
-    elif item.evidence_required:
-        lines.append(t(locale, N_("Evidence: required")))
-    if item.na_allowed:
-        lines.append(t(locale, N_("This item may be marked “not applicable”.")))
+    lines.append(tree.memo(("card", item.code, locale), lambda: _card_head(tree, item, locale)))
     files = state.files if state else 0
     if files:
         lines.append(t(locale, N_("📎 Files attached: {n}"), n=files))
@@ -392,6 +383,31 @@ def item_card(
                 )
             )
         lines.append("👉 " + prompt_text(item.rule, locale))
+    return "\n".join(lines)
+
+
+def _card_head(tree: SetOutline, item: ItemNode, locale: str) -> str:
+    """The part of an item card that only depends on the item: where it sits, its title, how
+    it is scored, what evidence it expects."""
+    lines = []
+    crumbs = " › ".join(f"{escape(g.code)}. {escape(g.title)}" for g in tree.breadcrumb(item.code))
+    if crumbs:
+        lines.append(f"<i>{crumbs}</i>")
+    lines.append(f"<b>{escape(item.code)}. {escape(item.title)}</b>")
+    lines.append(t(locale, N_("Maximum score: {max}"), max=n(item.max_score, locale)))
+    if item.rule is not None:
+        lines.append(t(locale, N_("Scoring: {how}"), how=scoring_text(item.rule, locale)))
+    if item.guidance:
+        lines.append(t(locale, N_("Guidance: {text}"), text=escape(item.guidance)))
+    if item.evidence:
+        msgid = (
+            N_("Evidence (required): {what}") if item.evidence_required else N_("Evidence: {what}")
+        )
+        lines.append(t(locale, msgid, what=escape(item.evidence)))
+    elif item.evidence_required:
+        lines.append(t(locale, N_("Evidence: required")))
+    if item.na_allowed:
+        lines.append(t(locale, N_("This item may be marked “not applicable”.")))
     return "\n".join(lines)
 
 

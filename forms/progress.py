@@ -12,9 +12,11 @@ floored at 0. The published figures come from the roll-up in ``scoring``.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from core import sql
@@ -26,6 +28,7 @@ from forms.models import Answer, Assessment, CriteriaNode, CriteriaSet, Section
 from forms.rules import Rule
 
 ZERO = Decimal(0)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,17 @@ class SetOutline:
             cached = {i.code: i for i in self.items}
             object.__setattr__(self, "_items_by_code", cached)
         return cached
+
+    def memo(self, key: Hashable, make: Callable[[], T]) -> T:
+        """A value derived from this outline, computed once per key: the outline is immutable,
+        like the frozen criteria set it comes from, and the bot draws the same card parts and
+        labels on every answer."""
+        cache: dict[Hashable, Any] = self.__dict__.setdefault("_memo", {})
+        try:
+            return cache[key]  # type: ignore[no-any-return]
+        except KeyError:
+            value = cache[key] = make()
+            return value
 
     def breadcrumb(self, code: str) -> list[GroupNode]:
         """Field first, then criterion: the groups above an item."""

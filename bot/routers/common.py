@@ -12,6 +12,7 @@ from aiogram.filters import Filter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, TelegramObject
+from magic_filter import MagicFilter
 
 from bot import texts
 from bot.cards import Sheet, current_assessment_id, item_message, load_sheet
@@ -101,6 +102,25 @@ async def _refuse_foreign(cb: CallbackQuery, locale: str) -> None:
     await cb.answer(_NOT_YOURS.render(locale), show_alert=True)
 
 
+class Magic(Filter):
+    """A magic filter (``F.text & ...``) checked on the event loop.
+
+    Why: aiogram calls a plain (synchronous) filter through ``asyncio.to_thread``, and a
+    magic filter is one, so every check was a hand-off to a worker thread and back, several
+    per update. :meth:`RouterSpec.build` wraps every magic filter in this one.
+    """
+
+    def __init__(self, magic: MagicFilter) -> None:
+        self.magic = magic
+
+    async def __call__(self, event: TelegramObject) -> Any:
+        return self.magic.resolve(event)
+
+
+def _on_loop(filters: tuple[Any, ...]) -> tuple[Any, ...]:
+    return tuple(Magic(f) if isinstance(f, MagicFilter) else f for f in filters)
+
+
 class RouterSpec:
     """Handlers of one feature, registered with the usual decorators, built into a fresh
     :class:`aiogram.Router` per dispatcher (a router can belong to one dispatcher only, and a
@@ -136,7 +156,7 @@ class RouterSpec:
         if self.bound:
             router.callback_query.register(_refuse_foreign, ForeignButton())
         for observer, filters, handler in self.entries:
-            getattr(router, observer).register(handler, *filters)
+            getattr(router, observer).register(handler, *_on_loop(filters))
         return router
 
 
@@ -194,6 +214,7 @@ async def show_item(
         sheet, code, locale, tz=deps.tz, only=only, notice=notice, ticks=ticks
     )
     current = sheet.state(code)
+    previous_item, previous_card = (data.get("a"), data.get("item")), data.get("card")
     data.update(
         a=sheet.id,
         item=code,
@@ -201,13 +222,17 @@ async def show_item(
         only=only,
         ticks={"i": code, "k": ticks} if ticks is not None else None,
     )
-    # Remembered twice: before sending, as not yet shown ("card" None), then with the card's
-    # message id. A typed value is filed under this item only when it is newer than the card
-    # (walk.on_typed_answer); while the card is not known to be shown (the process died or
-    # was stopped in between) a typed value could be meant for the previous card, so it is
-    # refused and the card shown again, never filed under an item the officer did not see.
-    data["card"] = None
-    await save_state(state, Walk.item, data)
+    # A new item is remembered twice: before sending, as not yet shown ("card" None), then
+    # with the card's message id. A typed value is filed under this item only when it is newer
+    # than the card (walk.on_typed_answer); while the card is not known to be shown (the
+    # process died or was stopped in between) a typed value could be meant for the previous
+    # card, so it is refused and the card shown again, never filed under an item the officer
+    # did not see. The same item shown again (after an answer that still needs its files) is
+    # remembered once, after sending: until then the open card is the same item's, and a
+    # value typed at it carries the older version, which record_answer refuses as stale.
+    if previous_item != (sheet.id, code) or not isinstance(previous_card, int):
+        data["card"] = None
+        await save_state(state, Walk.item, data)
     message_id = await send_or_edit(bot, chat_id, text, markup, edit=edit)
     data["card"] = message_id
     await save_state(state, Walk.item, data)

@@ -36,6 +36,11 @@ from forms.models import Answer
 from forms.progress import AnswerState, ItemNode
 
 router = RouterSpec("walk", bound=True)
+# The handlers of nearly every update (an answer pressed or typed, a move to another item),
+# registered ahead of the other routers so that an answer does not travel through all of them
+# first. Safe: their buttons are the walk's own, and their typed text is read only in the
+# walk's states and never starts with "/", which no earlier router claims.
+answers = RouterSpec("walk-answers", bound=True)
 
 
 def declared_from_button(item: ItemNode, value: str) -> dict[str, Any]:
@@ -154,7 +159,7 @@ async def _refresh_with_notice(
     )
 
 
-@router.callback_query(keyboards.AnswerCb.filter())
+@answers.callback_query(keyboards.AnswerCb.filter())
 async def on_answer_button(
     cb: CallbackQuery,
     callback_data: keyboards.AnswerCb,
@@ -244,7 +249,7 @@ def _state_of(answer: Answer) -> AnswerState:
     )
 
 
-@router.callback_query(keyboards.TickCb.filter())
+@answers.callback_query(keyboards.TickCb.filter())
 async def on_tick(
     cb: CallbackQuery,
     callback_data: keyboards.TickCb,
@@ -310,7 +315,7 @@ async def on_tick(
     )
 
 
-@router.callback_query(keyboards.NavCb.filter())
+@answers.callback_query(keyboards.NavCb.filter())
 async def on_nav(
     cb: CallbackQuery,
     callback_data: keyboards.NavCb,
@@ -524,7 +529,7 @@ async def on_cancel(
 # --- typed values and notes ----------------------------------------------------------------
 
 
-@router.message(Walk.note, F.text & ~F.text.startswith("/"))
+@answers.message(Walk.note, F.text & ~F.text.startswith("/"))
 async def on_note_text(
     message: Message, actor: Actor, locale: str, bot: Bot, state: FSMContext, deps: BotDeps
 ) -> None:
@@ -562,7 +567,7 @@ async def on_note_text(
     )
 
 
-@router.message(Walk.item, F.text & ~F.text.startswith("/"))
+@answers.message(Walk.item, F.text & ~F.text.startswith("/"))
 async def on_typed_answer(
     message: Message, actor: Actor, locale: str, bot: Bot, state: FSMContext, deps: BotDeps
 ) -> None:
