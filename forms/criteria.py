@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from decimal import Decimal
+from functools import lru_cache
+from typing import Any
 
 from tortoise.transactions import in_transaction
 
@@ -108,7 +111,15 @@ def node_rule(node: CriteriaNode) -> Rule | None:
     """The item's rule, rebuilt from the stored canonical parameters."""
     if node.rule_type is None:
         return None
-    return parse_rule(node.rule_type, node.rule_params, Decimal(node.max_score), node.na_allowed)
+    params = json.dumps(node.rule_params, sort_keys=True, ensure_ascii=False)
+    return _rule(node.rule_type, params, str(node.max_score), bool(node.na_allowed))
+
+
+@lru_cache(maxsize=4096)
+def _rule(rule_type: Any, params: str, max_score: str, na_allowed: bool) -> Rule:
+    """Rules are immutable and an item's stored parameters rarely change, while every answer
+    needs its item's rule: each distinct definition is checked and built once."""
+    return parse_rule(rule_type, json.loads(params), Decimal(max_score), na_allowed)
 
 
 async def load_draft(cset: CriteriaSet) -> CriteriaDraft:
