@@ -79,32 +79,59 @@ def db_value(model: type[Model], field: str, value: Any) -> Any:
 
 
 def python_value(model: type[Model], field: str, value: Any) -> Any:
-    """A raw column value as the ORM would hand it back (parsed dates, decimals, JSON)."""
-    return model._meta.fields_map[field].to_python_value(value)
+    """A raw column value as the ORM would hand it back (parsed dates, decimals, JSON); ISO
+    date text is parsed by the C parser first, as in :func:`instance`."""
+    converter = model._meta.fields_map[field]
+    if type(value) is str and isinstance(converter, fields.DatetimeField):
+        value = datetime.fromisoformat(value)
+    return converter.to_python_value(value)
 
 
 @lru_cache(maxsize=64)
-def _datetime_columns(model: type[Model]) -> tuple[str, ...]:
-    return tuple(
-        model._meta.fields_db_projection[name]
-        for name, field in model._meta.fields_map.items()
-        if isinstance(field, fields.DatetimeField) and name in model._meta.fields_db_projection
+def _plan(model: type[Model]) -> tuple[Any, ...]:
+    """How ``_init_from_db`` fills each attribute of ``model`` from its column."""
+    meta = model._meta
+    native = tuple((key, attr) for key, attr, _field in meta.db_native_fields)
+    plain = tuple((key, attr, field.field_type) for key, attr, field in meta.db_default_fields)
+    converted = tuple(
+        (key, attr, field.to_python_value, isinstance(field, fields.DatetimeField))
+        for key, attr, field in meta.db_complex_fields
     )
+    custom_pk = meta.db_pk_column not in meta.generated_db_fields
+    return native, plain, converted, custom_pk
 
 
 def instance(model: type[M], row: Mapping[str, Any]) -> M:
     """A model instance from a ``SELECT *`` row, converted exactly as an ORM query would.
 
-    SQLite hands dates back as ISO text; they are parsed here with the C parser
-    (``datetime.fromisoformat``) before Tortoise's own conversion, which would otherwise run
-    its pure-Python parser on each of them.
+    The same steps as Tortoise's ``Model._init_from_db``, with the plan per model computed
+    once and the instance's bookkeeping set directly (``_init_from_db`` sets it through the
+    model's ``__setattr__``, which probes each name first). SQLite hands dates back as ISO
+    text; they are parsed here with the C parser (``datetime.fromisoformat``) before the
+    field's own conversion, which would otherwise run its pure-Python parser on each of them.
+    A row without some column (a partial select) is left to Tortoise.
     """
-    values = dict(row)
-    for column in _datetime_columns(model):
-        value = values.get(column)
-        if isinstance(value, str):
-            values[column] = datetime.fromisoformat(value)
-    return model._init_from_db(**values)
+    native, plain, converted, custom_pk = _plan(model)
+    obj = model.__new__(model)
+    values = obj.__dict__
+    values["_partial"] = False
+    values["_saved_in_db"] = True
+    values["_custom_generated_pk"] = custom_pk
+    values["_await_when_save"] = {}
+    try:
+        for key, attr in native:
+            values[attr] = row[key]
+        for key, attr, kind in plain:
+            value = row[key]
+            values[attr] = None if value is None else kind(value)
+        for key, attr, convert, is_datetime in converted:
+            value = row[key]
+            if is_datetime and type(value) is str:
+                value = datetime.fromisoformat(value)
+            values[attr] = convert(value)
+    except KeyError:
+        return model._init_from_db(**row)
+    return obj
 
 
 async def get(model: type[M], where: str, params: Sequence[Any]) -> M | None:

@@ -8,7 +8,7 @@ from typing import Any
 
 from aiogram import Bot, Router
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.filters import Filter
+from aiogram.filters import Filter, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, TelegramObject
@@ -106,8 +106,8 @@ class Magic(Filter):
     """A magic filter (``F.text & ...``) checked on the event loop.
 
     Why: aiogram calls a plain (synchronous) filter through ``asyncio.to_thread``, and a
-    magic filter is one, so every check was a hand-off to a worker thread and back, several
-    per update. :meth:`RouterSpec.build` wraps every magic filter in this one.
+    magic filter is one (so is a ``State`` given as a filter), so every check was a hand-off
+    to a worker thread and back, several per update. :meth:`RouterSpec.build` wraps them.
     """
 
     def __init__(self, magic: MagicFilter) -> None:
@@ -118,7 +118,12 @@ class Magic(Filter):
 
 
 def _on_loop(filters: tuple[Any, ...]) -> tuple[Any, ...]:
-    return tuple(Magic(f) if isinstance(f, MagicFilter) else f for f in filters)
+    """The same filters, each checked on the loop: magic filters as :class:`Magic`, states
+    (``Walk.item``, also a plain callable to aiogram) as aiogram's own ``StateFilter``."""
+    return tuple(
+        Magic(f) if isinstance(f, MagicFilter) else StateFilter(f) if isinstance(f, State) else f
+        for f in filters
+    )
 
 
 class RouterSpec:
