@@ -21,8 +21,9 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any, TypeVar
 
-from tortoise import Model, connections, fields
+from tortoise import Model, fields
 from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.connection import get_connection
 
 M = TypeVar("M", bound=Model)
 _PLACEHOLDER = re.compile(r"\?")
@@ -35,7 +36,7 @@ def _numbered(sql: str) -> str:
 
 
 def _client() -> tuple[BaseDBAsyncClient, bool]:
-    client = connections.get("default")
+    client = get_connection("default")
     return client, client.capabilities.dialect == "postgres"
 
 

@@ -12,9 +12,11 @@ builds keeps the worker thread, so a large query (an export, the province's resu
 stalls the loop.
 
 A lock held by another process (``cchc backup``, a second tool on the same file) must not
-stall the loop either: inline statements run with SQLite's busy timeout at zero, and "database
+stall the loop either: while inline statements run, SQLite's busy timeout is zero and "database
 is locked" is retried on the loop (sleeping between attempts) until the connection's own busy
-timeout has passed; then it is raised as the worker thread would have raised it.
+timeout has passed; then it is raised as the worker thread would have raised it. Before a
+statement goes to the worker thread again the busy timeout is restored, so there SQLite waits
+for the lock itself, as before.
 """
 
 from __future__ import annotations

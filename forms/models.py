@@ -226,6 +226,8 @@ class Evidence(Model):
 
     class Meta:
         table = "evidence"
+        # an answer's files are counted on every card the bot shows
+        indexes = (("answer_id", "removed_at"),)
 
 
 class Review(Model):
