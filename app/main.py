@@ -17,6 +17,7 @@ from app.ops import install as install_ops
 from app.outage import DatabaseOutageMiddleware
 from app.pages import home_page
 from app.web import install as install_web
+from core.heap import freeze_startup_objects
 from core.notify import NullNotifier
 from core.settings import BotMode, Settings, load_settings
 from scheduler.ticker import Scheduler
@@ -42,6 +43,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await bot.start()
             if settings.scheduler_enabled:
                 scheduler.start()
+            freeze_startup_objects()  # core/heap.py says why
             try:
                 yield
             finally:

@@ -285,6 +285,7 @@ async def measure(db_url: str, data_dir: Path, updates: int, chats_n: int) -> di
     from fastapi import FastAPI
 
     from app.bot_runtime import BotRuntime
+    from core.heap import freeze_startup_objects
     from core.settings import load_settings
 
     port = _free_port()
@@ -306,6 +307,7 @@ async def measure(db_url: str, data_dir: Path, updates: int, chats_n: int) -> di
         runtime.install_routes(app)
         await runtime.start()
         await runtime.wait_ready()
+        freeze_startup_objects()  # as the app does once started (app/main.py, core/heap.py)
         full_dp = runtime.dp
         per_chat = max(2, updates // chats_n)
         transport = httpx.ASGITransport(app=app)
