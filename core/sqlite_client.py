@@ -62,6 +62,26 @@ class _Restoring(ConnectionWrapper[aiosqlite.Connection]):
         return connection
 
 
+def _fetch(raw: sqlite3.Connection, sql: str, params: Sequence[Any]) -> Rows:
+    cursor = raw.cursor()
+    cursor.row_factory = None  # plain tuples, not the ORM's sqlite3.Row
+    try:
+        cursor.execute(sql, params)
+        found = cursor.fetchall()
+        description = cursor.description
+        return ([d[0] for d in description] if description else []), found
+    finally:
+        cursor.close()
+
+
+def _change(raw: sqlite3.Connection, sql: str, params: Sequence[Any]) -> int:
+    cursor = raw.execute(sql, params)
+    try:
+        return cursor.rowcount
+    finally:
+        cursor.close()
+
+
 class _Inline:
     """Inline execution, shared by the client and its transactions."""
 
@@ -73,43 +93,33 @@ class _Inline:
         """For the ORM's statements, on the worker thread."""
         return _Restoring(self._lock, self)  # type: ignore[arg-type]
 
-    async def _inline(self, work: Callable[[sqlite3.Connection], T]) -> T:
-        async with ConnectionWrapper(self._lock, self) as connection:  # type: ignore[arg-type]
-            return await _run(connection, work, self.busy_timeout)
+    async def _inline(self, work: Callable[..., T], *args: Any) -> T:
+        lock = self._lock
+        await lock.acquire()  # no suspension when free: the usual case
+        try:
+            connection = self._connection
+            if connection is None:  # the client before its first statement
+                await self.create_connection(with_db=True)  # type: ignore[attr-defined]
+                connection = self._connection
+                assert connection is not None
+            return await _run(connection, self.busy_timeout, work, *args)
+        finally:
+            lock.release()
 
     async def fetch_inline(self, sql: str, params: Sequence[Any] = ()) -> Rows:
         """Column names and rows (plain tuples) of one short statement."""
-
-        def work(raw: sqlite3.Connection) -> Rows:
-            cursor = raw.cursor()
-            cursor.row_factory = None
-            try:
-                cursor.execute(sql, params)
-                found = cursor.fetchall()
-                names = [d[0] for d in cursor.description] if cursor.description else []
-                return names, found
-            finally:
-                cursor.close()
-
-        return await self._inline(work)
+        return await self._inline(_fetch, sql, params)
 
     async def execute_inline(self, sql: str, params: Sequence[Any] = ()) -> int:
         """Run one short INSERT, UPDATE or DELETE; return how many rows it changed."""
-
-        def work(raw: sqlite3.Connection) -> int:
-            cursor = raw.execute(sql, params)
-            try:
-                return cursor.rowcount
-            finally:
-                cursor.close()
-
-        return await self._inline(work)
+        return await self._inline(_change, sql, params)
 
 
 async def _run(
-    connection: aiosqlite.Connection, work: Callable[[sqlite3.Connection], T], timeout: float
+    connection: aiosqlite.Connection, timeout: float, work: Callable[..., T], *args: Any
 ) -> T:
-    """``work`` on the loop's thread, with another process's lock waited for on the loop."""
+    """``work(raw connection, *args)`` on the loop's thread, with another process's lock
+    waited for on the loop."""
     raw = connection._conn
     if not getattr(connection, _NO_WAIT, False):
         # left at zero until a statement goes to the worker thread again (_Restoring): the
@@ -120,7 +130,7 @@ async def _run(
     delay = _FIRST_RETRY
     while True:
         try:
-            return work(raw)
+            return work(raw, *args)
         except sqlite3.OperationalError as exc:
             if not _is_locked(exc):
                 raise OperationalError(exc) from exc
@@ -172,7 +182,7 @@ class InlineTransactionWrapper(_Inline, SqliteTransactionWrapper):
     async def _own(self, work: Callable[[sqlite3.Connection], object]) -> None:
         # the transaction's context already holds the client's lock: no second acquire
         assert self._connection is not None
-        await _run(self._connection, work, self.busy_timeout)
+        await _run(self._connection, self.busy_timeout, work)
 
     async def begin(self) -> None:
         try:
