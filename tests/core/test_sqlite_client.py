@@ -75,11 +75,10 @@ async def test_a_lock_held_too_long_is_an_error_and_changes_nothing(sqlite_file:
     client = get_connection("default")
     client.busy_timeout = 0.2  # type: ignore[attr-defined]
     try:
-        with locked_for(sqlite_file, 0.6):
-            with pytest.raises(OperationalError, match="locked"):
-                await sql.execute(
-                    "UPDATE unit_group SET name = ? WHERE id = ?", ["Khối khác", group.id]
-                )
+        with locked_for(sqlite_file, 0.6), pytest.raises(OperationalError, match="locked"):
+            await sql.execute(
+                "UPDATE unit_group SET name = ? WHERE id = ?", ["Khối khác", group.id]
+            )
     finally:
         del client.busy_timeout  # type: ignore[attr-defined]
     assert (await UnitGroup.get(id=group.id)).name == "Khối sở"
