@@ -22,6 +22,9 @@ for the lock itself, as before.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
+import os
 import sqlite3
 import time
 from collections.abc import Callable, Sequence
@@ -36,10 +39,13 @@ from tortoise.backends.sqlite.client import (
 )
 from tortoise.exceptions import IntegrityError, OperationalError, TransactionManagementError
 
+log = logging.getLogger("cchc.db")
 T = TypeVar("T")
 Rows = tuple[list[str], list[tuple[Any, ...]]]
 _FIRST_RETRY = 0.002  # seconds; doubled up to _LONGEST_RETRY while the lock is held elsewhere
 _LONGEST_RETRY = 0.05
+CHECKPOINT_INTERVAL = 1.0  # seconds between looks at the log's size
+CHECKPOINT_BYTES = 4 * 1024 * 1024  # SQLite's own trigger: 1,000 pages of 4 KiB
 _NO_WAIT = "_cchc_busy_timeout_zero"  # set on the connection while its busy timeout is 0
 
 
@@ -144,6 +150,34 @@ async def _run(
         delay = min(delay * 2, _LONGEST_RETRY)
 
 
+async def _checkpoints(path: str) -> None:
+    """Copy the write-ahead log into the database file from a thread of its own.
+
+    Why: SQLite checkpoints inside the COMMIT that fills the log past 1,000 pages, and a
+    checkpoint syncs the disk: with statements on the loop's thread that held up every update
+    in flight for milliseconds, about once per hundred answers. Here a separate connection
+    runs a PASSIVE checkpoint (it never waits for, nor blocks, readers and writers) on a worker
+    thread whenever the log has grown past the same size.
+    """
+    wal = f"{path}-wal"
+    while True:
+        await asyncio.sleep(CHECKPOINT_INTERVAL)
+        try:
+            if os.stat(wal).st_size < CHECKPOINT_BYTES:
+                continue
+            await asyncio.to_thread(_checkpoint, path)
+        except (OSError, sqlite3.Error) as exc:  # tried again at the next interval
+            log.warning("SQLite checkpoint failed: %s", exc)
+
+
+def _checkpoint(path: str) -> None:
+    connection = sqlite3.connect(path, timeout=1.0)
+    try:
+        connection.execute("PRAGMA wal_checkpoint(PASSIVE)").close()
+    finally:
+        connection.close()
+
+
 class InlineSqliteClient(_Inline, SqliteClient):
     """Tortoise's SQLite client; the connection may be used from the loop's thread too."""
 
@@ -162,6 +196,21 @@ class InlineSqliteClient(_Inline, SqliteClient):
             cursor = await self._connection.execute(f"PRAGMA {pragma}={val}")
             await cursor.close()
         await self._post_connect()
+        mode = (await self._connection.execute_fetchall("PRAGMA journal_mode"))[0][0]
+        if str(mode).lower() == "wal" and self.filename != ":memory:":
+            # checkpoints off the loop's thread (see _checkpoints)
+            await self._connection.execute("PRAGMA wal_autocheckpoint = 0")
+            self._checkpointer = asyncio.create_task(
+                _checkpoints(self.filename), name="sqlite-checkpoints"
+            )
+
+    async def close(self) -> None:
+        task, self._checkpointer = getattr(self, "_checkpointer", None), None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await super().close()  # the last connection to close checkpoints what is left
 
     def _in_transaction(self) -> TransactionContext:
         return SqliteTransactionContext(InlineTransactionWrapper(self), self._lock)

@@ -91,3 +91,32 @@ async def test_the_orm_still_waits_for_a_lock_after_inline_statements(sqlite_fil
         # on the worker thread: SQLite's own busy timeout applies again
         await UnitGroup.filter(id=group.id).update(name="Khối sở (ORM)")
     assert (await UnitGroup.get(id=group.id)).name == "Khối sở (ORM)"
+
+
+async def test_the_log_is_checkpointed_off_the_loop(
+    sqlite_file: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The main connection never checkpoints (that would sync the disk on the loop's thread);
+    the background checkpointer copies the log into the database file once it has grown."""
+    from core import sqlite_client
+
+    monkeypatch.setattr(sqlite_client, "CHECKPOINT_INTERVAL", 0.05)
+    monkeypatch.setattr(sqlite_client, "CHECKPOINT_BYTES", 1)
+    group = await UnitGroup.create(code="CKPT", name="Khối kiểm tra", kind="department")
+    await sql.execute("UPDATE unit_group SET name = ? WHERE id = ?", ["Đã ghi", group.id])
+
+    def in_database_file() -> bool:
+        # immutable: read the database file alone, ignoring the write-ahead log
+        file = sqlite3.connect(f"file:{sqlite_file}?immutable=1", uri=True)
+        try:
+            return bool(file.execute("SELECT 1 FROM unit_group WHERE name = 'Đã ghi'").fetchall())
+        finally:
+            file.close()
+
+    for _ in range(100):
+        if in_database_file():
+            break
+        await asyncio.sleep(0.05)
+    assert in_database_file()
+    auto = await sql.rows("PRAGMA wal_autocheckpoint")
+    assert list(auto[0].values()) == [0]
