@@ -325,7 +325,9 @@ def compute(
     def group_total(code: str) -> Decimal:
         return min(group_scores[code], tree.groups[code].max_score)
 
-    depth_order = sorted(tree.groups, key=lambda c: -tree.group_depth(c))
+    depth_order = tree.memo(
+        "depth_order", lambda: sorted(tree.groups, key=lambda c: -tree.group_depth(c))
+    )
     for item in tree.items:
         if item.parent_code in tree.groups:
             score = min(max(item_scores.get(item.code, ZERO), ZERO), item.max_score)
