@@ -104,10 +104,12 @@ def _row(*buttons: InlineKeyboardButton) -> list[InlineKeyboardButton]:
 
 
 def _btn(text: str, data: CallbackData) -> InlineKeyboardButton:
+    if "v" in type(data).model_fields:  # carries an answer version: drawn once only
+        return InlineKeyboardButton(text=text, callback_data=pack(data))
     return _button(text, pack(data))
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=4096)
 def _button(text: str, data: str) -> InlineKeyboardButton:
     """A button, built once: every card draws mostly the same ones (next, list, files...).
     Shared instances are never changed after they are built."""
