@@ -8,7 +8,8 @@ bot makes about a dozen per update, which made it several times slower than a ba
 
 Statements are written once with ``?`` placeholders, numbered ``$1, $2, ...`` for PostgreSQL.
 They run on whatever connection Tortoise has current, so inside ``in_transaction()`` they join
-that transaction. Values are converted by the model fields' own ``to_db_value`` and rows are
+that transaction. On SQLite they run on the loop's own thread (``core.sqlite_client``), so only
+short statements belong here: one row, or one sheet's rows, found through an index. Values are converted by the model fields' own ``to_db_value`` and rows are
 turned into model instances by Tortoise's ``_init_from_db``, so what is stored and read is
 exactly what the ORM would store and read.
 """
