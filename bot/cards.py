@@ -84,21 +84,23 @@ async def load_sheet(
     now: datetime,
     tz: ZoneInfo,
     outlines: dict[int, SetOutline] | None = None,
+    header: tuple[Assessment, Period, Unit] | None = None,
 ) -> Sheet | None:
     """The sheet with its questionnaire, answers and progress: two hand-written queries
     (``core.sql``: the walk reloads the sheet on every answer) once the questionnaire is
-    cached."""
-    found = await sql.joined(
-        {"a": Assessment, "p": Period, "u": Unit},
-        "assessment a JOIN period p ON p.id = a.period_id JOIN unit u ON u.id = a.unit_id "
-        "WHERE a.id = ?",
-        [assessment_id],
-    )
-    if found is None:
-        return None
-    assessment: Assessment = found[0]["a"]
-    period: Period = found[0]["p"]
-    unit: Unit = found[0]["u"]
+    cached, one when the caller has just read the sheet, its period and unit (``header``:
+    recording an answer does)."""
+    if header is None:
+        found = await sql.joined(
+            {"a": Assessment, "p": Period, "u": Unit},
+            "assessment a JOIN period p ON p.id = a.period_id JOIN unit u ON u.id = a.unit_id "
+            "WHERE a.id = ?",
+            [assessment_id],
+        )
+        if found is None:
+            return None
+        header = found[0]["a"], found[0]["p"], found[0]["u"]
+    assessment, period, unit = header
     tree = await outline(assessment.criteria_set_id, outlines)  # type: ignore[attr-defined]
     states = await answer_states(assessment.id)
     window = self_assessment_window(period, assessment)

@@ -20,7 +20,7 @@ from core import sql
 from core.audit import Actor, record
 from core.i18n import N_, Msg, UserError
 from core.metrics import ANSWERS_RECORDED
-from core.models import BackofficeUser, Officer, UserRole
+from core.models import BackofficeUser, Officer, Unit, UserRole
 from core.numbers import format_score
 from core.timefmt import VIETNAM, format_datetime
 from forms.criteria import node_rule
@@ -42,6 +42,17 @@ class StaleAnswerError(UserError):
     def __init__(self, msg: Msg, current: Answer | None) -> None:
         super().__init__(msg)
         self.current = current
+
+
+@dataclass(frozen=True)
+class RecordedAnswer:
+    """An answer as stored, with the sheet, period and unit read to check it: current as of
+    the write, so a caller that shows the sheet next need not read them again."""
+
+    answer: Answer
+    assessment: Assessment
+    period: Period
+    unit: Unit
 
 
 @dataclass(frozen=True)
@@ -125,6 +136,33 @@ async def record_answer(
     note: str | None = None,
     tz: ZoneInfo = VIETNAM,
 ) -> Answer:
+    """:func:`record_answer_in_sheet`, for callers that need only the stored answer."""
+    recorded = await record_answer_in_sheet(
+        actor,
+        assessment_id,
+        node_code,
+        expected_version=expected_version,
+        now=now,
+        declared=declared,
+        text=text,
+        note=note,
+        tz=tz,
+    )
+    return recorded.answer
+
+
+async def record_answer_in_sheet(
+    actor: Actor,
+    assessment_id: int,
+    node_code: str,
+    *,
+    expected_version: int,
+    now: datetime,
+    declared: dict[str, Any] | None = None,
+    text: str | None = None,
+    note: str | None = None,
+    tz: ZoneInfo = VIETNAM,
+) -> RecordedAnswer:
     """Store a declared value (as a dict from buttons/forms or as typed ``text``) and/or a note.
 
     ``expected_version`` is the version the person saw (0 for an item never answered); if the
@@ -133,12 +171,12 @@ async def record_answer(
     """
     # Hand-written SQL (core.sql) on this path: it runs on every answer in the bot and the
     # web form, and the ORM's query building cost several times the queries themselves. One
-    # statement reads the sheet, its period, the item, the officer's unit and the current
-    # answer. Reading the answer before the transaction is safe: the UPDATE below only
+    # statement reads the sheet, its period and unit, the item, the officer's unit and the
+    # current answer. Reading the answer before the transaction is safe: the UPDATE below only
     # applies to the version read, so the "old" values audited are exactly the ones replaced.
     found = await sql.joined(
-        {"a": Assessment, "p": Period, "n": CriteriaNode, "x": Answer},
-        "assessment a JOIN period p ON p.id = a.period_id "
+        {"a": Assessment, "p": Period, "u": Unit, "n": CriteriaNode, "x": Answer},
+        "assessment a JOIN period p ON p.id = a.period_id JOIN unit u ON u.id = a.unit_id "
         "LEFT JOIN criteria_node n ON n.criteria_set_id = a.criteria_set_id "
         "AND n.code = ? AND n.level = ? "
         "LEFT JOIN answer x ON x.assessment_id = a.id AND x.node_id = n.id "
@@ -152,6 +190,7 @@ async def record_answer(
     parts, row = found
     assessment: Assessment = parts["a"]
     period: Period = parts["p"]
+    unit: Unit = parts["u"]
     node: CriteriaNode | None = parts["n"]
     current: Answer | None = parts["x"]
     as_admin = await _check_actor(actor, assessment, row["officer_unit_id"])
@@ -211,8 +250,9 @@ async def record_answer(
             old=old,
             new=_snapshot(answer) | {"item": node_code},
         )
+    assessment.last_activity_at = now
     ANSWERS_RECORDED.labels(channel=actor.channel.value).inc()
-    return answer
+    return RecordedAnswer(answer, assessment, period, unit)
 
 
 def _snapshot(answer: Answer | None) -> dict[str, Any] | None:

@@ -20,6 +20,7 @@ from bot.deps import BotDeps
 from bot.texts import t
 from core.i18n import N_, Msg
 from core.models import Officer
+from forms.answers import RecordedAnswer
 from forms.models import Assessment, Review
 
 log = logging.getLogger("cchc.bot")
@@ -314,8 +315,14 @@ async def resume_walk(
     )
 
 
-async def reload(sheet_id: int, deps: BotDeps) -> Sheet | None:
-    return await load_sheet(sheet_id, now=deps.now(), tz=deps.tz, outlines=deps.outlines)
+async def reload(
+    sheet_id: int, deps: BotDeps, recorded: RecordedAnswer | None = None
+) -> Sheet | None:
+    """The sheet as it is now; after an answer, with what recording it read and wrote."""
+    header = (recorded.assessment, recorded.period, recorded.unit) if recorded else None
+    return await load_sheet(
+        sheet_id, now=deps.now(), tz=deps.tz, outlines=deps.outlines, header=header
+    )
 
 
 async def save_state(state: FSMContext, new_state: State | None, data: dict[str, Any]) -> None:

@@ -31,7 +31,7 @@ from bot.texts import t
 from core.audit import Actor
 from core.i18n import UserError
 from core.models import Officer
-from forms.answers import StaleAnswerError, record_answer
+from forms.answers import RecordedAnswer, StaleAnswerError, record_answer, record_answer_in_sheet
 from forms.models import Answer
 from forms.progress import AnswerState, ItemNode
 
@@ -79,9 +79,10 @@ async def advance(
     sheet_id: int,
     code: str,
     edit: Message | None,
+    recorded: RecordedAnswer,
 ) -> None:
     """After a saved answer: stay when the item still needs its evidence, else go on."""
-    sheet = await reload(sheet_id, deps)
+    sheet = await reload(sheet_id, deps, recorded)
     assert sheet is not None
     notice = saved_notice(sheet, code, locale)
     data = await state.get_data()
@@ -204,7 +205,7 @@ async def _save_press(
 ) -> None:
     """Save an answer given by buttons; on refusal (stale view, lock) show why on the card."""
     try:
-        answer = await record_answer(
+        recorded = await record_answer_in_sheet(
             actor,
             a,
             item.code,
@@ -221,7 +222,7 @@ async def _save_press(
             cb, a, item.code, "⚠️ " + text, bot=bot, state=state, deps=deps, locale=locale
         )
         return
-    await cb.answer(texts.answer_text(item, _state_of(answer), locale)[:190])
+    await cb.answer(texts.answer_text(item, _state_of(recorded.answer), locale)[:190])
     # the next card (advance -> show_item) stores the conversation once, ticks cleared
     message = cb.message if isinstance(cb.message, Message) else None
     await advance(
@@ -233,6 +234,7 @@ async def _save_press(
         sheet_id=a,
         code=item.code,
         edit=message,
+        recorded=recorded,
     )
 
 
@@ -591,7 +593,7 @@ async def on_typed_answer(
     ):
         return
     try:
-        await record_answer(
+        recorded = await record_answer_in_sheet(
             actor,
             a,
             code,
@@ -644,6 +646,7 @@ async def on_typed_answer(
         sheet_id=a,
         code=code,
         edit=None,
+        recorded=recorded,
     )
 
 
