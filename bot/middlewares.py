@@ -77,8 +77,17 @@ class UpdateMetricsMiddleware(BaseMiddleware):
         try:
             result = await handler(event, data)
         except Exception:
-            UPDATES_HANDLED.labels(update_type=kind, outcome="error").inc()
+            self._counter(kind, "error").inc()
             raise
-        outcome = "unhandled" if result is UNHANDLED else "handled"
-        UPDATES_HANDLED.labels(update_type=kind, outcome=outcome).inc()
+        self._counter(kind, "unhandled" if result is UNHANDLED else "handled").inc()
         return result
+
+    def _counter(self, kind: str, outcome: str) -> Any:
+        """The counter of one label pair, looked up once (``labels()`` takes a lock)."""
+        counters: dict[tuple[str, str], Any] = self.__dict__.setdefault("_counters", {})
+        counter = counters.get((kind, outcome))
+        if counter is None:
+            counter = counters[kind, outcome] = UPDATES_HANDLED.labels(
+                update_type=kind, outcome=outcome
+            )
+        return counter

@@ -9,9 +9,11 @@ bot makes about a dozen per update, which made it several times slower than a ba
 Statements are written once with ``?`` placeholders, numbered ``$1, $2, ...`` for PostgreSQL.
 They run on whatever connection Tortoise has current, so inside ``in_transaction()`` they join
 that transaction. On SQLite they run on the loop's own thread (``core.sqlite_client``), so only
-short statements belong here: one row, or one sheet's rows, found through an index. Values are converted by the model fields' own ``to_db_value`` and rows are
-turned into model instances by Tortoise's ``_init_from_db``, so what is stored and read is
-exactly what the ORM would store and read.
+short statements belong here: one row, or one sheet's rows, found through an index.
+
+Values are converted by the model fields' own ``to_db_value``, and rows become model instances
+by the same steps as Tortoise's ``_init_from_db`` (with the fields' own conversions), so what
+is stored and read is exactly what the ORM would store and read (tests/forms/test_sql_rows.py).
 """
 
 from __future__ import annotations
@@ -47,7 +49,7 @@ async def _fetch(sql: str, params: Sequence[Any]) -> tuple[list[str], list[tuple
     client, postgres = _client()
     inline = getattr(client, "fetch_inline", None)
     if inline is not None:
-        return await inline(sql, list(params))
+        return await inline(sql, params)
     found = await client.execute_query_dict(_numbered(sql) if postgres else sql, list(params))
     if not found:
         return [], []
@@ -70,7 +72,7 @@ async def execute(sql: str, params: Sequence[Any] = ()) -> int:
     client, postgres = _client()
     inline = getattr(client, "execute_inline", None)
     if inline is not None:
-        return int(await inline(sql, list(params)))
+        return int(await inline(sql, params))
     count, _ = await client.execute_query(_numbered(sql) if postgres else sql, list(params))
     return int(count)
 
@@ -146,21 +148,29 @@ async def update(
     model: type[Model], values: Mapping[str, Any], where: str, params: Sequence[Any]
 ) -> int:
     """``UPDATE`` the named fields of the rows matching ``where``; return how many changed."""
-    meta = model._meta
-    assignments = ", ".join(f"{meta.fields_db_projection[name]} = ?" for name in values)
     converted = [db_value(model, name, value) for name, value in values.items()]
-    return await execute(
-        f"UPDATE {meta.db_table} SET {assignments} WHERE {where}", [*converted, *params]
-    )
+    return await execute(_update_sql(model, tuple(values), where), [*converted, *params])
 
 
 async def insert(model: type[Model], values: Mapping[str, Any]) -> None:
     """``INSERT`` one row of the named fields (the database fills the rest)."""
-    meta = model._meta
-    columns = ", ".join(meta.fields_db_projection[name] for name in values)
-    marks = ", ".join("?" for _ in values)
     converted = [db_value(model, name, value) for name, value in values.items()]
-    await execute(f"INSERT INTO {meta.db_table} ({columns}) VALUES ({marks})", converted)
+    await execute(_insert_sql(model, tuple(values)), converted)
+
+
+@lru_cache(maxsize=256)
+def _update_sql(model: type[Model], names: tuple[str, ...], where: str) -> str:
+    meta = model._meta
+    assignments = ", ".join(f"{meta.fields_db_projection[name]} = ?" for name in names)
+    return f"UPDATE {meta.db_table} SET {assignments} WHERE {where}"
+
+
+@lru_cache(maxsize=256)
+def _insert_sql(model: type[Model], names: tuple[str, ...]) -> str:
+    meta = model._meta
+    columns = ", ".join(meta.fields_db_projection[name] for name in names)
+    marks = ", ".join("?" for _ in names)
+    return f"INSERT INTO {meta.db_table} ({columns}) VALUES ({marks})"
 
 
 @lru_cache(maxsize=64)

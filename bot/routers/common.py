@@ -118,6 +118,16 @@ class Magic(Filter):
         return self.magic.resolve(event)
 
 
+class TypedText(Filter):
+    """A text message that is not a command: what the walk reads as a typed answer or note.
+    (The same as ``F.text & ~F.text.startswith("/")``, checked without the magic filter's
+    interpretation, on every typed answer.)"""
+
+    async def __call__(self, event: TelegramObject) -> bool:
+        text = getattr(event, "text", None)
+        return isinstance(text, str) and bool(text) and not text.startswith("/")
+
+
 def _on_loop(filters: tuple[Any, ...]) -> tuple[Any, ...]:
     """The same filters, each checked on the loop: magic filters as :class:`Magic`, states
     (``Walk.item``, also a plain callable to aiogram) as aiogram's own ``StateFilter``."""

@@ -19,6 +19,7 @@ from bot.cards import Sheet, sheet_outline
 from bot.deps import BotDeps
 from bot.routers.common import (
     RouterSpec,
+    TypedText,
     Walk,
     reload,
     resume_walk,
@@ -531,7 +532,7 @@ async def on_cancel(
 # --- typed values and notes ----------------------------------------------------------------
 
 
-@answers.message(Walk.note, F.text & ~F.text.startswith("/"))
+@answers.message(Walk.note, TypedText())
 async def on_note_text(
     message: Message, actor: Actor, locale: str, bot: Bot, state: FSMContext, deps: BotDeps
 ) -> None:
@@ -569,7 +570,7 @@ async def on_note_text(
     )
 
 
-@answers.message(Walk.item, F.text & ~F.text.startswith("/"))
+@answers.message(Walk.item, TypedText())
 async def on_typed_answer(
     message: Message, actor: Actor, locale: str, bot: Bot, state: FSMContext, deps: BotDeps
 ) -> None:
