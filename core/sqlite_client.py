@@ -31,7 +31,11 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 import aiosqlite
-from tortoise.backends.base.client import ConnectionWrapper, TransactionContext
+from tortoise.backends.base.client import (
+    ConnectionWrapper,
+    NestedTransactionContext,
+    TransactionContext,
+)
 from tortoise.backends.sqlite.client import (
     SqliteClient,
     SqliteTransactionContext,
@@ -224,8 +228,6 @@ class InlineTransactionWrapper(_Inline, SqliteTransactionWrapper):
         self.busy_timeout = getattr(connection, "busy_timeout", InlineSqliteClient.busy_timeout)
 
     def _in_transaction(self) -> TransactionContext:
-        from tortoise.backends.base.client import NestedTransactionContext
-
         return NestedTransactionContext(InlineTransactionWrapper(self))
 
     async def _own(self, work: Callable[[sqlite3.Connection], object]) -> None:
