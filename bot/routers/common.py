@@ -119,9 +119,9 @@ class Magic(Filter):
 
 
 class TypedText(Filter):
-    """A text message that is not a command: what the walk reads as a typed answer or note.
-    (The same as ``F.text & ~F.text.startswith("/")``, checked without the magic filter's
-    interpretation, on every typed answer.)"""
+    """A text message that is not a command: a typed answer, note, explanation or date.
+    (``F.text & ~F.text.startswith("/")`` without the magic filter's interpretation: it is
+    checked on nearly every message.)"""
 
     async def __call__(self, event: TelegramObject) -> bool:
         text = getattr(event, "text", None)

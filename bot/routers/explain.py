@@ -13,7 +13,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 
 from bot import keyboards, texts
 from bot.deps import BotDeps
-from bot.routers.common import Explain, RouterSpec, sheet_id_for
+from bot.routers.common import Explain, RouterSpec, TypedText, sheet_id_for
 from bot.texts import n, t
 from core.audit import Actor
 from core.i18n import UserError
@@ -97,7 +97,7 @@ async def on_open(
     await cb.message.answer(t(locale, texts.EXPLAIN_TEXT_PROMPT, code=review.answer.node.code))
 
 
-@router.message(Explain.text, F.text & ~F.text.startswith("/"))
+@router.message(Explain.text, TypedText())
 async def on_text(message: Message, locale: str, state: FSMContext) -> None:
     data = await state.get_data()
     review = await load_review(int(data.get("xr") or 0))
@@ -118,7 +118,7 @@ async def on_text(message: Message, locale: str, state: FSMContext) -> None:
     )
 
 
-@router.message(Explain.score, F.text & ~F.text.startswith("/"))
+@router.message(Explain.score, TypedText())
 async def on_score(message: Message, locale: str, state: FSMContext) -> None:
     data = await state.get_data()
     review = await load_review(int(data.get("xr") or 0))
@@ -138,7 +138,7 @@ async def on_score(message: Message, locale: str, state: FSMContext) -> None:
     await _ask_files(message, review.id, locale, state)
 
 
-@router.message(Explain.files, F.text & ~F.text.startswith("/"))
+@router.message(Explain.files, TypedText())
 async def on_text_while_files(message: Message, locale: str, state: FSMContext) -> None:
     data = await state.get_data()
     await _ask_files(message, int(data.get("xr") or 0), locale, state)

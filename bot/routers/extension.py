@@ -17,7 +17,7 @@ from aiogram.types import CallbackQuery, Message
 from bot import keyboards, texts
 from bot.cards import current_assessment_id
 from bot.deps import BotDeps
-from bot.routers.common import RouterSpec, save_state
+from bot.routers.common import RouterSpec, TypedText, save_state
 from bot.texts import t
 from core.audit import Actor
 from core.i18n import UserError
@@ -104,7 +104,7 @@ async def on_cancel_command(message: Message, locale: str, state: FSMContext) ->
     await message.answer(t(locale, texts.EXTEND_CANCELLED))
 
 
-@router.message(Extend.date, F.text & ~F.text.startswith("/"))
+@router.message(Extend.date, TypedText())
 async def on_date(
     message: Message, actor: Actor, locale: str, state: FSMContext, deps: BotDeps
 ) -> None:
@@ -126,7 +126,7 @@ async def on_date(
     await message.answer(t(locale, texts.EXTEND_REASON, until=format_datetime(until, deps.tz)))
 
 
-@router.message(StateFilter(Extend.reason, Extend.confirm), F.text & ~F.text.startswith("/"))
+@router.message(StateFilter(Extend.reason, Extend.confirm), TypedText())
 async def on_reason(
     message: Message, actor: Actor, locale: str, state: FSMContext, deps: BotDeps
 ) -> None:

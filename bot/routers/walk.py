@@ -659,6 +659,6 @@ async def _moved_on(sheet_id: int, code: str, version: int, actor: Actor) -> boo
     return bool(found) and found[0][0] > version and found[0][1] == actor.id
 
 
-@router.message(F.text & ~F.text.startswith("/"))
+@router.message(TypedText())
 async def on_text_elsewhere(message: Message, locale: str) -> None:
     await message.answer(t(locale, texts.TEXT_OUTSIDE_WALK))
