@@ -131,8 +131,7 @@ async def unit_sheet(
     user id: the items under that person's assignments). Refuses (403/404) like the services
     it reads: a person who may not see the sheet never gets a partial one."""
     await require_role(actor)
-    await visible_assessment(actor, assessment_id)
-    assessment = await get_assessment(assessment_id)
+    assessment = await visible_assessment(actor, assessment_id)
     await assessment.fetch_related("unit")
     set_id: int = assessment.criteria_set_id  # type: ignore[attr-defined]
     _total, views = await item_views(
@@ -201,7 +200,8 @@ async def unit_sheet(
             acceptable_by_field.setdefault(r.field, []).append(r.code)
     figures = None
     subtotals: dict[str, dict[str, Any]] = {}
-    for table in await results(actor, assessment.period_id):  # type: ignore[attr-defined]
+    group_id = assessment.unit.group_id  # type: ignore[attr-defined]
+    for table in await results(actor, assessment.period_id, group_id=group_id):  # type: ignore[attr-defined]
         for unit in table["units"]:
             if unit["assessment_id"] == assessment.id:
                 figures = unit

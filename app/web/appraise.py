@@ -191,7 +191,7 @@ async def item_page(
     if done in DECIDED:
         text = Msg(DECIDED[done]).render(staff.locale)
         # After a decision the page is the next item; the flash names the one just decided.
-        message = f"{decided}: {text}" if decided and decided != code else text
+        message = f"{decided[:32]}: {text}" if decided else text
     return await _detail(request, staff, assessment_id, code, message=message, order=order, now=now)
 
 

@@ -124,7 +124,7 @@ async def test_viewers_read_the_sheet_but_cannot_accept(
         f"/web/sheet/{submitted.id}/accept", data={"csrf": csrf_of(page.text), "item": ["1.1.1"]}
     )
     assert refused.status_code == 403
-    assert "Chỉ thành viên tổ thẩm định" in refused.text or "thẩm định" in refused.text
+    assert "Chỉ thành viên tổ thẩm định và quản trị viên" in refused.text
     assert await Review.all().count() == 0
 
 
@@ -145,7 +145,7 @@ async def test_a_refused_score_keeps_what_was_typed(
         },
     )
     assert r.status_code == 422
-    assert "Điểm" in r.text and "2" in r.text  # the field and its maximum are named
+    assert "Điểm phải từ 0 đến 2" in r.text  # the field and its maximum are named
     assert 'value="9"' in r.text and ">Chỉ đạt 88% kế hoạch</textarea>" in r.text
     assert await Review.all().count() == 0
 
@@ -164,3 +164,21 @@ async def test_a_refused_score_keeps_what_was_typed(
     assert ok.headers["location"].startswith(f"/web/appraisal/{submitted.id}/items/1.1.4?")
     landed = (await client.get(ok.headers["location"])).text
     assert "1.1.3: Đã lưu điểm thẩm định" in landed
+
+
+async def test_the_appraiser_chooses_the_same_item_in_the_next_unit(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    snv = await fill_and_submit(world, "SNV", "lan")
+    stp = await fill_and_submit(world, "STP", "khac")
+    assert (await sign_in_staff(client, "td1")).status_code == 303
+    item = await client.get(f"/web/appraisal/{snv.id}/items/1.1.1?order=item")
+    assert 'name="order" value="item"' in item.text  # the choice travels with the forms
+    r = await client.post(
+        f"/web/appraisal/{snv.id}/items/1.1.1/accept",
+        data={"csrf": csrf_of(item.text), "version": "0", "order": "item"},
+    )
+    assert r.status_code == 303
+    assert r.headers["location"].startswith(f"/web/appraisal/{stp.id}/items/1.1.1?")
+    landed = (await client.get(r.headers["location"])).text
+    assert "Sở Tư pháp" in landed and "1.1.1: Đã công nhận điểm tự đánh giá" in landed
