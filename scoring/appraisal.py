@@ -390,9 +390,13 @@ async def accept_many(
                     codes=", ".join(taken),
                 )
             )
+        answers = {
+            a.node_id: a  # type: ignore[attr-defined]
+            for a in await Answer.filter(assessment_id=assessment.id, node_id__in=node_ids)
+        }
         for code in codes:
             node = nodes[code]
-            answer = await _answer_row(assessment, node)
+            answer = answers.get(node.id) or await _answer_row(assessment, node)
             if answer.not_applicable:
                 score = None
             else:

@@ -22,9 +22,9 @@ from typing import Any
 from core.audit import Actor
 from core.auth import require_role
 from core.i18n import N_
-from forms.models import Assessment, CriteriaNode, NodeLevel
+from forms.models import Assessment, AssessmentStatus, CriteriaNode, NodeLevel, PeriodGroup
 from scoring.appraisal import ItemView, get_assessment, item_views, visible_assessment
-from scoring.assignments import items_under
+from scoring.assignments import items_under, scope_for
 from scoring.models import AppraiserAssignment
 from scoring.results import results
 
@@ -104,6 +104,7 @@ class SheetView:
     undecided: list[str] = field(default_factory=list)  # shown items needing a decision
     acceptable: list[str] = field(default_factory=list)  # shown items "accept all" may take
     acceptable_by_field: dict[str, list[str]] = field(default_factory=dict)
+    may_review: bool = False  # the reader may decide (appraisers, administrators; not published)
 
 
 async def _assigned_codes(set_id: int, user_id: int) -> set[str]:
@@ -223,6 +224,9 @@ async def unit_sheet(
         undecided=[v.code for v in items if needs_decision(v, now)],
         acceptable=[v.code for v in items if bulk_acceptable(v)],
         acceptable_by_field=acceptable_by_field,
+        may_review=(await scope_for(actor, set_id)).may_review
+        and assessment.status != AssessmentStatus.final
+        and assessment.period.published_at is None,
     )
 
 
@@ -264,3 +268,17 @@ async def next_undecided(
         if c in pending_codes and c != code:
             return assessment_id, c
     return None
+
+
+async def sheet_choices(period_id: int, group_id: int | None) -> tuple[list[Any], list[Assessment]]:
+    """The unit groups of a period (in their order) and its sheets, those of one group when
+    given, in the units' order: what the sheet page's unit picker offers."""
+    links = await PeriodGroup.filter(period_id=period_id).prefetch_related("unit_group")
+    groups = sorted((lk.unit_group for lk in links), key=lambda g: (g.sort_order, g.id))
+    query = Assessment.filter(period_id=period_id)
+    if group_id is not None:
+        query = query.filter(unit__group_id=group_id)
+    sheets = await query.prefetch_related("unit").order_by(
+        "unit__group_id", "unit__sort_order", "unit_id"
+    )
+    return groups, sheets

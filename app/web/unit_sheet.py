@@ -20,9 +20,8 @@ from app.web.files import is_previewable
 from app.web.render import render, settings_of
 from core.auth import NotFound, require_role
 from core.i18n import N_, Msg, UserError
-from forms.models import Assessment, AssessmentStatus, Period, PeriodGroup
+from forms.models import Period
 from scoring import appraisal, sheet
-from scoring.assignments import scope_for
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
@@ -54,15 +53,6 @@ async def _period(period: int | None) -> Period | None:
     return await Period.all().order_by("-year", "-id").first()
 
 
-async def _units(period_id: int, group: int | None) -> list[Assessment]:
-    query = Assessment.filter(period_id=period_id)
-    if group is not None:
-        query = query.filter(unit__group_id=group)
-    return await query.prefetch_related("unit").order_by(
-        "unit__group_id", "unit__sort_order", "unit_id"
-    )
-
-
 @router.get("/sheet", response_class=HTMLResponse)
 async def choose(
     request: Request,
@@ -80,7 +70,7 @@ async def choose(
     current = await _period(period)
     if current is None:
         raise NotFound(Msg(N_("There is no period yet.")))
-    sheets = await _units(current.id, group)
+    _groups, sheets = await sheet.sheet_choices(current.id, group)
     chosen = next((a for a in sheets if a.unit_id == unit), None)  # type: ignore[attr-defined]
     if chosen is None and sheets:
         chosen = sheets[0]
@@ -113,11 +103,11 @@ async def sheet_page(
     )
     assessment = view.assessment
     unit = assessment.unit
-    links = await PeriodGroup.filter(period_id=assessment.period_id).prefetch_related(  # type: ignore[attr-defined]
-        "unit_group"
+    groups, units = await sheet.sheet_choices(
+        assessment.period_id,  # type: ignore[attr-defined]
+        unit.group_id,
     )
-    scope = await scope_for(staff.actor, assessment.criteria_set_id)  # type: ignore[attr-defined]
-    message = Msg(DONE[done], n=n, code=decided).render(staff.locale) if done in DONE else None
+    message = Msg(DONE[done], n=n, code=decided[:32]).render(staff.locale) if done in DONE else None
     return await render(
         request,
         "web/unit_sheet.html",
@@ -126,14 +116,14 @@ async def sheet_page(
         view=view,
         unit=unit,
         period=await Period.get(id=assessment.period_id),  # type: ignore[attr-defined]
-        groups=sorted((lk.unit_group for lk in links), key=lambda g: (g.sort_order, g.id)),
+        groups=groups,
         group_id=unit.group_id,
-        units=await _units(assessment.period_id, unit.group_id),  # type: ignore[attr-defined]
+        units=units,
         field=field,
         state=state if state in sheet.STATES else "",
         states=sheet.STATES,
         assigned=assigned,
-        may_review=scope.may_review and assessment.status != AssessmentStatus.final,
+        may_review=view.may_review,
         previewable=is_previewable,
         message=message,
         sheet_url=sheet_url,
