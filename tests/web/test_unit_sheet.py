@@ -52,6 +52,16 @@ async def test_the_sheet_is_linked_and_shows_the_whole_tree(
     td2 = world.users["td2"].id
     theirs = (await client.get(f"/web/sheet/{submitted.id}?assigned={td2}")).text
     assert re.findall(r'data-item="([^"]+)"', theirs) == ["2.1.1", "C.1", "T.1"]
+    # an item's own "accept" button on the sheet stays on the sheet
+    one = await client.post(
+        f"/web/appraisal/{submitted.id}/items/1.1.1/accept",
+        data={"csrf": csrf_of(html), "version": "0", "back": "sheet"},
+    )
+    assert one.status_code == 303
+    assert one.headers["location"] == f"/web/sheet/{submitted.id}?done=one&decided=1.1.1#i-1.1.1"
+    again = (await client.get(one.headers["location"].split("#")[0])).text
+    assert "Mục 1.1.1: đã công nhận điểm tự đánh giá." in again
+    assert "Công nhận tất cả 7 mục chưa thẩm định" in again
     # the unit picker goes to another unit's sheet, keeping the filters
     other = world.sheets["STP"]
     chosen = await client.get(
