@@ -192,3 +192,12 @@ async def test_the_appraiser_chooses_the_same_item_in_the_next_unit(
     assert r.headers["location"].startswith(f"/web/appraisal/{stp.id}/items/1.1.1?")
     landed = (await client.get(r.headers["location"])).text
     assert "Sở Tư pháp" in landed and "1.1.1: Đã công nhận điểm tự đánh giá" in landed
+
+
+async def test_the_sheet_in_english(client: httpx.AsyncClient, world: World) -> None:
+    submitted = await fill_and_submit(world, "SNV", "lan")
+    assert (await sign_in_staff(client, "admin")).status_code == 303
+    client.cookies.set("cchc_lang", "en")
+    page = (await client.get(f"/web/sheet/{submitted.id}")).text
+    assert "Score sheet: Sở Nội vụ" in page and "Accept all 9 items not yet reviewed" in page
+    assert "Rank so far" in page and "Not reviewed" in page
