@@ -133,9 +133,14 @@ def _check_not_published(period: Period, assessment: Assessment) -> None:
 
 
 def _check_appraisal_open(item: _Item, now: datetime, tz: ZoneInfo) -> None:
-    _check_not_published(item.period, item.assessment)
-    if not self_assessment_closed(item.period, item.assessment, now):
-        closes = self_assessment_window(item.period, item.assessment).closes_at
+    _check_sheet_open(item.period, item.assessment, now, tz)
+
+
+def _check_sheet_open(period: Period, assessment: Assessment, now: datetime, tz: ZoneInfo) -> None:
+    """Appraisal may change this sheet now: not published, self-assessment closed."""
+    _check_not_published(period, assessment)
+    if not self_assessment_closed(period, assessment, now):
+        closes = self_assessment_window(period, assessment).closes_at
         raise Conflict(
             Msg(
                 N_(
@@ -305,6 +310,123 @@ async def accept(
             action="review.accept",
             now=now,
         )
+
+
+async def accept_many(
+    actor: Actor,
+    assessment_id: int,
+    item_codes: list[str],
+    *,
+    now: datetime,
+    tz: ZoneInfo = VIETNAM,
+) -> list[Review]:
+    """Round 1 for many items of one sheet at once: accept the self score of every listed item
+    that nobody has decided yet (the appraiser confirmed exactly this list).
+
+    All or nothing, because a partly applied "accept all" leaves the appraiser unable to tell
+    which items still need a look: any item that is unknown, a survey item, outside the actor's
+    assignments, or already decided (by a colleague meanwhile) refuses the whole action, naming
+    the items. Each item gets its own review and its own ``review.accept`` audit event (marked
+    ``bulk``), exactly as if accepted one by one, in one transaction."""
+    codes = list(dict.fromkeys(c.strip() for c in item_codes if c and c.strip()))
+    if not codes:
+        raise UserError(Msg(N_("There is no item left to accept.")))
+    assessment = await get_assessment(assessment_id)
+    scope = await scope_for(actor, assessment.criteria_set_id)  # type: ignore[attr-defined]
+    if not scope.may_review:
+        raise NotAllowedError(Msg(N_("Only appraisers and administrators set appraised scores.")))
+    _check_sheet_open(assessment.period, assessment, now, tz)
+    nodes = {
+        n.code: n
+        for n in await CriteriaNode.filter(
+            criteria_set_id=assessment.criteria_set_id,  # type: ignore[attr-defined]
+            code__in=codes,
+            level=NodeLevel.item,
+        )
+    }
+    unknown = [c for c in codes if c not in nodes]
+    if unknown:
+        raise NotFound(
+            Msg(
+                N_("Nothing was accepted: there is no item {codes} in this criteria set."),
+                codes=", ".join(unknown),
+            )
+        )
+    survey = [c for c in codes if nodes[c].section == Section.survey]
+    if survey:
+        raise UserError(
+            Msg(
+                N_("Nothing was accepted: survey items are imported, not appraised ({codes})."),
+                codes=", ".join(survey),
+            )
+        )
+    outside = [c for c in codes if not scope.sees_item(c)]
+    if outside:
+        raise NotAllowedError(
+            Msg(
+                N_(
+                    "Nothing was accepted: the items {codes} are not in the fields assigned to you."
+                ),
+                codes=", ".join(outside),
+            )
+        )
+    reviewer_id = actor.id if actor.kind == "user" else None
+    created: list[Review] = []
+    async with in_transaction():
+        node_ids = [nodes[c].id for c in codes]
+        decided = set(
+            await Review.filter(
+                answer__assessment_id=assessment.id, answer__node_id__in=node_ids, round_no=1
+            ).values_list("answer__node_id", flat=True)
+        )
+        taken = [c for c in codes if nodes[c].id in decided]
+        if taken:
+            raise Conflict(
+                Msg(
+                    N_(
+                        "Nothing was accepted: the items {codes} were decided meanwhile; reload "
+                        "the sheet and decide again."
+                    ),
+                    codes=", ".join(taken),
+                )
+            )
+        answers = {
+            a.node_id: a  # type: ignore[attr-defined]
+            for a in await Answer.filter(assessment_id=assessment.id, node_id__in=node_ids)
+        }
+        for code in codes:
+            node = nodes[code]
+            answer = answers.get(node.id) or await _answer_row(assessment, node)
+            if answer.not_applicable:
+                score = None
+            else:
+                score = Decimal(answer.self_score) if answer.self_score is not None else Decimal(0)
+            try:
+                review = await Review.create(
+                    answer_id=answer.id,
+                    round_no=1,
+                    reviewer_id=reviewer_id,
+                    version=1,
+                    accepted=True,
+                    appraised_score=score,
+                    comment="",
+                    explanation_requested=False,
+                    explanation_due_at=None,
+                )
+            except IntegrityError:
+                raise _stale_review() from None
+            await record(
+                actor,
+                "review.accept",
+                "review",
+                review.id,
+                unit_id=assessment.unit_id,  # type: ignore[attr-defined]
+                old=None,
+                new=(_review_snapshot(review) or {}) | {"item": code, "bulk": True},
+            )
+            created.append(review)
+        await refresh_status(actor, assessment.id, now=now)
+    return created
 
 
 async def adjust(
@@ -702,6 +824,7 @@ class ItemView:
     round1: ReviewView | None = None
     round2: ReviewView | None = None
     explanation: ExplanationView | None = None
+    answer_id: int | None = None
 
     @property
     def appraised_score(self) -> Decimal | None:
@@ -866,6 +989,7 @@ async def item_views(
                 round1=_review_view(first) if first else None,
                 round2=_review_view(rs[2]) if 2 in rs else None,
                 explanation=explanations.get(first.id) if first else None,
+                answer_id=ans.id if ans else None,
             )
         )
     return total, out

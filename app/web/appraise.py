@@ -5,13 +5,15 @@ administrators see every field; viewers read but cannot decide (the services ref
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.api.deps import Id, OptionalId
+from app.web import unit_sheet
 from app.web.dates import parse_local
 from app.web.deps import Now, StaffDep, WebRoute, form_with_csrf, redirect, status_of
 from app.web.files import file_response, is_previewable
@@ -20,7 +22,7 @@ from core.auth import NotFound, require_role
 from core.i18n import N_, Msg, UserError
 from core.notify import NullNotifier
 from forms.models import CriteriaNode, NodeLevel, Period, PeriodGroup, Section
-from scoring import appraisal
+from scoring import appraisal, sheet
 from scoring.assignments import scope_for
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
@@ -133,6 +135,9 @@ async def _detail(
     status_code: int = 200,
     message: str | None = None,
     page_error: str | None = None,
+    order: str = "unit",
+    typed: dict[str, str] | None = None,
+    now: datetime | None = None,
 ) -> Response:
     view = await _item(staff, assessment_id, code)
     node = await CriteriaNode.get_or_none(
@@ -140,6 +145,10 @@ async def _detail(
     )
     scope = await scope_for(staff.actor, node.criteria_set_id) if node else None  # type: ignore[attr-defined]
     assessment = await appraisal.get_assessment(assessment_id)
+    order = order if order in sheet.ORDERS else "unit"
+    following = await sheet.next_undecided(
+        staff.actor, assessment_id, code, order=order, now=now or datetime.now(UTC)
+    )
     return await render(
         request,
         "web/appraisal_item.html",
@@ -153,22 +162,45 @@ async def _detail(
         previewable=is_previewable,
         message=message,
         page_error=page_error,
+        order=order,
+        following=_item_url(*following, order=order) if following else None,
+        state=sheet.item_state(view),
+        typed=typed or {},
+        here_sheet=f"/web/sheet/{assessment_id}",
     )
+
+
+def _item_url(assessment_id: int, code: str, **params: str) -> str:
+    query = urlencode({k: v for k, v in params.items() if v})
+    return f"/web/appraisal/{assessment_id}/items/{quote(code)}" + (f"?{query}" if query else "")
 
 
 @router.get("/appraisal/{assessment_id}/items/{code}", response_class=HTMLResponse)
 async def item_page(
-    request: Request, assessment_id: Id, code: str, staff: StaffDep, done: str = ""
+    request: Request,
+    assessment_id: Id,
+    code: str,
+    staff: StaffDep,
+    now: Now,
+    done: str = "",
+    order: str = "unit",
+    decided: str = "",
 ) -> Response:
     await require_role(staff.actor)
-    messages = {
-        "accept": N_("The self-assessed score was accepted."),
-        "adjust": N_("The appraised score was saved."),
-        "request": N_("The unit was asked to explain; its officers are told in the bot."),
-        "round2": N_("The round-2 score was saved."),
-    }
-    message = Msg(messages[done]).render(staff.locale) if done in messages else None
-    return await _detail(request, staff, assessment_id, code, message=message)
+    message = None
+    if done in DECIDED:
+        text = Msg(DECIDED[done]).render(staff.locale)
+        # After a decision the page is the next item; the flash names the one just decided.
+        message = f"{decided[:32]}: {text}" if decided else text
+    return await _detail(request, staff, assessment_id, code, message=message, order=order, now=now)
+
+
+DECIDED = {
+    "accept": N_("The self-assessed score was accepted."),
+    "adjust": N_("The appraised score was saved."),
+    "request": N_("The unit was asked to explain; its officers are told in the bot."),
+    "round2": N_("The round-2 score was saved."),
+}
 
 
 @router.post("/appraisal/{assessment_id}/items/{code}/{action}")
@@ -183,6 +215,8 @@ async def decide(
     except ValueError:
         version = -1
     comment = str(form.get("comment", ""))
+    order = str(form.get("order", "unit"))
+    order = order if order in sheet.ORDERS else "unit"
     try:
         if action == "accept":
             await appraisal.accept(
@@ -234,6 +268,14 @@ async def decide(
         else:
             raise NotFound(Msg(N_("This page does not exist.")))
     except UserError as exc:
+        # Redraw the item with what was typed, so a wrong score costs one correction, not a
+        # second round of typing.
+        typed = {
+            "action": action,
+            "score": str(form.get("score", "")),
+            "comment": comment,
+            "due": str(form.get("due", "")),
+        }
         return await _detail(
             request,
             staff,
@@ -241,8 +283,19 @@ async def decide(
             code,
             status_code=status_of(exc),
             page_error=exc.render(staff.locale),
+            order=order,
+            typed=typed,
+            now=now,
         )
-    return redirect(f"/web/appraisal/{assessment_id}/items/{quote(code)}?done={action}")
+    if form.get("back") == "sheet":  # the sheet's own "accept" button: stay on the sheet
+        target = f"/web/sheet/{assessment_id}?done=one&decided={quote(code)}"
+        return redirect(f"{target}#i-{quote(code)}")
+    # Land on the next item to decide (same unit, or same item in the next unit), else on the
+    # unit's sheet: deciding a whole sheet is a run of single key presses.
+    following = await sheet.next_undecided(staff.actor, assessment_id, code, order=order, now=now)
+    if following is None:
+        return redirect(f"/web/sheet/{assessment_id}?done=finished")
+    return redirect(_item_url(*following, done=action, order=order, decided=code))
 
 
 @router.get("/evidence/{evidence_id}")
@@ -252,3 +305,6 @@ async def evidence(
     """A file for those who may see that unit's item: inline for PDF and images."""
     row = await appraisal.evidence_for_download(staff.actor, evidence_id)
     return await file_response(settings_of(request), row, download=download)
+
+
+router.include_router(unit_sheet.router)

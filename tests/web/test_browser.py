@@ -140,8 +140,11 @@ async def test_appraiser_adjusts_and_requests_an_explanation(
     await adjust.get_by_label("Điểm thẩm định").fill("1")
     await adjust.get_by_label("Ý kiến (bắt buộc)").fill("Chỉ đạt 88% kế hoạch")
     await adjust.get_by_role("button", name="Điều chỉnh điểm").click()
-    await expect(page.locator(".flash.ok")).to_contain_text("Đã lưu điểm thẩm định")
-    await expect(page.locator("[data-round1]")).to_have_text("1")
+    # the page moves on to the next undecided item of the unit, naming the one just decided
+    await expect(page.locator(".flash.ok")).to_contain_text("1.1.3: Đã lưu điểm thẩm định")
+    await expect(page.get_by_role("heading", level=1)).to_contain_text("1.1.4")
+    await page.get_by_role("link", name="Phiếu của đơn vị").click()
+    await expect(page.locator('tr[data-item="1.1.3"] [data-round1]')).to_have_text("1")
 
     await page.get_by_role("link", name="← Thẩm định").click()
     await page.get_by_role("link", name="Ban hành kế hoạch CCHC năm").click()
