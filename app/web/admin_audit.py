@@ -188,7 +188,8 @@ def _paging(values: dict[str, str], offset: int, total: int) -> dict[str, Any]:
 
 async def _choices() -> dict[str, Any]:
     actions = sorted(
-        set(await AuditEvent.all().distinct().values_list("action", flat=True)) | set(ACTION_LABELS)
+        set(await AuditEvent.all().order_by("action").distinct().values_list("action", flat=True))
+        | set(ACTION_LABELS)
     )
     return {
         "users": await BackofficeUser.all().order_by("username"),
