@@ -13,6 +13,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.api.deps import Id
+from app.web.audit_labels import ACTION_LABELS, CHANNEL_LABELS
 from app.web.deps import Now, StaffDep, WebRoute, form_with_csrf, redirect, status_of
 from app.web.render import render, settings_of
 from app.web.sheet import declared_from_form, form_values, input_kind, posted_values, rule_lines
@@ -76,6 +77,8 @@ async def _page(
         vals=values,
         version=int(posted["version"]) if posted else ctx.answer.version,
         reason_max=REASON_MAX,
+        action_labels=ACTION_LABELS,
+        channels=CHANNEL_LABELS,
         **extra,
     )
 

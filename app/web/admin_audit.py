@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
+from app.web.audit_labels import ACTION_LABELS, ACTOR_LABELS, CHANNEL_LABELS, ENTITY_LABELS
 from app.web.dates import parse_local
 from app.web.deps import StaffDep, WebRoute, status_of
 from app.web.render import render, settings_of
@@ -27,47 +28,6 @@ router = APIRouter(prefix="/web", route_class=WebRoute, include_in_schema=False)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PAGE = 100
 FIELDS = ("who", "unit", "item", "action", "channel", "since", "until", "entity", "entity_id")
-
-ACTION_LABELS = {
-    "answer.record": N_("Answer recorded"),
-    "answer.correct": N_("Answer corrected by an administrator"),
-    "evidence.attach": N_("Evidence file attached"),
-    "evidence.remove": N_("Evidence file removed"),
-    "assessment.submit": N_("Score sheet submitted"),
-    "assessment.status": N_("Score sheet status changed"),
-    "assessment.unlock": N_("Score sheet unlocked"),
-    "assessment.deadline": N_("Unit deadline changed"),
-    "review.accept": N_("Self score accepted"),
-    "review.adjust": N_("Score adjusted"),
-    "review.request_explanation": N_("Explanation requested"),
-    "review.round2": N_("Round 2 decision"),
-    "explanation.submit": N_("Explanation sent"),
-    "survey.import": N_("Survey scores imported"),
-    "assignment.create": N_("Appraiser assigned"),
-    "assignment.delete": N_("Assignment removed"),
-    "user.create": N_("Account created"),
-    "user.update": N_("Account changed"),
-    "user.role": N_("Account role changed"),
-    "token.issue": N_("Signed in (session or token issued)"),
-    "token.revoke": N_("Session or token ended"),
-    "token.revoke_all": N_("All sessions and tokens ended"),
-    "auth.login": N_("Successful sign-in"),
-    "auth.failed": N_("Failed sign-in"),
-    "period.create": N_("Period created"),
-    "period.update": N_("Period changed"),
-    "period.deadline": N_("Period deadline changed"),
-    "period.publish": N_("Results published"),
-    "extension.request": N_("Extension requested"),
-    "extension.decide": N_("Extension decided"),
-}
-CHANNEL_LABELS = {
-    "bot": N_("Telegram bot"),
-    "web": N_("Web pages"),
-    "api": N_("JSON API"),
-    "cli": N_("Command line"),
-    "scheduler": N_("Scheduler"),
-    "system": N_("System"),
-}
 
 
 @dataclass(frozen=True)
@@ -199,6 +159,8 @@ async def _choices() -> dict[str, Any]:
         "actions": actions,
         "action_labels": ACTION_LABELS,
         "channels": CHANNEL_LABELS,
+        "actor_labels": ACTOR_LABELS,
+        "entity_labels": ENTITY_LABELS,
     }
 
 
