@@ -13,11 +13,12 @@ from decimal import Decimal
 from io import BytesIO
 
 import httpx
+import pytest
 from fastapi import FastAPI
 from openpyxl import load_workbook
 
 from core.models import ApiToken, AuditEvent, BackofficeUser
-from forms.answers import record_answer
+from forms.answers import NotAllowedError, record_answer
 from forms.models import Answer
 from scoring import appraisal
 from scoring.models import SurveyScore
@@ -187,6 +188,8 @@ async def test_assignments_by_field_and_by_unit(client: httpx.AsyncClient, world
     actor = world.actor("td2")
     _total, views = await appraisal.item_views(actor, period_id=world.period.id, under="1")
     assert {v.unit_code for v in views} == {"SNV"}
+    with pytest.raises(NotAllowedError):
+        await appraisal.accept(actor, stp.id, "1.1.1", expected_version=0, now=NOW)
     # neither a field nor a unit: refused
     r = await client.post("/web/assignments", data={"csrf": token, "set": set_id, "user": td2.id})
     assert r.status_code == 422 and "Hãy chọn lĩnh vực hoặc tiêu chí" in r.text
