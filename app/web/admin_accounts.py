@@ -25,6 +25,7 @@ DONE = {
     "disabled": N_("The account was disabled; its sessions and tokens have ended."),
     "enabled": N_("The account was enabled again."),
     "revoked": N_("Every session and token of the account has ended."),
+    "role": N_("The role was changed."),
 }
 
 
@@ -94,6 +95,19 @@ async def set_active(request: Request, user_id: Id, staff: StaffDep, now: Now) -
             request, staff, now, status_code=status_of(exc), page_error=exc.render(staff.locale)
         )
     return redirect(f"/web/accounts?done={'enabled' if active else 'disabled'}#user-{user_id}")
+
+
+@router.post("/accounts/{user_id}/role")
+async def change_role(request: Request, user_id: Id, staff: StaffDep, now: Now) -> Response:
+    """Another account's role (an administrator cannot change their own)."""
+    form = await form_with_csrf(request)
+    try:
+        await auth.update_user(staff.actor, user_id, now=now, role=str(form.get("role", "")))
+    except UserError as exc:
+        return await _accounts(
+            request, staff, now, status_code=status_of(exc), page_error=exc.render(staff.locale)
+        )
+    return redirect(f"/web/accounts?done=role#user-{user_id}")
 
 
 @router.post("/accounts/{user_id}/password", response_class=HTMLResponse)

@@ -89,6 +89,12 @@ async def test_accounts_create_disable_reset_and_revoke(
     r = await client.post(f"/web/accounts/{me.id}/active", data={"csrf": token, "active": "0"})
     assert r.status_code == 409 and "quyền quản trị" in r.text
 
+    # the role of another account changes; an unknown role is refused
+    r = await client.post(f"/web/accounts/{td3.id}/role", data={"csrf": token, "role": "viewer"})
+    assert r.status_code == 303 and (await BackofficeUser.get(id=td3.id)).role == "viewer"
+    r = await client.post(f"/web/accounts/{td3.id}/role", data={"csrf": token, "role": "boss"})
+    assert r.status_code == 422 and (await BackofficeUser.get(id=td3.id)).role == "viewer"
+
     # a generated password is shown once and works; the old one no longer does
     r = await client.post(f"/web/accounts/{td3.id}/password", data={"csrf": token, "password": ""})
     assert r.status_code == 200
@@ -235,6 +241,13 @@ async def test_survey_preview_then_import_all_or_nothing(
     token = await _signed_in(client, "admin", "/web/survey")
     template = await client.get(f"/web/survey/template.xlsx?period={world.period.id}")
     assert template.status_code == 200
+    # not a workbook at all: one sentence, nothing stored
+    r = await client.post(
+        f"/web/survey/preview?period={world.period.id}",
+        data={"csrf": token},
+        files={"file": ("dtxhh.xlsx", b"not a workbook")},
+    )
+    assert r.status_code == 422 and 'class="problems"' in r.text
     # row 3 (STP) has a score over the maximum: the preview names it, nothing is stored
     bad = _survey(template.content, {(2, 3): "1,5", (3, 3): 9})
     r = await client.post(
