@@ -13,7 +13,7 @@ import asyncio
 import csv
 import io
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -22,6 +22,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
+from tortoise.expressions import Q
 
 from core.audit import Actor
 from core.auth import require_admin
@@ -60,6 +61,9 @@ class AuditFilter:
     entity_id: str | None = None
     since: datetime | None = None  # inclusive
     until: datetime | None = None  # exclusive
+    # events about any of these entities (entity name -> ids), e.g. everything that happened
+    # to one item's answers, reviews, files and explanations (see scoring.audit_items)
+    any_of: Mapping[str, Sequence[str]] | None = None
 
 
 def _query(f: AuditFilter):  # type: ignore[no-untyped-def]
@@ -86,6 +90,9 @@ def _query(f: AuditFilter):  # type: ignore[no-untyped-def]
         q = q.filter(entity=f.entity)
     if f.entity_id:
         q = q.filter(entity_id=f.entity_id)
+    if f.any_of is not None:
+        matches = [Q(entity=e, entity_id__in=list(ids)) for e, ids in f.any_of.items() if ids]
+        q = q.filter(Q(*matches, join_type="OR")) if matches else q.filter(id__in=[])
     if f.since is not None:
         q = q.filter(at__gte=f.since)
     if f.until is not None:

@@ -162,6 +162,8 @@ async def record_answer_in_sheet(
     text: str | None = None,
     note: str | None = None,
     tz: ZoneInfo = VIETNAM,
+    reason: str = "",
+    action: str = "answer.record",
 ) -> RecordedAnswer:
     """Store a declared value (as a dict from buttons/forms or as typed ``text``) and/or a note.
 
@@ -243,12 +245,13 @@ async def record_answer_in_sheet(
         await sql.update(Assessment, {"last_activity_at": now}, "id = ?", [assessment.id])
         await record(
             actor,
-            "answer.record",
+            action,
             "answer",
             answer.id,
             unit_id=assessment.unit_id,  # type: ignore[attr-defined]
             old=old,
             new=_snapshot(answer) | {"item": node_code},
+            reason=reason,
         )
     assessment.last_activity_at = now
     ANSWERS_RECORDED.labels(channel=actor.channel.value).inc()

@@ -113,7 +113,7 @@ async def _load_item(actor: Actor, assessment_id: int, code: str) -> _Item:
         raise UserError(
             Msg(N_("Survey items are imported from the survey results, not appraised."))
         )
-    if not scope.sees_item(node.code):
+    if not scope.sees_item(node.code, assessment.unit_id):  # type: ignore[attr-defined]
         raise NotAllowedError(
             Msg(N_("The item “{code}” is not in the fields assigned to you."), code=node.code)
         )
@@ -911,7 +911,7 @@ async def item_views(
         nodes = nodes_by_set[set_id]
         wanted = items_under(nodes, {under}) if under is not None else None
         for n in nodes:
-            if n.level != NodeLevel.item or not scopes[set_id].sees_item(n.code):
+            if n.level != NodeLevel.item or not scopes[set_id].sees_item(n.code, a.unit_id):  # type: ignore[attr-defined]
                 continue
             if wanted is not None and n.code not in wanted:
                 continue
@@ -1051,7 +1051,8 @@ async def evidence_for_download(actor: Actor, evidence_id: int) -> Evidence:
     assessment = evidence.answer.assessment
     scope = await scope_for(actor, assessment.criteria_set_id)  # type: ignore[attr-defined]
     if not scope.sees_unit(assessment.unit_id) or not scope.sees_item(  # type: ignore[attr-defined]
-        evidence.answer.node.code
+        evidence.answer.node.code,
+        assessment.unit_id,  # type: ignore[attr-defined]
     ):
         raise NotAllowedError(Msg(N_("You may not see this unit's evidence.")))
     return evidence

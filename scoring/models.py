@@ -28,6 +28,29 @@ class AppraiserAssignment(Model):
         unique_together = (("user", "criteria_set", "node_code"),)
 
 
+class AppraiserUnitAssignment(Model):
+    """An appraiser is responsible for the items of one unit: all of them (empty
+    ``node_code``), or those under a field or criterion of the unit's criteria set. Kept beside
+    :class:`AppraiserAssignment` (whole sets) rather than as a nullable unit there, so the older
+    table's unique constraint stays as it is on both databases."""
+
+    id = fields.IntField(primary_key=True)
+    user = fields.ForeignKeyField(
+        "cchc.BackofficeUser", related_name="unit_assignments", on_delete=fields.CASCADE
+    )
+    unit = fields.ForeignKeyField(
+        "cchc.Unit", related_name="appraiser_assignments", on_delete=fields.CASCADE
+    )
+    criteria_set = fields.ForeignKeyField(
+        "cchc.CriteriaSet", related_name="unit_assignments", on_delete=fields.CASCADE
+    )
+    node_code = fields.CharField(max_length=32, default="")
+
+    class Meta:
+        table = "appraiser_unit_assignment"
+        unique_together = (("user", "unit", "criteria_set", "node_code"),)
+
+
 class SurveyScore(Model):
     """Imported sociological survey points of one unit for one survey item."""
 

@@ -7,7 +7,8 @@ change gets one audit event with the old and new values. Nothing changes after p
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import BinaryIO
@@ -16,16 +17,20 @@ from tortoise.transactions import in_transaction
 
 from core.audit import Actor, record
 from core.auth import NotFound, require_admin, require_role
-from core.i18n import N_, Msg
+from core.i18n import N_, Msg, UserError
 from core.models import Unit
+from core.numbers import NumberError, parse_decimal
+from core.sheets import Problem
 from forms.answers import LockedError
 from forms.models import Assessment, CriteriaNode, NodeLevel, Period, Section
 from scoring.models import SurveyScore
 from scoring.survey_workbook import (
+    SurveyImportError,
     SurveyItem,
     SurveyUnit,
     check_rows,
     read_rows,
+    rows_as_text,
     template_bytes,
 )
 
@@ -36,6 +41,51 @@ class SurveyImportSummary:
     updated: int
     unchanged: int
     units: int
+
+
+@dataclass(frozen=True)
+class PreviewCell:
+    """One score of a previewed row: what is stored now and what the file says (None: the
+    cell is empty, the stored score stays)."""
+
+    code: str
+    stored: Decimal | None
+    given: str
+
+    @property
+    def changes(self) -> bool:
+        if not self.given:
+            return False
+        try:
+            return self.stored is None or parse_decimal(self.given) != self.stored
+        except NumberError:
+            return True
+
+
+@dataclass(frozen=True)
+class PreviewRow:
+    """A data row of the uploaded sheet as the secretariat checks it before importing."""
+
+    row: int
+    unit_code: str
+    unit_name: str
+    cells: list[PreviewCell]
+    problems: list[Problem] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SurveyPreview:
+    """Every row of the file and every problem; ``rows_text`` is what a confirmation posts
+    back to :func:`import_rows`, which checks it all again."""
+
+    items: list[SurveyItem]
+    rows: list[PreviewRow]
+    problems: list[Problem]
+    rows_text: list[tuple[int, tuple[str, ...]]]
+
+    @property
+    def importable(self) -> bool:
+        return not self.problems and any(c.given for r in self.rows for c in r.cells)
 
 
 async def _period(period_id: int) -> Period:
@@ -96,6 +146,47 @@ async def list_scores(
     return await query.order_by("unit_id", "node_code")
 
 
+async def preview_scores(actor: Actor, period_id: int, source: bytes | BinaryIO) -> SurveyPreview:
+    """What an import of this workbook would do, row by row, with every problem; nothing is
+    stored. File-level problems (not a workbook, no sheet) still raise, as the import does."""
+    await require_admin(actor)
+    period = await _period(period_id)
+    if period.published_at is not None:
+        raise LockedError(Msg(N_("The results are published; nothing can be changed.")))
+    items, units = await _layout(period)
+    rows = rows_as_text(read_rows(source))
+    problems: list[Problem] = []
+    try:
+        check_rows(rows, {i.code: i for i in items}, {u.code: u for u in units})
+    except SurveyImportError as exc:
+        problems = exc.problems
+    by_code = {u.code: u for u in units}
+    header = rows[0][1] if rows else ()
+    codes = list(header[2:])
+    out: list[PreviewRow] = []
+    for number, cells in rows[1:]:
+        unit = by_code.get(cells[0] if cells else "")
+        out.append(
+            PreviewRow(
+                number,
+                cells[0] if cells else "",
+                unit.name if unit else (cells[1] if len(cells) > 1 else ""),
+                [
+                    PreviewCell(
+                        code,
+                        unit.scores.get(code) if unit else None,
+                        cells[k + 2] if k + 2 < len(cells) else "",
+                    )
+                    for k, code in enumerate(codes)
+                ],
+                [p for p in problems if p.row == number],
+            )
+        )
+    shown = {i.code: i for i in items}
+    columns = [shown.get(code) or SurveyItem(code, "", Decimal(0)) for code in codes]
+    return SurveyPreview(columns, out, problems, rows)
+
+
 async def import_scores(
     actor: Actor,
     period_id: int,
@@ -106,12 +197,28 @@ async def import_scores(
 ) -> SurveyImportSummary:
     """Check the whole workbook and store its scores, or store nothing and list every problem."""
     await require_admin(actor)
+    await _period(period_id)
+    return await import_rows(actor, period_id, read_rows(source), now=now, source_name=source_name)
+
+
+async def import_rows(
+    actor: Actor,
+    period_id: int,
+    rows: Iterable[tuple[int, tuple[object, ...]]],
+    *,
+    now: datetime,
+    source_name: str = "",
+) -> SurveyImportSummary:
+    """Check rows read from a workbook (or confirmed from a preview) and store their scores,
+    or store nothing and list every problem: the state may have changed since the preview."""
+    await require_admin(actor)
     period = await _period(period_id)
     if period.published_at is not None:
         raise LockedError(Msg(N_("The results are published; nothing can be changed.")))
     items, units = await _layout(period)
-    rows = read_rows(source)
     values = check_rows(rows, {i.code: i for i in items}, {u.code: u for u in units})
+    if not values:
+        raise UserError(Msg(N_("The workbook has no score to import.")))
     existing = {
         (s.unit_id, s.node_code): s  # type: ignore[attr-defined]
         for s in await SurveyScore.filter(period_id=period.id)

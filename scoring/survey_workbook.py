@@ -119,6 +119,31 @@ def _text(value: object) -> str:
     return str(value).strip()
 
 
+def cell_text(value: object) -> str:
+    """A cell as the text a person typed, so checked rows can travel through a web form and be
+    checked again identically (floats written out in full, never in exponent form)."""
+    if isinstance(value, float):
+        number = Decimal(repr(value))
+        if number.is_finite():
+            text = format(number, "f")
+            return text.rstrip("0").rstrip(".") if "." in text else text
+    return _text(value)
+
+
+def rows_as_text(
+    rows: Iterable[tuple[int, tuple[object, ...]]],
+) -> list[tuple[int, tuple[str, ...]]]:
+    """The rows with every cell as text (see :func:`cell_text`), blank rows left out."""
+    out: list[tuple[int, tuple[str, ...]]] = []
+    for number, cells in rows:
+        texts = tuple(cell_text(c) for c in cells)
+        while texts and not texts[-1]:
+            texts = texts[:-1]
+        if texts or number == 1:
+            out.append((number, texts))
+    return out
+
+
 def read_rows(source: bytes | BinaryIO) -> list[tuple[int, tuple[object, ...]]]:
     """The sheet's rows with their numbers (1-based), header included; file problems raise."""
     wb = open_workbook(source, SurveyImportError)

@@ -10,7 +10,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
-from app.web import backoffice, officer
+from app.web import admin, backoffice, officer
 from app.web.deps import WebRoute, redirect
 from app.web.render import LANG_COOKIE, STATIC
 from app.web.security import set_cookie
@@ -50,4 +50,5 @@ def install(app: FastAPI) -> None:
     app.include_router(root)
     app.include_router(officer.router)
     app.include_router(backoffice.router)
+    app.include_router(admin.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
