@@ -25,7 +25,7 @@ from core.i18n import N_
 from forms.models import Assessment, AssessmentStatus, CriteriaNode, NodeLevel, PeriodGroup
 from scoring.appraisal import ItemView, get_assessment, item_views, visible_assessment
 from scoring.assignments import items_under, scope_for
-from scoring.models import AppraiserAssignment
+from scoring.models import AppraiserAssignment, AppraiserUnitAssignment
 from scoring.results import results
 
 UNREVIEWED = "unreviewed"
@@ -107,15 +107,26 @@ class SheetView:
     may_review: bool = False  # the reader may decide (appraisers, administrators; not published)
 
 
-async def _assigned_codes(set_id: int, user_id: int) -> set[str]:
+async def _assigned_codes(set_id: int, user_id: int, unit_id: int) -> set[str]:
+    """Items of one unit's sheet under a person's assignments: whole-set ones, and those made
+    for this unit only (an empty node there means every item of the unit)."""
     roots = set(
         await AppraiserAssignment.filter(user_id=user_id, criteria_set_id=set_id).values_list(
             "node_code", flat=True
         )
     )
+    unit_roots = set(
+        await AppraiserUnitAssignment.filter(
+            user_id=user_id, criteria_set_id=set_id, unit_id=unit_id
+        ).values_list("node_code", flat=True)
+    )
+    nodes = await CriteriaNode.filter(criteria_set_id=set_id)
+    if "" in unit_roots:
+        return {n.code for n in nodes if n.level == NodeLevel.item}
+    roots |= unit_roots
     if not roots:
         return set()
-    return items_under(await CriteriaNode.filter(criteria_set_id=set_id), roots)
+    return items_under(nodes, roots)
 
 
 async def unit_sheet(
@@ -149,7 +160,7 @@ async def unit_sheet(
 
     wanted: set[str] | None = None
     if assigned_to is not None:
-        wanted = await _assigned_codes(set_id, assigned_to)
+        wanted = await _assigned_codes(set_id, assigned_to, assessment.unit_id)  # type: ignore[attr-defined]
     if state not in STATES:
         state = None
     kept: set[str] = set()
@@ -207,11 +218,16 @@ async def unit_sheet(
             if unit["assessment_id"] == assessment.id:
                 figures = unit
                 subtotals = {f["code"]: f for f in unit["fields"]}
+    assignments = [
+        *await AppraiserAssignment.filter(criteria_set_id=set_id).prefetch_related("user"),
+        *await AppraiserUnitAssignment.filter(
+            criteria_set_id=set_id,
+            unit_id=assessment.unit_id,  # type: ignore[attr-defined]
+        ).prefetch_related("user"),
+    ]
     assignees = [
         (row.user.id, row.user.full_name or row.user.username)
-        for row in await AppraiserAssignment.filter(criteria_set_id=set_id)
-        .prefetch_related("user")
-        .order_by("user_id")
+        for row in sorted(assignments, key=lambda row: row.user_id)  # type: ignore[attr-defined]
     ]
     return SheetView(
         assessment=assessment,

@@ -113,8 +113,10 @@ async def queue(
 
 
 def _sees_any(scope: Any, field_code: str) -> bool:
+    """Whether any item under the field is the reader's, in every unit or in one of them."""
     prefix = field_code + "."
-    return any(c == field_code or c.startswith(prefix) for c in scope.codes)
+    codes = set(scope.codes).union(*scope.unit_codes.values())
+    return any(c == field_code or c.startswith(prefix) for c in codes)
 
 
 async def _item(staff: StaffDep, assessment_id: int, code: str) -> appraisal.ItemView:

@@ -201,3 +201,25 @@ async def test_the_sheet_in_english(client: httpx.AsyncClient, world: World) -> 
     page = (await client.get(f"/web/sheet/{submitted.id}")).text
     assert "Score sheet: Sở Nội vụ" in page and "Accept all 9 items not yet reviewed" in page
     assert "Rank so far" in page and "Not reviewed" in page
+
+
+async def test_assigned_to_counts_assignments_made_for_one_unit(
+    client: httpx.AsyncClient, world: World, store: object
+) -> None:
+    """An appraiser given field 1 of one unit only is offered in that unit's "assigned to"
+    filter, and the filter shows exactly that field's items there."""
+    from scoring.models import AppraiserUnitAssignment
+
+    submitted = await fill_and_submit(world, "SNV", "lan", store=store)  # type: ignore[arg-type]
+    td2 = world.users["td2"]
+    await AppraiserUnitAssignment.create(
+        user=td2,
+        unit_id=submitted.unit_id,  # type: ignore[attr-defined]
+        criteria_set_id=submitted.criteria_set_id,  # type: ignore[attr-defined]
+        node_code="1",
+    )
+    assert (await sign_in_staff(client, "admin")).status_code == 303
+    theirs = (await client.get(f"/web/sheet/{submitted.id}?assigned={td2.id}")).text
+    codes = re.findall(r'data-item="([^"]+)"', theirs)
+    assert codes[:2] == ["1.1.1", "1.1.2"]  # field 1, from the unit's own assignment
+    assert codes[-3:] == ["2.1.1", "C.1", "T.1"]  # the whole-set assignment as before
