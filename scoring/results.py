@@ -783,11 +783,11 @@ async def publish(
 __all__ = [
     "PublishOutcome",
     "bands_of",
-    "rank_unsubmitted_last",
-    "ranks_apart",
     "compute",
     "dec",
     "publish",
+    "rank_unsubmitted_last",
+    "ranks_apart",
     "results",
     "rollup_options",
 ]

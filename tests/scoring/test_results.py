@@ -20,11 +20,11 @@ from forms.models import (
     PeriodGroup,
     PeriodStatus,
 )
+from forms.periods import update_period
 from scoring import appraisal
 from scoring.models import ResultSnapshot, SurveyScore
 from scoring.results import compute, publish, results
 from scoring.rollup import ItemScore, Node, roll_up
-from forms.periods import update_period
 from tests.api.world import ANSWERS, NOW, SYSTEM, World, build_world, fill_and_submit
 
 
