@@ -24,7 +24,16 @@ from forms.submission import Blockers, blockers
 from scheduler import messages as m
 from scheduler.config import SchedulerConfig
 from scheduler.models import Reminder, ReminderStatus
+from scheduler.outcomes import (
+    PUBLISHED,
+    ROUND2,
+    WHY_PUBLISHED,
+    WHY_ROUND2,
+    published_text,
+    round2_text,
+)
 from scheduler.policy import Policy
+from scoring.publication import round2_outcomes, unit_outcome
 
 Action = Literal["send", "skip", "block", "wait", "post"]
 
@@ -267,6 +276,21 @@ async def decide(reminder: Reminder, now: datetime, ctx: Context) -> Decision:
                 missing=len(found.missing_evidence),
             )
             why = Msg(m.WHY_LOCKED_SELF, deadline=deadline_text)
+    elif reminder.kind == PUBLISHED:
+        outcome = await unit_outcome(assessment.period_id, assessment.unit_id)  # type: ignore[attr-defined]
+        if outcome is None:
+            return _skip(m.SKIP_GONE)
+        kind, payload = PUBLISHED, {}  # the period is over: no button back into the sheet
+        text = published_text(outcome, f"{config.public_url}/web/o/scorecard.xlsx")
+        why = Msg(WHY_PUBLISHED)
+    elif reminder.kind == ROUND2:
+        items = await round2_outcomes(assessment.id)
+        if not items:
+            return _skip(m.SKIP_GONE)
+        kind = ROUND2
+        payload["item"] = items[0].code
+        text = round2_text(unit, items)
+        why = Msg(WHY_ROUND2)
     else:
         return _skip(m.SKIP_GONE)
 
