@@ -266,8 +266,8 @@ class Planner:
         now: datetime,
     ) -> list[Reminder]:
         """One row per focal officer of each sheet (sheet id → (unit id, settled at)); the
-        moment the outcome was settled is both the row's deadline (its identity) and when it
-        is due."""
+        moment the outcome was settled is the row's deadline (its identity) and when it is due
+        (never later than now: a review's time is the database's clock, not the scheduler's)."""
         if not sheets:
             return []
         people = await unit_officers(
@@ -275,7 +275,7 @@ class Planner:
         )
         rows: list[Reminder] = []
         for sheet_id, (unit_id, settled) in sorted(sheets.items()):
-            slot = Slot(offset, settled, False)
+            slot = Slot(offset, min(settled, now), False)
             for officer in people.get(unit_id, []):
                 recipient = officer_recipient(int(officer["id"]))  # type: ignore[call-overload]
                 chat = officer["telegram_chat_id"]
