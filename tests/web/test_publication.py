@@ -178,3 +178,16 @@ async def test_admin_publishes_and_downloads_the_word_annex(
     await officer_sign_in(phone, web_app, world, "lan")
     await expect(phone.locator("#published-result")).to_contain_text("xếp hạng 1/2")
     assert await phone.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def test_long_unit_names_wrap_in_the_chart_without_cutting_a_letter() -> None:
+    from decimal import Decimal
+
+    from app.web.charts import Bar, bar_chart
+
+    name = "Ban Quản lý các khu công nghiệp và khu kinh tế cửa khẩu tỉnh"
+    svg = bar_chart([Bar(name, Decimal("91.5"), "Tốt", 1)], title="Chỉ số")
+    label = svg.split('class="unit-label"')[1].split("<title>")[0]
+    lines = [part.rsplit(">", 1)[1] for part in label.split("</tspan>")[:-1]]
+    assert len(lines) >= 2 and " ".join(lines) == f"1. {name}"
+    assert "…" not in svg
