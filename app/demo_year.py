@@ -272,11 +272,12 @@ async def play_year(period: Period, *, now: datetime, tz: ZoneInfo, files: FileS
     for group in groups:
         mine = [s for s in sheets if s.unit.group_id == group.id]  # type: ignore[attr-defined]
         for position, sheet in enumerate(mine):
-            if position % 2 == 1:
-                continue  # about half the units have not started
+            if position % 2 == 0:
+                continue  # about half the units have not started, the first of each group too
+                # (the sandbox chat offers those first: a newcomer starts from an empty sheet)
             officer = focal[sheet.unit.id]
             actor = Actor("officer", officer.id, officer.full_name, Channel.bot)
-            submits = position % 6 != 4  # two in three of those who answered submit
+            submits = position % 6 != 5  # two in three of those who answered submit
             started = now - timedelta(days=rng.randint(3, 8), hours=rng.randint(0, 6))
             await _answer_sheet(
                 sheet,
