@@ -621,6 +621,7 @@ class GroupResultsOut(BaseModel):
     bands: list[BandOut]
     published: bool
     published_at: datetime | None
+    rank_unsubmitted_last: bool = False
     units: list[UnitResultOut]
 
 
