@@ -29,7 +29,10 @@ PUBLISHED = "published"
 ROUND2 = "round2"
 PUBLISHED_OFFSET = "published"
 ROUND2_OFFSET = "round2"
-MAX_ITEMS = 30  # a Telegram message holds 4,096 characters: the rest is counted, not listed
+# A Telegram message holds 4,096 characters: at most 20 items of at most about 120 characters
+# each (the comment cut at 80) are listed, the rest counted.
+MAX_ITEMS = 20
+MAX_COMMENT = 80
 
 PUBLISHED_RANKED = N_(
     "The PAR index results of {period} are published. {unit} ({group}): total score {total}, "
@@ -99,6 +102,11 @@ def published_text(outcome: UnitOutcome, url: str) -> Msg:
     )
 
 
+def _short(comment: str) -> str:
+    text = " ".join(comment.split())
+    return text if len(text) <= MAX_COMMENT else text[: MAX_COMMENT - 1].rstrip() + "…"
+
+
 def round2_text(unit: str, items: list[ItemOutcome]) -> Msg:
     """The round-2 notice of one sheet (pure): every re-appraised item, at most
     :data:`MAX_ITEMS` listed."""
@@ -108,7 +116,7 @@ def round2_text(unit: str, items: list[ItemOutcome]) -> Msg:
             code=i.code,
             before=Score(i.round1),
             after=Score(i.round2),
-            comment=f" ({i.comment.strip()[:200]})" if i.comment.strip() else "",
+            comment=f" ({_short(i.comment)})" if i.comment.strip() else "",
         )
         for i in items[:MAX_ITEMS]
     ]

@@ -112,3 +112,19 @@ async def test_after_round_2_the_officers_hear_the_re_appraised_items(province: 
         "trình của đơn vị:\n• 1.1.1: 0 → 0,5 điểm (Ban hành muộn)"
     )
     assert told[0].payload == {"assessment_id": sheet.id, "item": "1.1.1"}
+
+
+def test_a_round_2_notice_fits_one_telegram_message() -> None:
+    from decimal import Decimal
+
+    from scheduler.outcomes import round2_text
+    from scoring.publication import ItemOutcome
+
+    items = [
+        ItemOutcome(f"{n}.1.{n}", n, Decimal("1.25"), Decimal("0.5"), "Chưa đạt yêu cầu. " * 40)
+        for n in range(1, 85)
+    ]
+    text = round2_text("Ủy ban nhân dân phường Trần Hưng Đạo " * 3, items).render("vi")
+    assert len(text) <= 4096
+    assert "• 1.1.1: 1,25 → 0,5 điểm (Chưa đạt yêu cầu." in text
+    assert text.endswith("… và 64 tiêu chí khác: xem phiếu chấm điểm.")

@@ -178,6 +178,11 @@ async def test_admin_publishes_and_downloads_the_word_annex(
     await officer_sign_in(phone, web_app, world, "lan")
     await expect(phone.locator("#published-result")).to_contain_text("xếp hạng 1/2")
     assert await phone.evaluate("document.documentElement.scrollWidth") <= 390
+    admin_phone = await pages(390, 800)
+    await staff_sign_in(admin_phone, "admin")
+    await admin_phone.goto(f"/web/publication?period={world.period.id}")
+    await expect(admin_phone.locator('table.publication tr[data-unit="SNV"]')).to_be_visible()
+    assert await admin_phone.evaluate("document.documentElement.scrollWidth") <= 390
 
 
 def test_long_unit_names_wrap_in_the_chart_without_cutting_a_letter() -> None:
