@@ -152,18 +152,19 @@ class UnitOutcome:
     band: str | None
 
 
-async def unit_outcome(period_id: int, unit_id: int) -> UnitOutcome | None:
-    """The unit's figures in the published snapshot; None before publication (reads only)."""
+async def published_outcomes(period_id: int) -> dict[int, UnitOutcome]:
+    """Every unit's published result by unit id; empty before publication (reads only). The
+    scheduler reads it once per sending run rather than once per officer."""
     period = await Period.get_or_none(id=period_id)
     if period is None or period.published_at is None:
-        return None
-    for snap in await ResultSnapshot.filter(period_id=period_id).prefetch_related("unit_group"):
+        return {}
+    found: dict[int, UnitOutcome] = {}
+    for snap in await ResultSnapshot.filter(period_id=period.id).prefetch_related("unit_group"):
         table = snap.data
+        ranked = sum(1 for x in table["units"] if x["appraised"].get("rank") is not None)
         for u in table.get("units", []):
-            if u["unit_id"] != unit_id:
-                continue
             figures = u["appraised"]
-            return UnitOutcome(
+            found[u["unit_id"]] = UnitOutcome(
                 period_id=period.id,
                 period_name=period.name,
                 unit_name=u["unit_name"],
@@ -172,12 +173,15 @@ async def unit_outcome(period_id: int, unit_id: int) -> UnitOutcome | None:
                 total=figures.get("total"),
                 index=figures.get("index"),
                 rank=figures.get("rank"),
-                ranked_units=sum(
-                    1 for x in table["units"] if x["appraised"].get("rank") is not None
-                ),
+                ranked_units=ranked,
                 band=figures.get("band"),
             )
-    return None
+    return found
+
+
+async def unit_outcome(period_id: int, unit_id: int) -> UnitOutcome | None:
+    """The unit's figures in the published snapshot; None before publication (reads only)."""
+    return (await published_outcomes(period_id)).get(unit_id)
 
 
 @dataclass(frozen=True)
