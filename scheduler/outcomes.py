@@ -2,10 +2,10 @@
 
 These are notices, not reminders, but they go through the same delivery ledger so they are
 delivered **exactly once** and survive restarts: the planner (:mod:`scheduler.planning`) writes
-one ledger row per focal officer, keyed by the sheet and the moment the outcome was settled,
-and the sender (:func:`scheduler.delivery.decide`) builds the text when it sends, from the
-stored results (:mod:`scoring.publication`). A crash before sending leaves the row planned; a
-second planner finds the key already there.
+one ledger row per officer of the unit (focal officers and the leader), keyed by the sheet and
+the moment the outcome was settled, and the sender (:func:`scheduler.delivery.decide`) builds
+the text when it sends, from the stored results (:mod:`scoring.publication`). A crash before
+sending leaves the row planned; a second planner finds the key already there.
 
 * ``published``: subject ``published:<sheet>``, deadline the period's publication time: the
   unit's total, index, rank among the ranked units of its group and band, or, for a unit that

@@ -15,8 +15,8 @@ Who gets what:
 * ``explanation``: the focal officers of units with explanation requests left unanswered,
   before the requests' due time (explanations lock at it, so nothing after);
 * ``digest``: the secretariat, at 08:00 local, while any unit is behind;
-* ``published`` and ``round2``: the focal officers of every unit, once, when the period's
-  results are published and when round 2 of the unit's appraisal is finished
+* ``published`` and ``round2``: every officer of the unit (focal and leader), once, when the
+  period's results are published and when round 2 of the unit's appraisal is finished
   (:mod:`scheduler.outcomes`).
 
 Only officers who have connected the bot and not blocked it are planned for. A series whose
@@ -257,7 +257,7 @@ class Planner:
             return []
         return [row]
 
-    async def _to_focal(
+    async def _to_officers(
         self,
         kind: str,
         sheets: dict[int, tuple[int, datetime]],
@@ -265,14 +265,13 @@ class Planner:
         offset: str,
         now: datetime,
     ) -> list[Reminder]:
-        """One row per focal officer of each sheet (sheet id → (unit id, settled at)); the
+        """One row per officer of each sheet's unit, focal officers and leaders alike (sheet id →
+        (unit id, settled at)); the
         moment the outcome was settled is the row's deadline (its identity) and when it is due
         (never later than now: a review's time is the database's clock, not the scheduler's)."""
         if not sheets:
             return []
-        people = await unit_officers(
-            sorted({unit for unit, _ in sheets.values()}), roles=(OfficerRole.focal,)
-        )
+        people = await unit_officers(sorted({unit for unit, _ in sheets.values()}))
         rows: list[Reminder] = []
         for sheet_id, (unit_id, settled) in sorted(sheets.items()):
             slot = Slot(offset, min(settled, now), False)
@@ -285,7 +284,7 @@ class Planner:
         return rows
 
     async def _published(self, now: datetime) -> list[Reminder]:
-        """Periods published within the stale cutoff: each unit's officers hear the result."""
+        """Periods published within the stale cutoff: every unit's officers hear the result."""
         rows: list[Reminder] = []
         for period in await Period.filter(
             published_at__gte=now - self.config.stale_after, published_at__lte=now
@@ -295,7 +294,7 @@ class Planner:
                 int(s["id"]): (int(s["unit_id"]), period.published_at)
                 for s in await Assessment.filter(period_id=period.id).values("id", "unit_id")
             }
-            rows += await self._to_focal(
+            rows += await self._to_officers(
                 PUBLISHED, sheets, published_subject, PUBLISHED_OFFSET, now
             )
         return rows
@@ -311,7 +310,7 @@ class Planner:
             known = settled.get(sheet_id)
             if known is None or at > known[1]:
                 settled[int(sheet_id)] = (int(unit_id), at)
-        return await self._to_focal(ROUND2, settled, round2_subject, ROUND2_OFFSET, now)
+        return await self._to_officers(ROUND2, settled, round2_subject, ROUND2_OFFSET, now)
 
 
 def _norm(row: Reminder) -> tuple[str, str, float, str]:

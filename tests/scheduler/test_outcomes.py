@@ -48,8 +48,8 @@ async def test_every_officer_hears_the_published_result_once(province: World) ->
     telegram = FakeTelegram(clock)
     await make_scheduler(telegram, _config("first"), clock).tick()
     by_officer = {s.notice.officer_id: s.notice for s in telegram.sent}
-    focal = {world.officers[n].id for n in ("lan", "hung", "khac", "yte")}
-    assert set(by_officer) == focal  # the focal officers, not the leader
+    everyone = {world.officers[n].id for n in ("lan", "hung", "boss", "khac", "yte")}
+    assert set(by_officer) == everyone  # focal officers and the unit's leader alike
     assert {n.kind for n in by_officer.values()} == {"published"}
     lan = by_officer[world.officers["lan"].id].msg.render("vi")
     assert "Đã công bố kết quả Chỉ số CCHC Đợt 2026. Sở Nội vụ (Khối sở, ban, ngành)" in lan
@@ -65,9 +65,9 @@ async def test_every_officer_hears_the_published_result_once(province: World) ->
     await make_scheduler(telegram, _config("first"), clock).tick()
     clock.advance(600)
     await make_scheduler(telegram, _config("after-restart"), clock).tick()
-    assert len(telegram.sent) == 4
+    assert len(telegram.sent) == 5
     rows = await Reminder.filter(kind="published")
-    assert len(rows) == 4 and {r.status for r in rows} == {ReminderStatus.sent}
+    assert len(rows) == 5 and {r.status for r in rows} == {ReminderStatus.sent}
 
 
 async def test_after_round_2_the_officers_hear_the_re_appraised_items(province: World) -> None:
@@ -105,7 +105,7 @@ async def test_after_round_2_the_officers_hear_the_re_appraised_items(province: 
     await make_scheduler(telegram, _config("two"), clock).tick()
     told = [s.notice for s in telegram.sent if s.notice.kind == "round2"]
     assert sorted(n.officer_id for n in told) == sorted(
-        [world.officers["lan"].id, world.officers["hung"].id]
+        world.officers[n].id for n in ("lan", "hung", "boss")
     )
     assert told[0].msg.render("vi") == (
         "Đã xong thẩm định vòng 2 của Sở Nội vụ. Tổ thẩm định đã chấm lại 1 tiêu chí sau giải "
