@@ -24,7 +24,7 @@ from core.audit import Actor
 from core.auth import require_role
 from forms.models import Assessment, AssessmentStatus, Period, Review
 from scoring.models import ResultSnapshot
-from scoring.results import results
+from scoring.results import rank_unsubmitted_last, results
 
 # Sheets whose appraisal is finished: publishing does not need a reason for them.
 FINISHED = (AssessmentStatus.appraised, AssessmentStatus.final)
@@ -77,6 +77,10 @@ class PublicationView:
     @property
     def published(self) -> bool:
         return self.period.published_at is not None
+
+    @property
+    def rank_unsubmitted_last(self) -> bool:
+        return rank_unsubmitted_last(self.period)
 
 
 def _row(u: dict[str, Any]) -> RankingRow:

@@ -1,6 +1,7 @@
 """The publication page (every back-office role reads it, an administrator publishes): the final
 ranking beside the provisional one, the units still unfinished, what publishing freezes, the
-publish form (forcing needs a reason, as in the API), and the Word annex download.
+publish form (forcing needs a reason, as in the API), the period option that ranks units which
+never submitted last, and the Word annex download.
 
 A thin adapter: :mod:`scoring.publication` builds what is shown, :func:`scoring.results.publish`
 publishes (and refuses), :mod:`scoring.annex` writes the document. The officers are told by the
@@ -21,6 +22,7 @@ from app.web.render import render, settings_of
 from core.auth import NotFound
 from core.i18n import N_, Msg, UserError
 from forms.models import Period
+from forms.periods import update_period
 from scoring.annex import annex
 from scoring.publication import publication_view
 from scoring.results import publish
@@ -84,6 +86,24 @@ async def publish_form(request: Request, staff: StaffDep, period_id: Id, now: No
             posted={"reason": reason, "force": force},
         )
     return redirect(f"/web/publication?period={period_id}&done=1")
+
+
+@router.post("/publication/{period_id}/ranking")
+async def ranking_option(request: Request, staff: StaffDep, period_id: Id, now: Now) -> Response:
+    """The period option that ranks units which never submitted after the others (admins;
+    :func:`forms.periods.update_period` refuses it after publication)."""
+    form = await form_with_csrf(request)
+    period = await _period(period_id)
+    last = form.get("rank_unsubmitted_last") == "1"
+    try:
+        await update_period(
+            staff.actor, period_id, {"index_options": {"rank_unsubmitted_last": last}}, now=now
+        )
+    except UserError as exc:
+        return await _page(
+            request, staff, period, status_code=status_of(exc), page_error=exc.render(staff.locale)
+        )
+    return redirect(f"/web/publication?period={period_id}")
 
 
 @router.get("/publication/{period_id}/annex.docx")

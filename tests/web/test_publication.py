@@ -196,3 +196,32 @@ def test_long_unit_names_wrap_in_the_chart_without_cutting_a_letter() -> None:
     lines = [part.rsplit(">", 1)[1] for part in label.split("</tspan>")[:-1]]
     assert len(lines) >= 2 and " ".join(lines) == f"1. {name}"
     assert "…" not in svg
+
+
+async def test_the_admin_chooses_to_rank_units_that_never_submitted_last(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    await fill_and_submit(world, "SNV", "lan")
+    assert (await sign_in_staff(client, "viewer")).status_code == 303
+    page = await client.get("/web/publication")
+    assert 'id="ranking-form"' not in page.text
+    r = await client.post(
+        f"/web/publication/{world.period.id}/ranking",
+        data={"csrf": csrf_of(page.text), "rank_unsubmitted_last": "1"},
+    )
+    assert r.status_code == 403
+    client.cookies.clear()
+    assert (await sign_in_staff(client, "admin")).status_code == 303
+    page = await client.get("/web/publication")
+    assert "Được liệt kê riêng (chưa nộp), không xếp hạng, không xếp loại." in page.text
+    r = await client.post(
+        f"/web/publication/{world.period.id}/ranking",
+        data={"csrf": csrf_of(page.text), "rank_unsubmitted_last": "1"},
+    )
+    assert r.status_code == 303
+    page = (await client.get(r.headers["location"])).text
+    assert "Được xếp hạng sau tất cả các đơn vị đã nộp phiếu." in page
+    row = page.split('table class="ranking publication"')[1].split('data-unit="STP"')[1]
+    assert '<td class="num final-rank" data-label="Xếp hạng">2</td>' in row.split("</tr>")[0]
+    period = await Period.get(id=world.period.id)
+    assert period.index_options["rank_unsubmitted_last"] is True
