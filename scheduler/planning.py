@@ -264,17 +264,20 @@ class Planner:
         subject: Callable[[int], str],
         offset: str,
         now: datetime,
+        *,
+        due_when_settled: bool,
     ) -> list[Reminder]:
-        """One row per officer of each sheet's unit, focal officers and leaders alike (sheet id →
-        (unit id, settled at)); the
-        moment the outcome was settled is the row's deadline (its identity) and when it is due
-        (never later than now: a review's time is the database's clock, not the scheduler's)."""
+        """One row per officer of each sheet's unit, focal officers and leaders alike (sheet id
+        → (unit id, settled at)). The moment the outcome was settled is the row's deadline (its
+        identity). It is due then (``due_when_settled``: a publication, never later than now)
+        or now, when the planner first sees it (round 2: a sheet may be appraised, and so become
+        due, days after its round-2 score, which must not make the notice stale)."""
         if not sheets:
             return []
         people = await unit_officers(sorted({unit for unit, _ in sheets.values()}))
         rows: list[Reminder] = []
         for sheet_id, (unit_id, settled) in sorted(sheets.items()):
-            slot = Slot(offset, min(settled, now), False)
+            slot = Slot(offset, min(settled, now) if due_when_settled else now, False)
             for officer in people.get(unit_id, []):
                 recipient = officer_recipient(int(officer["id"]))  # type: ignore[call-overload]
                 chat = officer["telegram_chat_id"]
@@ -295,7 +298,7 @@ class Planner:
                 for s in await Assessment.filter(period_id=period.id).values("id", "unit_id")
             }
             rows += await self._to_officers(
-                PUBLISHED, sheets, published_subject, PUBLISHED_OFFSET, now
+                PUBLISHED, sheets, published_subject, PUBLISHED_OFFSET, now, due_when_settled=True
             )
         return rows
 
@@ -310,7 +313,9 @@ class Planner:
             known = settled.get(sheet_id)
             if known is None or at > known[1]:
                 settled[int(sheet_id)] = (int(unit_id), at)
-        return await self._to_officers(ROUND2, settled, round2_subject, ROUND2_OFFSET, now)
+        return await self._to_officers(
+            ROUND2, settled, round2_subject, ROUND2_OFFSET, now, due_when_settled=False
+        )
 
 
 def _norm(row: Reminder) -> tuple[str, str, float, str]:

@@ -10,7 +10,7 @@ import pytest
 from core.models import Officer
 from core.notify import RecordingNotifier
 from forms.explanations import answer_explanation
-from forms.models import Assessment, AssessmentStatus
+from forms.models import Assessment, AssessmentStatus, Review
 from scheduler.config import SchedulerConfig
 from scheduler.models import Reminder, ReminderStatus
 from scoring import appraisal
@@ -128,3 +128,42 @@ def test_a_round_2_notice_fits_one_telegram_message() -> None:
     assert len(text) <= 4096
     assert "• 1.1.1: 1,25 → 0,5 điểm (Chưa đạt yêu cầu." in text
     assert text.endswith("… và 64 tiêu chí khác: xem phiếu chấm điểm.")
+
+
+async def test_a_sheet_appraised_days_after_its_round_2_still_tells_the_officers(
+    province: World,
+) -> None:
+    """Round 2 settled on Monday, the last round-1 item decided on Wednesday: the sheet is only
+    then appraised, and the notice goes out then, not skipped as two days stale."""
+    world = province
+    admin = world.actor("admin")
+    sheet = await fill_and_submit(world, "SNV", "lan")
+    for code in ANSWERS:
+        if code not in ("1.1.1", "T.1"):
+            await appraisal.accept(admin, sheet.id, code, expected_version=0, now=NOW)
+    review = await appraisal.request_explanation(
+        admin,
+        sheet.id,
+        "1.1.1",
+        comment="Đề nghị giải trình",
+        score="0",
+        expected_version=0,
+        now=NOW,
+        notifier=RecordingNotifier(),
+    )
+    await answer_explanation(
+        world.officers["lan"], review.id, text="Đã ban hành.", proposed_score="1", now=NOW
+    )
+    await appraisal.round2(
+        admin, sheet.id, "1.1.1", score="1", comment="Chấp nhận", expected_version=0, now=NOW
+    )
+    await Review.filter(answer__assessment_id=sheet.id, round_no=2).update(updated_at=NOW)
+    later = NOW + timedelta(days=2)
+    await appraisal.accept(admin, sheet.id, "T.1", expected_version=0, now=later)
+    assert (await Assessment.get(id=sheet.id)).status == AssessmentStatus.appraised
+    clock = FakeClock(later + timedelta(minutes=1))
+    telegram = FakeTelegram(clock)
+    await make_scheduler(telegram, _config("late"), clock).tick()
+    told = [s.notice for s in telegram.sent if s.notice.kind == "round2"]
+    assert len(told) == 3  # lan, hung and the leader
+    assert "• 1.1.1: 0 → 1 điểm (Chấp nhận)" in told[0].msg.render("vi")
