@@ -336,12 +336,22 @@ async def demo_personas(settings: Settings, *, limit: int = 6) -> list[dict[str,
 
     if not settings.demo:
         return []
-    assessments = (
+    found = (
         await Assessment.filter(period__status=PeriodStatus.open, criteria_set__is_sample=True)
         .select_related("unit")
         .order_by("unit__sort_order", "unit_id")
-        .limit(limit)
     )
+    # the first units of every unit group (departments and communes alike), in turn
+    by_group: dict[int, list[Assessment]] = {}
+    for sheet in found:
+        by_group.setdefault(sheet.unit.group_id, []).append(sheet)  # type: ignore[attr-defined]
+    assessments = [
+        sheet
+        for rank in range(limit)
+        for sheets in by_group.values()
+        if rank < len(sheets)
+        for sheet in [sheets[rank]]
+    ][:limit]
     actor = Actor.system(Channel.system, "sandbox")
     now = datetime.now(UTC)
     personas: list[dict[str, Any]] = []

@@ -113,6 +113,7 @@ def db_upgrade() -> None:
 def demo() -> None:
     """Load sample data into an empty database; does nothing if it already has data."""
     from app.demo import DEMO_PASSWORD, DEMO_USERS, load_demo
+    from core.files import FileStore
 
     settings = _settings()
     if not settings.demo:
@@ -122,7 +123,8 @@ def demo() -> None:
         SpinnerColumn(), TextColumn("{task.description}"), console=console, transient=True
     ) as progress:
         progress.add_task("Đang nạp dữ liệu mẫu… / Loading demo data…")
-        result = _run(settings, lambda: load_demo(settings.tz))
+        files = FileStore(settings.data_dir)
+        result = _run(settings, lambda: load_demo(settings.tz, files=files))
     if not result.loaded:
         console.print(
             "Cơ sở dữ liệu đã có dữ liệu: không nạp dữ liệu mẫu. "

@@ -13,7 +13,9 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from app.demo_year import play_year
 from core.audit import Actor
+from core.files import FileStore
 from core.models import Channel, OfficerRole, Unit, UnitKind, UserRole
 from core.units import import_units
 from core.units_workbook import OfficerRow, UnitRow
@@ -49,8 +51,13 @@ async def database_is_empty() -> bool:
     return not (await Unit.exists() or await CriteriaSet.exists())
 
 
-async def load_demo(tz: ZoneInfo, now: datetime | None = None) -> DemoResult:
-    """Load the sample data unless the database already holds units or criteria sets."""
+async def load_demo(
+    tz: ZoneInfo, now: datetime | None = None, *, files: FileStore | None = None
+) -> DemoResult:
+    """Load the sample data unless the database already holds units or criteria sets.
+
+    With ``files`` (the evidence store), the sample period is also played a few weeks in
+    (:mod:`app.demo_year`): answers, evidence, submissions, appraisal, survey scores."""
     if not await database_is_empty():
         return DemoResult(loaded=False)
     actor = Actor.system(Channel.cli, "demo")
@@ -113,6 +120,8 @@ async def load_demo(tz: ZoneInfo, now: datetime | None = None) -> DemoResult:
         publication_due_at=at(45),
         groups=plans,
     )
+    if files is not None:
+        await play_year(period, now=local_now, tz=tz, files=files)
     return DemoResult(
         loaded=True,
         criteria_sets=len(sets),

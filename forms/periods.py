@@ -76,7 +76,15 @@ def _clean_bands(bands: list[dict[str, object]]) -> list[dict[str, object]]:
     return sorted(out, key=lambda b: Decimal(str(b["min_index"])), reverse=True)
 
 
-INDEX_OPTION_KEYS = ("cap_index_at_100", "bonus_in_index", "bonus_cap", "penalty_cap")
+INDEX_OPTION_KEYS = (
+    "cap_index_at_100",
+    "bonus_in_index",
+    "bonus_cap",
+    "penalty_cap",
+    "rank_unsubmitted_last",
+)
+# Switches of a period's results (true or false); rank_unsubmitted_last is off when absent.
+_SWITCHES = ("cap_index_at_100", "bonus_in_index", "rank_unsubmitted_last")
 
 
 def check_index_options(options: dict[str, Any]) -> dict[str, Any]:
@@ -91,7 +99,7 @@ def check_index_options(options: dict[str, Any]) -> dict[str, Any]:
             )
         )
     out = dict(DEFAULT_INDEX_OPTIONS)
-    for key in ("cap_index_at_100", "bonus_in_index"):
+    for key in _SWITCHES:
         if key in options:
             if not isinstance(options[key], bool):
                 raise UserError(Msg(N_("The index option {name} is true or false."), name=key))

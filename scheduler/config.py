@@ -40,6 +40,8 @@ class SchedulerConfig:
     # a delivery that would wait longer than this for the limiter is put back in the ledger
     max_limiter_wait: float = 10.0
     worker: str = field(default_factory=worker_name)
+    # the service's address, for links in notices (the officers' scorecard after publication)
+    public_url: str = "http://127.0.0.1:8000"
 
     @classmethod
     def from_settings(cls, settings: Settings, **overrides: object) -> SchedulerConfig:
@@ -51,6 +53,7 @@ class SchedulerConfig:
             "max_attempts": settings.scheduler_max_attempts,
             "rate_overall": settings.scheduler_rate_overall,
             "rate_per_chat": settings.scheduler_rate_per_chat,
+            "public_url": settings.public_url.rstrip("/"),
         }
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]

@@ -24,7 +24,16 @@ from forms.submission import Blockers, blockers
 from scheduler import messages as m
 from scheduler.config import SchedulerConfig
 from scheduler.models import Reminder, ReminderStatus
+from scheduler.outcomes import (
+    PUBLISHED,
+    ROUND2,
+    WHY_PUBLISHED,
+    WHY_ROUND2,
+    published_text,
+    round2_text,
+)
 from scheduler.policy import Policy
+from scoring.publication import UnitOutcome, published_outcomes, round2_outcomes
 
 Action = Literal["send", "skip", "block", "wait", "post"]
 
@@ -96,6 +105,7 @@ class Context:
     _requests: dict[int, list[OpenRequest]] = field(default_factory=dict)
     _officers: dict[int, Officer | None] = field(default_factory=dict)
     _sheets: dict[int, Assessment | None] = field(default_factory=dict)
+    _outcomes: dict[int, dict[int, UnitOutcome]] = field(default_factory=dict)
 
     async def prefetch(self, reminders: list[Reminder]) -> None:
         """Load the officers and sheets of a freshly claimed batch (replacing older copies)."""
@@ -128,6 +138,12 @@ class Context:
             found = (period, Policy.from_json(period.reminder_policy))
             self._periods[period_id] = found
         return found
+
+    async def outcome(self, period_id: int, unit_id: int) -> UnitOutcome | None:
+        """A unit's published result; the period's snapshot is read once per run."""
+        if period_id not in self._outcomes:
+            self._outcomes[period_id] = await published_outcomes(period_id)
+        return self._outcomes[period_id].get(unit_id)
 
     async def unit_name(self, unit_id: int) -> str:
         if unit_id not in self._units:
@@ -267,6 +283,21 @@ async def decide(reminder: Reminder, now: datetime, ctx: Context) -> Decision:
                 missing=len(found.missing_evidence),
             )
             why = Msg(m.WHY_LOCKED_SELF, deadline=deadline_text)
+    elif reminder.kind == PUBLISHED:
+        outcome = await ctx.outcome(assessment.period_id, assessment.unit_id)  # type: ignore[attr-defined]
+        if outcome is None:
+            return _skip(m.SKIP_GONE)
+        kind, payload = PUBLISHED, {}  # the period is over: no button back into the sheet
+        text = published_text(outcome, f"{config.public_url}/web/o/scorecard.xlsx")
+        why = Msg(WHY_PUBLISHED)
+    elif reminder.kind == ROUND2:
+        items = await round2_outcomes(assessment.id)
+        if not items:
+            return _skip(m.SKIP_GONE)
+        kind = ROUND2
+        payload["item"] = items[0].code
+        text = round2_text(unit, items)
+        why = Msg(WHY_ROUND2)
     else:
         return _skip(m.SKIP_GONE)
 

@@ -14,7 +14,10 @@ Who gets what:
 * ``escalation``: the unit leaders of those units, daily from the first overdue day;
 * ``explanation``: the focal officers of units with explanation requests left unanswered,
   before the requests' due time (explanations lock at it, so nothing after);
-* ``digest``: the secretariat, at 08:00 local, while any unit is behind.
+* ``digest``: the secretariat, at 08:00 local, while any unit is behind;
+* ``published`` and ``round2``: every officer of the unit (focal and leader), once, when the
+  period's results are published and when round 2 of the unit's appraisal is finished
+  (:mod:`scheduler.outcomes`).
 
 Only officers who have connected the bot and not blocked it are planned for. A series whose
 latest due reminder is older than the stale cutoff (the service was down) is recorded as
@@ -24,6 +27,7 @@ skipped, not sent.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -47,6 +51,14 @@ from scheduler.delivery import (
 from scheduler.digests import anyone_behind, digest_subject
 from scheduler.ledger import Ledger, key_of
 from scheduler.models import Reminder, ReminderStatus
+from scheduler.outcomes import (
+    PUBLISHED,
+    PUBLISHED_OFFSET,
+    ROUND2,
+    ROUND2_OFFSET,
+    published_subject,
+    round2_subject,
+)
 from scheduler.policy import (
     Policy,
     Slot,
@@ -87,6 +99,8 @@ class Planner:
             rows += await self._self_assessment(period, policy, now)
             rows += await self._explanations(period, policy, now)
             rows += await self._digest(period, policy, now)
+            rows += await self._round2(period, now)
+        rows += await self._published(now)
         fresh = [r for r in rows if _norm(r) not in self._known]
         present = await self.ledger.existing(key_of(r) for r in fresh)
         new = [r for r in fresh if _norm(r) not in present]
@@ -242,6 +256,66 @@ class Planner:
         if _norm(row) in self._known or not await anyone_behind(period):
             return []
         return [row]
+
+    async def _to_officers(
+        self,
+        kind: str,
+        sheets: dict[int, tuple[int, datetime]],
+        subject: Callable[[int], str],
+        offset: str,
+        now: datetime,
+        *,
+        due_when_settled: bool,
+    ) -> list[Reminder]:
+        """One row per officer of each sheet's unit, focal officers and leaders alike (sheet id
+        → (unit id, settled at)). The moment the outcome was settled is the row's deadline (its
+        identity). It is due then (``due_when_settled``: a publication, never later than now)
+        or now, when the planner first sees it (round 2: a sheet may be appraised, and so become
+        due, days after its round-2 score, which must not make the notice stale)."""
+        if not sheets:
+            return []
+        people = await unit_officers(sorted({unit for unit, _ in sheets.values()}))
+        rows: list[Reminder] = []
+        for sheet_id, (unit_id, settled) in sorted(sheets.items()):
+            slot = Slot(offset, min(settled, now) if due_when_settled else now, False)
+            for officer in people.get(unit_id, []):
+                recipient = officer_recipient(int(officer["id"]))  # type: ignore[call-overload]
+                chat = officer["telegram_chat_id"]
+                row = self._row(kind, recipient, chat, subject(sheet_id), settled, slot, now)
+                if row is not None:
+                    rows.append(row)
+        return rows
+
+    async def _published(self, now: datetime) -> list[Reminder]:
+        """Periods published within the stale cutoff: every unit's officers hear the result."""
+        rows: list[Reminder] = []
+        for period in await Period.filter(
+            published_at__gte=now - self.config.stale_after, published_at__lte=now
+        ):
+            assert period.published_at is not None
+            sheets = {
+                int(s["id"]): (int(s["unit_id"]), period.published_at)
+                for s in await Assessment.filter(period_id=period.id).values("id", "unit_id")
+            }
+            rows += await self._to_officers(
+                PUBLISHED, sheets, published_subject, PUBLISHED_OFFSET, now, due_when_settled=True
+            )
+        return rows
+
+    async def _round2(self, period: Period, now: datetime) -> list[Reminder]:
+        """Sheets appraised again after round 2: settled at their latest round-2 score."""
+        settled: dict[int, tuple[int, datetime]] = {}
+        for sheet_id, unit_id, at in await Review.filter(
+            round_no=2,
+            answer__assessment__period_id=period.id,
+            answer__assessment__status=AssessmentStatus.appraised,
+        ).values_list("answer__assessment_id", "answer__assessment__unit_id", "updated_at"):
+            known = settled.get(sheet_id)
+            if known is None or at > known[1]:
+                settled[int(sheet_id)] = (int(unit_id), at)
+        return await self._to_officers(
+            ROUND2, settled, round2_subject, ROUND2_OFFSET, now, due_when_settled=False
+        )
 
 
 def _norm(row: Reminder) -> tuple[str, str, float, str]:

@@ -378,6 +378,7 @@ async def load_consolidated(
                     "total": figures.get("total"),
                     "index": figures.get("index"),
                     "rank": figures.get("rank"),
+                    "submitted": u.get("submitted", True),
                 }
     return ConsolidatedInput(
         period=_period_info(period),

@@ -103,6 +103,31 @@ def rollup_options(period: Period) -> RollupOptions:
     )
 
 
+def rank_unsubmitted_last(period: Period) -> bool:
+    """The period option that ranks units which never submitted after all the others (off:
+    they are listed apart, unranked; docs/scoring.md, section 4)."""
+    return bool((period.index_options or {}).get("rank_unsubmitted_last", False))
+
+
+def ranks_apart(
+    rounded: Mapping[int, Decimal | None], submitted: set[int], *, rank_last: bool
+) -> dict[int, int | None]:
+    """Competition ranks of the submitted sheets; the others get none, or, with ``rank_last``,
+    the places after every ranked submitted sheet, ranked among themselves the same way.
+
+    A unit that never submitted has little more than its survey points: ranking it among the
+    others would print "0,00 % Yếu" between real results, which no decision publishes.
+    """
+    ranks = rank_rounded({k: v for k, v in rounded.items() if k in submitted})
+    out: dict[int, int | None] = {k: ranks.get(k) for k in rounded}
+    if rank_last:
+        placed = sum(1 for r in ranks.values() if r is not None)
+        rest = rank_rounded({k: v for k, v in rounded.items() if k not in submitted})
+        for k, r in rest.items():
+            out[k] = None if r is None else placed + r
+    return out
+
+
 def bands_of(raw: Iterable[Mapping[str, Any]]) -> list[Band]:
     return [Band(str(b["label"]), Decimal(str(b["min_index"]))) for b in raw]
 
@@ -188,7 +213,8 @@ _REVIEWS = (
 
 def _sheets_sql(dialect: str, groups: int) -> tuple[str, int]:
     """One row per sheet of a period in the given unit groups, in the groups' unit order:
-    (assessment, unit, unit code, unit name, status, group, answer tokens, survey tokens).
+    (assessment, unit, unit code, unit name, status, group, answer tokens, survey tokens,
+    1 when the sheet was ever submitted else 0).
 
     Survey scores come as tokens of the sheet's criteria nodes (matched by code) with no
     reviewed score. Returns the statement and how many times it takes the period id before
@@ -224,7 +250,8 @@ def _sheets_sql(dialect: str, groups: int) -> tuple[str, int]:
         f"WHERE ss.period_id = {period} GROUP BY sa.id"
     )
     sql = (
-        "SELECT a.id, a.unit_id, u.code, u.name, a.status, u.group_id, ans.tokens, sv.tokens "
+        "SELECT a.id, a.unit_id, u.code, u.name, a.status, u.group_id, ans.tokens, sv.tokens, "
+        "CASE WHEN a.submitted_at IS NULL THEN 0 ELSE 1 END "
         "FROM assessment a JOIN unit u ON u.id = a.unit_id "
         f"LEFT JOIN ({answers}) ans ON ans.aid = a.id "
         f"LEFT JOIN ({survey}) sv ON sv.aid = a.id "
@@ -276,6 +303,7 @@ async def compute(period: Period, group_ids: list[int] | None = None) -> list[di
         groups,
         trees,
         list(rows),  # rows unpack like tuples (sqlite3.Row, asyncpg Record)
+        rank_unsubmitted_last(period),
     )
 
 
@@ -311,8 +339,12 @@ def _tables(
     groups: list[_Group],
     trees: dict[int, _SetInfo],
     rows: list[Any],
+    rank_last: bool = False,
 ) -> list[dict[str, Any]]:
     """The pure part of :func:`compute`: rows in, ranked tables out.
+
+    Units that never submitted are ranked apart (:func:`ranks_apart`): no rank and no band,
+    unless the period ranks them after the others (``rank_last``).
 
     ``rows`` are the sheets as :func:`_sheets_sql` reads them. Each unit
     goes through :class:`~scoring.rollup.RollupPlan` (the roll-up on scaled integers, no
@@ -333,12 +365,15 @@ def _tables(
         self_index: dict[int, Decimal | None] = {}
         appraised_index: dict[int, Decimal | None] = {}
         bands: dict[int, tuple[str | None, str | None]] = {}
-        for aid, unit_id, unit_code, unit_name, status, _gid, answers, survey in sheets[
+        submitted: set[int] = set()
+        for aid, unit_id, unit_code, unit_name, status, _gid, answers, survey, sent in sheets[
             group.unit_group_id
         ]:
             field_rows, own, final, (own_index, own_band), (index, band) = unit.figures(
                 answers, survey
             )
+            if sent:
+                submitted.add(aid)
             self_index[aid] = own_index
             appraised_index[aid] = index
             bands[aid] = (own_band, band)
@@ -349,19 +384,21 @@ def _tables(
                     "unit_name": unit_name,
                     "assessment_id": aid,
                     "status": str(status),
+                    "submitted": bool(sent),
                     "fields": field_rows,
                     "self": own,
                     "appraised": final,
                 }
             )
-        self_rank = rank_rounded(self_index)
-        appraised_rank = rank_rounded(appraised_index)
+        self_rank = ranks_apart(self_index, submitted, rank_last=rank_last)
+        appraised_rank = ranks_apart(appraised_index, submitted, rank_last=rank_last)
         for u in units:
             aid = u["assessment_id"]
+            shown = rank_last or aid in submitted  # an unranked sheet gets no band either
             u["self"]["rank"] = self_rank[aid]
-            u["self"]["band"] = bands[aid][0]
+            u["self"]["band"] = bands[aid][0] if shown else None
             u["appraised"]["rank"] = appraised_rank[aid]
-            u["appraised"]["band"] = bands[aid][1]
+            u["appraised"]["band"] = bands[aid][1] if shown else None
         out.append(
             {
                 "period_id": period_id,
@@ -373,6 +410,7 @@ def _tables(
                 "bands": [{"label": b.label, "min_index": dec(b.min_index)} for b in group.bands],
                 "published": False,
                 "published_at": None,
+                "rank_unsubmitted_last": rank_last,
                 "units": units,
             }
         )
@@ -748,6 +786,8 @@ __all__ = [
     "compute",
     "dec",
     "publish",
+    "rank_unsubmitted_last",
+    "ranks_apart",
     "results",
     "rollup_options",
 ]

@@ -289,6 +289,9 @@ class IndexOptions(In):
     bonus_in_index: bool | None = None
     bonus_cap: ScoreIn | None = Field(default=None, description="null: the criteria set's cap.")
     penalty_cap: ScoreIn | None = None
+    rank_unsubmitted_last: bool | None = Field(
+        default=None, description="Rank units that never submitted after the others."
+    )
 
 
 class PeriodCreate(In):
@@ -600,6 +603,9 @@ class UnitResultOut(BaseModel):
     unit_name: str
     assessment_id: int
     status: str
+    submitted: bool = Field(
+        default=True, description="False: never submitted (chưa nộp), listed apart."
+    )
     fields: list[FieldResultOut]
     self: FiguresOut
     appraised: FiguresOut
@@ -615,6 +621,7 @@ class GroupResultsOut(BaseModel):
     bands: list[BandOut]
     published: bool
     published_at: datetime | None
+    rank_unsubmitted_last: bool = False
     units: list[UnitResultOut]
 
 

@@ -16,7 +16,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.api.deps import Id, OptionalId
-from app.web import appraise, results
+from app.web import appraise, publication, results
 from app.web.board import board
 from app.web.charts import qr_svg
 from app.web.dates import parse_local
@@ -641,3 +641,4 @@ async def criteria_tree(request: Request, set_id: Id, staff: StaffDep, done: str
 
 router.include_router(appraise.router)
 router.include_router(results.router)
+router.include_router(publication.router)

@@ -4,6 +4,7 @@ code of an invite, the bar chart of indices, the colour classes of the gap heat 
 from __future__ import annotations
 
 import io
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -52,6 +53,15 @@ def _whole(value: Decimal, locale: str) -> str:
     return format_score(value, locale)
 
 
+LABEL_CHARS = 26  # about what 178 px of 12 px text hold
+
+
+def label_lines(text: str, width: int = LABEL_CHARS) -> list[str]:
+    """A chart label wrapped at word boundaries; a single word longer than a line stays whole
+    (it may reach into the margin, but no letter is cut off)."""
+    return textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False) or [""]
+
+
 def bar_chart(
     bars: Sequence[Bar],
     *,
@@ -61,12 +71,17 @@ def bar_chart(
     width: int = 640,
 ) -> str:
     """Horizontal bars of indices (0–100 %, longer when bonus points pass 100), one per unit,
-    in the given order, with the band thresholds as dashed lines. Scales to the page width."""
-    label_w, value_w, bar_h, gap, top = 190, 64, 18, 6, 42
+    in the given order, with the band thresholds as dashed lines. Scales to the page width.
+
+    A long unit name wraps onto several lines at word boundaries (its row grows to hold them),
+    so every letter of "Ban Quản lý các khu công nghiệp tỉnh" stays readable; nothing is cut."""
+    label_w, value_w, bar_h, gap, top, line_h = 190, 64, 18, 6, 42, 14
     plot_w = width - label_w - value_w
     values = [b.value for b in bars if b.value is not None]
     top_value = max([Decimal(100), *values]) if values else Decimal(100)
-    height = top + len(bars) * (bar_h + gap) + 8
+    labels = [label_lines(f"{b.rank}. {b.label}" if b.rank is not None else b.label) for b in bars]
+    heights = [max(bar_h, len(lines) * line_h + 4) for lines in labels]
+    height = top + sum(h + gap for h in heights) + 8
 
     def x(value: Decimal) -> float:
         return label_w + float(value / top_value) * plot_w
@@ -89,29 +104,34 @@ def bar_chart(
             f'font-size="11" fill="#6b5500">{escape(label)} {escape(_whole(level, locale))}'
             "</text>"
         )
-    for i, bar in enumerate(bars):
-        y = top + i * (bar_h + gap)
-        name = bar.label if len(bar.label) <= 28 else bar.label[:27] + "…"
-        rank = f"{bar.rank}. " if bar.rank is not None else ""
-        parts.append(
-            f'<text x="{label_w - 6}" y="{y + bar_h - 5}" text-anchor="end" font-size="12" '
-            f'fill="#1d2733">{escape(rank + name)}<title>{escape(bar.label)}</title></text>'
+    y = top
+    for bar, lines, row_h in zip(bars, labels, heights, strict=True):
+        bar_y = y + (row_h - bar_h) / 2
+        first = y + (row_h - len(lines) * line_h) / 2 + line_h - 3
+        spans = "".join(
+            f'<tspan x="{label_w - 6}" y="{first + k * line_h:.1f}">{escape(line)}</tspan>'
+            for k, line in enumerate(lines)
         )
+        parts.append(
+            f'<text class="unit-label" text-anchor="end" font-size="12" fill="#1d2733">'
+            f"{spans}<title>{escape(bar.label)}</title></text>"
+        )
+        text_y = bar_y + bar_h - 5
+        y += row_h + gap
         if bar.value is None:
             parts.append(
-                f'<text x="{label_w + 4}" y="{y + bar_h - 5}" font-size="12" '
-                f'fill="#5b6b7b">–</text>'
+                f'<text x="{label_w + 4}" y="{text_y:.1f}" font-size="12" fill="#5b6b7b">–</text>'
             )
             continue
         w = max(1.0, x(bar.value) - label_w)
         band = escape((bar.band or "").lower().replace(" ", "-"))
         parts.append(
-            f'<rect class="bar band-{band}" x="{label_w}" y="{y}" width="{w:.1f}" '
+            f'<rect class="bar band-{band}" x="{label_w}" y="{bar_y:.1f}" width="{w:.1f}" '
             f'height="{bar_h}" rx="2" fill="#2f6fb0"><title>{escape(bar.label)}: '
             f"{escape(_fmt(bar.value, locale))}%</title></rect>"
         )
         parts.append(
-            f'<text x="{label_w + w + 4:.1f}" y="{y + bar_h - 5}" font-size="12" '
+            f'<text x="{label_w + w + 4:.1f}" y="{text_y:.1f}" font-size="12" '
             f'fill="#1d2733">{escape(_fmt(bar.value, locale))}%</text>'
         )
     parts.append("</svg>")

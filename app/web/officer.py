@@ -67,6 +67,7 @@ from forms.models import Assessment, Evidence, Review
 from forms.rules import describe, evaluate
 from forms.submission import SubmissionBlockedError, submit
 from scoring.exports import scorecard
+from scoring.publication import unit_outcome
 
 router = APIRouter(prefix="/web/o", route_class=WebRoute, include_in_schema=False)
 MB = 1024 * 1024
@@ -184,6 +185,7 @@ async def _page(
         message=message,
         page_error=page_error,
         blockers=blockers,
+        outcome=await unit_outcome(view.period.id, session.unit.id),
         **_helpers(locale),
     )
 

@@ -1,6 +1,7 @@
-"""Results of a period (every back-office role): per unit group the ranking with bands, a bar
-chart of the appraised indices (inline SVG drawn here), a heat map of the appraised − self gap
-per field, and links to the workbooks (the API's download routes, which check rights again and
+"""Results of a period (every back-office role): per unit group the ranking with bands, the units
+that never submitted listed apart ("chưa nộp", unless the period ranks them last), a bar chart of
+the ranked units' appraised indices (inline SVG drawn here), a heat map of the appraised − self
+gap per field, and links to the workbooks (the API's download routes, which check rights again and
 accept the page's session cookie)."""
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from app.web.render import render, svg
 from core.auth import NotFound, require_role
 from core.i18n import N_, Msg
 from forms.models import Period
+from scoring.publication import group_ranking
 from scoring.results import results
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
@@ -39,14 +41,10 @@ async def results_page(request: Request, staff: StaffDep, period: OptionalId = N
     tables: list[dict[str, Any]] = []
     if current is not None:
         for table in await results(staff.actor, current.id):
-            units = sorted(
-                table["units"],
-                key=lambda u: (
-                    u["appraised"]["rank"] is None,
-                    u["appraised"]["rank"] or 0,
-                    u["unit_name"],
-                ),
-            )
+            ranking = group_ranking(table)
+            by_id = {u["unit_id"]: u for u in table["units"]}
+            units = [by_id[r.unit_id] for r in ranking.ranked]
+            apart = [by_id[r.unit_id] for r in ranking.apart]
             bands = [(b["label"], Decimal(str(b["min_index"]))) for b in table["bands"]]
             chart = bar_chart(
                 [
@@ -64,7 +62,7 @@ async def results_page(request: Request, staff: StaffDep, period: OptionalId = N
                 thresholds=[b for b in bands if b[1] > 0],
                 locale=staff.locale,
             )
-            fields = units[0]["fields"] if units else []
+            fields = table["units"][0]["fields"] if table["units"] else []
             heat = [
                 {
                     "unit": u,
@@ -78,12 +76,13 @@ async def results_page(request: Request, staff: StaffDep, period: OptionalId = N
                         for f in u["fields"]
                     ],
                 }
-                for u in units
+                for u in [*units, *apart]
             ]
             tables.append(
                 {
                     "table": table,
                     "units": units,
+                    "apart": apart,
                     "chart": svg(chart),
                     "fields": fields,
                     "heat": heat,

@@ -454,6 +454,8 @@ def write_consolidated(
                     "index": dec(round_half_up(index)) if index is not None else None,
                     "rank": ranks[u.unit_id],
                 }
+                if snap is not None and snap.get("submitted") is False:
+                    mine.pop("rank")  # published apart, unranked (docs/scoring.md, section 4)
                 if snap is None or any(snap.get(k) != v for k, v in mine.items()):
                     mismatches.append(u.code)
 

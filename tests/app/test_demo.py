@@ -1,17 +1,33 @@
-"""Sample data: loads into an empty database only, uses every rule type, a live period."""
+"""Sample data: loads into an empty database only, uses every rule type, a live period a few
+weeks in (answers, submissions, appraisal, an explanation pending, survey scores), and the
+sandbox chat offers officers of both unit groups."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
+from app.bot_runtime import demo_personas
 from app.demo import load_demo
 from core.audit import Actor
+from core.files import FileStore
 from core.models import BackofficeUser, Channel, Officer, OfficerRole, Unit, UnitGroup
+from core.settings import load_settings
 from core.timefmt import VIETNAM
 from forms.criteria import import_draft, load_draft
 from forms.criteria_workbook import export_bytes, read_workbook
-from forms.models import Assessment, CriteriaNode, CriteriaSet, Period
+from forms.models import (
+    Answer,
+    Assessment,
+    AssessmentStatus,
+    CriteriaNode,
+    CriteriaSet,
+    Evidence,
+    Period,
+)
 from forms.rules import RULE_TYPES
+from scoring.models import AppraiserAssignment, SurveyScore
+from scoring.results import results
 
 
 async def test_demo_fills_an_empty_database_once(db: str) -> None:
@@ -69,3 +85,44 @@ async def test_demo_does_nothing_when_units_exist(db: str) -> None:
     result = await load_demo(VIETNAM)
     assert not result.loaded
     assert await CriteriaSet.all().count() == 0 and await Unit.all().count() == 1
+
+
+async def test_the_sample_period_is_in_progress(db: str, data_dir: Path) -> None:
+    """Right after `make run` every page has real-looking figures: about half the units
+    answered, some submitted, a few appraised, one explanation pending, survey scores of the
+    departments imported; the results rank only the submitted sheets; the sandbox chat offers
+    officers of both unit groups."""
+    now = datetime.now(UTC)
+    result = await load_demo(VIETNAM, now, files=FileStore(data_dir))
+    assert result.loaded
+    period = await Period.get()
+    sheets = await Assessment.filter(period=period).prefetch_related("unit__group")
+    answered = [s for s in sheets if await Answer.filter(assessment=s).exists()]
+    assert 0.4 <= len(answered) / len(sheets) <= 0.6
+    submitted = [s for s in sheets if s.submitted_at is not None]
+    assert 10 <= len(submitted) < len(answered)
+    assert {s.unit.group.code for s in submitted} == {"SO", "XA"}
+    statuses = [s.status for s in sheets]
+    assert statuses.count(AssessmentStatus.appraised) == 3
+    assert statuses.count(AssessmentStatus.explanation_requested) == 1
+    assert await Evidence.all().count() >= len(submitted)
+    survey = set(await SurveyScore.filter(period=period).values_list("unit_id", flat=True))
+    departments = {s.unit.id for s in sheets if s.unit.group.code == "SO"}
+    assert survey == departments
+
+    admin = Actor("user", (await BackofficeUser.get(username="admin")).id, "admin", Channel.web)
+    tables = {t["group_code"]: t for t in await results(admin, period.id)}
+    for table in tables.values():
+        ranked = [u for u in table["units"] if u["appraised"]["rank"] is not None]
+        assert all(u["submitted"] for u in ranked) and len(ranked) >= 3
+        assert len({u["appraised"]["index"] for u in ranked}) > 1  # not all alike
+    # the sample appraiser has work assigned
+    appraiser = await BackofficeUser.get(username="thamdinh")
+    assert await AppraiserAssignment.filter(user=appraiser).count() >= 3
+
+    # the sandbox chat offers officers of both unit groups
+    personas = await demo_personas(load_settings(database_url=db, data_dir=data_dir))
+    officers = await Officer.filter(
+        id__in=[p["user_id"] - 880_000_000 for p in personas]
+    ).prefetch_related("unit__group")
+    assert {o.unit.group.code for o in officers} == {"SO", "XA"}

@@ -20,11 +20,12 @@ from forms.models import (
     PeriodGroup,
     PeriodStatus,
 )
+from forms.periods import update_period
 from scoring import appraisal
 from scoring.models import ResultSnapshot, SurveyScore
 from scoring.results import compute, publish, results
 from scoring.rollup import ItemScore, Node, roll_up
-from tests.api.world import ANSWERS, NOW, World, build_world, fill_and_submit
+from tests.api.world import ANSWERS, NOW, SYSTEM, World, build_world, fill_and_submit
 
 
 @pytest.fixture
@@ -69,9 +70,9 @@ async def test_self_figures_match_the_pure_roll_up(world: World) -> None:
         ("1", "5.75", "0"),
         ("2", "1", "0"),
     ]
-    # units that answered nothing still appear, with index 0 and the last rank
+    # units that answered nothing still appear, with index 0, listed apart: no rank
     assert _unit(tables, "STP")["appraised"]["index"] == "0"
-    assert _unit(tables, "STP")["appraised"]["rank"] == 2
+    assert _unit(tables, "STP")["appraised"]["rank"] is None
     assert snv["appraised"]["rank"] == 1
 
 
@@ -137,10 +138,61 @@ async def test_survey_scores_bands_and_ranks_per_group(world: World) -> None:
     assert (a["appraised"]["rank"], b["appraised"]["rank"]) == (1, 2)
     assert a["appraised"]["band"] == "Tốt"
     # equal indices share a rank (1, 1, 3)
-    await SurveyScore.filter(unit_id=snv.unit_id).delete()  # type: ignore[attr-defined]
+    await fill_and_submit(world, "SYT", "yte")
+    await SurveyScore.create(
+        period=world.period,
+        unit_id=world.sheets["STP"].unit_id,  # type: ignore[attr-defined]
+        node_code="X.1",
+        score=Decimal("1.5"),
+    )
     tables = await compute(world.period)
     ranks = sorted(u["appraised"]["rank"] for u in tables[0]["units"])
     assert ranks == [1, 1, 3]
+
+
+async def test_units_that_never_submitted_are_listed_apart_unless_ranked_last(
+    world: World,
+) -> None:
+    """SYT never submitted: it has no rank and no band (not "0,00 % Yếu" among the others),
+    unless the period ranks such units after the others."""
+    await fill_and_submit(world, "SNV", "lan")
+    await fill_and_submit(world, "STP", "khac")
+    syt = world.sheets["SYT"]
+    await SurveyScore.create(
+        period=world.period, unit_id=syt.unit_id, node_code="X.1", score=Decimal(2)
+    )  # type: ignore[attr-defined]
+    tables = await compute(world.period)
+    apart = _unit(tables, "SYT")
+    assert apart["submitted"] is False and _unit(tables, "SNV")["submitted"] is True
+    assert (apart["appraised"]["rank"], apart["appraised"]["band"]) == (None, None)
+    assert apart["self"]["rank"] is None and apart["appraised"]["index"] is not None
+    assert sorted(u["appraised"]["rank"] or 0 for u in tables[0]["units"]) == [0, 1, 1]
+    assert tables[0]["rank_unsubmitted_last"] is False
+
+    await update_period(
+        SYSTEM, world.period.id, {"index_options": {"rank_unsubmitted_last": True}}, now=NOW
+    )
+    tables = await compute(await Period.get(id=world.period.id))
+    last = _unit(tables, "SYT")["appraised"]
+    assert (last["rank"], last["band"]) == (3, "Yếu")
+    assert tables[0]["rank_unsubmitted_last"] is True
+    with pytest.raises(UserError):
+        await update_period(
+            SYSTEM, world.period.id, {"index_options": {"rank_unsubmitted_last": "có"}}, now=NOW
+        )
+
+
+def test_ranks_apart_places_unsubmitted_units_after_every_ranked_one() -> None:
+    from scoring.results import ranks_apart
+
+    index = {1: Decimal(90), 2: Decimal(90), 3: None, 4: Decimal(5), 5: Decimal(7), 6: None}
+    submitted = {1, 2, 3}
+    assert ranks_apart(index, submitted, rank_last=False) == {
+        1: 1, 2: 1, 3: None, 4: None, 5: None, 6: None
+    }  # fmt: skip
+    assert ranks_apart(index, submitted, rank_last=True) == {
+        1: 1, 2: 1, 3: None, 4: 4, 5: 3, 6: None
+    }  # fmt: skip
 
 
 async def test_results_of_one_group_are_that_group_of_the_whole_table(world: World) -> None:
@@ -160,6 +212,8 @@ async def test_results_of_one_group_are_that_group_of_the_whole_table(world: Wor
         period=world.period,
         unit=commune,
         criteria_set_id=so.criteria_set_id,  # type: ignore[attr-defined]
+        status=AssessmentStatus.submitted,
+        submitted_at=NOW,
     )
     await SurveyScore.create(
         period=world.period, unit_id=commune.id, node_code="X.1", score=Decimal(1)
@@ -231,7 +285,12 @@ def _sheet_rows(sheets: list[tuple], answers: list[tuple], survey: list[tuple]) 
     for aid, node_id, score in survey:
         points.setdefault(aid, []).append(f"{node_id}:{score}::")
     return [
-        (*sheet, ",".join(packed.get(sheet[0], [])) or None, ",".join(points.get(sheet[0], [])))
+        (
+            *sheet,
+            ",".join(packed.get(sheet[0], [])) or None,
+            ",".join(points.get(sheet[0], [])),
+            int(sheet[4] != "draft"),  # submitted
+        )
         for sheet in sheets
     ]
 
