@@ -133,7 +133,9 @@ def bands_of(raw: Iterable[Mapping[str, Any]]) -> list[Band]:
 
 
 _SetInfo = tuple[CriteriaTree, dict[int, str], list[tuple[str, str, Decimal]]]
-_trees: dict[int, _SetInfo] = {}
+# Keyed by id and freezing time: a database restored or rebuilt under the running process (a
+# restore, the tests' fresh databases) reuses ids, never the same id frozen at the same instant.
+_trees: dict[tuple[int, Any], _SetInfo] = {}
 
 
 async def _tree(
@@ -143,7 +145,7 @@ async def _tree(
 
     Cached per set once the set is frozen (a period uses it, so its nodes never change again).
     """
-    cached = _trees.get(cset.id)
+    cached = _trees.get((cset.id, cset.frozen_at))
     if cached is not None and cset.frozen_at is not None:
         return cached
     rows = await CriteriaNode.filter(criteria_set_id=cset.id).order_by("position")
@@ -165,7 +167,7 @@ async def _tree(
     ]
     result = (tree, codes, fields)
     if cset.frozen_at is not None:
-        _trees[cset.id] = result
+        _trees[(cset.id, cset.frozen_at)] = result
     return result
 
 

@@ -42,7 +42,8 @@ async def test_results_list_units_that_never_submitted_apart(
     assert "Chưa nộp (liệt kê riêng, không xếp hạng)" in page
     apart = rest.split("</table>")[0]
     assert 'data-unit="STP"' in apart and 'data-unit="SYT"' in apart
-    assert "Yếu" not in ranking.split('class="chart"')[1]  # not "0,00 % Yếu" in the chart
+    chart = ranking.split('class="chart"')[1].split("</svg>")[0]
+    assert "STP" not in chart and "Sở Tư pháp" not in chart  # not "0,00 % Yếu" in the chart
 
 
 async def test_only_an_administrator_publishes_and_forcing_needs_a_reason(
