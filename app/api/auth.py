@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request, Response
 
 from app.api.deps import (
     SESSION_COOKIE,
+    SESSION_COOKIES,
     CurrentActor,
     CurrentUser,
     Id,
@@ -15,6 +16,7 @@ from app.api.deps import (
 )
 from app.api.errors import ApiRoute
 from app.api.schemas import (
+    CsrfOut,
     LoginIn,
     SessionOut,
     TokenInfo,
@@ -73,7 +75,27 @@ async def open_session(body: LoginIn, now: Now, request: Request, response: Resp
         secure=_https(request),
         path="/",
     )
-    return SessionOut(expires_at=issued.expires_at, user=UserOut.model_validate(issued.user))
+    cookies = {**request.cookies, SESSION_COOKIE: issued.token}
+    return SessionOut(
+        expires_at=issued.expires_at,
+        user=UserOut.model_validate(issued.user),
+        csrf_token=_csrf_token(request, response, cookies),
+    )
+
+
+@router.get("/auth/csrf", response_model=CsrfOut)
+async def csrf(request: Request, response: Response, user: CurrentUser) -> CsrfOut:
+    """The CSRF token of this session cookie, to send as `X-CSRF-Token` with every write made
+    with the cookie (bearer calls need none)."""
+    return CsrfOut(csrf_token=_csrf_token(request, response, None))
+
+
+def _csrf_token(request: Request, response: Response, cookies: dict[str, str] | None) -> str:
+    from app.web.security import csrf_token, remember_csrf_seed  # app.web imports app.api
+
+    token = csrf_token(request.app.state.settings.secret_key, request, SESSION_COOKIES, cookies)
+    remember_csrf_seed(request, response)
+    return token
 
 
 def _https(request: Request) -> bool:

@@ -66,10 +66,16 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     503: _err("The database cannot be reached right now; try again after `Retry-After`."),
 }
 
+
+class CsrfRequired(AccessDenied):
+    """A write authenticated by the session cookie without the session's CSRF token (403)."""
+
+
 # (exception class, HTTP status, code), most specific first.
 _MAPPING: list[tuple[type[Exception], int, str]] = [
     (AuthError, 401, "unauthenticated"),
     (TooManyAttempts, 429, "too_many_attempts"),
+    (CsrfRequired, 403, "csrf"),
     (AccessDenied, 403, "forbidden"),
     (NotAllowedError, 403, "forbidden"),
     (NotFound, 404, "not_found"),

@@ -116,6 +116,15 @@ class TokenOut(BaseModel):
 class SessionOut(BaseModel):
     expires_at: datetime
     user: UserOut
+    csrf_token: str = Field(
+        description="Send as `X-CSRF-Token` with every write made with the session cookie."
+    )
+
+
+class CsrfOut(BaseModel):
+    csrf_token: str = Field(
+        description="Send as `X-CSRF-Token` with every write made with the session cookie."
+    )
 
 
 class TokenInfo(Out):

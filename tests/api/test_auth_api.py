@@ -26,11 +26,14 @@ async def test_token_session_and_sign_out(
     assert "máy cơ quan" in [t["name"] for t in r.json()]
     r = await client.post("/auth/session", json={"username": "viewer", "password": PASSWORD})
     assert r.status_code == 200
+    csrf = r.json()["csrf_token"]
     cookie = r.headers["set-cookie"]
     assert "cchc_session=" in cookie and "HttpOnly" in cookie and "SameSite=strict" in cookie
     r = await client.get("/me")  # the client keeps the cookie
     assert r.status_code == 200 and r.json()["username"] == "viewer"
-    r = await client.post("/auth/revoke")
+    r = await client.post("/auth/revoke")  # a cookie write without the CSRF token
+    assert r.status_code == 403 and r.json()["code"] == "csrf"
+    r = await client.post("/auth/revoke", headers={"X-CSRF-Token": csrf})
     assert r.status_code == 204
     client.cookies.clear()
     r = await client.get("/me", headers={"Authorization": f"Bearer {token}"})
