@@ -7,6 +7,7 @@ from fastapi import APIRouter, Request, Response
 from app.api.deps import (
     SESSION_COOKIE,
     SESSION_COOKIES,
+    ClientAddress,
     CurrentActor,
     CurrentUser,
     Id,
@@ -33,13 +34,19 @@ users = APIRouter(route_class=ApiRoute, prefix="/users", tags=["users"])
 
 
 @router.post("/auth/token", response_model=TokenOut)
-async def issue_token(body: LoginIn, now: Now) -> TokenOut:
+async def issue_token(body: LoginIn, now: Now, address: ClientAddress) -> TokenOut:
     """Exchange a username and password for a bearer token (valid 12 hours).
 
-    Five failed attempts for one username within 15 minutes block it for the rest of the
-    window (429 with `Retry-After`)."""
+    Failed attempts are throttled by account and by client address (429 with `Retry-After`;
+    docs/api.md)."""
     issued = await auth.login(
-        body.username, body.password, now=now, kind="api", name=body.name, channel=Channel.api
+        body.username,
+        body.password,
+        now=now,
+        kind="api",
+        name=body.name,
+        channel=Channel.api,
+        address=address,
     )
     return TokenOut(
         access_token=issued.token,
@@ -60,11 +67,13 @@ async def revoke(request: Request, actor: CurrentActor, now: Now) -> Response:
 
 
 @router.post("/auth/session", response_model=SessionOut)
-async def open_session(body: LoginIn, now: Now, request: Request, response: Response) -> SessionOut:
+async def open_session(
+    body: LoginIn, now: Now, request: Request, response: Response, address: ClientAddress
+) -> SessionOut:
     """Sign in for the web pages: sets an HttpOnly, SameSite=Strict session cookie (8 hours).
     The cookie is accepted by the API as well; a bearer token is not a cookie and vice versa."""
     issued = await auth.login(
-        body.username, body.password, now=now, kind="session", channel=Channel.web
+        body.username, body.password, now=now, kind="session", channel=Channel.web, address=address
     )
     response.set_cookie(
         SESSION_COOKIE,

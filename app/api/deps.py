@@ -39,6 +39,12 @@ async def get_now() -> datetime:
     return datetime.now(UTC)
 
 
+def get_client_address(request: Request) -> str:
+    """The client's address: behind the reverse proxy, the one it reports in X-Forwarded-For
+    (uvicorn believes it only from CCHC_TRUSTED_PROXIES; docs/deployment.md)."""
+    return request.client.host if request.client is not None else ""
+
+
 def get_locale(request: Request) -> str:
     return request_locale(request)
 
@@ -57,6 +63,7 @@ def get_file_store(request: Request) -> FileStore:
 
 
 Now = Annotated[datetime, Depends(get_now)]
+ClientAddress = Annotated[str, Depends(get_client_address)]
 Locale = Annotated[str, Depends(get_locale)]
 Tz = Annotated[ZoneInfo, Depends(get_tz)]
 NotifierDep = Annotated[Notifier, Depends(get_notifier)]
