@@ -48,14 +48,19 @@ async def test_invalid_requests_get_one_sentence_and_the_problems(
     )
     body = r.json()
     assert r.status_code == 422 and body["code"] == "invalid_request"
-    assert body["detail"] == "The request has invalid values."
-    assert any(p.startswith("code:") for p in body["problems"])
+    assert body["detail"].startswith("The request has invalid values: code, name")
+    assert "code: at least 1 character(s)." in body["problems"]
+    r = await client.post("/periods", headers=world.headers("admin"), json={"code": ""})
+    assert "code: ít nhất 1 ký tự." in r.json()["problems"]  # Vietnamese by default
+    assert "name: trường này là bắt buộc." in r.json()["problems"]
     r = await client.post(
         "/periods",
         headers=world.headers("admin"),
         content=b"{",
     )
-    assert r.status_code == 422 and r.json()["detail"] == "Yêu cầu có giá trị không hợp lệ."
+    # not JSON at all: 400, as docs/api.md documents
+    assert r.status_code == 400 and r.json()["code"] == "bad_request"
+    assert r.json()["detail"] == "Nội dung yêu cầu không phải là JSON hợp lệ."
     r = await client.get("/periods/99999", headers=world.headers("admin"))
     assert r.status_code == 404 and r.json()["detail"] == "Không có đợt đánh giá mã số 99999."
 
