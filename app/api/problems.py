@@ -67,7 +67,8 @@ def problem_msg(error: dict[str, Any]) -> Msg:
     else:
         what = Msg(_FALLBACK)
     where = field_of(error)
-    return Msg(N_("{field}: {problem}"), field=where, problem=what) if where else what
+    # not a catalog message: the same in every language
+    return Msg("{field}: {problem}", field=where, problem=what) if where else what
 
 
 def invalid_json(errors: list[dict[str, Any]]) -> bool:
