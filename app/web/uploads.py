@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from fastapi import Request
 from python_multipart.multipart import MultipartParser, parse_options_header
 
-from app.web.deps import TooLarge
+from app.web.deps import TooLarge, refuse_unstorable
 from core.i18n import N_, Msg, UserError
 
 FIELDS_LIMIT = 64 * 1024  # the text fields around a file (explanation text, page reference)
@@ -149,4 +149,5 @@ async def read_form_stream(
     parser.finalize()
     if not reader.csrf_checked:
         check_csrf(reader.upload.get("csrf") or None)
+    refuse_unstorable(reader.upload.fields)
     return reader.upload
