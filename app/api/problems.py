@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.i18n import N_, Msg
+from core.i18n import N_, Msg, gettext
 
 _BY_TYPE: dict[str, str] = {
     "missing": N_("this field is required."),
@@ -58,7 +58,10 @@ def problem_msg(error: dict[str, Any]) -> Msg:
     """One problem as a message: "<field>: <what is wrong>"."""
     ctx = {k: str(v) for k, v in (error.get("ctx") or {}).items()}
     kind = str(error.get("type", ""))
-    if kind == "value_error" and "error" in ctx:
+    where = field_of(error)
+    if where == "file" or where.endswith(".file"):
+        what = Msg(N_("choose a file to upload."))
+    elif kind == "value_error" and gettext(ctx.get("error", ""), "vi") != ctx.get("error", ""):
         # the schemas' validators raise ValueError(<catalog message id>)
         what = Msg(ctx["error"])
     elif kind in _BY_TYPE:
@@ -66,7 +69,6 @@ def problem_msg(error: dict[str, Any]) -> Msg:
         what = Msg(template, **{k: v for k, v in ctx.items() if "{" + k + "}" in template})
     else:
         what = Msg(_FALLBACK)
-    where = field_of(error)
     # not a catalog message: the same in every language
     return Msg("{field}: {problem}", field=where, problem=what) if where else what
 
