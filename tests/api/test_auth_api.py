@@ -81,7 +81,7 @@ async def test_text_that_no_database_can_store_is_refused_up_front(
         json={"bands": [{"label": "Tốt", "min_index": "1e400"}, {"label": "Yếu", "min_index": 0}]},
     )
     assert r.status_code == 422 and r.json() == {
-        "detail": "Ngưỡng dưới của mức xếp loại là chỉ số từ 0 đến 1000.",
+        "detail": "Ngưỡng dưới của mức xếp loại “Tốt”: “1e400” không phải là một số.",
         "code": "invalid",
         "problems": [],
     }
