@@ -139,6 +139,20 @@ def demo() -> None:
     console.print(f"Tài khoản mẫu / demo accounts: {users} — mật khẩu / password: {DEMO_PASSWORD}")
 
 
+def uvicorn_options(settings: Settings, host: str | None, port: int | None) -> dict[str, object]:
+    """How ``cchc serve`` runs uvicorn. Proxy headers are believed from CCHC_TRUSTED_PROXIES
+    only: the client address they give is what sign-in throttling counts (docs/deployment.md)."""
+    options: dict[str, object] = {
+        "host": host or settings.host,
+        "port": port or settings.port,
+        "log_level": settings.log_level.lower(),
+        "proxy_headers": True,
+    }
+    if settings.trusted_proxies:
+        options["forwarded_allow_ips"] = settings.trusted_proxies
+    return options
+
+
 @cli.command("serve")
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
@@ -195,13 +209,8 @@ def serve(
         console.print(
             f"Telegram thử nghiệm / sandbox chat: {settings.public_url}/sandbox/chat", markup=False
         )
-    options: dict[str, object] = {
-        "host": host or settings.host,
-        "port": port or settings.port,
-        "log_level": settings.log_level.lower(),
-        "log_config": setup_logging(settings),  # CCHC_LOG_FORMAT, also in uvicorn's workers
-        "proxy_headers": True,
-    }
+    options = uvicorn_options(settings, host, port)
+    options["log_config"] = setup_logging(settings)  # CCHC_LOG_FORMAT, also in the workers
     if workers > 1:
         # each worker process builds its own app from the environment
         os.environ["CCHC_PUBLIC_URL"] = settings.public_url

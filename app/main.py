@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
+from fastapi_offline import FastAPIOffline
 from tortoise.contrib.fastapi import RegisterTortoise
 
 from app import db
@@ -50,12 +51,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 await scheduler.stop()
                 await bot.stop()
 
-    app = FastAPI(
+    # FastAPIOffline: FastAPI whose /api/docs (Swagger UI) and /redoc load their scripts and
+    # styles from the service itself, so they work on a network without internet.
+    app = FastAPIOffline(
         title="cchc — Chỉ số cải cách hành chính",
         version="0.1.0",
         lifespan=lifespan,
         docs_url="/api/docs",
         openapi_url="/api/openapi.json",
+        static_url="/api/docs/assets",
     )
     app.state.settings = settings
     app.add_middleware(DatabaseOutageMiddleware, locale=settings.locale)

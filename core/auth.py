@@ -6,10 +6,10 @@ Tokens are random (256 bits), shown once, and stored only as their SHA-256 hash 
 token of the JSON API (``"api"``) from the cookie of a web session (``"session"``); a token of one
 kind is refused where the other is expected, so a leaked cookie is not an API key.
 
-Repeated failed sign-ins are throttled per username from the audit trail itself (the
-``auth.failed`` events), so the limit holds across restarts and across several app instances:
-after :data:`MAX_FAILURES` failures within :data:`LOCKOUT` the username is refused with
-:class:`TooManyAttempts` (HTTP 429) until the window has passed, even with the right password.
+Repeated failed sign-ins are throttled by account and by client address
+(:mod:`core.sign_in_throttle`): whoever guesses slows himself down, not the account's owner.
+Failures for existing accounts are also audited (``auth.failed``, with the address); failures
+for unknown names are only counted, in a table that keeps the throttling window and no more.
 
 Role checks live here (not in the routes) so every service, whichever channel calls it, applies
 the same rule; system actors (CLI, scheduler) act with the secretariat's authority.
@@ -18,7 +18,6 @@ the same rule; system actors (CLI, scheduler) act with the secretariat's authori
 from __future__ import annotations
 
 import hashlib
-import math
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -27,14 +26,23 @@ from tortoise.transactions import in_transaction
 
 from core.audit import Actor, record
 from core.i18n import N_, Msg, UserError
-from core.models import ApiToken, AuditEvent, BackofficeUser, Channel, UserRole
+from core.models import ApiToken, BackofficeUser, Channel, UserRole
+from core.sign_in_throttle import (
+    PAIR_LIMIT,
+    WINDOW,
+    TooManyAttempts,  # noqa: F401  (re-exported: the channels catch it from here)
+    check,
+    client_address,
+    forget,
+    note_failure,
+)
 from core.users import MIN_PASSWORD, add_user, hash_password, verify_password
 
 TOKEN_KINDS = ("api", "session")
 TOKEN_TTL = {"api": timedelta(hours=12), "session": timedelta(hours=8)}
 MAX_TTL = timedelta(days=30)
-MAX_FAILURES = 5
-LOCKOUT = timedelta(minutes=15)
+MAX_FAILURES = PAIR_LIMIT  # failures of one account from one address within LOCKOUT
+LOCKOUT = WINDOW
 TOKEN_PREFIX = "cchc_"
 # last_used_at is a hint for the secretariat, not a log: write it at most this often.
 _TOUCH_EVERY = timedelta(minutes=5)
@@ -42,14 +50,6 @@ _TOUCH_EVERY = timedelta(minutes=5)
 
 class AuthError(UserError):
     """No valid credentials (HTTP 401): wrong password, unknown, expired or revoked token."""
-
-
-class TooManyAttempts(UserError):
-    """Too many failed sign-ins for this username (HTTP 429); ``retry_after`` in seconds."""
-
-    def __init__(self, msg: Msg, retry_after: int) -> None:
-        super().__init__(msg)
-        self.retry_after = retry_after
 
 
 class AccessDenied(UserError):
@@ -91,21 +91,6 @@ def _bad_credentials() -> AuthError:
     return AuthError(Msg(N_("Wrong username or password.")))
 
 
-async def _recent_failures(username: str, now: datetime) -> list[AuditEvent]:
-    """Failures in the lockout window since the last successful sign-in of this username."""
-    last_ok = (
-        await AuditEvent.filter(action="auth.login", entity="login", entity_id=username)
-        .order_by("-id")
-        .first()
-    )
-    query = AuditEvent.filter(
-        action="auth.failed", entity="login", entity_id=username, at__gte=now - LOCKOUT
-    )
-    if last_ok is not None:
-        query = query.filter(id__gt=last_ok.id)
-    return await query.order_by("id")
-
-
 async def login(
     username: str,
     password: str,
@@ -115,24 +100,16 @@ async def login(
     name: str = "",
     ttl: timedelta | None = None,
     channel: Channel = Channel.api,
+    address: str | None = None,
 ) -> IssuedToken:
-    """Check a password and issue a token of ``kind``; failures are audited and throttled."""
+    """Check a password and issue a token of ``kind``; failures are throttled by account and
+    by ``address`` (the client's, as the reverse proxy reports it), and audited for accounts
+    that exist."""
     if kind not in TOKEN_KINDS:
         raise ValueError(f"unknown token kind {kind!r}")
     username = (username or "").strip().lower()[:64]
-    failures = await _recent_failures(username, now)
-    if len(failures) >= MAX_FAILURES:
-        oldest = failures[-MAX_FAILURES].at
-        window = int(LOCKOUT.total_seconds())
-        retry = min(window, max(1, math.ceil((oldest + LOCKOUT - now).total_seconds())))
-        raise TooManyAttempts(
-            Msg(
-                N_("Too many failed sign-ins for “{username}”; try again in {minutes} minute(s)."),
-                username=username,
-                minutes=max(1, math.ceil(retry / 60)),
-            ),
-            retry_after=retry,
-        )
+    address = client_address(address)
+    await check(username, address, now)
     user = await BackofficeUser.get_or_none(username=username) if username else None
     if user is None:
         _burn_time(password)
@@ -141,8 +118,13 @@ async def login(
         ok = verify_password(password, user.password_hash) and user.active
     actor = Actor("user", user.id if user else None, username, channel)
     if not ok:
-        reason = "unknown user" if user is None else ("inactive" if not user.active else "")
-        await record(actor, "auth.failed", "login", username, reason=reason or "wrong password")
+        async with in_transaction():
+            await note_failure(username, address, now)
+            if user is not None:  # unknown names are counted, not audited (no unbounded growth)
+                reason = "inactive" if not user.active else "wrong password"
+                await record(
+                    actor, "auth.failed", "login", username, new={"address": address}, reason=reason
+                )
         raise _bad_credentials()
     assert user is not None
     ttl = TOKEN_TTL[kind] if ttl is None else min(ttl, MAX_TTL)
@@ -159,7 +141,10 @@ async def login(
             expires_at=expires_at,
         )
         await BackofficeUser.filter(id=user.id).update(last_login_at=now)
-        await record(actor, "auth.login", "login", username, new={"token_id": row.id})
+        await forget(username, address)
+        await record(
+            actor, "auth.login", "login", username, new={"token_id": row.id, "address": address}
+        )
         await record(
             user_actor(user, channel),
             "token.issue",

@@ -173,3 +173,18 @@ class ApiToken(Model):
 
     class Meta:
         table = "api_token"
+
+
+class SignInFailure(Model):
+    """A failed back-office sign-in (account or unknown name, and the client address), kept
+    only for the throttling window of core.sign_in_throttle and then deleted, so guessing
+    names cannot grow any table without bound."""
+
+    id = fields.BigIntField(primary_key=True)
+    at = fields.DatetimeField(db_index=True)
+    username = fields.CharField(max_length=64)
+    address = fields.CharField(max_length=64)
+
+    class Meta:
+        table = "sign_in_failure"
+        indexes = (("username", "at"), ("address", "at"))

@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: Annotated[int, Field(ge=1, le=65535)] = 8000
     max_upload_mb: Annotated[int, Field(ge=1, le=2000)] = 20
+    # Addresses (comma-separated, or "*") of the reverse proxies whose X-Forwarded-For and
+    # X-Forwarded-Proto are believed; unset: uvicorn's FORWARDED_ALLOW_IPS, else 127.0.0.1.
+    trusted_proxies: str | None = None
     demo: bool = True
     # worker processes of one `cchc serve` (PostgreSQL, webhook or no bot: see docs/deployment.md)
     workers: Annotated[int, Field(ge=1, le=64)] = 1
@@ -84,7 +87,7 @@ class Settings(BaseSettings):
             raise ValueError(f"must be one of {', '.join(LOG_LEVELS)}")
         return value.upper()
 
-    @field_validator("metrics_token")
+    @field_validator("metrics_token", "trusted_proxies")
     @classmethod
     def _blank_is_unset(cls, value: str | None) -> str | None:
         return value or None

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import unicodedata
 import zipfile
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
 from typing import BinaryIO
 
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import ParseError, iterparse
 from openpyxl import Workbook, load_workbook
 
 from core.i18n import N_, Msg, UserError
@@ -78,6 +81,38 @@ def not_a_workbook() -> Problem:
     return Problem("", None, None, Msg(N_("The file is not a valid Excel workbook (.xlsx).")))
 
 
+def xml_declarations_refused() -> Problem:
+    return Problem(
+        "",
+        None,
+        None,
+        Msg(
+            N_(
+                "The workbook contains XML declarations (a DTD or entities) that Excel never "
+                "writes and that can hide an “XML bomb”; it was refused and nothing was read. "
+                "Save the file again from Excel, or start from the template."
+            )
+        ),
+    )
+
+
+def _xml_problem(archive: zipfile.ZipFile, part: zipfile.ZipInfo) -> Problem | None:
+    """Parse one XML part through defusedxml, streaming (bounded by :data:`MAX_UNPACKED`):
+    a DTD or an entity is refused before anything is expanded, and XML broken anywhere is
+    found here rather than while a reader walks the rows (read-only sheets parse lazily)."""
+    if not part.filename.endswith((".xml", ".rels")):
+        return None
+    try:
+        with archive.open(part) as fh:
+            for _event, element in iterparse(fh, events=("end",), forbid_dtd=True):
+                element.clear()
+    except DefusedXmlException:
+        return xml_declarations_refused()
+    except (ParseError, OSError, zipfile.BadZipFile, EOFError, zlib.error):
+        return not_a_workbook()
+    return None
+
+
 def open_workbook(
     source: bytes | BinaryIO | Path, fail: Callable[[list[Problem]], UserError]
 ) -> Workbook:
@@ -88,19 +123,27 @@ def open_workbook(
     try:
         with zipfile.ZipFile(BytesIO(data)) as archive:
             parts = archive.infolist()
+            if len(parts) > MAX_PARTS or sum(p.file_size for p in parts) > MAX_UNPACKED:
+                msg = Msg(
+                    N_(
+                        "The workbook is too large once unpacked (at most {mb} MB); remove "
+                        "unused sheets, pictures or formatting, or start from the template."
+                    ),
+                    mb=MAX_UNPACKED // (1024 * 1024),
+                )
+                raise fail([Problem("", None, None, msg)])
+            # openpyxl parses with defusedxml (installed), which refuses DTDs too, but only
+            # once a reader walks a sheet: check every part here, once, for all readers.
+            for part in parts:
+                problem = _xml_problem(archive, part)
+                if problem is not None:
+                    raise fail([problem])
     except (zipfile.BadZipFile, OSError, ValueError, EOFError):
         raise fail([not_a_workbook()]) from None
-    if len(parts) > MAX_PARTS or sum(p.file_size for p in parts) > MAX_UNPACKED:
-        msg = Msg(
-            N_(
-                "The workbook is too large once unpacked (at most {mb} MB); remove unused "
-                "sheets, pictures or formatting, or start from the template."
-            ),
-            mb=MAX_UNPACKED // (1024 * 1024),
-        )
-        raise fail([Problem("", None, None, msg)])
     try:
         wb = load_workbook(BytesIO(data), read_only=True, data_only=True)
+    except DefusedXmlException:
+        raise fail([xml_declarations_refused()]) from None
     except Exception:  # not a workbook inside: missing parts, broken XML, odd styles
         raise fail([not_a_workbook()]) from None
     problems = [

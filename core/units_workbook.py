@@ -6,8 +6,8 @@ Reading checks every row and reports all problems at once; nothing is stored her
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
 from enum import Enum
 from io import BytesIO
 from pathlib import Path
@@ -216,8 +216,16 @@ def _read_units(rows: Rows, problems: list[Problem]) -> list[UnitRow]:
             seen[code] = number
         if not name:
             bad("E", Msg(N_("The unit name is empty.")))
-        kind = _lookup(kind_text, KIND_LABELS) if kind_text else UnitKind.other
-        if kind is None:
+        for col, label, value in (
+            ("B", N_("group name"), gname),
+            ("E", N_("unit name"), name),
+            ("F", N_("address"), address),
+        ):
+            too_long(bad, col, label, value)
+        # an empty kind is the group's kind from an earlier row (as the template shows), and
+        # "Khác" when no row of the group gives one
+        kind = _lookup(kind_text, KIND_LABELS) if kind_text else None
+        if kind_text and kind is None:
             bad(
                 "C",
                 Msg(
@@ -226,8 +234,11 @@ def _read_units(rows: Rows, problems: list[Problem]) -> list[UnitRow]:
                     choices=", ".join(KIND_LABELS.values()),
                 ),
             )
-        if gcode in groups and groups[gcode][1] not in (None, kind):
+        known = groups[gcode][1] if gcode in groups else None
+        if kind is not None and known is not None and known != kind:
             bad("C", Msg(N_("The group “{code}” has two kinds in this file."), code=gcode))
+        if gcode in groups and kind is not None and known is None:
+            groups[gcode] = (groups[gcode][0], kind)
         if gcode in groups and groups[gcode][0] != gname and gname:
             bad(
                 "B",
@@ -251,7 +262,25 @@ def _read_units(rows: Rows, problems: list[Problem]) -> list[UnitRow]:
                 address,
             )
         )
-    return out
+    # every row of a group carries the kind one of its rows gave
+    return [replace(u, group_kind=groups[u.group_code][1] or UnitKind.other) for u in out]
+
+
+MAX_TEXT = 255  # names, positions, addresses: the columns' size in the database
+
+
+def too_long(bad: Callable[[str, Msg], None], col: str, label: str, value: str) -> None:
+    """Refuse text longer than the database column, naming the column's meaning."""
+    if len(value) > MAX_TEXT:
+        bad(
+            col,
+            Msg(
+                N_("The {field} has {length} characters; at most {limit} are accepted."),
+                field=Msg(label),
+                length=len(value),
+                limit=MAX_TEXT,
+            ),
+        )
 
 
 def _read_officers(rows: Rows, unit_codes: set[str], problems: list[Problem]) -> list[OfficerRow]:
@@ -299,6 +328,12 @@ def _read_officers(rows: Rows, unit_codes: set[str], problems: list[Problem]) ->
                     choices=", ".join(ROLE_LABELS.values()),
                 ),
             )
+        for col, label, value in (
+            ("B", N_("full name"), full_name),
+            ("C", N_("position"), position),
+            ("F", N_("e-mail address"), email),
+        ):
+            too_long(bad, col, label, value)
         if phone and not re.fullmatch(r"\+?[0-9 .\-]{8,16}", phone):
             bad("E", Msg(N_("“{value}” is not a phone number."), value=phone))
         if email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):

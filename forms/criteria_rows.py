@@ -100,6 +100,26 @@ _CODE_STANDARD = re.compile(r"^[1-9]\d*(\.[1-9]\d*){0,2}$")
 _CODE_SPECIAL = re.compile(r"^[A-Z](\.[1-9]\d*){0,2}$")
 
 
+# The longest text each cell takes: the database column's size, or for free text a size no
+# printed decision comes near (docs/criteria-template.md).
+INFO_LIMITS = {"name": 500, "document_number": 64, "issuing_body": 255}
+NODE_LIMITS = {
+    "title": 2000,
+    "guidance": 8000,
+    "evidence": 4000,
+    "appraising_agency": 255,
+}
+
+
+def too_long(label: str, text: str, limit: int) -> Msg:
+    return Msg(
+        N_("“{label}” has {length} characters; at most {limit} are accepted."),
+        label=label,
+        length=len(text),
+        limit=limit,
+    )
+
+
 class CriteriaImportError(WorkbookImportError):
     """The criteria workbook has problems; nothing was imported."""
 
@@ -287,6 +307,9 @@ def _read_info(info: dict[str, object], check: _Checker) -> dict[str, object]:
     out["unit_kind"] = kind or "other"
     out["document_number"] = _text(info.get("document_number"))
     out["issuing_body"] = _text(info.get("issuing_body"))
+    for key, limit in INFO_LIMITS.items():
+        if len(str(out[key])) > limit:
+            check.add(SHEET_INFO, *cell(key), too_long(labels[key], str(out[key]), limit))
     try:
         out["issue_date"] = _parse_date(info.get("issue_date"))
     except ValueError:
@@ -323,6 +346,7 @@ def build_criteria(info: dict[str, object], rows: list[NodeRow]) -> CriteriaDraf
     check = _Checker()
     meta = _read_info(info, check)
     col = {c.key: c.letter for c in NODE_COLUMNS}
+    headers = {c.key: c.header for c in NODE_COLUMNS}
     nodes: list[_Parsed] = []
     seen: dict[str, int] = {}
 
@@ -481,6 +505,10 @@ def build_criteria(info: dict[str, object], rows: list[NodeRow]) -> CriteriaDraf
                     Msg(N_("Write “Có” or “Không” (found “{value}”)."), value=_text(v.get(key))),
                 )
             flags[key] = bool(flag)
+        for key, limit in NODE_LIMITS.items():
+            text = _text(v.get(key))
+            if len(text) > limit:
+                check.add(SHEET_NODES, r, col[key], too_long(headers[key], text, limit))
         nodes.append(
             _Parsed(
                 row=r,

@@ -256,6 +256,10 @@ async def attach_evidence(
     check_open(assessment.period, assessment, now, as_admin=as_admin, tz=tz)
     shown = clean_name(name, "tep")
     check_size(len(data), shown, max_bytes)
+    if not data:  # before the type check, which would call an empty file "not accepted"
+        raise EvidenceError(
+            Msg(N_("The file “{name}” is empty (0 bytes); nothing was saved."), name=shown)
+        )
     check_content(data, shown)
     answer, node = await _answer_for(assessment, item_code)
     return await _store(

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -14,6 +15,7 @@ from core.audit import Actor, record
 from core.auth import Conflict, NotFound, require_admin
 from core.i18n import N_, Msg, UserError
 from core.models import Unit, UnitGroup
+from core.numbers import NumberError, parse_decimal
 from core.timefmt import VIETNAM, format_datetime
 from forms.criteria import freeze, get_set
 from forms.models import (
@@ -41,6 +43,9 @@ DEFAULT_REMINDER_POLICY: dict[str, object] = {
     "weekends": True,
 }
 DEFAULT_INDEX_OPTIONS: dict[str, object] = {"cap_index_at_100": False, "bonus_in_index": True}
+# Band bounds and caps are at most 1000 with 4 decimals: longer text is a key held down, and is
+# refused before it is parsed (a number of thousands of digits is slow to convert).
+MAX_NUMBER_TEXT = 32
 
 
 @dataclass(frozen=True)
@@ -50,12 +55,28 @@ class GroupPlan:
     bands: list[dict[str, object]] = field(default_factory=lambda: list(DEFAULT_BANDS))
 
 
+def band_bound(band: Mapping[str, object]) -> Decimal:
+    """A band's lower bound as typed ("80,01" or "80.01", or a number), naming the band when
+    it is missing or not a number."""
+    label = str(band.get("label", "")).strip()
+    raw = band.get("min_index")
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        raise UserError(Msg(N_("The band “{label}” needs a lower bound."), label=label))
+    if isinstance(raw, str) and len(raw) > MAX_NUMBER_TEXT:
+        raise UserError(Msg(N_("The lower bound of the band “{label}” is too long."), label=label))
+    try:
+        return parse_decimal(raw)  # type: ignore[arg-type]
+    except NumberError as exc:
+        raise UserError(
+            Msg(
+                N_("The lower bound of the band “{label}”: {problem}"), label=label, problem=exc.msg
+            )
+        ) from None
+
+
 def _check_bands(bands: list[dict[str, object]]) -> None:
     labels = [str(b.get("label", "")).strip() for b in bands]
-    try:
-        mins = [Decimal(str(b["min_index"])) for b in bands]
-    except (KeyError, ArithmeticError):
-        raise UserError(Msg(N_("Each band needs a label and a lower bound."))) from None
+    mins = [band_bound(b) for b in bands]
     if not bands or any(not x for x in labels) or len(set(labels)) != len(labels):
         raise UserError(Msg(N_("Bands need distinct, non-empty labels.")))
     if any(not m.is_finite() or m < 0 or m > 1000 for m in mins):
@@ -69,10 +90,7 @@ def _check_bands(bands: list[dict[str, object]]) -> None:
 def _clean_bands(bands: list[dict[str, object]]) -> list[dict[str, object]]:
     """Bands as stored: label and lower bound as text, highest first."""
     _check_bands(bands)
-    out = [
-        {"label": str(b["label"]).strip(), "min_index": str(Decimal(str(b["min_index"])))}
-        for b in bands
-    ]
+    out = [{"label": str(b["label"]).strip(), "min_index": str(band_bound(b))} for b in bands]
     return sorted(out, key=lambda b: Decimal(str(b["min_index"])), reverse=True)
 
 
@@ -110,8 +128,10 @@ def check_index_options(options: dict[str, Any]) -> dict[str, Any]:
             out.pop(key, None)
             continue
         try:
-            cap = Decimal(str(value))
-        except (InvalidOperation, ValueError):
+            if isinstance(value, str) and len(value) > MAX_NUMBER_TEXT:
+                raise NumberError(Msg(N_("Please enter a number.")))
+            cap = parse_decimal(value)
+        except NumberError:
             cap = Decimal(-1)
         if not cap.is_finite() or cap < 0 or cap > 1000 or cap != cap.quantize(Decimal("0.0001")):
             raise UserError(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, tzinfo
 from typing import Any
 
 from core.audit import Actor, record
@@ -65,6 +65,12 @@ class Digest:
 
 def digest_subject(period_id: int, day: date) -> str:
     return f"digest:{period_id}:{day.isoformat()}"
+
+
+def digest_day_start(day: date, tz: tzinfo) -> datetime:
+    """Midnight of the digest's local day (UTC): the ledger key's time for a digest, so that
+    one day has one digest whatever the period's deadlines do meanwhile."""
+    return datetime.combine(day, time(0, 0), tzinfo=tz).astimezone(UTC)
 
 
 async def units_behind(

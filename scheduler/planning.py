@@ -48,7 +48,7 @@ from scheduler.delivery import (
     officer_recipient,
     unit_officers,
 )
-from scheduler.digests import anyone_behind, digest_subject
+from scheduler.digests import anyone_behind, digest_day_start, digest_subject
 from scheduler.ledger import Ledger, key_of
 from scheduler.models import Reminder, ReminderStatus
 from scheduler.outcomes import (
@@ -248,7 +248,9 @@ class Planner:
             kind=DIGEST,
             recipient=SECRETARIAT,
             subject=subject,
-            deadline_at=period.self_assessment_closes_at,
+            # The day, not the period's deadline: the ledger's unique key then holds one digest
+            # per day even when the deadline moves after it was planned.
+            deadline_at=digest_day_start(today, self.config.tz),
             offset_key=DIGEST_OFFSET,
             due_at=due,
             status=ReminderStatus.planned,

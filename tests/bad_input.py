@@ -95,3 +95,35 @@ BAD_FILE_CONTENTS: dict[str, bytes] = {
     "html_as_pdf": b"<html><script>alert(1)</script></html>",
     "zip_not_xlsx": b"PK\x03\x04" + b"\x00" * 64,
 }
+
+# XML declarations inside an .xlsx part: an entity-expansion ("billion laughs") bomb and an
+# external entity. Excel never writes either; a workbook import must refuse both unexpanded.
+XML_BOMB = (
+    b'<!DOCTYPE lolz [<!ENTITY lol "lol">'
+    + b"".join(
+        b'<!ENTITY lol%d "%s">' % (i, (b"&lol%d;" % (i - 1) if i > 1 else b"&lol;") * 10)
+        for i in range(1, 10)
+    )
+    + b"]>"
+)
+XML_EXTERNAL_ENTITY = b'<!DOCTYPE x [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
+
+
+def with_xml_declaration(xlsx: bytes, declaration: bytes, part: str = "xl/workbook.xml") -> bytes:
+    """The workbook with ``declaration`` (a DOCTYPE) put in front of one of its XML parts."""
+    import io
+    import zipfile
+
+    source = zipfile.ZipFile(io.BytesIO(xlsx))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename == part:
+                if data.startswith(b"<?xml"):
+                    head, end, rest = data.partition(b"?>")
+                    data = head + end + declaration + rest
+                else:
+                    data = declaration + data
+            target.writestr(info.filename, data)
+    return out.getvalue()

@@ -6,6 +6,8 @@ from fastapi import APIRouter, Request, Response
 
 from app.api.deps import (
     SESSION_COOKIE,
+    SESSION_COOKIES,
+    ClientAddress,
     CurrentActor,
     CurrentUser,
     Id,
@@ -15,6 +17,7 @@ from app.api.deps import (
 )
 from app.api.errors import ApiRoute
 from app.api.schemas import (
+    CsrfOut,
     LoginIn,
     SessionOut,
     TokenInfo,
@@ -31,13 +34,19 @@ users = APIRouter(route_class=ApiRoute, prefix="/users", tags=["users"])
 
 
 @router.post("/auth/token", response_model=TokenOut)
-async def issue_token(body: LoginIn, now: Now) -> TokenOut:
+async def issue_token(body: LoginIn, now: Now, address: ClientAddress) -> TokenOut:
     """Exchange a username and password for a bearer token (valid 12 hours).
 
-    Five failed attempts for one username within 15 minutes block it for the rest of the
-    window (429 with `Retry-After`)."""
+    Failed attempts are throttled by account and by client address (429 with `Retry-After`;
+    docs/api.md)."""
     issued = await auth.login(
-        body.username, body.password, now=now, kind="api", name=body.name, channel=Channel.api
+        body.username,
+        body.password,
+        now=now,
+        kind="api",
+        name=body.name,
+        channel=Channel.api,
+        address=address,
     )
     return TokenOut(
         access_token=issued.token,
@@ -58,11 +67,13 @@ async def revoke(request: Request, actor: CurrentActor, now: Now) -> Response:
 
 
 @router.post("/auth/session", response_model=SessionOut)
-async def open_session(body: LoginIn, now: Now, request: Request, response: Response) -> SessionOut:
+async def open_session(
+    body: LoginIn, now: Now, request: Request, response: Response, address: ClientAddress
+) -> SessionOut:
     """Sign in for the web pages: sets an HttpOnly, SameSite=Strict session cookie (8 hours).
     The cookie is accepted by the API as well; a bearer token is not a cookie and vice versa."""
     issued = await auth.login(
-        body.username, body.password, now=now, kind="session", channel=Channel.web
+        body.username, body.password, now=now, kind="session", channel=Channel.web, address=address
     )
     response.set_cookie(
         SESSION_COOKIE,
@@ -73,7 +84,27 @@ async def open_session(body: LoginIn, now: Now, request: Request, response: Resp
         secure=_https(request),
         path="/",
     )
-    return SessionOut(expires_at=issued.expires_at, user=UserOut.model_validate(issued.user))
+    cookies = {**request.cookies, SESSION_COOKIE: issued.token}
+    return SessionOut(
+        expires_at=issued.expires_at,
+        user=UserOut.model_validate(issued.user),
+        csrf_token=_csrf_token(request, response, cookies),
+    )
+
+
+@router.get("/auth/csrf", response_model=CsrfOut)
+async def csrf(request: Request, response: Response, user: CurrentUser) -> CsrfOut:
+    """The CSRF token of this session cookie, to send as `X-CSRF-Token` with every write made
+    with the cookie (bearer calls need none)."""
+    return CsrfOut(csrf_token=_csrf_token(request, response, None))
+
+
+def _csrf_token(request: Request, response: Response, cookies: dict[str, str] | None) -> str:
+    from app.web.security import csrf_token, remember_csrf_seed  # app.web imports app.api
+
+    token = csrf_token(request.app.state.settings.secret_key, request, SESSION_COOKIES, cookies)
+    remember_csrf_seed(request, response)
+    return token
 
 
 def _https(request: Request) -> bool:

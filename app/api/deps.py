@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from fastapi import Depends, Path, Query, Request
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 
-from app.api.errors import request_locale
+from app.api.errors import CsrfRequired, request_locale
 from core.audit import Actor
 from core.auth import AuthError, user_actor, verify_token
 from core.files import FileStore
@@ -19,6 +19,9 @@ from core.notify import Notifier, NullNotifier
 from core.timefmt import VIETNAM
 
 SESSION_COOKIE = "cchc_session"
+# The cookies a CSRF token is bound to (app.web.sessions.SESSION_COOKIES: the officer's web
+# session and this one); spelled here because app.web imports this module.
+SESSION_COOKIES = ("cchc_officer", SESSION_COOKIE)
 
 bearer = HTTPBearer(
     auto_error=False,
@@ -34,6 +37,12 @@ session_cookie = APIKeyCookie(
 async def get_now() -> datetime:
     """The current time (UTC); tests override this dependency to travel in time."""
     return datetime.now(UTC)
+
+
+def get_client_address(request: Request) -> str:
+    """The client's address: behind the reverse proxy, the one it reports in X-Forwarded-For
+    (uvicorn believes it only from CCHC_TRUSTED_PROXIES; docs/deployment.md)."""
+    return request.client.host if request.client is not None else ""
 
 
 def get_locale(request: Request) -> str:
@@ -54,24 +63,54 @@ def get_file_store(request: Request) -> FileStore:
 
 
 Now = Annotated[datetime, Depends(get_now)]
+ClientAddress = Annotated[str, Depends(get_client_address)]
 Locale = Annotated[str, Depends(get_locale)]
 Tz = Annotated[ZoneInfo, Depends(get_tz)]
 NotifierDep = Annotated[Notifier, Depends(get_notifier)]
 Files = Annotated[FileStore, Depends(get_file_store)]
 
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def require_api_csrf(request: Request) -> None:
+    """A write made with the session cookie carries the session's CSRF token in
+    ``X-CSRF-Token`` (the same signed double submit as the web forms): a foreign page can make
+    the browser send the cookie, never the token. Bearer calls need none."""
+    if request.method in SAFE_METHODS:
+        return
+    # imported here: the app.web package imports this module (its routes use these deps)
+    from app.web.security import CSRF_HEADER, csrf_valid
+
+    secret = request.app.state.settings.secret_key
+    if not csrf_valid(secret, request, request.headers.get(CSRF_HEADER), SESSION_COOKIES):
+        raise CsrfRequired(
+            Msg(
+                N_(
+                    "The session's anti-forgery token (X-CSRF-Token) is missing or not valid; "
+                    "send the csrf_token from POST /api/v1/auth/session or GET "
+                    "/api/v1/auth/csrf with every change."
+                )
+            )
+        )
+
+
 async def current_user(
     now: Now,
+    request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     cookie: Annotated[str | None, Depends(session_cookie)],
 ) -> BackofficeUser:
-    """The signed-in back-office user: a bearer token, else the web session cookie."""
+    """The signed-in back-office user: a bearer token, else the web session cookie (whose
+    writes must carry the CSRF token)."""
     if credentials is not None:
         if credentials.scheme.lower() != "bearer":
             raise AuthError(Msg(N_("Sign in first: the token is missing or not valid.")))
         return await verify_token(credentials.credentials, now=now, kind="api")
     if cookie:
-        return await verify_token(cookie, now=now, kind="session")
+        user = await verify_token(cookie, now=now, kind="session")
+        require_api_csrf(request)
+        return user
     raise AuthError(Msg(N_("Sign in first: the token is missing or not valid.")))
 
 

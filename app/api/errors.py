@@ -23,6 +23,7 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 from tortoise.exceptions import IntegrityError
 
+from app.api.problems import field_of, invalid_json, problem_msg
 from app.api.uploads import (
     FORM_ROOM,
     MB,
@@ -38,6 +39,7 @@ from core.i18n import N_, Msg, UserError, normalize_locale
 from forms.answers import LockedError, NotAllowedError, StaleAnswerError
 
 log = logging.getLogger("cchc.api")
+JSON_LIMIT = 1 * MB  # a request body that is not an upload (JSON)
 
 
 class ErrorOut(BaseModel):
@@ -66,10 +68,16 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     503: _err("The database cannot be reached right now; try again after `Retry-After`."),
 }
 
+
+class CsrfRequired(AccessDenied):
+    """A write authenticated by the session cookie without the session's CSRF token (403)."""
+
+
 # (exception class, HTTP status, code), most specific first.
 _MAPPING: list[tuple[type[Exception], int, str]] = [
     (AuthError, 401, "unauthenticated"),
     (TooManyAttempts, 429, "too_many_attempts"),
+    (CsrfRequired, 403, "csrf"),
     (AccessDenied, 403, "forbidden"),
     (NotAllowedError, 403, "forbidden"),
     (NotFound, 404, "not_found"),
@@ -130,12 +138,32 @@ def user_error_response(exc: UserError, locale: str) -> JSONResponse:
     return error_response(status, code, exc.msg.render(locale), locale, problems, headers)
 
 
-def _validation_problems(exc: RequestValidationError) -> list[str]:
-    out = []
-    for err in exc.errors():
-        where = ".".join(str(x) for x in err.get("loc", ()) if x != "body")
-        out.append(f"{where}: {err.get('msg', '')}" if where else str(err.get("msg", "")))
-    return out
+def validation_response(exc: RequestValidationError, locale: str) -> JSONResponse:
+    """422 naming every field and what is wrong with it, in the request's language; a body
+    that is not JSON at all is a 400, as documented."""
+    errors = list(exc.errors())
+    if invalid_json(errors):
+        msg = Msg(N_("The request body is not valid JSON."))
+        return error_response(400, "bad_request", msg.render(locale), locale)
+    fields = list(dict.fromkeys(field_of(e) for e in errors if field_of(e)))
+    detail = (
+        Msg(N_("The request has invalid values: {fields}."), fields=", ".join(fields[:10]))
+        if fields
+        else Msg(N_("The request has invalid values."))
+    )
+    problems = [problem_msg(e).render(locale) for e in errors[:50]]
+    return error_response(422, "invalid_request", detail.render(locale), locale, problems)
+
+
+def body_limit(request: Request) -> tuple[int, Msg]:
+    """A file upload may reach the upload limit; any other body (JSON) 1 MB, and is told so
+    in those words rather than as a file."""
+    limit_mb = upload_limit_mb(request)
+    if request.headers.get("content-type", "").startswith("multipart/"):
+        return limit_mb * MB + FORM_ROOM, file_too_large(limit_mb)
+    return JSON_LIMIT, Msg(
+        N_("The request body is larger than {mb} MB; nothing was saved."), mb=JSON_LIMIT // MB
+    )
 
 
 class ApiRoute(APIRoute):
@@ -147,21 +175,14 @@ class ApiRoute(APIRoute):
         async def route(request: Request) -> Response:
             locale = request_locale(request)
             try:
-                limit_mb = upload_limit_mb(request)
-                limit_body(request, limit_mb * MB + FORM_ROOM, file_too_large(limit_mb))
+                limit_body(request, *body_limit(request))
                 return await handler(request)
             except BodyTooLarge as exc:
                 return error_response(413, "too_large", exc.msg.render(locale), locale)
             except UserError as exc:
                 return user_error_response(exc, locale)
             except RequestValidationError as exc:
-                return error_response(
-                    422,
-                    "invalid_request",
-                    Msg(N_("The request has invalid values.")).render(locale),
-                    locale,
-                    _validation_problems(exc),
-                )
+                return validation_response(exc, locale)
             except HTTPException as exc:  # raised by FastAPI itself, e.g. an unreadable body
                 detail = (
                     Msg(N_("The request body cannot be read.")).render(locale)

@@ -20,6 +20,7 @@ from pydantic import (
     field_validator,
 )
 
+from core.i18n import N_
 from core.models import Channel, OfficerRole, UnitKind, UserRole
 from forms.models import AssessmentStatus, ExtensionStatus, PeriodStatus
 
@@ -41,7 +42,7 @@ Text = Annotated[str, Field(max_length=4000)]
 def _plausible(value: datetime) -> datetime:
     """Dates the service can store and convert to UTC: years 2000 to 2200."""
     if not 2000 <= value.year <= 2200:
-        raise ValueError("a date between the years 2000 and 2200 is expected")
+        raise ValueError(N_("a date between the years 2000 and 2200 is expected."))
     return value
 
 
@@ -57,7 +58,7 @@ class Out(BaseModel):
 def _no_nul(value: Any) -> Any:
     if isinstance(value, str):
         if "\x00" in value:
-            raise ValueError("text cannot contain the NUL character")
+            raise ValueError(N_("the text contains a NUL character, which cannot be stored."))
     elif isinstance(value, dict):
         for k, v in value.items():
             _no_nul(k)
@@ -116,6 +117,15 @@ class TokenOut(BaseModel):
 class SessionOut(BaseModel):
     expires_at: datetime
     user: UserOut
+    csrf_token: str = Field(
+        description="Send as `X-CSRF-Token` with every write made with the session cookie."
+    )
+
+
+class CsrfOut(BaseModel):
+    csrf_token: str = Field(
+        description="Send as `X-CSRF-Token` with every write made with the session cookie."
+    )
 
 
 class TokenInfo(Out):

@@ -15,7 +15,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from app.api.deps import Id, OptionalId
+from app.api.deps import Id, OptionalId, get_client_address
 from app.web import appraise, publication, results
 from app.web.board import board
 from app.web.charts import qr_svg
@@ -98,7 +98,12 @@ async def login(request: Request, now: Now) -> Response:
     username = str(form.get("username", ""))
     try:
         issued = await auth.login(
-            username, str(form.get("password", "")), now=now, kind="session", channel=Channel.web
+            username,
+            str(form.get("password", "")),
+            now=now,
+            kind="session",
+            channel=Channel.web,
+            address=get_client_address(request),
         )
     except (auth.AuthError, auth.TooManyAttempts) as exc:
         status = 429 if isinstance(exc, auth.TooManyAttempts) else 401

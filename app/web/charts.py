@@ -14,8 +14,12 @@ from markupsafe import escape
 
 
 def qr_svg(data: str, *, scale: int = 5, title: str = "") -> str:
-    """A QR code as an SVG element (black modules on white, quiet zone included)."""
-    code = segno.make(data, error="m")
+    """A QR code as an SVG element (black modules on white, quiet zone included).
+
+    Always a regular QR code (``make_qr``): ``segno.make`` picks a Micro QR for short data,
+    which few phone cameras read. The SVG has a viewBox and no fixed size (``omitsize``), so the
+    code is drawn across whatever box the page gives it instead of in one corner of it."""
+    code = segno.make_qr(data, error="m")
     buf = io.BytesIO()
     code.save(
         buf,
@@ -26,6 +30,7 @@ def qr_svg(data: str, *, scale: int = 5, title: str = "") -> str:
         nl=False,
         title=title or None,
         svgclass="qr",
+        omitsize=True,
         lineclass=None,
         dark="#000",
         light="#fff",

@@ -151,7 +151,76 @@ async def form_with_csrf(request: Request) -> dict[str, Any]:
     flat = {k: (v[0] if len(v) == 1 else v) for k, v in fields.items()}
     flat["__lists__"] = fields
     require_csrf(request, flat.get(CSRF_FIELD) if isinstance(flat.get(CSRF_FIELD), str) else None)
+    refuse_unstorable(fields)
     return flat
+
+
+# How the forms' fields are called on the pages, for messages that name a field.
+FIELD_LABELS: dict[str, str] = {
+    "value": N_("Answer"),
+    "note": N_("Note"),
+    "text": N_("Explanation"),
+    "reason": N_("Reason"),
+    "comment": N_("Comment"),
+    "score": N_("Score"),
+    "name": N_("Name"),
+    "code": N_("Code"),
+    "username": N_("Username"),
+    "page_ref": N_("Page or section"),
+}
+
+
+def field_label(name: str) -> Msg | str:
+    return Msg(FIELD_LABELS[name]) if name in FIELD_LABELS else name
+
+
+# The longest text each field takes, as the pages' maxlength and the JSON API's schemas say;
+# the services keep their own, possibly tighter, rules (docs/limits.md).
+FIELD_MAX: dict[str, int] = {
+    "value": 1000,
+    "note": 4000,
+    "text": 8000,
+    "reason": 4000,
+    "comment": 4000,
+    "score": 64,
+    "name": 255,
+    "code": 32,
+    "username": 64,
+    "password": 1024,
+    "page_ref": 255,
+}
+OTHER_FIELD_MAX = 4000
+
+
+def refuse_unstorable(fields: dict[str, list[str]]) -> None:
+    """Refuse, for every form and before any service sees it, naming the field: text with a
+    NUL character (PostgreSQL cannot store it, SQLite would keep it), and text longer than the
+    field takes (never cut silently)."""
+    for name, values in fields.items():
+        limit = FIELD_MAX.get(name, OTHER_FIELD_MAX)
+        longest = max((len(v) for v in values), default=0)
+        if longest > limit and name != CSRF_FIELD:
+            raise UserError(
+                Msg(
+                    N_(
+                        "The field “{field}” has {length} characters; at most {limit} are "
+                        "accepted. Nothing was saved."
+                    ),
+                    field=field_label(name),
+                    length=longest,
+                    limit=limit,
+                )
+            )
+        if any("\x00" in v for v in values):
+            raise UserError(
+                Msg(
+                    N_(
+                        "The field “{field}” contains a NUL character, which cannot be stored; "
+                        "remove it and send the form again."
+                    ),
+                    field=field_label(name),
+                )
+            )
 
 
 def redirect(url: str) -> RedirectResponse:
@@ -183,6 +252,7 @@ async def error_page(request: Request, exc: UserError, status: int | None = None
 
 
 FORM_LIMIT = 1024 * 1024  # a form without a file: notes, explanations, deadlines
+FORM_MAX_FIELDS = 1000  # Starlette's default for request.form()
 
 
 def _limit_body(request: Request) -> None:
@@ -237,6 +307,15 @@ class WebRoute(APIRoute):
                     return await error_page(
                         request, NotFound(Msg(N_("This page does not exist."))), 404
                     )
+                if exc.status_code == 400:  # Starlette could not parse the form
+                    msg = Msg(
+                        N_(
+                            "The form cannot be read: it has more than {n} fields or is "
+                            "damaged. Nothing was saved; reload the page and try again."
+                        ),
+                        n=FORM_MAX_FIELDS,
+                    )
+                    return await error_page(request, UserError(msg), 400)
                 raise
             except IntegrityError:
                 return await error_page(

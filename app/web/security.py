@@ -17,6 +17,7 @@ import hashlib
 import hmac
 import json
 import secrets
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import Request
@@ -95,8 +96,8 @@ def set_cookie(
     )
 
 
-def _session_hash(request: Request, session_cookies: tuple[str, ...]) -> str:
-    joined = "|".join(request.cookies.get(name, "") for name in session_cookies)
+def _session_hash(cookies: Mapping[str, str], session_cookies: tuple[str, ...]) -> str:
+    joined = "|".join(cookies.get(name, "") for name in session_cookies)
     return hashlib.sha256(joined.encode("utf-8", "surrogatepass")).hexdigest()
 
 
@@ -110,9 +111,17 @@ def csrf_seed(request: Request) -> str:
     return seed
 
 
-def csrf_token(secret: str, request: Request, session_cookies: tuple[str, ...]) -> str:
+def csrf_token(
+    secret: str,
+    request: Request,
+    session_cookies: tuple[str, ...],
+    cookies: Mapping[str, str] | None = None,
+) -> str:
+    """The CSRF token of this browser and session. ``cookies``: the session cookies as they
+    will be after this response (a sign-in sets a new one), else the request's."""
     seed = csrf_seed(request)
-    payload = f"{seed}|{_session_hash(request, session_cookies)}"
+    session = _session_hash(request.cookies if cookies is None else cookies, session_cookies)
+    payload = f"{seed}|{session}"
     return _b64(_mac(secret, "csrf", _b64(payload.encode("utf-8"))))
 
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from fastapi import Request
 from python_multipart.multipart import MultipartParser, parse_options_header
 
-from app.web.deps import TooLarge
+from app.web.deps import TooLarge, field_label, refuse_unstorable
 from core.i18n import N_, Msg, UserError
 
 FIELDS_LIMIT = 64 * 1024  # the text fields around a file (explanation text, page reference)
@@ -105,7 +105,12 @@ class _Reader:
         else:
             self.field_bytes += len(chunk)
             if self.field_bytes > FIELDS_LIMIT:
-                raise UserError(Msg(N_("The text of this form is too long.")))
+                raise UserError(
+                    Msg(
+                        N_("The field “{field}” is too long; nothing was saved."),
+                        field=field_label(self.name or ""),
+                    )
+                )
             self.buf += chunk
 
     def on_part_end(self) -> None:
@@ -149,4 +154,5 @@ async def read_form_stream(
     parser.finalize()
     if not reader.csrf_checked:
         check_csrf(reader.upload.get("csrf") or None)
+    refuse_unstorable(reader.upload.fields)
     return reader.upload

@@ -26,11 +26,14 @@ async def test_token_session_and_sign_out(
     assert "máy cơ quan" in [t["name"] for t in r.json()]
     r = await client.post("/auth/session", json={"username": "viewer", "password": PASSWORD})
     assert r.status_code == 200
+    csrf = r.json()["csrf_token"]
     cookie = r.headers["set-cookie"]
     assert "cchc_session=" in cookie and "HttpOnly" in cookie and "SameSite=strict" in cookie
     r = await client.get("/me")  # the client keeps the cookie
     assert r.status_code == 200 and r.json()["username"] == "viewer"
-    r = await client.post("/auth/revoke")
+    r = await client.post("/auth/revoke")  # a cookie write without the CSRF token
+    assert r.status_code == 403 and r.json()["code"] == "csrf"
+    r = await client.post("/auth/revoke", headers={"X-CSRF-Token": csrf})
     assert r.status_code == 204
     client.cookies.clear()
     r = await client.get("/me", headers={"Authorization": f"Bearer {token}"})
@@ -45,14 +48,19 @@ async def test_invalid_requests_get_one_sentence_and_the_problems(
     )
     body = r.json()
     assert r.status_code == 422 and body["code"] == "invalid_request"
-    assert body["detail"] == "The request has invalid values."
-    assert any(p.startswith("code:") for p in body["problems"])
+    assert body["detail"].startswith("The request has invalid values: code, name")
+    assert "code: at least 1 character(s)." in body["problems"]
+    r = await client.post("/periods", headers=world.headers("admin"), json={"code": ""})
+    assert "code: ít nhất 1 ký tự." in r.json()["problems"]  # Vietnamese by default
+    assert "name: trường này là bắt buộc." in r.json()["problems"]
     r = await client.post(
         "/periods",
         headers=world.headers("admin"),
         content=b"{",
     )
-    assert r.status_code == 422 and r.json()["detail"] == "Yêu cầu có giá trị không hợp lệ."
+    # not JSON at all: 400, as docs/api.md documents
+    assert r.status_code == 400 and r.json()["code"] == "bad_request"
+    assert r.json()["detail"] == "Nội dung yêu cầu không phải là JSON hợp lệ."
     r = await client.get("/periods/99999", headers=world.headers("admin"))
     assert r.status_code == 404 and r.json()["detail"] == "Không có đợt đánh giá mã số 99999."
 
@@ -73,7 +81,7 @@ async def test_text_that_no_database_can_store_is_refused_up_front(
         json={"bands": [{"label": "Tốt", "min_index": "1e400"}, {"label": "Yếu", "min_index": 0}]},
     )
     assert r.status_code == 422 and r.json() == {
-        "detail": "Ngưỡng dưới của mức xếp loại là chỉ số từ 0 đến 1000.",
+        "detail": "Ngưỡng dưới của mức xếp loại “Tốt”: “1e400” không phải là một số.",
         "code": "invalid",
         "problems": [],
     }

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from forms.models import Answer, Assessment, AssessmentStatus, CriteriaNode, Review
+from forms.models import Answer, Assessment, AssessmentStatus, CriteriaNode, Period, Review
 from scheduler.config import SchedulerConfig
 from scheduler.models import Reminder, ReminderStatus
 from scheduler.planning import Planner
@@ -182,3 +182,16 @@ async def test_the_digest_is_planned_at_eight_while_units_are_behind(
         await submit(world, code, local(2026, 11, 24, 10, 0))
     await planner.plan(local(2026, 11, 25, 8, 0))
     assert await Reminder.filter(kind="digest").count() == 1
+
+
+async def test_moving_the_deadline_does_not_plan_a_second_digest_for_the_same_day(
+    world: World, config: SchedulerConfig
+) -> None:
+    """The secretariat gets one digest a day, whatever happens to the period's deadline."""
+    await Planner(config).plan(local(2026, 11, 24, 8, 0))
+    await Period.filter(id=world.period.id).update(
+        self_assessment_closes_at=DEADLINE + timedelta(days=3)
+    )
+    await Planner(config).plan(local(2026, 11, 24, 9, 0))
+    digests = await Reminder.filter(kind="digest")
+    assert [d.subject for d in digests] == [f"digest:{world.period.id}:2026-11-24"]
