@@ -68,7 +68,7 @@ _DASHES = str.maketrans(
 )
 
 
-def _fold(text: str) -> str:
+def fold_letters(text: str) -> str:
     """Lower case without diacritics, one character for one character, so that a match found
     in the folded text slices the printed text at the same positions."""
     out = []
@@ -132,7 +132,7 @@ class _Entry:
 
 
 def _read_entry(entry: str, max_score: Decimal) -> _Entry:
-    folded = _fold(entry)
+    folded = fold_letters(entry)
     for pattern in (_POINTS_FIRST, _POINTS_LAST):
         match = pattern.match(folded)
         if match is None or not match["label"].strip():
@@ -151,7 +151,7 @@ def _read_entry(entry: str, max_score: Decimal) -> _Entry:
             value = max_score * value / HUNDRED
         start, end = match.span("label")
         label = entry[start:end].strip().rstrip(":=,→-").strip()
-        return _Entry(label, _fold(label), value, bool(match["minus"]))
+        return _Entry(label, fold_letters(label), value, bool(match["minus"]))
     return _Entry(entry, folded, None, False)
 
 
@@ -350,7 +350,7 @@ def read_printed_rule(
     if not raw:
         return _refused(raw, Msg(N_("The item has no scoring text.")))
     prepared = _prepare(raw)
-    folded = _fold(prepared)
+    folded = fold_letters(prepared)
     if _SURVEY.search(folded) and section == "standard" and not re.search(_NUM, folded):
         return _refused(
             raw,

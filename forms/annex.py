@@ -1,0 +1,412 @@
+"""A criteria set read from the annex of the decision as printed (STT | Lĩnh vực / Tiêu chí |
+Điểm tối đa | Cách tính điểm), in Word or Excel.
+
+The header row and its columns are found by their usual Vietnamese names, with or without
+diacritics; the hierarchy comes from the numbering (I / 1 / 1.1 / 1.1.1, a), b), -) and from
+bold field rows; each item's printed scoring text goes through
+:func:`forms.printed_rules.read_printed_rule`. The result is an :class:`AnnexReading` that lists
+what was recognised and what was not. Only when every item is resolved does
+:func:`annex_draft` hand the rows to :func:`forms.criteria_rows.build_criteria`, the same checks
+as a workbook import, so nothing from a printed annex is imported on a guess.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+
+from core.i18n import N_, Msg
+from core.numbers import NumberError, parse_decimal
+from core.sheets import Problem
+from forms.annex_files import ANNEX_SHEET, AnnexRow, read_grids
+from forms.criteria_rows import (
+    SECTION_PREFIX,
+    CriteriaDraft,
+    CriteriaImportError,
+    NodeRow,
+    build_criteria,
+)
+from forms.printed_rules import PrintedReading, fold_letters, read_printed_rule
+from forms.rules import RuleDefinitionError, format_params, parse_rule
+
+# Header names as printed, compared without diacritics; the first match wins, in this order,
+# because "Hướng dẫn chấm điểm" also contains "điểm".
+_HEADERS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (
+        "rule",
+        (
+            "cach tinh diem",
+            "huong dan cham diem",
+            "phuong phap cham",
+            "cach cham diem",
+            "huong dan danh gia",
+            "phuong phap tinh",
+            "cach thuc cham",
+            "cach danh gia",
+        ),
+    ),
+    ("evidence", ("tai lieu kiem chung", "tlkc", "tai lieu chung minh")),
+    ("max", ("diem toi da", "thang diem", "diem chuan", "so diem", "diem")),
+    ("number", ("stt", "tt", "so tt", "so thu tu", "ma", "ma so")),
+    ("title", ("linh vuc", "tieu chi", "noi dung", "chi so")),
+)
+_EXACT_ONLY = {"tt", "ma", "diem", "stt", "so tt"}
+
+_ROMAN = re.compile(r"^(?=[ivxl])(x{0,3})(ix|iv|v?i{0,3})\.?$")
+_DOTTED = re.compile(r"^\d+(?:\.\d+)*\.?$")
+_LETTER = re.compile(r"^[a-zđ][.)]$")
+_DASH = re.compile(r"^[-–+•*]$")
+_LEADING = re.compile(
+    r"^\s*(?P<n>(?:[IVXL]+|\d+(?:\.\d+)*)[.)]?|[a-zđ]\)|[-–+•])\s+(?P<rest>\S.*)$", re.DOTALL
+)
+_TOTAL = re.compile(r"^tong(?: cong| diem| so diem| so)?(?: toi da)?\s*(?:[:(]|$)")
+_COLUMN_NUMBERS = re.compile(r"^\(?\d+\)?$")
+
+_SECTION_WORDS = (
+    ("survey", re.compile(r"dieu tra xa hoi hoc|khao sat|\bxhh\b")),
+    ("bonus", re.compile(r"diem thuong|diem cong|cong diem|thuong diem")),
+    ("penalty", re.compile(r"diem tru|tru diem")),
+)
+
+
+@dataclass(frozen=True)
+class AnnexItem:
+    """One node of the annex: where it was printed, what it became, and (for items) how its
+    scoring text was read."""
+
+    row: int
+    printed_number: str
+    code: str
+    level: str
+    section: str
+    title: str
+    max_score: Decimal | None
+    printed: str
+    evidence: str = ""
+    reading: PrintedReading | None = None
+
+
+@dataclass(frozen=True)
+class AnnexReading:
+    items: tuple[AnnexItem, ...]
+    total_max: Decimal | None = None
+    problems: tuple[Problem, ...] = field(default=())
+
+    @property
+    def scored(self) -> list[AnnexItem]:
+        return [i for i in self.items if i.level == "item"]
+
+    @property
+    def recognised(self) -> list[AnnexItem]:
+        return [i for i in self.scored if i.reading is not None and i.reading.recognised]
+
+    @property
+    def unresolved(self) -> list[AnnexItem]:
+        return [i for i in self.scored if i.reading is None or not i.reading.recognised]
+
+
+@dataclass
+class _Node:
+    row: int
+    style: str
+    printed_number: str
+    title: str
+    max_text: str
+    rule_text: str
+    evidence: str
+    bold: bool
+    children: list[_Node] = field(default_factory=list)
+    lines: list[str] = field(default_factory=list)
+
+
+def _header_columns(row: AnnexRow) -> dict[str, int] | None:
+    found: dict[str, int] = {}
+    for index, cell in enumerate(row.cells):
+        text = " ".join(fold_letters(cell.text).replace("/", " / ").split())
+        if not text:
+            continue
+        for key, names in _HEADERS:
+            if key in found:
+                continue
+            hit = any(
+                text == name
+                or (name not in _EXACT_ONLY and name in text)
+                or (name in _EXACT_ONLY and re.fullmatch(rf"{re.escape(name)}\.?", text))
+                for name in names
+            )
+            if hit:
+                found[key] = index
+                break
+    return found if {"title", "max"} <= found.keys() else None
+
+
+def _cell(row: AnnexRow, index: int | None) -> tuple[str, bool]:
+    if index is None or index >= len(row.cells):
+        return "", False
+    return row.cells[index].text, row.cells[index].bold
+
+
+def _style(number: str, bold: bool) -> str:
+    folded = fold_letters(number.strip())
+    if not folded:
+        return "bold" if bold else "line"
+    if _ROMAN.match(folded):
+        return "roman"
+    if _DOTTED.match(folded):
+        return f"d{folded.rstrip('.').count('.') + 1}"
+    if _LETTER.match(folded):
+        return "letter"
+    if _DASH.match(folded):
+        return "line"
+    return "other"
+
+
+def _parse_max(text: str) -> Decimal | None:
+    try:
+        return parse_decimal(text.replace("điểm", "").strip()) if text.strip() else None
+    except NumberError:
+        return None
+
+
+def _section_of(title: str) -> str:
+    folded = fold_letters(title)
+    for section, pattern in _SECTION_WORDS:
+        if pattern.search(folded):
+            return section
+    return "standard"
+
+
+def read_annex(data: bytes) -> AnnexReading:
+    """Read the first table (or sheet) whose header names the content and maximum columns."""
+    for grid in read_grids(data):
+        for position, row in enumerate(grid[:30]):
+            columns = _header_columns(row)
+            if columns is not None:
+                return _read_table(grid[position + 1 :], columns)
+    raise CriteriaImportError(
+        [
+            Problem(
+                ANNEX_SHEET,
+                None,
+                None,
+                Msg(
+                    N_(
+                        "No table with the columns “Nội dung” (or “Lĩnh vực / Tiêu chí”) and "
+                        "“Điểm tối đa” was found."
+                    )
+                ),
+            )
+        ]
+    )
+
+
+def _read_table(rows: list[AnnexRow], columns: dict[str, int]) -> AnnexReading:
+    roots: list[_Node] = []
+    stack: list[_Node] = []
+    total: Decimal | None = None
+    for row in rows:
+        number, _ = _cell(row, columns.get("number"))
+        title, bold = _cell(row, columns["title"])
+        max_text, _ = _cell(row, columns["max"])
+        rule_text, _ = _cell(row, columns.get("rule"))
+        evidence, _ = _cell(row, columns.get("evidence"))
+        if number == title or (not title and _style(number, False) == "other"):
+            number, title = "", title or number  # a number cell spanning the title column
+        if not (number or title or max_text or rule_text):
+            continue
+        if _COLUMN_NUMBERS.match(title) and _COLUMN_NUMBERS.match(max_text or "0"):
+            continue  # the "(1) (2) (3)" row under the header
+        if not number and (lead := _LEADING.match(title)):
+            number, title = lead["n"], lead["rest"].strip()
+        if _TOTAL.match(fold_letters(title)):
+            total = _parse_max(max_text)
+            continue
+        bold = bold or (title.isupper() and len(title) > 3)
+        node = _Node(
+            row.number, _style(number, bold), number, title, max_text, rule_text, evidence, bold
+        )
+        if node.style == "line" and stack:
+            stack[-1].children.append(node)
+            continue
+        if node.style == "bold":
+            stack = []
+        depths = [n.style for n in stack]
+        if node.style in depths:  # a sibling of an earlier row: back up to its level
+            stack = stack[: depths.index(node.style)]
+        (stack[-1].children if stack else roots).append(node)
+        stack.append(node)
+    return _number_nodes(roots, total)
+
+
+def _scoring_text(node: _Node) -> str:
+    """An item's printed rule: its own cell, plus child lines printed as "- Ban hành kịp thời |
+    1" with the points in the maximum column."""
+    parts = [node.rule_text] if node.rule_text else []
+    for child in node.children:
+        line = child.title
+        if child.max_text:
+            line = f"{line}: {child.max_text}"
+        if child.rule_text and not child.max_text:
+            line = f"{line}: {child.rule_text}"
+        parts.append(line)
+        parts.extend(_scoring_text(g) for g in child.children)
+    return "\n".join(p for p in parts if p)
+
+
+def _number_nodes(roots: list[_Node], total: Decimal | None) -> AnnexReading:
+    items: list[AnnexItem] = []
+    field_number = 0
+    for root in roots:
+        section = _section_of(root.title)
+        if section == "standard":
+            field_number += 1
+            code = str(field_number)
+        else:
+            code = SECTION_PREFIX[section]
+        _emit(root, code, "field", section, 0, items)
+    return AnnexReading(tuple(items), total)
+
+
+def _is_item(node: _Node, depth: int, section: str) -> bool:
+    if section == "standard":
+        return depth >= 2
+    return depth >= 2 or all(c.style == "line" for c in node.children)
+
+
+def _emit(
+    node: _Node, code: str, level: str, section: str, depth: int, out: list[AnnexItem]
+) -> None:
+    if depth > 0 and _is_item(node, depth, section):
+        max_score = _parse_max(node.max_text)
+        text = _scoring_text(node)
+        reading = read_printed_rule(text, max_score or Decimal(0), section)
+        out.append(
+            AnnexItem(
+                node.row,
+                node.printed_number,
+                code,
+                "item",
+                section,
+                node.title,
+                max_score,
+                text,
+                node.evidence,
+                reading,
+            )
+        )
+        return
+    out.append(
+        AnnexItem(
+            node.row,
+            node.printed_number,
+            code,
+            level,
+            section,
+            node.title,
+            _parse_max(node.max_text),
+            node.rule_text,
+            node.evidence,
+        )
+    )
+    children = [c for c in node.children if c.style != "line"]
+    for position, child in enumerate(children, start=1):
+        child_level = "criterion" if depth == 0 else "item"
+        _emit(child, f"{code}.{position}", child_level, section, depth + 1, out)
+
+
+# ---------------------------------------------------------------------------------------------
+# Resolving and importing
+# ---------------------------------------------------------------------------------------------
+
+
+def resolve(reading: AnnexReading, choices: Mapping[str, tuple[str, str]]) -> AnnexReading:
+    """Apply the secretariat's choices (item code -> rule type and parameters cell) with the
+    same checks as a typed rule; a choice that fails stays unresolved with its reasons."""
+    items: list[AnnexItem] = []
+    for item in reading.items:
+        choice = choices.get(item.code)
+        if item.level != "item" or choice is None:
+            items.append(item)
+            continue
+        rule_type, params = choice
+        try:
+            rule = parse_rule(rule_type, params, item.max_score or Decimal(0))
+        except RuleDefinitionError as exc:
+            result = PrintedReading(item.printed, rule_type, params, None, tuple(exc.problems))
+        else:
+            result = PrintedReading(item.printed, rule_type, format_params(rule), rule, ())
+        items.append(replace(item, reading=result))
+    return replace(reading, items=tuple(items))
+
+
+def unresolved_problems(reading: AnnexReading) -> list[Problem]:
+    """One line per reason for every item not resolved yet, with the printed text."""
+    problems: list[Problem] = []
+    for item in reading.unresolved:
+        reasons = item.reading.problems if item.reading is not None else ()
+        for reason in reasons:
+            problems.append(
+                Problem(
+                    ANNEX_SHEET,
+                    item.row,
+                    None,
+                    Msg(
+                        N_("{code} “{title}” (“{text}”): {reason}"),
+                        code=item.code,
+                        title=item.title,
+                        text=" ".join(item.printed.split()),
+                        reason=reason,
+                    ),
+                )
+            )
+    return problems
+
+
+def annex_node_rows(reading: AnnexReading) -> list[NodeRow]:
+    """The rows in the shape the workbook reader produces, keyed by name rather than by the
+    workbook's column order, so columns added to the workbook later do not change this."""
+    rows: list[NodeRow] = []
+    for item in reading.items:
+        result = item.reading
+        values: dict[str, object] = {
+            "code": item.code,
+            "level": item.level,
+            "section": item.section,
+            "title": item.title,
+            "max_score": item.max_score if item.max_score is not None else "",
+            "rule_type": result.rule_type if result is not None else "",
+            "rule_params": result.params if result is not None else "",
+            "guidance": item.printed if item.level == "item" else "",
+            "evidence": item.evidence,
+        }
+        rows.append(NodeRow(item.row, values))
+    return rows
+
+
+def annex_draft(reading: AnnexReading, info: Mapping[str, object]) -> CriteriaDraft:
+    """The checked set, or :class:`CriteriaImportError` listing every unresolved item and every
+    problem of the tree (sums of maxima, empty fields...); nothing is stored either way."""
+    problems = unresolved_problems(reading)
+    if problems:
+        raise CriteriaImportError(problems)
+    details = dict(info)
+    if not details.get("total_max"):
+        details["total_max"] = reading.total_max or sum(
+            (
+                i.max_score or Decimal(0)
+                for i in reading.items
+                if i.level == "field" and i.section in ("standard", "survey")
+            ),
+            Decimal(0),
+        )
+    try:
+        return build_criteria(details, annex_node_rows(reading))
+    except CriteriaImportError as exc:
+        raise CriteriaImportError(
+            [
+                Problem(ANNEX_SHEET if p.sheet != "Thông tin" else p.sheet, p.row, None, p.msg)
+                for p in exc.problems
+            ]
+        ) from None
