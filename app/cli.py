@@ -221,10 +221,27 @@ def criteria_template(out: Annotated[Path, typer.Argument(help="Output .xlsx fil
 
 @criteria_cli.command("import")
 def criteria_import(
-    file: Annotated[Path, typer.Argument(help="The filled .xlsx workbook.")],
+    file: Annotated[
+        Path, typer.Argument(help="The criteria workbook, or the decision's annex (.docx/.xlsx).")
+    ],
     lang: LangOption = None,
+    code: Annotated[str | None, typer.Option(help="Annex only: the set's code.")] = None,
+    name: Annotated[str | None, typer.Option(help="Annex only: the set's name.")] = None,
+    unit_kind: Annotated[
+        str, typer.Option(help="Annex only: department, commune, vertical or other.")
+    ] = "other",
+    document_number: Annotated[str, typer.Option(help="Annex only: the decision's number.")] = "",
+    workbook: Annotated[
+        Path | None,
+        typer.Option(help="Annex only: also write it as a criteria workbook to resolve in Excel."),
+    ] = None,
+    check: Annotated[
+        bool, typer.Option("--check", help="Annex only: show what was read, import nothing.")
+    ] = False,
 ) -> None:
-    """Check a workbook; import it all, or import nothing and list every problem."""
+    """Check a workbook or a decision's annex; import it all, or import nothing and list every
+    problem."""
+    from forms.annex import is_printed_annex
     from forms.criteria import import_draft
     from forms.criteria_workbook import read_workbook
 
@@ -234,9 +251,16 @@ def criteria_import(
     if not file.is_file():
         err_console.print(f"Không tìm thấy tệp / file not found: {file}")
         raise typer.Exit(1)
+    data = file.read_bytes()
+    if is_printed_annex(data):
+        from app.annex_cli import AnnexOptions, import_annex
+
+        options = AnnexOptions(code, name, unit_kind, document_number, workbook, check)
+        import_annex(data, options, state.lang or "vi", lambda work: _run(settings, work))
+        return
 
     async def work() -> str:
-        draft = read_workbook(file.read_bytes())
+        draft = read_workbook(data)
         cset = await import_draft(CLI_ACTOR, draft)
         items = sum(1 for n in draft.nodes if n.level == "item")
         return (

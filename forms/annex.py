@@ -13,21 +13,27 @@ as a workbook import, so nothing from a printed annex is imported on a guess.
 from __future__ import annotations
 
 import re
+import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from io import BytesIO
 
 from core.i18n import N_, Msg
 from core.numbers import NumberError, parse_decimal
-from core.sheets import Problem
+from core.sheets import Problem, open_workbook
 from forms.annex_files import ANNEX_SHEET, AnnexRow, read_grids
 from forms.criteria_rows import (
     SECTION_PREFIX,
+    SHEET_NODES,
     CriteriaDraft,
     CriteriaImportError,
+    NodeDraft,
     NodeRow,
     build_criteria,
+    parent_of,
 )
+from forms.criteria_workbook import export_bytes
 from forms.printed_rules import PrintedReading, fold_letters, read_printed_rule
 from forms.rules import RuleDefinitionError, format_params, parse_rule
 
@@ -353,7 +359,7 @@ def unresolved_problems(reading: AnnexReading) -> list[Problem]:
                     item.row,
                     None,
                     Msg(
-                        N_("{code} “{title}” (“{text}”): {reason}"),
+                        N_("Item {code} “{title}” (printed “{text}”): {reason}"),
                         code=item.code,
                         title=item.title,
                         text=" ".join(item.printed.split()),
@@ -410,3 +416,61 @@ def annex_draft(reading: AnnexReading, info: Mapping[str, object]) -> CriteriaDr
                 for p in exc.problems
             ]
         ) from None
+
+
+def is_printed_annex(data: bytes) -> bool:
+    """A Word file, or an Excel file that is not the criteria workbook (no “Bộ chỉ số” sheet):
+    the import command and page accept both kinds of file through one upload."""
+    try:
+        with zipfile.ZipFile(BytesIO(data)) as archive:
+            if "word/document.xml" in archive.namelist():
+                return True
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        return False
+    try:
+        wb = open_workbook(data, CriteriaImportError)
+    except CriteriaImportError:
+        return False
+    try:
+        return SHEET_NODES not in wb.sheetnames
+    finally:
+        wb.close()
+
+
+def annex_workbook(reading: AnnexReading, info: Mapping[str, object]) -> bytes:
+    """The annex in the criteria workbook's layout, recognised rules filled in and unresolved
+    items left without a rule (their printed text in “Hướng dẫn chấm điểm”), so the secretariat
+    can resolve them in Excel and import the workbook as usual."""
+    nodes = tuple(
+        NodeDraft(
+            code=i.code,
+            parent_code=parent_of(i.code),
+            level=i.level,
+            section=i.section,
+            position=position,
+            title=i.title,
+            max_score=i.max_score if i.max_score is not None else Decimal(0),
+            rule_type=i.reading.rule_type if i.reading and i.reading.recognised else None,
+            rule_params=i.reading.params if i.reading and i.reading.recognised else "",
+            guidance=i.printed if i.level == "item" else "",
+            evidence=i.evidence,
+            evidence_required=False,
+            appraising_agency="",
+            na_allowed=False,
+        )
+        for position, i in enumerate(reading.items, start=1)
+    )
+    groups = {i.section: i.max_score or Decimal(0) for i in reading.items if i.level == "field"}
+    draft = CriteriaDraft(
+        code=str(info.get("code") or ""),
+        name=str(info.get("name") or ""),
+        unit_kind=str(info.get("unit_kind") or "other"),
+        document_number=str(info.get("document_number") or ""),
+        issue_date=None,
+        issuing_body=str(info.get("issuing_body") or ""),
+        total_max=reading.total_max or Decimal(0),
+        bonus_cap=groups.get("bonus", Decimal(0)),
+        penalty_cap=groups.get("penalty", Decimal(0)),
+        nodes=nodes,
+    )
+    return export_bytes(draft)

@@ -105,7 +105,7 @@ def test_unrecognised_items_block_the_import_until_resolved() -> None:
     with pytest.raises(CriteriaImportError) as caught:
         annex_draft(reading, INFO)
     text = caught.value.render("vi")
-    assert "1.1.1 “Ban hành kế hoạch CCHC” (“Đánh giá theo thực tế”)" in text
+    assert "1.1.1 “Ban hành kế hoạch CCHC” (văn bản ghi “Đánh giá theo thực tế”)" in text
     assert "không nhận ra" in text
     assert "từ 70% đến 90%" in text  # the gap, named
 

@@ -1,0 +1,101 @@
+"""``cchc criteria import`` for a decision's annex: what was recognised, what is left to
+resolve, and the import once nothing is left. Kept apart from app/cli.py so the workbook path
+there stays as it was."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+
+from core.audit import Actor
+from core.i18n import N_, Msg
+from core.models import Channel
+from forms.annex import AnnexReading, annex_draft, annex_workbook, read_annex
+from forms.criteria import import_draft
+from forms.criteria_rows import CriteriaImportError
+from forms.printed_rules import describe_rule
+
+CLI_ACTOR = Actor.system(Channel.cli, "cli")
+console = Console()
+err_console = Console(stderr=True)
+
+
+@dataclass(frozen=True)
+class AnnexOptions:
+    code: str | None
+    name: str | None
+    unit_kind: str
+    document_number: str
+    workbook: Path | None
+    check: bool
+
+    def info(self) -> dict[str, object]:
+        return {
+            "code": self.code or "",
+            "name": self.name or (f"Bộ chỉ số CCHC {self.code}" if self.code else ""),
+            "unit_kind": self.unit_kind,
+            "document_number": self.document_number,
+        }
+
+
+def recognised_lines(reading: AnnexReading, locale: str) -> list[str]:
+    """Each recognised item with its rule in plain words, to compare with the printed text."""
+    return [
+        f"{item.code}  {item.title}: {describe_rule(item.reading.rule, locale)}"
+        for item in reading.recognised
+        if item.reading is not None and item.reading.rule is not None
+    ]
+
+
+def import_annex(
+    data: bytes,
+    options: AnnexOptions,
+    locale: str,
+    run: Callable[[Callable[[], Awaitable[Any]]], Any],
+) -> None:
+    """Read, report, and import only when every item is resolved and the tree checks out."""
+    try:
+        reading = read_annex(data)
+    except CriteriaImportError as exc:
+        err_console.print(exc.render(locale), markup=False)
+        raise typer.Exit(1) from None
+    count = Msg(
+        N_("Recognised {recognised} of {items} items of the annex."),
+        recognised=len(reading.recognised),
+        items=len(reading.scored),
+    )
+    console.print(count.render(locale), markup=False)
+    if options.check or reading.unresolved:
+        for line in recognised_lines(reading, locale):
+            console.print(f"  {line}", markup=False)
+    if options.workbook is not None:
+        options.workbook.write_bytes(annex_workbook(reading, options.info()))
+        written = Msg(N_("Criteria workbook written: {path}"), path=str(options.workbook))
+        console.print(written.render(locale), markup=False)
+    if not options.code:
+        msg = Msg(N_("An annex has no set code: give one with --code, e.g. --code SO-2026."))
+        err_console.print(msg.render(locale), markup=False)
+        raise typer.Exit(2)
+
+    async def work() -> str:
+        draft = annex_draft(reading, options.info())
+        if options.check:
+            return ""
+        cset = await import_draft(CLI_ACTOR, draft)
+        items = sum(1 for n in draft.nodes if n.level == "item")
+        return Msg(
+            N_("Imported {code} v{version}: {rows} rows, {items} items."),
+            code=cset.code,
+            version=cset.version,
+            rows=len(draft.nodes),
+            items=items,
+        ).render(locale)
+
+    summary = run(work)
+    if summary:
+        console.print(summary, markup=False)
