@@ -43,6 +43,7 @@ db_cli = typer.Typer(help="Cơ sở dữ liệu / Database.", no_args_is_help=Tr
 criteria_cli = typer.Typer(help="Bộ chỉ số (bảng câu hỏi) / Criteria sets.", no_args_is_help=True)
 units_cli = typer.Typer(help="Khối, đơn vị và cán bộ / Units and officers.", no_args_is_help=True)
 user_cli = typer.Typer(help="Tài khoản quản trị / Back-office accounts.", no_args_is_help=True)
+period_cli = typer.Typer(help="Đợt đánh giá / Assessment periods.", no_args_is_help=True)
 officers_cli = typer.Typer(
     help="Cán bộ đầu mối và Telegram / Officers and their Telegram binding.", no_args_is_help=True
 )
@@ -51,6 +52,7 @@ cli.add_typer(criteria_cli, name="criteria")
 cli.add_typer(units_cli, name="units")
 cli.add_typer(user_cli, name="user")
 cli.add_typer(officers_cli, name="officers")
+cli.add_typer(period_cli, name="period")
 cli.add_typer(export_cli, name="export")
 
 CLI_ACTOR = Actor.system(Channel.cli, "cli")
@@ -253,7 +255,7 @@ def criteria_import(
         raise typer.Exit(1)
     data = file.read_bytes()
     if is_printed_annex(data):
-        from app.annex_cli import AnnexOptions, import_annex
+        from app.criteria_sets_cli import AnnexOptions, import_annex
 
         options = AnnexOptions(code, name, unit_kind, document_number, workbook, check)
         import_annex(data, options, state.lang or "vi", lambda work: _run(settings, work))
@@ -324,6 +326,85 @@ def criteria_show(
         return tree
 
     console.print(_run(settings, work))
+
+
+@criteria_cli.command("copy")
+def criteria_copy(
+    source: Annotated[str, typer.Argument(help="Code of the set to start from.")],
+    new_code: Annotated[str, typer.Argument(help="Code of the new set.")],
+    name: Annotated[str, typer.Option(help="Name of the new set.")],
+    version: Annotated[int | None, typer.Option(help="Version (default: latest).")] = None,
+) -> None:
+    """Start a new set from an existing one (e.g. last year's); edit it by export and import."""
+    from forms.criteria_copy import copy_set
+
+    settings = _settings()
+
+    async def work() -> str:
+        cset = await copy_set(CLI_ACTOR, source, new_code, name, version)
+        return f"{cset.code} v{cset.version}"
+
+    copied = _run(settings, work)
+    console.print(f"{'Copied' if state.lang == 'en' else 'Đã sao chép'}: {copied}", markup=False)
+
+
+@criteria_cli.command("diff")
+def criteria_diff(
+    old: Annotated[str, typer.Argument(help="Code of the earlier set.")],
+    new: Annotated[str, typer.Argument(help="Code of the later set.")],
+    old_version: Annotated[int | None, typer.Option(help="Version of the earlier set.")] = None,
+    new_version: Annotated[int | None, typer.Option(help="Version of the later set.")] = None,
+) -> None:
+    """Side by side: items added, removed, renumbered, renamed, maximum or rule changed."""
+    from app.criteria_sets_cli import diff_table
+    from forms.criteria import get_set, load_draft
+    from forms.criteria_diff import diff_sets
+
+    settings = _settings()
+
+    async def work() -> Table:
+        before = await load_draft(await get_set(old, old_version))
+        after = await load_draft(await get_set(new, new_version))
+        return diff_table(diff_sets(before, after), state.lang or "vi")
+
+    console.print(_run(settings, work))
+
+
+@period_cli.command("carry-over")
+def period_carry_over(
+    source: Annotated[str, typer.Argument(help="Code of the previous period.")],
+    code: Annotated[str, typer.Argument(help="Code of the new period.")],
+    name: Annotated[str, typer.Option(help="Name of the new period.")],
+    year: Annotated[int, typer.Option(help="Year of the new period.")],
+    criteria: Annotated[
+        list[str] | None, typer.Option("--set", help="GROUP=SET: a group's new criteria set.")
+    ] = None,
+) -> None:
+    """A new period (draft) with the previous one's unit groups, units, officers and bands."""
+    from forms.models import Assessment
+    from forms.period_carry import carry_over_period
+
+    settings = _settings()
+    pairs = [item.partition("=") for item in criteria or []]
+    if any(not sep or not group or not cset for group, sep, cset in pairs):
+        err_console.print("--set GROUP=SET, ví dụ / e.g. --set SO=SO-2027", markup=False)
+        raise typer.Exit(2)
+
+    async def work() -> str:
+        period = await carry_over_period(
+            CLI_ACTOR,
+            source,
+            code=code,
+            name=name,
+            year=year,
+            criteria={g.strip(): c.strip() for g, _, c in pairs},
+        )
+        sheets = await Assessment.filter(period=period).count()
+        if state.lang == "en":
+            return f"Created {period.code} (draft): {sheets} score sheets."
+        return f"Đã tạo đợt {period.code} (nháp): {sheets} phiếu tự đánh giá."
+
+    console.print(_run(settings, work), markup=False)
 
 
 @units_cli.command("template")

@@ -82,3 +82,35 @@ def test_unresolved_annex_imports_nothing_and_writes_a_workbook_to_finish(
     finished = run(env, "criteria", "import", str(out))
     assert finished.returncode == 0, finished.stderr
     assert "Đã nhập BNV-2026 v1" in finished.stdout
+
+
+def test_copy_diff_and_carry_over_from_the_command_line(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    assert run(env, "db", "upgrade").returncode == 0
+    old = tmp_path / "2025.xlsx"
+    old.write_bytes(excel_annex())
+    assert run(env, "criteria", "import", str(old), "--code", "Y-2025").returncode == 0
+    copied = run(env, "criteria", "copy", "Y-2025", "Y-2026", "--name", "Bộ chỉ số năm 2026")
+    assert copied.returncode == 0, copied.stderr
+    assert "Đã sao chép: Y-2026 v1" in copied.stdout
+    same = run(env, "criteria", "diff", "Y-2025", "Y-2026")
+    assert "Không có khác biệt" in same.stdout
+
+    rows = list(EXCEL_ROWS)
+    rows[3] = ("1.1.2", "Tỷ lệ hoàn thành kế hoạch", 2, "> 95 = 2; ≥ 70 = 1; < 70 = 0", False)
+    new = tmp_path / "2026.xlsx"
+    new.write_bytes(excel_annex(rows))
+    assert run(env, "criteria", "import", str(new), "--code", "Y-2026").returncode == 0
+    diff = run(env, "criteria", "diff", "Y-2025", "Y-2026")
+    assert diff.returncode == 0, diff.stderr
+    assert "đổi cách tính điểm" in diff.stdout
+    assert "trên 90%: 2 điểm" in diff.stdout and "trên 95%: 2 điểm" in diff.stdout
+    missing = run(env, "--lang", "en", "criteria", "diff", "Y-2025", "KHONG-CO")
+    assert missing.returncode == 1
+    assert "There is no criteria set with the code “KHONG-CO”." in missing.stderr
+
+    unknown = run(env, "period", "carry-over", "P1999", "P2027", "--name", "Đợt 2027",
+                  "--year", "2027")  # fmt: skip
+    assert unknown.returncode == 1
+    assert "Không có đợt đánh giá nào có mã “P1999”." in unknown.stderr

@@ -1,6 +1,6 @@
-"""``cchc criteria import`` for a decision's annex: what was recognised, what is left to
-resolve, and the import once nothing is left. Kept apart from app/cli.py so the workbook path
-there stays as it was."""
+"""What the criteria-set commands print: ``criteria import`` of a decision's annex (what was
+recognised, what is left to resolve, the import once nothing is) and ``criteria diff``. Kept
+apart from app/cli.py so the workbook path there stays as it was."""
 
 from __future__ import annotations
 
@@ -11,13 +11,16 @@ from typing import Any
 
 import typer
 from rich.console import Console
+from rich.table import Table
 
 from core.audit import Actor
 from core.i18n import N_, Msg
 from core.models import Channel
+from core.numbers import format_score
 from forms.annex import AnnexReading, annex_draft, annex_workbook, read_annex
 from forms.criteria import import_draft
-from forms.criteria_rows import CriteriaImportError
+from forms.criteria_diff import CHANGE_LABELS, NodeDiff
+from forms.criteria_rows import CriteriaImportError, NodeDraft
 from forms.printed_rules import describe_rule
 
 CLI_ACTOR = Actor.system(Channel.cli, "cli")
@@ -99,3 +102,28 @@ def import_annex(
     summary = run(work)
     if summary:
         console.print(summary, markup=False)
+
+
+def _side(node: NodeDraft | None, locale: str) -> str:
+    if node is None:
+        return ""
+    text = f"{node.code}  {node.title}  ({format_score(node.max_score, locale)})"
+    if node.rule is not None:
+        text += f"\n{describe_rule(node.rule, locale)}"
+    return text
+
+
+def diff_table(changes: list[NodeDiff], locale: str) -> Table:
+    """``cchc criteria diff``: one row per changed node, the earlier set left, the later right."""
+    table = Table(
+        Msg(N_("Change")).render(locale),
+        Msg(N_("Earlier set")).render(locale),
+        Msg(N_("Later set")).render(locale),
+        show_lines=True,
+    )
+    for change in changes:
+        kinds = ", ".join(Msg(CHANGE_LABELS[k]).render(locale) for k in change.changes)
+        table.add_row(kinds, _side(change.old, locale), _side(change.new, locale))
+    if not changes:
+        table.add_row(Msg(N_("No difference")).render(locale), "", "")
+    return table
