@@ -18,6 +18,7 @@ from app.web.render import render, svg
 from core.auth import NotFound, require_role
 from core.i18n import N_, Msg
 from forms.models import Period
+from scoring.comparison import compare_with_previous
 from scoring.results import results
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
@@ -89,6 +90,11 @@ async def results_page(request: Request, staff: StaffDep, period: OptionalId = N
                     "heat": heat,
                 }
             )
+    previous, comparison = (
+        await compare_with_previous(staff.actor, current, [t["table"] for t in tables])
+        if current is not None
+        else (None, {})
+    )
     return await render(
         request,
         "web/results.html",
@@ -98,4 +104,6 @@ async def results_page(request: Request, staff: StaffDep, period: OptionalId = N
         periods=await Period.all(),
         tables=tables,
         dec=_d,
+        previous=previous,
+        comparison=comparison,
     )
