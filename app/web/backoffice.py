@@ -16,7 +16,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.api.deps import Id, OptionalId
-from app.web import appraise, results
+from app.web import appraise, criteria_annex, results
 from app.web.board import board
 from app.web.charts import qr_svg
 from app.web.dates import parse_local
@@ -42,6 +42,7 @@ from core.models import Channel, Officer, Unit, UnitGroup, UserRole
 from core.notify import NullNotifier
 from core.units import import_units
 from core.units_workbook import read_units_workbook
+from forms.annex import is_printed_annex
 from forms.criteria import import_draft, node_rule
 from forms.criteria_workbook import read_workbook
 from forms.extensions import ExtensionView, list_extensions, pending_count, tell_decision
@@ -596,6 +597,8 @@ async def import_criteria_form(request: Request, staff: StaffDep) -> Response:
         )
         if not upload.data:
             raise UserError(Msg(N_("Choose a file to upload.")))
+        if is_printed_annex(upload.data):  # the decision's own table: review it first
+            return redirect(await criteria_annex.stash(request, upload))
         draft = read_workbook(upload.data)
         cset = await import_draft(staff.actor, draft)
     except UserError as exc:
@@ -640,4 +643,5 @@ async def criteria_tree(request: Request, set_id: Id, staff: StaffDep, done: str
 
 
 router.include_router(appraise.router)
+router.include_router(criteria_annex.router)
 router.include_router(results.router)

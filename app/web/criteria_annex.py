@@ -1,0 +1,159 @@
+"""The review page of a decision's annex: what was recognised (shown back in plain words), what
+is left to resolve (choose the rule type, edit the parsed tiers), and the import once nothing
+is left. The uploaded file is kept in the content-addressed file store and named by its hash in
+the page address, so the review reads it again on every step and nothing is imported before the
+secretariat presses "Import" with every row resolved. Routes stay thin: reading, resolving and
+checking are :mod:`forms.annex`."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from app.web.deps import StaffDep, WebRoute, form_with_csrf, redirect, status_of
+from app.web.render import render, settings_of
+from app.web.uploads import Upload
+from core.auth import NotFound, require_admin
+from core.files import FileStore, MissingFileError
+from core.i18n import N_, Msg, UserError
+from forms.annex import AnnexReading, annex_draft, read_annex, resolve
+from forms.criteria import import_draft
+from forms.criteria_rows import UNIT_KIND_LABELS, CriteriaImportError
+from forms.printed_rules import describe_rule
+from forms.rules import RULE_TYPES
+
+router = APIRouter(route_class=WebRoute, include_in_schema=False)
+
+RULE_TYPE_LABELS = {
+    "yes_no": N_("Yes / no"),
+    "levels": N_("One of several levels"),
+    "percent_tiers": N_("Percentage tiers"),
+    "checklist": N_("Checklist (sum of lines met)"),
+    "count": N_("Points per unit counted"),
+    "points": N_("Points entered directly"),
+    "deduction": N_("Deduction from the maximum"),
+    "survey": N_("Sociological survey"),
+}
+_SHA = 64
+
+
+async def stash(request: Request, upload: Upload) -> str:
+    """Keep an uploaded annex and return the address of its review page."""
+    stored = await FileStore(settings_of(request).data_dir).put(upload.data or b"")
+    query = {k: upload.get(k) for k in ("code", "name", "unit_kind") if upload.get(k)}
+    return f"/web/criteria/annex/{stored.sha256}" + (f"?{urlencode(query)}" if query else "")
+
+
+async def _annex(request: Request, sha: str) -> AnnexReading:
+    if len(sha) != _SHA or not all(c in "0123456789abcdef" for c in sha):
+        raise NotFound(Msg(N_("This annex is no longer available; upload it again.")))
+    try:
+        data = await FileStore(settings_of(request).data_dir).get(sha)
+    except MissingFileError:
+        raise NotFound(Msg(N_("This annex is no longer available; upload it again."))) from None
+    return read_annex(data)
+
+
+def _choices(form: dict[str, Any], reading: AnnexReading) -> dict[str, tuple[str, str]]:
+    """The rule chosen for each item that was not recognised (or that the secretary changed)."""
+    out: dict[str, tuple[str, str]] = {}
+    for item in reading.scored:
+        rule_type = form.get(f"type-{item.code}")
+        if isinstance(rule_type, str) and rule_type:
+            params = form.get(f"params-{item.code}")
+            out[item.code] = (rule_type, params if isinstance(params, str) else "")
+    return out
+
+
+async def _review(
+    request: Request,
+    staff: StaffDep,
+    sha: str,
+    reading: AnnexReading,
+    info: dict[str, str],
+    *,
+    status_code: int = 200,
+    problems: list[str] | None = None,
+    changed: set[str] | None = None,
+) -> Response:
+    locale = staff.locale
+    rows = []
+    for item in reading.items:
+        result = item.reading
+        rows.append(
+            {
+                "item": item,
+                "recognised": result is not None and result.recognised,
+                "plain": describe_rule(result.rule, locale) if result and result.rule else "",
+                "reasons": [p.render(locale) for p in result.problems] if result else [],
+                "rule_type": result.rule_type if result else None,
+                "params": result.params if result else "",
+                "changed": item.code in (changed or set()),
+            }
+        )
+    return await render(
+        request,
+        "web/criteria_annex.html",
+        locale=locale,
+        status_code=status_code,
+        staff=staff,
+        sha=sha,
+        info=info,
+        rows=rows,
+        recognised=len(reading.recognised),
+        items=len(reading.scored),
+        unresolved=len(reading.unresolved),
+        rule_types=[(t, RULE_TYPE_LABELS[t]) for t in RULE_TYPES],
+        unit_kinds=UNIT_KIND_LABELS,
+        problems=problems or [],
+    )
+
+
+def _info(source: Any) -> dict[str, str]:
+    def get(key: str) -> str:
+        value = source.get(key, "")
+        return value.strip() if isinstance(value, str) else ""
+
+    return {"code": get("code"), "name": get("name"), "unit_kind": get("unit_kind") or "other"}
+
+
+@router.get("/criteria/annex/{sha}", response_class=HTMLResponse)
+async def annex_review(request: Request, sha: str, staff: StaffDep) -> Response:
+    await require_admin(staff.actor)
+    reading = await _annex(request, sha)
+    return await _review(request, staff, sha, reading, _info(request.query_params))
+
+
+@router.post("/criteria/annex/{sha}")
+async def annex_resolve(request: Request, sha: str, staff: StaffDep) -> Response:
+    await require_admin(staff.actor)
+    form = await form_with_csrf(request)
+    first = await _annex(request, sha)
+    choices = _choices(form, first)
+    reading = resolve(first, choices)
+    info = _info(form)
+    if form.get("action") != "import" or reading.unresolved:
+        return await _review(request, staff, sha, reading, info, changed=set(choices))
+    try:
+        if not info["code"]:
+            raise UserError(Msg(N_("Write the set's code (Mã bộ chỉ số) before importing.")))
+        draft = annex_draft(reading, {**info, "name": info["name"] or f"Bộ chỉ số {info['code']}"})
+        cset = await import_draft(staff.actor, draft)
+    except UserError as exc:
+        problems = [p.render(staff.locale) for p in getattr(exc, "problems", [])]
+        if not problems:
+            problems = [exc.render(staff.locale)]
+        return await _review(
+            request,
+            staff,
+            sha,
+            reading,
+            info,
+            status_code=status_of(exc) if not isinstance(exc, CriteriaImportError) else 422,
+            problems=problems,
+            changed=set(choices),
+        )
+    return redirect(f"/web/criteria/{cset.id}?done=imported")
