@@ -96,3 +96,39 @@ async def test_only_the_secretariat_reviews_and_bad_addresses_are_refused(
     await client.post("/web/logout", data={"csrf": csrf_of(shown.text)})
     await sign_in_staff(client, "td1")
     assert (await client.get(review)).status_code == 403
+
+
+async def test_copy_last_years_set_and_compare_the_two(pages: Any, world: World) -> None:
+    from playwright.async_api import expect
+
+    from forms.criteria import import_draft
+    from forms.criteria_workbook import read_workbook
+    from tests.api.world import SYSTEM
+    from tests.factories import ROWS, workbook_bytes
+
+    page = await pages()
+    await staff_sign_in(page, "admin")
+    await page.goto("/web/criteria")
+    await page.get_by_role("link", name="TEST-1").click()
+    await page.get_by_label("Mã bộ chỉ số mới").fill("TEST-2027")
+    await page.get_by_label("Tên bộ chỉ số mới").fill("Bộ chỉ số năm 2027")
+    await page.get_by_role("button", name="Tạo bộ chỉ số mới từ bộ này").click()
+    await expect(page.locator(".flash.ok")).to_contain_text("Đã tạo bản sao")
+    await expect(page.get_by_role("heading", level=1)).to_contain_text("TEST-2027 v1")
+
+    # This year's decision renames 1.1.1; the copy (not in use yet) is replaced by the workbook.
+    rows = [
+        (r[0], r[1], r[2], "Ban hành kế hoạch CCHC năm kịp thời", *r[4:]) if r[0] == "1.1.1" else r
+        for r in ROWS
+    ]
+    await import_draft(SYSTEM, read_workbook(workbook_bytes(rows, info={"code": "TEST-2027"})))
+    await page.goto("/web/criteria")
+    compare = page.get_by_role("form", name="So sánh bộ chỉ số")
+    await compare.get_by_label("Bộ chỉ số trước").select_option(label="TEST-1 v1")
+    await compare.get_by_label("Bộ chỉ số sau").select_option(label="TEST-2027 v1")
+    await compare.get_by_role("button", name="So sánh bộ chỉ số").click()
+    await expect(page.locator(".summary")).to_have_text("1 thay đổi.")
+    row = page.locator("table.diff tbody tr")
+    await expect(row.locator("td").nth(0)).to_have_text("đổi tên")
+    await expect(row.locator("td").nth(1)).to_contain_text("1.1.1 Ban hành kế hoạch CCHC năm (1)")
+    await expect(row.locator("td").nth(2)).to_contain_text("Ban hành kế hoạch CCHC năm kịp thời")
