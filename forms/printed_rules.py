@@ -26,6 +26,10 @@ from forms.rules import Option, Rule, RuleDefinitionError, Tier, format_params, 
 
 HUNDRED = Decimal(100)
 ZERO = Decimal(0)
+# A scoring cell of a real decision is a few lines; a longer text is refused rather than run
+# through the patterns, which would then cost time in proportion to its length squared.
+MAX_TEXT = 3000
+MAX_ENTRY = 400
 
 
 @dataclass(frozen=True)
@@ -133,6 +137,8 @@ class _Entry:
 
 def _read_entry(entry: str, max_score: Decimal) -> _Entry:
     folded = fold_letters(entry)
+    if len(entry) > MAX_ENTRY:
+        return _Entry(entry, folded, None, False)
     for pattern in (_POINTS_FIRST, _POINTS_LAST):
         match = pattern.match(folded)
         if match is None or not match["label"].strip():
@@ -349,6 +355,14 @@ def read_printed_rule(
         return _done(raw, "survey", "", max_score)
     if not raw:
         return _refused(raw, Msg(N_("The item has no scoring text.")))
+    if len(raw) > MAX_TEXT:
+        return _refused(
+            raw,
+            Msg(
+                N_("The scoring text is longer than {limit} characters; choose the rule type."),
+                limit=MAX_TEXT,
+            ),
+        )
     prepared = _prepare(raw)
     folded = fold_letters(prepared)
     if _SURVEY.search(folded) and section == "standard" and not re.search(_NUM, folded):

@@ -230,3 +230,15 @@ def test_recognised_rules_are_shown_back_in_plain_vietnamese() -> None:
     count = read_printed_rule("Mỗi sáng kiến được 0,5 điểm, tối đa 2 điểm", Decimal(2), "bonus")
     assert count.rule is not None
     assert describe_rule(count.rule, "vi") == "Mỗi đơn vị được 0,5 điểm, tối đa 2 điểm"
+
+
+def test_a_huge_cell_is_refused_quickly() -> None:
+    """A pasted page (or a hostile file) must not stall the import: it is refused at once."""
+    import time
+
+    started = time.perf_counter()
+    for text in ("mỗi " + "văn bản " * 20_000, "Trên 90%" + " x" * 1_500 + ": 2", "a" * 2_990):
+        reading = read_printed_rule(text, Decimal(2))
+        assert not reading.recognised
+    assert time.perf_counter() - started < 2
+    assert "3000" in read_printed_rule("x" * 5000, Decimal(1)).problems[0].render("en")
