@@ -2,8 +2,9 @@
 is left to resolve (choose the rule type, edit the parsed tiers), and the import once nothing
 is left. The uploaded file is kept in the content-addressed file store and named by its hash in
 the page address, so the review reads it again on every step and nothing is imported before the
-secretariat presses "Import" with every row resolved. Routes stay thin: reading, resolving and
-checking are :mod:`forms.annex`."""
+secretariat presses "Import" with every row resolved. The same page edits the rules of a stored
+set (a copy of last year's, say). Routes stay thin: reading, resolving and checking are
+:mod:`forms.annex` and :mod:`forms.criteria_edit`."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from app.api.deps import Id
 from app.web.deps import StaffDep, WebRoute, form_with_csrf, redirect, status_of
 from app.web.render import render, settings_of
 from app.web.uploads import Upload
@@ -20,8 +22,10 @@ from core.auth import NotFound, require_admin
 from core.files import FileStore, MissingFileError
 from core.i18n import N_, Msg, UserError
 from forms.annex import AnnexReading, annex_draft, read_annex, resolve
-from forms.criteria import import_draft
+from forms.criteria import get_set, import_draft, load_draft
+from forms.criteria_edit import apply_reading, reading_of
 from forms.criteria_rows import UNIT_KIND_LABELS, CriteriaImportError
+from forms.models import CriteriaSet
 from forms.printed_rules import describe_rule
 from forms.rules import RULE_TYPES
 
@@ -78,6 +82,7 @@ async def _review(
     status_code: int = 200,
     problems: list[str] | None = None,
     changed: set[str] | None = None,
+    stored: CriteriaSet | None = None,
 ) -> Response:
     locale = staff.locale
     rows = []
@@ -100,7 +105,8 @@ async def _review(
         locale=locale,
         status_code=status_code,
         staff=staff,
-        sha=sha,
+        action=f"/web/criteria/{stored.id}/review" if stored else f"/web/criteria/annex/{sha}",
+        stored=stored,
         info=info,
         rows=rows,
         recognised=len(reading.recognised),
@@ -157,3 +163,59 @@ async def annex_resolve(request: Request, sha: str, staff: StaffDep) -> Response
             changed=set(choices),
         )
     return redirect(f"/web/criteria/{cset.id}?done=imported")
+
+
+# --- the rules of a stored set (e.g. a copy of last year's) on the same page ------------------
+
+
+async def _stored(set_id: int) -> CriteriaSet:
+    cset = await CriteriaSet.get_or_none(id=set_id)
+    if cset is None:
+        raise NotFound(Msg(N_("There is no criteria set with the id {id}."), id=set_id))
+    return cset
+
+
+def _stored_info(cset: CriteriaSet) -> dict[str, str]:
+    return {"code": cset.code, "name": cset.name, "unit_kind": str(cset.unit_kind)}
+
+
+@router.get("/criteria/{set_id}/review", response_class=HTMLResponse)
+async def stored_review(request: Request, set_id: Id, staff: StaffDep) -> Response:
+    await require_admin(staff.actor)
+    cset = await _stored(set_id)
+    reading = reading_of(await load_draft(cset))
+    return await _review(request, staff, "", reading, _stored_info(cset), stored=cset)
+
+
+@router.post("/criteria/{set_id}/review")
+async def stored_resolve(request: Request, set_id: Id, staff: StaffDep) -> Response:
+    """Replace the set's rules (a new version when the set is in use, see docs §9)."""
+    await require_admin(staff.actor)
+    form = await form_with_csrf(request)
+    cset = await _stored(set_id)
+    draft = await load_draft(cset)
+    first = reading_of(draft)
+    choices = _choices(form, first)
+    reading = resolve(first, choices)
+    info = _stored_info(cset)
+    if form.get("action") != "import" or reading.unresolved:
+        return await _review(request, staff, "", reading, info, changed=set(choices), stored=cset)
+    try:
+        latest = await get_set(cset.code)
+        if latest.id != cset.id:
+            raise UserError(Msg(N_("A newer version of this set exists; edit that one.")))
+        saved = await import_draft(staff.actor, apply_reading(draft, reading))
+    except UserError as exc:
+        problems = [p.render(staff.locale) for p in getattr(exc, "problems", [])]
+        return await _review(
+            request,
+            staff,
+            "",
+            reading,
+            info,
+            status_code=422,
+            problems=problems or [exc.render(staff.locale)],
+            changed=set(choices),
+            stored=cset,
+        )
+    return redirect(f"/web/criteria/{saved.id}?done=imported")

@@ -61,3 +61,26 @@ async def test_copy_starts_a_new_set_from_last_year(db: str) -> None:
     with pytest.raises(UserError) as caught:
         await copy_set(ACTOR, "SO-2025", "SỞ 2027", "Có dấu")
     assert "chữ không dấu" in caught.value.render("vi")
+
+
+def test_a_stored_set_is_edited_through_the_review_rows() -> None:
+    from forms.annex import resolve
+    from forms.criteria_edit import apply_reading, reading_of
+    from forms.criteria_rows import CriteriaImportError
+
+    draft = _set("SO-2026", EXCEL_ROWS)
+    reading = reading_of(draft)
+    assert reading.unresolved == [] and len(reading.recognised) == 4
+    changed = resolve(reading, {"1.1.2": ("percent_tiers", "x >= 80 = 2; x < 80 = 0")})
+    edited = apply_reading(draft, changed)
+    assert [(d.new.code, d.changes) for d in diff_sets(draft, edited) if d.new] == [
+        ("1.1.2", ("rule",))
+    ]
+    assert next(n for n in edited.nodes if n.code == "1.1.2").rule_params == (
+        "80 <= x <= 100 = 2; 0 <= x < 80 = 0"
+    )
+    gap = resolve(reading, {"1.1.2": ("percent_tiers", "x >= 80 = 2")})
+    assert [i.code for i in gap.unresolved] == ["1.1.2"]
+    wrong = resolve(reading, {"1.1.1": ("survey", "")})  # survey outside its section
+    with pytest.raises(CriteriaImportError):
+        apply_reading(draft, wrong)

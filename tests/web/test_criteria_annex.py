@@ -132,3 +132,33 @@ async def test_copy_last_years_set_and_compare_the_two(pages: Any, world: World)
     await expect(row.locator("td").nth(0)).to_have_text("đổi tên")
     await expect(row.locator("td").nth(1)).to_contain_text("1.1.1 Ban hành kế hoạch CCHC năm (1)")
     await expect(row.locator("td").nth(2)).to_contain_text("Ban hành kế hoạch CCHC năm kịp thời")
+
+
+async def test_a_copied_set_is_edited_on_the_review_page(pages: Any, world: World) -> None:
+    from playwright.async_api import expect
+
+    from forms.criteria_copy import copy_set
+    from tests.api.world import SYSTEM
+
+    copy = await copy_set(SYSTEM, "TEST-1", "TEST-2027", "Bộ chỉ số năm 2027")
+    page = await pages()
+    await staff_sign_in(page, "admin")
+    await page.goto(f"/web/criteria/{copy.id}")
+    await page.get_by_role("link", name="Sửa cách tính điểm trên trang rà soát").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Sửa cách tính điểm của bộ chỉ số TEST-2027"
+    )
+    row = page.locator("#item-1\\.1\\.1")
+    await expect(row.locator(".plain")).to_contain_text("Chọn một mức: Ban hành đúng hạn: 1 điểm")
+    await row.locator("summary").click()
+    await row.get_by_label("Cách tính điểm của 1.1.1").select_option(label="Có / Không")
+    await row.get_by_label("Tham số của 1.1.1").fill("")
+    await page.get_by_role("button", name="Kiểm tra lại").click()
+    await expect(page.locator("#item-1\\.1\\.1 .plain")).to_have_text("Có: 1 điểm; Không: 0 điểm")
+    await page.get_by_role("button", name="Lưu cách tính điểm").click()
+    await page.wait_for_url(f"**/web/criteria/{copy.id}?done=imported")
+
+    edited = await load_draft(await get_set("TEST-2027"))
+    assert next(n for n in edited.nodes if n.code == "1.1.1").rule_type == "yes_no"
+    original = await load_draft(await get_set("TEST-1"))
+    assert next(n for n in original.nodes if n.code == "1.1.1").rule_type == "levels"
