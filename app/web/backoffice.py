@@ -16,7 +16,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.api.deps import Id, OptionalId
-from app.web import appraise, criteria_annex, criteria_sets, results
+from app.web import appraise, criteria_annex, criteria_sets, period_carry, results
 from app.web.board import board
 from app.web.charts import qr_svg
 from app.web.dates import parse_local
@@ -649,4 +649,5 @@ async def criteria_tree(request: Request, set_id: Id, staff: StaffDep, done: str
 router.include_router(appraise.router)
 router.include_router(criteria_annex.router)
 router.include_router(criteria_sets.router)
+router.include_router(period_carry.router)
 router.include_router(results.router)
