@@ -67,6 +67,8 @@ _DASH = re.compile(r"^[-–+•*]$")
 _LEADING = re.compile(
     r"^\s*(?P<n>(?:[IVXL]+|\d+(?:\.\d+)*)[.)]?|[a-zđ]\)|[-–+•])\s+(?P<rest>\S.*)$", re.DOTALL
 )
+_PART_LETTER = re.compile(r"^[A-Z][.)]?$")
+_PART_TITLE = re.compile(r"^phan\s+(?:[ivx]+|\d+|thu\s+\w+)\b")
 _TOTAL = re.compile(r"^tong(?: cong| diem| so diem| so)?(?: toi da)?\s*(?:[:(]|$)")
 _COLUMN_NUMBERS = re.compile(r"^\(?\d+\)?$")
 
@@ -169,6 +171,14 @@ def _style(number: str, bold: bool) -> str:
     return "other"
 
 
+def _is_part(number: str, title: str, bold: bool) -> bool:
+    """A part heading above the fields: "A." / "B." printed in capitals, or "Phần I …"."""
+    letter = number.strip()
+    if _PART_LETTER.match(letter) and not _ROMAN.match(fold_letters(letter)) and bold:
+        return True  # not I, V, X: those number fields
+    return not number.strip() and bool(_PART_TITLE.match(fold_letters(title)))
+
+
 def _parse_max(text: str) -> Decimal | None:
     try:
         return parse_decimal(text.replace("điểm", "").strip()) if text.strip() else None
@@ -230,9 +240,13 @@ def _read_table(rows: list[AnnexRow], columns: dict[str, int]) -> AnnexReading:
             total = _parse_max(max_text)
             continue
         bold = bold or (title.isupper() and len(title) > 3)
-        node = _Node(
-            row.number, _style(number, bold), number, title, max_text, rule_text, evidence, bold
-        )
+        style = _style(number, bold)
+        if _is_part(number, title, bold):
+            if _section_of(title) == "standard":
+                stack = []  # "A. ĐIỂM TỰ ĐÁNH GIÁ": a heading over the fields, not a node
+                continue
+            style = "bold"  # "B. ĐIỂM THƯỞNG": the bonus part is its own group row
+        node = _Node(row.number, style, number, title, max_text, rule_text, evidence, bold)
         if node.style == "line" and stack:
             stack[-1].children.append(node)
             continue

@@ -127,6 +127,14 @@ _POINTS_FIRST = re.compile(
 )
 
 
+# Points written in words: "được điểm tối đa", "không chấm điểm".
+_WORD_POINTS = re.compile(
+    r"^(?P<label>.*?)\s*(?:[:=→,]|\s-)\s*(?:thi\s+)?(?:(?P<max>(?:duoc\s+|cham\s+)?"
+    r"(?:diem toi da|toi da so diem|du so diem))|(?P<zero>khong (?:cham diem|duoc diem|co diem|"
+    r"tinh diem|duoc tinh diem)))\s*$"
+)
+
+
 @dataclass(frozen=True)
 class _Entry:
     label: str  # as printed, without the points
@@ -158,6 +166,12 @@ def _read_entry(entry: str, max_score: Decimal) -> _Entry:
         start, end = match.span("label")
         label = entry[start:end].strip().rstrip(":=,→-").strip()
         return _Entry(label, fold_letters(label), value, bool(match["minus"]))
+    if words := _WORD_POINTS.match(folded):
+        start, end = words.span("label")
+        label = entry[start:end].strip()
+        if label:
+            value = max_score if words["max"] else ZERO
+            return _Entry(label, fold_letters(label), value, False)
     return _Entry(entry, folded, None, False)
 
 

@@ -138,3 +138,29 @@ def test_a_file_without_the_annex_table_is_refused_with_the_columns_it_needs() -
     with pytest.raises(CriteriaImportError) as caught:
         read_annex(b"not a zip at all")
     assert "Word" in caught.value.render("vi")
+
+
+def test_part_headings_above_the_fields_are_not_nodes() -> None:
+    rows = [
+        ("A", "ĐIỂM TỰ ĐÁNH GIÁ", "2", "", "", True),
+        ("I", "CÔNG TÁC CHỈ ĐẠO", "2", "", "", True),
+        ("1", "Kế hoạch CCHC", "2", "", "", False),
+        ("1.1", "Ban hành kế hoạch", "1", "Có: 1; Không: 0", "", False),
+        ("1.2", "Thực hiện kế hoạch", "1", "Đạt 100%: 1; Dưới 100%: 0", "", False),
+        ("B", "ĐIỂM THƯỞNG", "1", "", "", True),
+        ("1", "Sáng kiến được công nhận", "1", "Mỗi sáng kiến được 0,5 điểm", "", False),
+        ("", "Phần thứ ba. ĐIỂM TRỪ", "1", "", "", True),
+        ("1", "Bị phê bình", "1", "Bị phê bình bằng văn bản: trừ 1 điểm", "", False),
+    ]
+    reading = read_annex(word_annex(rows))
+    assert [(i.code, i.level, i.section, i.reading.rule_type if i.reading else None)
+            for i in reading.items] == [
+        ("1", "field", "standard", None),
+        ("1.1", "criterion", "standard", None),
+        ("1.1.1", "item", "standard", "yes_no"),
+        ("1.1.2", "item", "standard", "percent_tiers"),
+        ("C", "field", "bonus", None),
+        ("C.1", "item", "bonus", "count"),
+        ("T", "field", "penalty", None),
+        ("T.1", "item", "penalty", "yes_no"),
+    ]  # fmt: skip

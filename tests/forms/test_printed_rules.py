@@ -105,6 +105,11 @@ RECOGNISED: list[tuple[str, str, str, str, str]] = [
     ("Công khai trên Cổng thông tin điện tử: 0,5 điểm\nNiêm yết tại trụ sở: 0,5 điểm", "1",
      "standard", "checklist",
      "Công khai trên Cổng thông tin điện tử = 0,5; Niêm yết tại trụ sở = 0,5"),
+    ("Thực hiện đầy đủ: được điểm tối đa; Thực hiện chưa đầy đủ: 0,5; Không thực hiện: không "
+     "chấm điểm", "1", "standard", "levels",
+     "Thực hiện đầy đủ = 1; Thực hiện chưa đầy đủ = 0,5; Không thực hiện = 0"),
+    ("Trên 90%: điểm tối đa; từ 70% đến 90%: 1; dưới 70%: không tính điểm", "2", "standard",
+     "percent_tiers", T3),
     # --- yes / no -----------------------------------------------------------------------------
     ("Có: 1; Không: 0", "1", "standard", "yes_no", ""),
     ("Có: 0,5 điểm; Không: 0 điểm", "0,5", "standard", "yes_no", ""),
