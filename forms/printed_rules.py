@@ -67,9 +67,7 @@ class _Num(Msg):
 # Text preparation
 # ---------------------------------------------------------------------------------------------
 
-_DASHES = str.maketrans(
-    {"–": "-", "—": "-", "−": "-", "\u00a0": " ", "≥": "≥", "＞": ">", "＜": "<"}
-)
+_DASHES = str.maketrans({"–": "-", "—": "-", "−": "-", "\u00a0": " ", "＞": ">", "＜": "<"})
 
 
 def fold_letters(text: str) -> str:
@@ -91,7 +89,6 @@ def _prepare(text: str) -> str:
 
 
 _NUM = r"\d+(?:[.,]\d+)?"
-_PTS = r"(?:điểm|diem|đ|d)\b"
 _BULLET = re.compile(r"^\s*(?:[-+•*·]+|[a-zđ]\)|\d+\)|\(\d+\))\s*", re.IGNORECASE)
 # Entries end at ";" or a line break, or after "... điểm." / "... điểm," before the next entry.
 _ENTRY_SPLIT = re.compile(

@@ -8,7 +8,9 @@ from typing import Any
 from scoring.comparison import compare_results
 
 
-def _unit(code: str, index: str, rank: int, fields: dict[str, tuple[str, str]], **extra: str):
+def _unit(
+    code: str, index: str, rank: int, fields: dict[str, tuple[str, str]], **extra: str
+) -> dict[str, Any]:
     return {
         "unit_code": code,
         "unit_name": f"Sở {code}",
