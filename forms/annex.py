@@ -25,6 +25,7 @@ from core.sheets import Problem, open_workbook
 from forms.annex_files import ANNEX_SHEET, AnnexRow, read_grids
 from forms.criteria_rows import (
     SECTION_PREFIX,
+    SHEET_INFO,
     SHEET_NODES,
     CriteriaDraft,
     CriteriaImportError,
@@ -424,9 +425,13 @@ def annex_draft(reading: AnnexReading, info: Mapping[str, object]) -> CriteriaDr
     try:
         return build_criteria(details, annex_node_rows(reading))
     except CriteriaImportError as exc:
+        # Rows are the annex's rows; the set's details came from the command or the page, which
+        # have no sheet or row to point at.
         raise CriteriaImportError(
             [
-                Problem(ANNEX_SHEET if p.sheet != "Thông tin" else p.sheet, p.row, None, p.msg)
+                Problem(ANNEX_SHEET, p.row, None, p.msg)
+                if p.sheet != SHEET_INFO
+                else Problem("", None, None, p.msg)
                 for p in exc.problems
             ]
         ) from None

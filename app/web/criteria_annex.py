@@ -45,7 +45,9 @@ _SHA = 64
 
 
 async def stash(request: Request, upload: Upload) -> str:
-    """Keep an uploaded annex and return the address of its review page."""
+    """Keep an uploaded annex and return the address of its review page; a file without the
+    annex table is refused here, on the criteria page, with the columns it needs."""
+    read_annex(upload.data or b"")
     stored = await FileStore(settings_of(request).data_dir).put(upload.data or b"")
     query = {k: upload.get(k) for k in ("code", "name", "unit_kind") if upload.get(k)}
     return f"/web/criteria/annex/{stored.sha256}" + (f"?{urlencode(query)}" if query else "")

@@ -164,3 +164,13 @@ def test_part_headings_above_the_fields_are_not_nodes() -> None:
         ("T", "field", "penalty", None),
         ("T.1", "item", "penalty", "yes_no"),
     ]  # fmt: skip
+
+
+def test_bad_set_details_are_named_without_a_sheet_position() -> None:
+    with pytest.raises(CriteriaImportError) as caught:
+        annex_draft(read_annex(excel_annex()), {**INFO, "code": "SỞ NỘI VỤ"})
+    lines = caught.value.render("vi").splitlines()
+    assert len(lines) == 2 and lines[1].startswith(
+        "- Mã “SỞ NỘI VỤ” chỉ được gồm chữ cái không dấu"
+    )
+    assert "Thông tin" not in lines[1]

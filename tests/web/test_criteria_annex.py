@@ -162,3 +162,27 @@ async def test_a_copied_set_is_edited_on_the_review_page(pages: Any, world: Worl
     assert next(n for n in edited.nodes if n.code == "1.1.1").rule_type == "yes_no"
     original = await load_draft(await get_set("TEST-1"))
     assert next(n for n in original.nodes if n.code == "1.1.1").rule_type == "levels"
+
+
+async def test_a_word_file_without_the_table_is_refused_on_the_criteria_page(
+    client: Any, world: World
+) -> None:
+    from io import BytesIO
+
+    from docx import Document
+
+    from tests.web.conftest import csrf_of, sign_in_staff
+
+    doc = Document()
+    doc.add_paragraph("QUYẾT ĐỊNH về việc ban hành Bộ chỉ số CCHC")
+    buf = BytesIO()
+    doc.save(buf)
+    await sign_in_staff(client, "admin")
+    page = await client.get("/web/criteria")
+    sent = await client.post(
+        "/web/criteria/import",
+        data={"csrf": csrf_of(page.text)},
+        files={"file": ("quyet-dinh.docx", buf.getvalue(), "application/octet-stream")},
+    )
+    assert sent.status_code == 422
+    assert "Không tìm thấy bảng có cột “Nội dung”" in sent.text
