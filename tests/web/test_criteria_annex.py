@@ -50,6 +50,11 @@ async def test_annex_is_reviewed_resolved_and_imported(
     await expect(page.get_by_role("button", name="Nhập bộ chỉ số")).to_be_disabled()
     assert await CriteriaSet.filter(code="SO-2027").count() == 0
 
+    phone = await pages(360, 740)  # the review page also fits a phone
+    await staff_sign_in(phone, "admin")
+    await phone.goto(page.url)
+    assert await phone.evaluate("document.documentElement.scrollWidth") <= 360
+
     params = gap.get_by_label("Tham số của 1.1.2")
     await expect(params).to_have_value("90 < x <= 100 = 1; 0 <= x < 70 = 0")  # the parsed tiers
     await params.fill("90 < x <= 100 = 1; 70 <= x <= 90 = 0,5; 0 <= x < 70 = 0")
@@ -132,6 +137,12 @@ async def test_copy_last_years_set_and_compare_the_two(pages: Any, world: World)
     await expect(row.locator("td").nth(0)).to_have_text("đổi tên")
     await expect(row.locator("td").nth(1)).to_contain_text("1.1.1 Ban hành kế hoạch CCHC năm (1)")
     await expect(row.locator("td").nth(2)).to_contain_text("Ban hành kế hoạch CCHC năm kịp thời")
+
+    phone = await pages(360, 740)  # the comparison and the set's page fit a phone
+    await staff_sign_in(phone, "admin")
+    for url in (page.url, "/web/criteria"):
+        await phone.goto(url)
+        assert await phone.evaluate("document.documentElement.scrollWidth") <= 360, url
 
 
 async def test_a_copied_set_is_edited_on_the_review_page(pages: Any, world: World) -> None:

@@ -41,3 +41,8 @@ async def test_new_period_from_the_period_page(pages: Any, world: World) -> None
     units = await Assessment.filter(period=new).prefetch_related("unit")
     old_units = await Assessment.filter(period=world.period).prefetch_related("unit")
     assert sorted(a.unit.code for a in units) == sorted(a.unit.code for a in old_units)
+
+    phone = await pages(360, 740)  # the period page with the new form fits a phone
+    await staff_sign_in(phone, "admin")
+    await phone.goto(f"/web/periods/{world.period.id}")
+    assert await phone.evaluate("document.documentElement.scrollWidth") <= 360

@@ -47,3 +47,8 @@ async def test_results_show_last_periods_index_rank_and_what_moved_it(
     await expect(cells.nth(3)).to_have_text("1")
     await expect(cells.nth(4)).to_have_text("+21,62")  # 2 more points of 9,25 applicable
     await expect(cells.nth(5)).to_have_text("1 CÔNG TÁC CHỈ ĐẠO, ĐIỀU HÀNH CCHC: +21,62")
+
+    phone = await pages(360, 740)  # the comparison also fits a phone
+    await staff_sign_in(phone, "admin")
+    await phone.goto(page.url)
+    assert await phone.evaluate("document.documentElement.scrollWidth") <= 360
