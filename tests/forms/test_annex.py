@@ -174,3 +174,26 @@ def test_bad_set_details_are_named_without_a_sheet_position() -> None:
         "- Mã “SỞ NỘI VỤ” chỉ được gồm chữ cái không dấu"
     )
     assert "Thông tin" not in lines[1]
+
+
+def test_unnumbered_bold_rows_are_fields_in_excel() -> None:
+    rows: list[tuple[str, str, object, str, bool]] = [
+        ("", "Công tác chỉ đạo, điều hành", 2, "", True),  # bold, not in capitals
+        ("1", "Kế hoạch CCHC", 2, "", False),
+        ("1.1", "Ban hành kế hoạch", 2, "", False),
+        ("", "Ban hành đúng hạn", 2, "", False),  # plain rows: the item's options
+        ("", "Ban hành muộn", 1, "", False),
+        ("", "Không ban hành", 0, "", False),
+    ]
+    rows_all = [*rows, ("", "Cải cách thủ tục hành chính", 3, "", True),
+                ("1", "Công khai TTHC", 3, "", False),
+                ("1.1", "Công khai đầy đủ", 3, "Đạt/Không đạt", False)]  # fmt: skip
+    reading = read_annex(excel_annex(rows_all))
+    assert [(i.code, i.level, i.reading.params if i.reading else "") for i in reading.items] == [
+        ("1", "field", ""),
+        ("1.1", "criterion", ""),
+        ("1.1.1", "item", "Ban hành đúng hạn = 2; Ban hành muộn = 1; Không ban hành = 0"),
+        ("2", "field", ""),
+        ("2.1", "criterion", ""),
+        ("2.1.1", "item", ""),
+    ]
