@@ -73,9 +73,8 @@ def import_annex(
         items=len(reading.scored),
     )
     console.print(count.render(locale), markup=False)
-    if options.check or reading.unresolved:
-        for line in recognised_lines(reading, locale):
-            console.print(f"  {line}", markup=False)
+    for line in recognised_lines(reading, locale):  # to compare with the decision, always
+        console.print(f"  {line}", markup=False)
     if options.workbook is not None:
         options.workbook.write_bytes(annex_workbook(reading, options.info()))
         written = Msg(N_("Criteria workbook written: {path}"), path=str(options.workbook))

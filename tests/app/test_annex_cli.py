@@ -34,6 +34,9 @@ def test_word_annex_is_imported_and_the_count_printed(env: dict[str, str], tmp_p
     )
     assert imported.returncode == 0, imported.stderr
     assert "Đã nhập SO-2026 v1: 13 dòng, 7 tiêu chí thành phần." in imported.stdout
+    assert "1.1.1  Ban hành kế hoạch CCHC năm: Chọn một mức: Ban hành kịp thời: 1 điểm" in (
+        imported.stdout
+    )
     shown = run(env, "criteria", "show", "SO-2026").stdout
     assert "1.1.2  Mức độ thực hiện kế hoạch" in shown
     assert "90 < x <= 100 = 1; 70 <= x <= 90 = 0,5; 0 <= x < 70 = 0" in shown
