@@ -157,6 +157,12 @@ def _cell(row: AnnexRow, index: int | None) -> tuple[str, bool]:
     return row.cells[index].text, row.cells[index].bold
 
 
+def _auto(row: AnnexRow, index: int | None) -> tuple[str, str]:
+    if index is None or index >= len(row.cells):
+        return "", ""
+    return row.cells[index].auto_number, row.cells[index].auto_list
+
+
 def _style(number: str, bold: bool) -> str:
     folded = fold_letters(number.strip())
     if not folded:
@@ -226,6 +232,11 @@ def _read_table(rows: list[AnnexRow], columns: dict[str, int]) -> AnnexReading:
     for row in rows:
         number, _ = _cell(row, columns.get("number"))
         title, bold = _cell(row, columns["title"])
+        auto_list = ""
+        if not number:  # Word's automatic numbering, in the number column or before the title
+            number, auto_list = _auto(row, columns.get("number"))
+            if not number:
+                number, auto_list = _auto(row, columns["title"])
         max_text, _ = _cell(row, columns["max"])
         rule_text, _ = _cell(row, columns.get("rule"))
         evidence, _ = _cell(row, columns.get("evidence"))
@@ -241,7 +252,8 @@ def _read_table(rows: list[AnnexRow], columns: dict[str, int]) -> AnnexReading:
             total = _parse_max(max_text)
             continue
         bold = bold or (title.isupper() and len(title) > 3)
-        style = _style(number, bold)
+        # A Word list keeps its own place in the tree: two lists both shown "1." are not siblings.
+        style = f"list{auto_list}" if auto_list else _style(number, bold)
         if _is_part(number, title, bold):
             if _section_of(title) == "standard":
                 stack = []  # "A. ĐIỂM TỰ ĐÁNH GIÁ": a heading over the fields, not a node

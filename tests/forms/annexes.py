@@ -106,3 +106,28 @@ def excel_annex(rows: list[tuple[str, str, object, str, bool]] | None = None) ->
     buf = BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+def with_word_lists(data: bytes) -> bytes:
+    """Turn every paragraph that starts with "#<list>:<level>#" into one numbered by Word's
+    automatic list <list> at <level>, without the marker (lists 1–4 of python-docx's template
+    are bullets, 5–9 are "1.", "2."…), as a table numbered with Word's list button looks."""
+    import re
+    import zipfile
+
+    source = zipfile.ZipFile(BytesIO(data))
+    out = BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            content = source.read(info.filename)
+            if info.filename == "word/document.xml":
+                content = re.sub(
+                    rb"<w:p>(?:(?!</w:p>).)*?<w:r>(<w:rPr>(?:(?!</w:r>).)*?</w:rPr>)?"
+                    rb"<w:t>#(\d+):(\d+)#",
+                    rb'<w:p><w:pPr><w:numPr><w:ilvl w:val="\3"/><w:numId w:val="\2"/>'
+                    rb'</w:numPr></w:pPr><w:r>\1<w:t xml:space="preserve">',
+                    content,
+                    flags=re.DOTALL,
+                )
+            target.writestr(info, content)
+    return out.getvalue()

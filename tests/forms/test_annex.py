@@ -197,3 +197,33 @@ def test_unnumbered_bold_rows_are_fields_in_excel() -> None:
         ("2.1", "criterion", ""),
         ("2.1.1", "item", ""),
     ]
+
+
+def test_word_automatic_numbering_gives_the_hierarchy() -> None:
+    """Numbered with Word's list button, the STT column holds no text at all."""
+    from tests.forms.annexes import with_word_lists
+
+    rows = [
+        ("#5:0#", "CÔNG TÁC CHỈ ĐẠO", "2", "", "", True),
+        ("#6:0#", "Kế hoạch CCHC", "2", "", "", False),
+        ("#7:0#", "Ban hành kế hoạch", "1", "", "", False),
+        ("", "#1:0#Ban hành kịp thời", "1", "", "", False),  # bulleted option lines
+        ("", "#1:0#Không ban hành", "0", "", "", False),
+        ("#7:0#", "Thực hiện kế hoạch", "1", "Đạt 100%: 1; Dưới 100%: 0", "", False),
+        ("#5:0#", "CẢI CÁCH TTHC", "1", "", "", True),
+        ("#6:0#", "Công khai TTHC", "1", "", "", False),
+        ("#7:0#", "Công khai đầy đủ", "1", "Có: 1; Không: 0", "", False),
+    ]
+    data = word_annex(rows)
+    reading = read_annex(with_word_lists(data))
+    assert reading.items[2].reading is not None
+    assert reading.items[2].reading.params == "Ban hành kịp thời = 1; Không ban hành = 0"
+    assert [(i.code, i.level, i.printed_number) for i in reading.items] == [
+        ("1", "field", "1."),
+        ("1.1", "criterion", "1."),
+        ("1.1.1", "item", "1."),
+        ("1.1.2", "item", "2."),
+        ("2", "field", "2."),
+        ("2.1", "criterion", "2."),
+        ("2.1.1", "item", "3."),
+    ]
