@@ -11,6 +11,7 @@ from dataclasses import replace
 from forms.annex import AnnexItem, AnnexReading
 from forms.criteria_rows import (
     NO,
+    NODE_COLUMNS,
     YES,
     CriteriaDraft,
     NodeDraft,
@@ -35,23 +36,15 @@ def reading_of(draft: CriteriaDraft) -> AnnexReading:
 
 
 def _row(node: NodeDraft) -> NodeRow:
-    return NodeRow(
-        node.position + 1,
-        {
-            "code": node.code,
-            "level": node.level,
-            "section": node.section,
-            "title": node.title,
-            "max_score": node.max_score,
-            "rule_type": node.rule_type or "",
-            "rule_params": node.rule_params,
-            "guidance": node.guidance,
-            "evidence": node.evidence,
-            "evidence_required": YES if node.evidence_required else NO,
-            "appraising_agency": node.appraising_agency,
-            "na_allowed": YES if node.na_allowed else NO,
-        },
-    )
+    """The node as the workbook reader would hand it over: every column of the workbook, so a
+    column added to the format later is carried through an edit instead of being emptied."""
+    values: dict[str, object] = {}
+    for column in NODE_COLUMNS:
+        value = getattr(node, column.key, "")
+        if isinstance(value, bool):
+            value = YES if value else NO
+        values[column.key] = "" if value is None else value
+    return NodeRow(node.position + 1, values)
 
 
 def apply_reading(draft: CriteriaDraft, reading: AnnexReading) -> CriteriaDraft:

@@ -84,3 +84,18 @@ def test_a_stored_set_is_edited_through_the_review_rows() -> None:
     wrong = resolve(reading, {"1.1.1": ("survey", "")})  # survey outside its section
     with pytest.raises(CriteriaImportError):
         apply_reading(draft, wrong)
+
+
+def test_editing_rules_keeps_every_other_column() -> None:
+    from forms.annex import resolve
+    from forms.criteria_edit import apply_reading, reading_of
+    from forms.criteria_workbook import read_workbook
+    from tests.factories import workbook_bytes
+
+    draft = read_workbook(workbook_bytes())
+    edited = apply_reading(draft, resolve(reading_of(draft), {"1.1.2": ("yes_no", "")}))
+    before = {n.code: n for n in draft.nodes}
+    for node in edited.nodes:
+        assert node == before[node.code] or node.code == "1.1.2"
+    assert any(n.evidence_required for n in edited.nodes)
+    assert any(n.na_allowed for n in edited.nodes)
