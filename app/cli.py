@@ -243,7 +243,7 @@ def criteria_import(
 ) -> None:
     """Check a workbook or a decision's annex; import it all, or import nothing and list every
     problem."""
-    from forms.annex import is_printed_annex
+    from forms.annex_import import is_printed_annex
     from forms.criteria import import_draft
     from forms.criteria_workbook import read_workbook
 

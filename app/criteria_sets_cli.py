@@ -17,11 +17,12 @@ from core.audit import Actor
 from core.i18n import N_, Msg
 from core.models import Channel
 from core.numbers import format_score
-from forms.annex import AnnexReading, annex_draft, annex_workbook, read_annex
+from forms.annex import AnnexReading, read_annex
+from forms.annex_import import annex_draft, annex_workbook
 from forms.criteria import import_draft
 from forms.criteria_diff import CHANGE_LABELS, NodeDiff
 from forms.criteria_rows import CriteriaImportError, NodeDraft
-from forms.printed_rules import describe_rule
+from forms.rule_words import describe_rule
 
 CLI_ACTOR = Actor.system(Channel.cli, "cli")
 console = Console()

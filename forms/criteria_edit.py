@@ -1,8 +1,9 @@
 """Editing the rules of a stored set on the same review page as a printed annex (for a set
 copied from last year): the stored set is shown as an :class:`~forms.annex.AnnexReading` whose
-items are all recognised, the secretariat's choices go through :func:`forms.annex.resolve`, and
-the result is checked by :func:`forms.criteria_rows.build_criteria` like any workbook before it
-replaces the set (or becomes its next version when the set is in use)."""
+items are all recognised, the secretariat's choices go through
+:func:`forms.annex_import.resolve`, and the result is checked by
+:func:`forms.criteria_rows.build_criteria` like any workbook before it replaces the set (or
+becomes its next version when the set is in use)."""
 
 from __future__ import annotations
 

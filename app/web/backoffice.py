@@ -42,7 +42,7 @@ from core.models import Channel, Officer, Unit, UnitGroup, UserRole
 from core.notify import NullNotifier
 from core.units import import_units
 from core.units_workbook import read_units_workbook
-from forms.annex import is_printed_annex
+from forms.annex_import import is_printed_annex
 from forms.criteria import import_draft, node_rule
 from forms.criteria_workbook import read_workbook
 from forms.extensions import ExtensionView, list_extensions, pending_count, tell_decision

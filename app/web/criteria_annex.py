@@ -4,7 +4,7 @@ is left. The uploaded file is kept in the content-addressed file store and named
 the page address, so the review reads it again on every step and nothing is imported before the
 secretariat presses "Import" with every row resolved. The same page edits the rules of a stored
 set (a copy of last year's, say). Routes stay thin: reading, resolving and checking are
-:mod:`forms.annex` and :mod:`forms.criteria_edit`."""
+:mod:`forms.annex`, :mod:`forms.annex_import` and :mod:`forms.criteria_edit`."""
 
 from __future__ import annotations
 
@@ -21,12 +21,13 @@ from app.web.uploads import Upload
 from core.auth import NotFound, require_admin
 from core.files import FileStore, MissingFileError
 from core.i18n import N_, Msg, UserError
-from forms.annex import AnnexReading, annex_draft, read_annex, resolve
+from forms.annex import AnnexReading, read_annex
+from forms.annex_import import annex_draft, resolve
 from forms.criteria import get_set, import_draft, load_draft
 from forms.criteria_edit import apply_reading, reading_of
 from forms.criteria_rows import UNIT_KIND_LABELS, CriteriaImportError
 from forms.models import CriteriaSet
-from forms.printed_rules import describe_rule
+from forms.rule_words import describe_rule
 from forms.rules import RULE_TYPES
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)

@@ -15,7 +15,7 @@ from forms.criteria import load_draft
 from forms.criteria_copy import copy_set
 from forms.criteria_diff import CHANGE_LABELS, diff_sets
 from forms.models import CriteriaSet
-from forms.printed_rules import describe_rule
+from forms.rule_words import describe_rule
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 

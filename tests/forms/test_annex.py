@@ -6,7 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from forms.annex import AnnexReading, annex_draft, read_annex, resolve
+from forms.annex import AnnexReading, read_annex
+from forms.annex_import import annex_draft, resolve
 from forms.criteria_rows import CriteriaImportError
 from tests.forms.annexes import EXCEL_ROWS, excel_annex, word_annex
 

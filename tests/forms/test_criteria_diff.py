@@ -9,7 +9,8 @@ import pytest
 from core.audit import Actor
 from core.i18n import UserError
 from core.models import Channel
-from forms.annex import annex_draft, read_annex
+from forms.annex import read_annex
+from forms.annex_import import annex_draft
 from forms.criteria import freeze, get_set, import_draft, load_draft
 from forms.criteria_copy import copy_set
 from forms.criteria_diff import diff_sets
@@ -64,7 +65,7 @@ async def test_copy_starts_a_new_set_from_last_year(db: str) -> None:
 
 
 def test_a_stored_set_is_edited_through_the_review_rows() -> None:
-    from forms.annex import resolve
+    from forms.annex_import import resolve
     from forms.criteria_edit import apply_reading, reading_of
     from forms.criteria_rows import CriteriaImportError
 
@@ -87,7 +88,7 @@ def test_a_stored_set_is_edited_through_the_review_rows() -> None:
 
 
 def test_editing_rules_keeps_every_other_column() -> None:
-    from forms.annex import resolve
+    from forms.annex_import import resolve
     from forms.criteria_edit import apply_reading, reading_of
     from forms.criteria_workbook import read_workbook
     from tests.factories import workbook_bytes

@@ -11,7 +11,8 @@ from decimal import Decimal
 
 import pytest
 
-from forms.printed_rules import describe_rule, read_printed_rule
+from forms.printed_rules import read_printed_rule
+from forms.rule_words import describe_rule
 
 T3 = "90 < x <= 100 = 2; 70 <= x <= 90 = 1; 0 <= x < 70 = 0"
 
