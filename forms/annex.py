@@ -234,6 +234,8 @@ def _read_table(rows: list[AnnexRow], columns: dict[str, int]) -> AnnexReading:
             continue
         if _COLUMN_NUMBERS.match(title) and _COLUMN_NUMBERS.match(max_text or "0"):
             continue  # the "(1) (2) (3)" row under the header
+        if not (number or title) and _parse_max(max_text) is None:
+            continue  # the second row of a two-row header ("Điểm" over "Tối đa | Tự chấm")
         if not number and (lead := _LEADING.match(title)):
             number, title = lead["n"], lead["rest"].strip()
         if _TOTAL.match(fold_letters(title)):
@@ -248,8 +250,9 @@ def _read_table(rows: list[AnnexRow], columns: dict[str, int]) -> AnnexReading:
                 continue
             style = "bold"  # "B. ĐIỂM THƯỞNG": the bonus part is its own group row
         node = _Node(row.number, style, number, title, max_text, rule_text, evidence, bold)
-        if node.style == "line" and stack:
-            stack[-1].children.append(node)
+        if node.style == "line":
+            if stack:  # an option line of the row above; before any row it is a stray note
+                stack[-1].children.append(node)
             continue
         if node.style == "bold":
             stack = []

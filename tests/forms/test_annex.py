@@ -228,3 +228,27 @@ def test_word_automatic_numbering_gives_the_hierarchy() -> None:
         ("2.1", "criterion", "2."),
         ("2.1.1", "item", "3."),
     ]
+
+
+def test_a_two_row_header_is_read() -> None:
+    from io import BytesIO
+
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["TT", "Lĩnh vực/Tiêu chí", "Điểm", None, "Hướng dẫn chấm điểm"])
+    ws.merge_cells("C1:D1")
+    ws.append([None, None, "Tối đa", "Tự chấm", None])
+    ws.append(["1", "CÔNG TÁC CHỈ ĐẠO", 1, None, None])
+    ws.append(["1.1", "Kế hoạch", 1, None, None])
+    ws.append(["1.1.1", "Ban hành kế hoạch", 1, None, "Có: 1; Không: 0"])
+    buf = BytesIO()
+    wb.save(buf)
+    reading = read_annex(buf.getvalue())
+    assert [(i.code, str(i.max_score)) for i in reading.items] == [
+        ("1", "1"),
+        ("1.1", "1"),
+        ("1.1.1", "1"),
+    ]
+    assert reading.unresolved == []
