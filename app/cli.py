@@ -43,6 +43,7 @@ db_cli = typer.Typer(help="Cơ sở dữ liệu / Database.", no_args_is_help=Tr
 criteria_cli = typer.Typer(help="Bộ chỉ số (bảng câu hỏi) / Criteria sets.", no_args_is_help=True)
 units_cli = typer.Typer(help="Khối, đơn vị và cán bộ / Units and officers.", no_args_is_help=True)
 user_cli = typer.Typer(help="Tài khoản quản trị / Back-office accounts.", no_args_is_help=True)
+period_cli = typer.Typer(help="Đợt đánh giá / Assessment periods.", no_args_is_help=True)
 officers_cli = typer.Typer(
     help="Cán bộ đầu mối và Telegram / Officers and their Telegram binding.", no_args_is_help=True
 )
@@ -51,6 +52,7 @@ cli.add_typer(criteria_cli, name="criteria")
 cli.add_typer(units_cli, name="units")
 cli.add_typer(user_cli, name="user")
 cli.add_typer(officers_cli, name="officers")
+cli.add_typer(period_cli, name="period")
 cli.add_typer(export_cli, name="export")
 
 CLI_ACTOR = Actor.system(Channel.cli, "cli")
@@ -232,10 +234,27 @@ def criteria_template(out: Annotated[Path, typer.Argument(help="Output .xlsx fil
 
 @criteria_cli.command("import")
 def criteria_import(
-    file: Annotated[Path, typer.Argument(help="The filled .xlsx workbook.")],
+    file: Annotated[
+        Path, typer.Argument(help="The criteria workbook, or the decision's annex (.docx/.xlsx).")
+    ],
     lang: LangOption = None,
+    code: Annotated[str | None, typer.Option(help="Annex only: the set's code.")] = None,
+    name: Annotated[str | None, typer.Option(help="Annex only: the set's name.")] = None,
+    unit_kind: Annotated[
+        str, typer.Option(help="Annex only: department, commune, vertical or other.")
+    ] = "other",
+    document_number: Annotated[str, typer.Option(help="Annex only: the decision's number.")] = "",
+    workbook: Annotated[
+        Path | None,
+        typer.Option(help="Annex only: also write it as a criteria workbook to resolve in Excel."),
+    ] = None,
+    check: Annotated[
+        bool, typer.Option("--check", help="Annex only: show what was read, import nothing.")
+    ] = False,
 ) -> None:
-    """Check a workbook; import it all, or import nothing and list every problem."""
+    """Check a workbook or a decision's annex; import it all, or import nothing and list every
+    problem."""
+    from forms.annex_import import is_printed_annex
     from forms.criteria import import_draft
     from forms.criteria_workbook import read_workbook
 
@@ -245,9 +264,16 @@ def criteria_import(
     if not file.is_file():
         err_console.print(f"Không tìm thấy tệp / file not found: {file}")
         raise typer.Exit(1)
+    data = file.read_bytes()
+    if is_printed_annex(data):
+        from app.criteria_sets_cli import AnnexOptions, import_annex
+
+        options = AnnexOptions(code, name, unit_kind, document_number, workbook, check)
+        import_annex(data, options, state.lang or "vi", lambda work: _run(settings, work))
+        return
 
     async def work() -> str:
-        draft = read_workbook(file.read_bytes())
+        draft = read_workbook(data)
         cset = await import_draft(CLI_ACTOR, draft)
         items = sum(1 for n in draft.nodes if n.level == "item")
         return (
@@ -311,6 +337,85 @@ def criteria_show(
         return tree
 
     console.print(_run(settings, work))
+
+
+@criteria_cli.command("copy")
+def criteria_copy(
+    source: Annotated[str, typer.Argument(help="Code of the set to start from.")],
+    new_code: Annotated[str, typer.Argument(help="Code of the new set.")],
+    name: Annotated[str, typer.Option(help="Name of the new set.")],
+    version: Annotated[int | None, typer.Option(help="Version (default: latest).")] = None,
+) -> None:
+    """Start a new set from an existing one (e.g. last year's); edit it by export and import."""
+    from forms.criteria_copy import copy_set
+
+    settings = _settings()
+
+    async def work() -> str:
+        cset = await copy_set(CLI_ACTOR, source, new_code, name, version)
+        return f"{cset.code} v{cset.version}"
+
+    copied = _run(settings, work)
+    console.print(f"{'Copied' if state.lang == 'en' else 'Đã sao chép'}: {copied}", markup=False)
+
+
+@criteria_cli.command("diff")
+def criteria_diff(
+    old: Annotated[str, typer.Argument(help="Code of the earlier set.")],
+    new: Annotated[str, typer.Argument(help="Code of the later set.")],
+    old_version: Annotated[int | None, typer.Option(help="Version of the earlier set.")] = None,
+    new_version: Annotated[int | None, typer.Option(help="Version of the later set.")] = None,
+) -> None:
+    """Side by side: items added, removed, renumbered, renamed, maximum or rule changed."""
+    from app.criteria_sets_cli import diff_table
+    from forms.criteria import get_set, load_draft
+    from forms.criteria_diff import diff_sets
+
+    settings = _settings()
+
+    async def work() -> Table:
+        before = await load_draft(await get_set(old, old_version))
+        after = await load_draft(await get_set(new, new_version))
+        return diff_table(diff_sets(before, after), state.lang or "vi")
+
+    console.print(_run(settings, work))
+
+
+@period_cli.command("carry-over")
+def period_carry_over(
+    source: Annotated[str, typer.Argument(help="Code of the previous period.")],
+    code: Annotated[str, typer.Argument(help="Code of the new period.")],
+    name: Annotated[str, typer.Option(help="Name of the new period.")],
+    year: Annotated[int, typer.Option(help="Year of the new period.")],
+    criteria: Annotated[
+        list[str] | None, typer.Option("--set", help="GROUP=SET: a group's new criteria set.")
+    ] = None,
+) -> None:
+    """A new period (draft) with the previous one's unit groups, units, officers and bands."""
+    from forms.models import Assessment
+    from forms.period_carry import carry_over_period
+
+    settings = _settings()
+    pairs = [item.partition("=") for item in criteria or []]
+    if any(not sep or not group or not cset for group, sep, cset in pairs):
+        err_console.print("--set GROUP=SET, ví dụ / e.g. --set SO=SO-2027", markup=False)
+        raise typer.Exit(2)
+
+    async def work() -> str:
+        period = await carry_over_period(
+            CLI_ACTOR,
+            source,
+            code=code,
+            name=name,
+            year=year,
+            criteria={g.strip(): c.strip() for g, _, c in pairs},
+        )
+        sheets = await Assessment.filter(period=period).count()
+        if state.lang == "en":
+            return f"Created {period.code} (draft): {sheets} score sheets."
+        return f"Đã tạo đợt {period.code} (nháp): {sheets} phiếu tự đánh giá."
+
+    console.print(_run(settings, work), markup=False)
 
 
 @units_cli.command("template")

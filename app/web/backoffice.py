@@ -16,7 +16,14 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.api.deps import Id, OptionalId, get_client_address
-from app.web import appraise, publication, results
+from app.web import (
+    appraise,
+    criteria_annex,
+    criteria_sets,
+    period_carry,
+    publication,
+    results,
+)
 from app.web.board import board
 from app.web.charts import qr_svg
 from app.web.dates import parse_local
@@ -42,6 +49,7 @@ from core.models import Channel, Officer, Unit, UnitGroup, UserRole
 from core.notify import NullNotifier
 from core.units import import_units
 from core.units_workbook import read_units_workbook
+from forms.annex_import import is_printed_annex
 from forms.criteria import import_draft, node_rule
 from forms.criteria_workbook import read_workbook
 from forms.extensions import ExtensionView, list_extensions, pending_count, tell_decision
@@ -601,6 +609,8 @@ async def import_criteria_form(request: Request, staff: StaffDep) -> Response:
         )
         if not upload.data:
             raise UserError(Msg(N_("Choose a file to upload.")))
+        if is_printed_annex(upload.data):  # the decision's own table: review it first
+            return redirect(await criteria_annex.stash(request, upload))
         draft = read_workbook(upload.data)
         cset = await import_draft(staff.actor, draft)
     except UserError as exc:
@@ -634,6 +644,10 @@ async def criteria_tree(request: Request, set_id: Id, staff: StaffDep, done: str
     message = (
         Msg(N_("The criteria set was imported.")).render(staff.locale)
         if done == "imported"
+        else Msg(N_("The copy was created; change it by workbook and import it again.")).render(
+            staff.locale
+        )
+        if done == "copied"
         else None
     )
     return await render(
@@ -645,5 +659,8 @@ async def criteria_tree(request: Request, set_id: Id, staff: StaffDep, done: str
 
 
 router.include_router(appraise.router)
+router.include_router(criteria_annex.router)
+router.include_router(criteria_sets.router)
+router.include_router(period_carry.router)
 router.include_router(results.router)
 router.include_router(publication.router)

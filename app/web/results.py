@@ -19,6 +19,7 @@ from app.web.render import render, svg
 from core.auth import NotFound, require_role
 from core.i18n import N_, Msg
 from forms.models import Period
+from scoring.comparison import compare_with_previous
 from scoring.publication import group_ranking
 from scoring.results import results
 
@@ -88,6 +89,11 @@ async def results_page(request: Request, staff: StaffDep, period: OptionalId = N
                     "heat": heat,
                 }
             )
+    previous, comparison = (
+        await compare_with_previous(staff.actor, current, [t["table"] for t in tables])
+        if current is not None
+        else (None, {})
+    )
     return await render(
         request,
         "web/results.html",
@@ -97,4 +103,6 @@ async def results_page(request: Request, staff: StaffDep, period: OptionalId = N
         periods=await Period.all(),
         tables=tables,
         dec=_d,
+        previous=previous,
+        comparison=comparison,
     )
