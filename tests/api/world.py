@@ -131,22 +131,37 @@ async def build_world(now: datetime = NOW) -> World:
 
 
 async def fill_and_submit(
-    world: World, unit: str, officer: str, *, now: datetime = NOW, store: FileStore | None = None
+    world: World,
+    unit: str,
+    officer: str,
+    *,
+    now: datetime = NOW,
+    store: FileStore | None = None,
+    sheet: Assessment | None = None,
+    answers: dict[str, str] | None = None,
 ) -> Assessment:
-    """Answer every item, attach the required evidence, submit."""
-    sheet = world.sheets[unit]
+    """Answer every item, attach the required evidence, submit (the unit's sheet of the world's
+    period unless another ``sheet`` is given)."""
+    sheet = sheet or world.sheets[unit]
     actor = world.officers[officer]
-    for code, text in ANSWERS.items():
+    for code, text in (answers or ANSWERS).items():
         await record_answer(actor, sheet.id, code, text=text, expected_version=0, now=now)
     for code in REQUIRED_EVIDENCE:
-        await attach(world, unit, code, f"Tài liệu {code} của {unit}".encode(), store=store)
+        data = f"Tài liệu {code} của {unit}".encode()
+        await attach(world, unit, code, data, store=store, sheet=sheet)
     return await submit(actor, sheet.id, now=now)
 
 
 async def attach(
-    world: World, unit: str, code: str, data: bytes, *, store: FileStore | None = None
+    world: World,
+    unit: str,
+    code: str,
+    data: bytes,
+    *,
+    store: FileStore | None = None,
+    sheet: Assessment | None = None,
 ) -> Evidence:
-    sheet = world.sheets[unit]
+    sheet = sheet or world.sheets[unit]
     answer = await Answer.get(assessment_id=sheet.id, node__code=code)
     if store is not None:
         stored = await store.put(data)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from forms.answers import record_answer
 from forms.models import Assessment
 from forms.periods import GroupPlan, create_period
 from tests.api.world import ANSWERS, NOW, SYSTEM, World, fill_and_submit
@@ -30,10 +29,8 @@ async def test_results_show_last_periods_index_rank_and_what_moved_it(
         groups=[GroupPlan("SO", "TEST-1")],
     )
     sheet = await Assessment.get(period=last, unit__code="SNV")
-    for code, text in {**ANSWERS, "1.1.3": "50%"}.items():  # last year: plan only half done
-        await record_answer(
-            world.officers["lan"], sheet.id, code, text=text, expected_version=0, now=NOW
-        )
+    last_year = {**ANSWERS, "1.1.3": "50%"}  # last year: plan only half done
+    await fill_and_submit(world, "SNV", "lan", store=store, sheet=sheet, answers=last_year)
     await fill_and_submit(world, "SNV", "lan", store=store)
 
     page = await pages()
