@@ -226,7 +226,10 @@ class _Checker:
             self.add(sheet, row, col, Msg(N_("{what} is empty."), what=what))
             return None
         try:
-            number = parse_decimal(value if isinstance(value, (int, Decimal)) else text)
+            # bounded=False: the decimals are checked just below, with the field named
+            number = parse_decimal(
+                value if isinstance(value, (int, Decimal)) else text, bounded=False
+            )
         except NumberError as exc:
             self.add(sheet, row, col, exc.msg)
             return None
