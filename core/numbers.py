@@ -28,6 +28,7 @@ longer run of digits is a key held down, not a number (documented in docs/limits
 # types and which Decimal() would silently read as numbers.
 _GROUPED_DOT = re.compile(r"^[0-9]{1,3}(\.[0-9]{3})+(,[0-9]+)?$")  # 1.234 or 1.234,5 (vi)
 _GROUPED_COMMA = re.compile(r"^[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?$")  # 1,234.5 (en grouping)
+_SPACE_GROUPED = re.compile(r"[+-]?[0-9]{1,3}([ \u00a0][0-9]{3})+([.,][0-9]+)?")  # 1 234,5
 _PLAIN = re.compile(r"[0-9]+(\.[0-9]+)?|\.[0-9]+")
 _TOO_LONG = 64  # characters: longer text is refused before any regex or Decimal sees it
 
@@ -76,7 +77,10 @@ def _not_a_number(text: str) -> NumberError:
 
 
 def _parse_text(text: str, bounded: bool) -> Decimal:
-    raw = text.strip().replace("\u00a0", "").replace(" ", "")
+    inner = text.strip()
+    if (" " in inner or "\u00a0" in inner) and not _SPACE_GROUPED.fullmatch(inner):
+        raise _not_a_number(text)  # "1 2" is two numbers, not twelve
+    raw = inner.replace("\u00a0", "").replace(" ", "")
     if not raw:
         raise NumberError(Msg(N_("Please enter a number.")))
     if bounded and len(raw) > _TOO_LONG and raw.isascii() and raw.lstrip("+-").isdigit():

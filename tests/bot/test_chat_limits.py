@@ -1,0 +1,121 @@
+"""Issue 14, items 2, 3 and 5 in the chat: long notes, /tiendo, deductions shown as deductions.
+
+The fake Telegram of conftest refuses a message over 4,096 units or a button with over 64 bytes
+of data, as Telegram does; a refused message fails the test through the harness.
+"""
+
+from __future__ import annotations
+
+from bot import keyboards
+from forms.answers import record_answer
+from forms.models import Answer
+from forms.notes import NOTE_MAX_CHARS
+from tests.bot import samples
+from tests.bot.conftest import Harness, bound_chat
+from tests.bot.test_submit import _answer_all
+from tests.forms.conftest import NOW
+
+
+async def test_a_note_at_the_limit_keeps_the_item_openable(harness: Harness, sheet: dict) -> None:
+    note = "🙂 Giải trình: " + "ả" * (NOTE_MAX_CHARS - 20) + " hết."
+    assert len(note) <= NOTE_MAX_CHARS
+    chat = await bound_chat(harness, sheet["lan"], 501)
+    card = await chat.press(chat.last.button("Ghi chú"))
+    card = await chat.say(note)
+    assert "Đã lưu ghi chú cho tiêu chí 1.1.1" in card.text
+    assert "(ghi chú đã được rút gọn: bấm “📄 Xem đủ ghi chú” để xem toàn bộ)" in card.text
+    assert " hết." not in card.text  # shortened on the card
+    # the item opens from the list, from the next item with "◀ Trước", and after /huy
+    listing = await chat.say("/danhsach")
+    listing = await chat.press(listing.button("1. CÔNG TÁC"))
+    listing = await chat.press(listing.button("1.1. Kế hoạch"))
+    card = await chat.press(listing.button("1.1.1"))
+    assert "<b>1.1.1." in card.text
+    card = await chat.press(card.button("Bỏ qua"))
+    card = await chat.press(card.button("Trước"))
+    assert "<b>1.1.1." in card.text
+    await chat.press(card.button("Ghi chú"))
+    card = await chat.say("/huy")
+    assert "<b>1.1.1." in card.text
+    # the whole note is one tap away
+    full = await chat.press(card.button("Xem đủ ghi chú"))
+    assert full.text.startswith("📝 Ghi chú của tiêu chí 1.1.1:")
+    assert note in full.text
+
+
+async def test_a_note_saved_before_the_limit_still_opens(harness: Harness, sheet: dict) -> None:
+    """Notes of up to 4,000 characters were accepted before: their cards must still open."""
+    chat = await bound_chat(harness, sheet["lan"], 501)
+    await record_answer(
+        sheet["lan"], sheet["assessment"].id, "1.1.1", note="x", expected_version=0, now=NOW
+    )
+    await Answer.all().update(note="🙂" * 5000)
+    card = await chat.say("/tieptuc")
+    assert "<b>1.1.1." in card.text and "🙂" * 10 in card.text
+    full = await chat.press(card.button("Xem đủ ghi chú"))
+    assert "🙂" * 100 in full.text and full.text.endswith("…")
+
+
+async def test_the_web_form_limit_is_refused_with_the_same_message(sheet: dict) -> None:
+    """The service refuses for every channel; the chat shows the same sentence."""
+    import pytest
+
+    from forms.notes import NoteError
+
+    with pytest.raises(NoteError) as refused:
+        await record_answer(
+            sheet["hung"],
+            sheet["assessment"].id,
+            "1.1.1",
+            note="a" * 4000,
+            expected_version=0,
+            now=NOW,
+        )
+    assert refused.value.render("vi") == (
+        "Ghi chú quá dài: 4.000 ký tự, chỉ được tối đa 2.000 ký tự."
+    )
+    with pytest.raises(NoteError) as refused:
+        await record_answer(
+            sheet["hung"],
+            sheet["assessment"].id,
+            "1.1.1",
+            note="ghi chú\x00ẩn",
+            expected_version=0,
+            now=NOW,
+        )
+    assert "ký tự điều khiển" in refused.value.render("vi")
+    assert await Answer.all().count() == 0
+
+
+async def test_progress_never_says_submit_beside_missing_evidence(
+    harness: Harness, sheet: dict
+) -> None:
+    chat = await bound_chat(harness, sheet["lan"], 501)
+    await _answer_all(sheet)
+    status = await chat.say("/tiendo")
+    assert "Tiêu chí còn thiếu tài liệu kiểm chứng bắt buộc: 1.1.1, 1.1.3, C.1" in status.text
+    assert "có thể gửi phiếu" not in status.text
+    assert "chỉ gửi được phiếu tự đánh giá khi đã đính kèm đủ tài liệu" in status.text
+    assert not [b for b, _ in status.buttons() if "Gửi phiếu" in b]
+
+
+async def test_penalty_items_read_as_deductions(harness: Harness, sheet: dict) -> None:
+    sheet_id = sheet["assessment"].id
+    chat = await bound_chat(harness, sheet["lan"], 501)
+    card = await chat.press(keyboards.NavCb(a=sheet_id, i="T.1", d="go").pack())
+    assert "Điểm trừ tối đa: 1" in card.text
+    assert "trừ 0,5 điểm cho mỗi trường hợp, trừ tối đa 1 điểm" in card.text
+    card = await chat.say("3")
+    assert "Trả lời: 3 → trừ 1 điểm (Điểm trừ tối đa 1)" in card.text
+    assert "1/1 điểm" not in card.text
+    summary = await chat.say("/tonghop")
+    assert "0/0 đã trả lời" not in summary.text
+    assert "1/1 đã trả lời · trừ 1 điểm (Điểm trừ tối đa 1)" in summary.text
+    for label, _ in summary.buttons():
+        assert len(label) <= 64
+    # a count typed with what it counts is read as the count
+    card = await chat.press(keyboards.NavCb(a=sheet_id, i="C.1", d="go").pack())
+    card = await chat.say("2 sáng kiến")
+    stored = await Answer.get(assessment_id=sheet_id, node__code="C.1")
+    assert stored.declared == {"count": 2}
+    await chat.send_file(samples.pdf("C.1"), "C.1.pdf")
