@@ -492,7 +492,7 @@ def _item_card(
                 )
                 + "</i>"
             )
-        if item.evidence_required and not state.not_applicable and files == 0 and not locked:
+        if files == 0 and not locked and item.needs_evidence(state):
             lines.append(
                 "⚠️ "
                 + t(

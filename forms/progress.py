@@ -24,6 +24,7 @@ from core.i18n import N_, Msg
 from core.timefmt import VIETNAM, format_datetime
 from forms.answers import self_assessment_window
 from forms.criteria import node_rule
+from forms.evidence_policy import WHEN_POINTS, evidence_needed
 from forms.models import Answer, Assessment, CriteriaNode, CriteriaSet, Section
 from forms.rules import Rule
 
@@ -46,6 +47,19 @@ class ItemNode:
     evidence: str
     evidence_required: bool
     na_allowed: bool
+    evidence_when: str = WHEN_POINTS
+
+    def needs_evidence(self, state: AnswerState | None) -> bool:
+        """Whether this answer needs a file (forms/evidence_policy.py): required items only
+        where the answer claims points, unless the workbook says "always"."""
+        return state is not None and evidence_needed(
+            required=self.evidence_required,
+            when=self.evidence_when,
+            rule=self.rule,
+            answered=state.answered,
+            not_applicable=state.not_applicable,
+            score=state.self_score,
+        )
 
 
 @dataclass(frozen=True)
@@ -187,6 +201,7 @@ async def outline(criteria_set_id: int, cache: dict[int, SetOutline] | None = No
                     evidence=n.evidence,
                     evidence_required=n.evidence_required,
                     na_allowed=n.na_allowed,
+                    evidence_when=n.evidence_when,
                 )
             )
         else:
@@ -316,7 +331,7 @@ def compute(
             unanswered.append(item.code)
             continue
         item_scores[item.code] = state.self_score or ZERO
-        if item.evidence_required and not state.not_applicable and state.files == 0:
+        if state.files == 0 and item.needs_evidence(state):
             missing.append(item.code)
 
     group_scores: dict[str, Decimal] = defaultdict(lambda: ZERO)

@@ -67,9 +67,7 @@ def saved_notice(sheet: Sheet, code: str, locale: str) -> str:
 
 def needs_files(sheet: Sheet, code: str) -> bool:
     item, state = sheet.tree.item(code), sheet.state(code)
-    return bool(
-        item and state and item.evidence_required and not state.not_applicable and state.files == 0
-    )
+    return bool(item and state and state.files == 0 and item.needs_evidence(state))
 
 
 async def advance(
