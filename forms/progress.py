@@ -260,6 +260,7 @@ class Progress:
     days_left: int  # calendar days in local time; 0 = today, negative = overdue
     fields: list[FieldProgress] = field(default_factory=list)
     tz: ZoneInfo = VIETNAM
+    closed: bool = False  # the deadline's moment has passed (or the sheet is locked by it)
 
     @property
     def deadline_text(self) -> str:
@@ -267,6 +268,9 @@ class Progress:
 
     @property
     def remaining(self) -> Msg:
+        if self.closed and self.days_left >= 0:
+            # the same calendar day, but past the hour: never "due today" on a locked sheet
+            return Msg(N_("the deadline has passed"))
         return remaining(self.days_left)
 
 
@@ -395,6 +399,7 @@ def compute(
         days_left=days_between(now, deadline, tz),
         fields=fields,
         tz=tz,
+        closed=now >= deadline or assessment.self_locked_at is not None,
     )
 
 

@@ -85,8 +85,10 @@ async def on_language(message: Message, officer: Officer | None, locale: str) ->
     if officer is None:
         await message.answer(not_bound_text())
         return
+    # both languages, Vietnamese first, whatever the reader's language: the officer may not
+    # read the current one (and the English prompt must not say its line twice)
     await message.answer(
-        t(locale, texts.LANGUAGE_PROMPT) + " / " + gettext(texts.LANGUAGE_PROMPT, "en"),
+        gettext(texts.LANGUAGE_PROMPT, "vi") + " / " + gettext(texts.LANGUAGE_PROMPT, "en"),
         reply_markup=keyboards.language_keyboard(),
     )
 
