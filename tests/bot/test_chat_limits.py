@@ -119,3 +119,28 @@ async def test_penalty_items_read_as_deductions(harness: Harness, sheet: dict) -
     stored = await Answer.get(assessment_id=sheet_id, node__code="C.1")
     assert stored.declared == {"count": 2}
     await chat.send_file(samples.pdf("C.1"), "C.1.pdf")
+
+
+def test_a_single_value_band_reads_as_one_value() -> None:
+    from decimal import Decimal
+
+    from bot.texts import scoring_text
+    from forms.rules import parse_rule
+
+    rule = parse_rule("percent_tiers", "100 <= x <= 100 = 2; 0 <= x < 100 = 0", Decimal(2))
+    text = scoring_text(rule, "vi")
+    assert "x = 100%: 2 điểm" in text and "100% ≤ x ≤ 100%" not in text
+
+
+async def test_language_prompt_once_per_language_and_cancel_in_the_menu(
+    harness: Harness, sheet: dict
+) -> None:
+    from bot.commands import bot_commands
+
+    chat = await bound_chat(harness, sheet["lan"], 501)
+    said = await chat.say("/ngonngu")
+    await chat.press(said.button("English"))
+    said = await chat.say("/language")
+    assert said.text == "Chọn ngôn ngữ: / Choose your language:"
+    assert "huy" in {c.command for c in bot_commands("vi")}
+    assert "cancel" in {c.command for c in bot_commands("en")}
