@@ -333,7 +333,9 @@ async def preview(request: Request, session: OfficerDep, now: Now, item: str = "
     return JSONResponse(
         {
             "ok": True,
-            "score": format_score(score, locale) if score is not None else None,
+            "score": None
+            if score is None
+            else ("−" if score and node.section == "penalty" else "") + format_score(score, locale),
             "text": describe(node.rule, declared, locale),
         },
         headers={"Cache-Control": "no-store"},

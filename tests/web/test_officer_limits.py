@@ -77,3 +77,12 @@ async def test_penalty_points_read_as_deductions(client: httpx.AsyncClient, offi
     assert "<output data-score>−" in row  # the score deducted, with its minus sign
     assert "điểm cho mỗi trường hợp, trừ tối đa" in row
     assert "<output data-score>1<" not in row
+
+
+async def test_the_preview_of_a_penalty_is_a_deduction(
+    client: httpx.AsyncClient, officer: str
+) -> None:
+    r = await client.get("/web/o/preview?item=T.1&value=1")
+    assert r.json()["ok"] and r.json()["score"].startswith("−")
+    r = await client.get("/web/o/preview?item=T.1&value=0")
+    assert r.json()["score"] == "0"
