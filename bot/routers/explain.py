@@ -13,6 +13,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 
 from bot import keyboards, texts
 from bot.deps import BotDeps
+from bot.fit import clip
 from bot.routers.common import Explain, RouterSpec, TypedText, sheet_id_for
 from bot.texts import n, t
 from core.audit import Actor
@@ -25,6 +26,7 @@ from forms.models import Review
 from forms.progress import days_between, remaining
 
 router = RouterSpec("explain", bound=True)
+EXPLAIN_COMMENT_CHARS = 2000  # with the title (300) and the fixed text, under 4,096 units
 
 
 async def load_review(review_id: int) -> Review | None:
@@ -47,13 +49,15 @@ def request_text(review: Review, locale: str, deps: BotDeps) -> str:
         locale,
         texts.EXPLAIN_REQUEST,
         code=escape(node.code),
-        title=escape(node.title),
+        title=escape(clip(node.title, texts.TITLE_CHARS)),
         self_score=n(Decimal(self_score) if self_score is not None else None, locale),
         appraised=n(
             Decimal(review.appraised_score) if review.appraised_score is not None else None,
             locale,
         ),
-        comment=escape(review.comment or "—"),
+        # an appraiser's comment may be 4,000 characters (the web form's limit): cut, so the
+        # request fits one Telegram message; the full comment is on the web form (/web)
+        comment=escape(clip(review.comment or "—", EXPLAIN_COMMENT_CHARS)),
         due=due_text,
     )
 

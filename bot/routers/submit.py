@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from html import escape
 
 from aiogram import Bot, F
 from aiogram.exceptions import TelegramAPIError
@@ -167,7 +168,12 @@ async def on_tell_leader(
         try:
             await bot.send_message(
                 leader.telegram_chat_id,  # type: ignore[arg-type]
-                t(lang, texts.LEADER_REQUEST, name=officer.full_name, unit=sheet.unit.name),
+                t(
+                    lang,
+                    texts.LEADER_REQUEST,
+                    name=escape(officer.full_name),
+                    unit=escape(sheet.unit.name),
+                ),
                 reply_markup=keyboards.leader_submit_keyboard(sheet.id, lang),
             )
             told.append(leader.full_name)
@@ -175,7 +181,7 @@ async def on_tell_leader(
             log.info("could not reach leader %s: %s", leader.id, exc)
     await cb.answer()
     text = (
-        t(locale, texts.LEADER_ASKED, names=", ".join(told))
+        t(locale, texts.LEADER_ASKED, names=escape(", ".join(told)))
         if told
         else t(locale, texts.LEADER_NONE)
     )

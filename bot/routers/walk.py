@@ -452,11 +452,21 @@ def _list_view(sheet: Sheet, group_code: str, locale: str) -> tuple[str, Any]:
         )
     if group.parent_code not in tree.groups and len(tree.criteria_of(group.code)) > 1:
         return (
-            t(locale, texts.CHOOSE_CRITERION, code=group.code, title=group.title),
+            t(
+                locale,
+                texts.CHOOSE_CRITERION,
+                code=escape(group.code),
+                title=escape(clip(group.title, texts.TITLE_CHARS)),
+            ),
             keyboards.criteria_keyboard(sheet.id, tree, group.code, sheet.answered, locale),
         )
     return (
-        t(locale, texts.CHOOSE_ITEM, code=group.code, title=group.title),
+        t(
+            locale,
+            texts.CHOOSE_ITEM,
+            code=escape(group.code),
+            title=escape(clip(group.title, texts.TITLE_CHARS)),
+        ),
         keyboards.group_items_keyboard(sheet.id, tree, group.code, sheet.answered, locale),
     )
 

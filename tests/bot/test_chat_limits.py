@@ -144,3 +144,23 @@ async def test_language_prompt_once_per_language_and_cancel_in_the_menu(
     assert said.text == "Chọn ngôn ngữ: / Choose your language:"
     assert "huy" in {c.command for c in bot_commands("vi")}
     assert "cancel" in {c.command for c in bot_commands("en")}
+
+
+async def test_names_and_titles_with_markup_characters_are_shown_as_typed(
+    harness: Harness, sheet: dict
+) -> None:
+    """ "<" or "&" in a unit name or a criterion title must not break Telegram's HTML."""
+    from datetime import UTC, datetime
+
+    from core.models import Unit
+    from forms.models import CriteriaNode, CriteriaSet
+
+    await Unit.filter(code="SNV").update(name="Sở Văn hóa, Thể thao & Du lịch <thử>")
+    await CriteriaNode.filter(code="1.1").update(title="Tỷ lệ hồ sơ trễ hạn < 5% & <b>")
+    await CriteriaSet.all().update(frozen_at=datetime.now(UTC))  # a fresh outline
+    chat = await bound_chat(harness, sheet["lan"], 501)
+    assert "Sở Văn hóa, Thể thao &amp; Du lịch &lt;thử&gt;" in chat.texts()[0]
+    listing = await chat.say("/danhsach")
+    listing = await chat.press(listing.button("1. CÔNG TÁC"))
+    listing = await chat.press(listing.button("1.1. Tỷ lệ"))
+    assert "1.1. Tỷ lệ hồ sơ trễ hạn &lt; 5% &amp; &lt;b&gt;" in listing.text
