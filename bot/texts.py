@@ -676,6 +676,7 @@ FILES_REFUSED = N_("Not saved:")
 FILES_LIST = N_("📎 Files of item {code}:")
 FILES_NONE = N_("No file is attached to item {code} yet. Send files here to attach them.")
 FILE_REMOVED = N_("🗑 Removed “{name}” from item {code}.")
+FILES_MORE = N_("… and {count} more file(s): see them all on the web form (/web).")
 
 SUBMIT_BLOCKED = N_("The score sheet cannot be submitted yet.")
 SUBMIT_UNANSWERED = N_("Unanswered items ({count}): {codes}")

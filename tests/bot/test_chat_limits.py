@@ -164,3 +164,28 @@ async def test_names_and_titles_with_markup_characters_are_shown_as_typed(
     listing = await chat.press(listing.button("1. CÔNG TÁC"))
     listing = await chat.press(listing.button("1.1. Tỷ lệ"))
     assert "1.1. Tỷ lệ hồ sơ trễ hạn &lt; 5% &amp; &lt;b&gt;" in listing.text
+
+
+async def test_many_files_with_long_names_still_list(harness: Harness, sheet: dict) -> None:
+    from forms.evidence import attach_evidence
+
+    await record_answer(
+        sheet["lan"], sheet["assessment"].id, "1.1.1", text="1", expected_version=0, now=NOW
+    )
+    for i in range(45):
+        await attach_evidence(
+            sheet["lan"],
+            sheet["assessment"].id,
+            "1.1.1",
+            data=samples.pdf(f"tệp {i}"),
+            name=f"{i:02d}-" + "bao-cao-ket-qua-" * 12 + ".pdf",
+            files=harness.deps.files,
+            max_bytes=harness.deps.max_bytes,
+            now=NOW,
+            page_ref="trang 3, mục II " * 20,
+        )
+    chat = await bound_chat(harness, sheet["lan"], 501)
+    card = await chat.press(keyboards.NavCb(a=sheet["assessment"].id, i="1.1.1", d="go").pack())
+    listing = await chat.press(card.button("Tệp (45)"))
+    assert "Tài liệu kiểm chứng của tiêu chí 1.1.1:" in listing.text
+    assert "tệp khác: xem đủ trên phiếu web (/web)." in listing.text
