@@ -34,6 +34,17 @@ ANSWER_CHARS = 300
 COMPACT_CHARS = 150
 
 
+CODES_SHOWN = 30
+"""Item codes listed in one line (missing evidence, unanswered); the rest are counted, so a
+set of several hundred items still gives a message that fits."""
+
+
+def codes_text(codes: list[str], limit: int = CODES_SHOWN) -> str:
+    """ "1.1.1, 1.1.3, … (+12)": item codes (escaped) as one line of bounded length."""
+    shown = ", ".join(escape(c) for c in codes[:limit])
+    return shown if len(codes) <= limit else f"{shown}, … (+{len(codes) - limit})"
+
+
 def t(locale: str, msgid: str, **params: object) -> str:
     if not params:
         return _plain(locale, msgid)
@@ -250,7 +261,7 @@ def progress_line(p: Progress, locale: str) -> str:
         line += "\n" + t(
             locale,
             N_("⚠️ Missing required evidence: {codes}"),
-            codes=", ".join(p.missing_evidence),
+            codes=codes_text(p.missing_evidence),
         )
     return line
 
@@ -281,7 +292,7 @@ def status_text(
             t(
                 locale,
                 N_("Items lacking required evidence: {codes}"),
-                codes=", ".join(p.missing_evidence),
+                codes=codes_text(p.missing_evidence),
             )
         )
     lines.append(
@@ -323,7 +334,7 @@ def summary_text(p: Progress, locale: str) -> str:
     lines = ["<b>" + t(locale, N_("🗂 Summary by field")) + "</b>"]
     for f in p.fields:
         lines.append("")
-        lines.append(f"<b>{escape(f.code)}. {escape(f.title)}</b>")
+        lines.append(f"<b>{escape(f.code)}. {escape(clip(f.title, CRUMB_CHARS))}</b>")
         msgid = (
             N_("{answered}/{total} answered · minus {score} points (maximum deduction {max})")
             if f.section == Section.penalty
@@ -340,13 +351,13 @@ def summary_text(p: Progress, locale: str) -> str:
             )
         )
         if f.unanswered:
-            lines.append(t(locale, N_("Unanswered: {codes}"), codes=", ".join(f.unanswered)))
+            lines.append(t(locale, N_("Unanswered: {codes}"), codes=codes_text(f.unanswered)))
         if f.missing_evidence:
             lines.append(
                 t(
                     locale,
                     N_("Lacking required evidence: {codes}"),
-                    codes=", ".join(f.missing_evidence),
+                    codes=codes_text(f.missing_evidence),
                 )
             )
     lines.append("")

@@ -42,7 +42,7 @@ async def _ask(
                     locale,
                     texts.SUBMIT_UNANSWERED,
                     count=len(found.unanswered),
-                    codes=", ".join(found.unanswered),
+                    codes=texts.codes_text(found.unanswered),
                 )
             )
         if found.missing_evidence:
@@ -51,7 +51,7 @@ async def _ask(
                     locale,
                     texts.SUBMIT_MISSING,
                     count=len(found.missing_evidence),
-                    codes=", ".join(found.missing_evidence),
+                    codes=texts.codes_text(found.missing_evidence),
                 )
             )
         first = (found.unanswered or found.missing_evidence)[0]

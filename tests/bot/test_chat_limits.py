@@ -189,3 +189,12 @@ async def test_many_files_with_long_names_still_list(harness: Harness, sheet: di
     listing = await chat.press(card.button("Tệp (45)"))
     assert "Tài liệu kiểm chứng của tiêu chí 1.1.1:" in listing.text
     assert "tệp khác: xem đủ trên phiếu web (/web)." in listing.text
+
+
+def test_long_lists_of_item_codes_are_counted_not_spelled_out() -> None:
+    from bot.texts import codes_text
+
+    codes = [f"{i}.{j}.{k}" for i in range(1, 5) for j in range(1, 6) for k in range(1, 6)]
+    text = codes_text(codes)
+    assert text.startswith("1.1.1, 1.1.2") and text.endswith(", … (+70)")
+    assert codes_text(["1.1.1", "C.1"]) == "1.1.1, C.1"
