@@ -17,7 +17,7 @@ def _url(world: World) -> str:
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        ({"note": "ả" * 3000}, "Ghi chú quá dài: 3.000 ký tự, chỉ được tối đa 2.000 ký tự."),
+        ({"note": "ả" * 5000}, "Ghi chú quá dài: 5.000 ký tự, chỉ được tối đa 2.000 ký tự."),
         ({"text": "99999999999999999999"}, "là số quá lớn"),
         ({"text": "１"}, "không phải là một số"),
         ({"declared": {"count": "0,123456"}}, "có quá 4 chữ số thập phân"),
