@@ -18,6 +18,7 @@ from bot.walk import progress_bar
 from core.i18n import N_, Msg
 from core.numbers import format_score
 from core.timefmt import format_datetime
+from forms.evidence_policy import WHEN_POINTS
 from forms.models import Section
 from forms.progress import AnswerState, ItemNode, Progress, SetOutline
 from forms.rules import DEFAULT_STEP, Rule, Tier, describe
@@ -561,14 +562,25 @@ def _card_head(tree: SetOutline, item: ItemNode, locale: str, compact: bool = Fa
     if item.guidance:
         guidance = clip(item.guidance, COMPACT_CHARS if compact else GUIDANCE_CHARS)
         lines.append(t(locale, N_("Guidance: {text}"), text=escape(guidance)))
+    when_points = item.evidence_when == WHEN_POINTS
     if item.evidence:
-        msgid = (
-            N_("Evidence (required): {what}") if item.evidence_required else N_("Evidence: {what}")
-        )
+        if not item.evidence_required:
+            msgid = N_("Evidence: {what}")
+        elif when_points:
+            msgid = N_("Evidence (required when points are claimed): {what}")
+        else:
+            msgid = N_("Evidence (required): {what}")
         evidence = clip(item.evidence, COMPACT_CHARS if compact else EVIDENCE_CHARS)
         lines.append(t(locale, msgid, what=escape(evidence)))
     elif item.evidence_required:
-        lines.append(t(locale, N_("Evidence: required")))
+        lines.append(
+            t(
+                locale,
+                N_("Evidence: required when points are claimed")
+                if when_points
+                else N_("Evidence: required"),
+            )
+        )
     if item.na_allowed:
         lines.append(t(locale, N_("This item may be marked “not applicable”.")))
     return "\n".join(lines)
