@@ -133,7 +133,7 @@ async def on_score(message: Message, locale: str, state: FSMContext) -> None:
     try:
         score = parse_decimal((message.text or "").strip().removesuffix("điểm").strip())
     except NumberError as exc:
-        await message.reply("⚠️ " + exc.render(locale))
+        await message.reply("⚠️ " + escape(exc.render(locale)))
         return
     if score < 0 or score > maximum:
         await message.reply("⚠️ " + t(locale, texts.EXPLAIN_SCORE_RANGE, max=n(maximum, locale)))
@@ -193,7 +193,7 @@ async def on_send(
     except UserError as exc:
         await cb.answer(exc.render(locale)[:190], show_alert=True)
         if isinstance(cb.message, Message):
-            await cb.message.answer("⚠️ " + exc.render(locale))
+            await cb.message.answer("⚠️ " + escape(exc.render(locale)))
         return
     await cb.answer()
     review = await load_review(callback_data.r)

@@ -42,7 +42,7 @@ async def _bind_and_greet(
             tz=deps.tz,
         )
     except InviteError as exc:
-        await message.answer(exc.render("vi"))
+        await message.answer(escape(exc.render("vi")))
         return
     locale = officer.locale or "vi"
     unit = await Unit.get(id=officer.unit_id)  # type: ignore[attr-defined]

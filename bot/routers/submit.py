@@ -117,7 +117,9 @@ async def on_confirm(
     except UserError as exc:
         await cb.answer(exc.render(locale)[:190], show_alert=True)
         if message is not None:
-            await send_or_edit(bot, message.chat.id, "⚠️ " + exc.render(locale), None, edit=message)
+            await send_or_edit(
+                bot, message.chat.id, "⚠️ " + escape(exc.render(locale)), None, edit=message
+            )
         return
     await cb.answer()
     sheet = await reload(assessment.id, deps)

@@ -198,3 +198,27 @@ def test_long_lists_of_item_codes_are_counted_not_spelled_out() -> None:
     text = codes_text(codes)
     assert text.startswith("1.1.1, 1.1.2") and text.endswith(", … (+70)")
     assert codes_text(["1.1.1", "C.1"]) == "1.1.1, C.1"
+
+
+async def test_refusals_quoting_markup_characters_reach_the_officer(
+    harness: Harness, sheet: dict
+) -> None:
+    """A refusal quotes what was typed; "<" in it must not break Telegram's HTML."""
+    from tests.bot.test_explain import _request
+
+    stranger = harness.chat(777)
+    said = await stranger.say("/start <b>&")
+    assert SYSTEM_FAILURE not in said.text and "&lt;b&gt;&amp;" in said.text
+    chat = await bound_chat(harness, sheet["lan"], 501)
+    review = await _request(sheet)
+    from bot.keyboards import ExplainCb
+
+    prompt = await chat.press(ExplainCb(r=review.id, d="open").pack())
+    assert "Gõ nội dung giải trình" in prompt.text
+    await chat.say("Giải trình")
+    said = await chat.say("<b>1" + "9" * 100)
+    assert SYSTEM_FAILURE not in said.text and "&lt;b&gt;1" in said.text
+    assert "9" * 41 not in said.text
+
+
+SYSTEM_FAILURE = "Hệ thống gặp sự cố"
