@@ -293,7 +293,8 @@ def _parse_amount(number: int, entry: str, text: str, max_score: Decimal) -> Dec
     cleaned = _POINTS_SUFFIX.sub("", unicodedata.normalize("NFC", text)).strip()
     percent = cleaned.endswith("%")
     try:
-        value = parse_decimal(cleaned[:-1] if percent else cleaned)
+        # unbounded here: the rule's own checks name the entry (decimals: _check_numbers)
+        value = parse_decimal(cleaned[:-1] if percent else cleaned, bounded=False)
     except NumberError:
         raise _EntryError(
             Msg(
@@ -364,7 +365,7 @@ def _parse_tier(number: int, entry: str, max_score: Decimal) -> Tier:
 
     def bound(text: str) -> Decimal:
         try:
-            return parse_decimal(text)
+            return parse_decimal(text, bounded=False)
         except NumberError:
             raise _EntryError(
                 Msg(

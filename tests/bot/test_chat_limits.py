@@ -222,3 +222,37 @@ async def test_refusals_quoting_markup_characters_reach_the_officer(
 
 
 SYSTEM_FAILURE = "Hệ thống gặp sự cố"
+
+
+def test_penalty_levels_read_as_deductions() -> None:
+    from decimal import Decimal
+
+    from bot.keyboards import item_keyboard
+    from bot.texts import scoring_text
+    from forms.progress import ItemNode
+    from forms.rules import parse_rule
+
+    rule = parse_rule("levels", "Khiển trách = 0,5; Cảnh cáo = 1", Decimal(1))
+    item = ItemNode(
+        code="T.2",
+        title="Cán bộ bị kỷ luật",
+        parent_code="T",
+        section="penalty",
+        position=1,
+        max_score=Decimal(1),
+        rule=rule,
+        guidance="",
+        evidence="",
+        evidence_required=True,
+        na_allowed=False,
+    )
+    labels = [
+        b.text
+        for row in item_keyboard(
+            1, item, None, "vi", locked=False, only_unanswered=False
+        ).inline_keyboard
+        for b in row
+    ]
+    assert "Khiển trách (−0,5)" in labels and "Khiển trách (0,5)" not in labels
+    text = scoring_text(rule, "vi", penalty=True)
+    assert text == "Khiển trách: trừ 0,5 điểm; Cảnh cáo: trừ 1 điểm (Điểm trừ tối đa 1)"
