@@ -254,6 +254,11 @@ class NodeOut(BaseModel):
     guidance: str
     evidence: str
     evidence_required: bool
+    evidence_when: str = Field(
+        default="points",
+        description="When required evidence is required: “points” (only for an answer that "
+        "claims points or declares a violation) or “always” (docs/criteria-template.md).",
+    )
     appraising_agency: str
     na_allowed: bool
 
