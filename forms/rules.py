@@ -1066,7 +1066,7 @@ def _eval_checklist(rule: Rule, value: Mapping[str, Any]) -> Decimal:
     for key in checked:
         option = _find_option(rule, key)
         if key in seen:
-            raise DeclaredValueError(Msg(N_("Item {key} is ticked more than once."), key=key))
+            raise DeclaredValueError(Msg(N_("Item {key} is ticked more than once."), key=echo(key)))
         seen.add(key)
         total += option.points
     return total
