@@ -268,14 +268,14 @@ class Progress:
 
     @property
     def remaining(self) -> Msg:
-        if self.closed and self.days_left >= 0:
-            # the same calendar day, but past the hour: never "due today" on a locked sheet
-            return Msg(N_("the deadline has passed"))
-        return remaining(self.days_left)
+        return remaining(self.days_left, passed=self.closed)
 
 
-def remaining(days_left: int) -> Msg:
-    """ "còn 5 ngày", "hạn chót là hôm nay", "đã quá hạn 2 ngày"."""
+def remaining(days_left: int, *, passed: bool = False) -> Msg:
+    """ "còn 5 ngày", "hạn chót là hôm nay", "đã quá hạn 2 ngày"; "đã hết hạn" when the
+    deadline's hour has ``passed`` on its own day (never "due today" for what is closed)."""
+    if passed and days_left >= 0:
+        return Msg(N_("the deadline has passed"))
     if days_left > 0:
         return Msg(N_("{n} day(s) left"), n=days_left)
     if days_left == 0:

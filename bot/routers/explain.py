@@ -40,7 +40,8 @@ def request_text(review: Review, locale: str, deps: BotDeps) -> str:
     node = review.answer.node
     due = review.explanation_due_at or review.answer.assessment.period.explanation_due_at
     if due is not None:
-        left = remaining(days_between(deps.now(), due, deps.tz)).render(locale)
+        now = deps.now()
+        left = remaining(days_between(now, due, deps.tz), passed=now >= due).render(locale)
         due_text = f"{format_datetime(due, deps.tz)} ({left})"
     else:
         due_text = "—"
