@@ -179,6 +179,10 @@ def status_message(sheet: Sheet, locale: str, *, tz: ZoneInfo) -> tuple[str, Inl
     if sheet.locked is not None and sheet.assessment.submitted_at is None:
         text += "\n🔒 " + sheet.locked.render(locale)
     markup = keyboards.status_keyboard(
-        sheet.id, locale, can_submit=sheet.locked is None and not sheet.progress.unanswered
+        sheet.id,
+        locale,
+        can_submit=sheet.locked is None
+        and not sheet.progress.unanswered
+        and not sheet.progress.missing_evidence,
     )
     return text, markup

@@ -51,7 +51,8 @@ class NavCb(CallbackData, prefix="nv"):
 
 
 class ItemCb(CallbackData, prefix="it"):
-    """Item tools: "files", "note", "only" (toggle only-unanswered), "new" (send afresh)."""
+    """Item tools: "files", "note", "fullnote" (the whole note as a message), "only" (toggle
+    only-unanswered), "new" (send afresh)."""
 
     a: int
     i: str
@@ -143,8 +144,8 @@ def _option_label(option: Option, deduction: bool, locale: str) -> str:
 
 
 @lru_cache(maxsize=4096)
-def _tick_label(option: Option, locale: str) -> str:
-    return f"{shorten(option.label, 44)} (+{n(option.points, locale)})"
+def _tick_label(option: Option, penalty: bool, locale: str) -> str:
+    return f"{shorten(option.label, 44)} ({'−' if penalty else '+'}{n(option.points, locale)})"
 
 
 def item_keyboard(
@@ -194,7 +195,9 @@ def item_keyboard(
                     )
                 )
             for option in rule.options:
-                label = _option_label(option, rule.type == "deduction", locale)
+                label = _option_label(
+                    option, rule.type == "deduction" or texts.is_penalty(item), locale
+                )
                 rows.append(
                     _row(
                         _btn(
@@ -207,7 +210,7 @@ def item_keyboard(
             ticks = pending_ticks if pending_ticks is not None else list(current.get("checked", []))
             for option in rule.options:
                 box = "☑️" if option.key in ticks else "⬜"
-                label = f"{box} {_tick_label(option, locale)}"
+                label = f"{box} {_tick_label(option, texts.is_penalty(item), locale)}"
                 rows.append(_row(_btn(label, TickCb(a=a, i=code, v=version, k=option.key))))
             rows.append(
                 _row(_btn(t(locale, texts.BTN_DONE), TickCb(a=a, i=code, v=version, k="ok")))
@@ -226,6 +229,8 @@ def item_keyboard(
     if not locked:
         tools.append(_btn(t(locale, texts.BTN_NOTE), ItemCb(a=a, i=code, d="note")))
     rows.append(tools)
+    if texts.note_is_cut(state):
+        rows.append(_row(_btn(t(locale, texts.BTN_FULL_NOTE), ItemCb(a=a, i=code, d="fullnote"))))
     answered = bool(state and state.answered)
     rows.append(
         _row(

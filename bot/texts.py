@@ -13,12 +13,37 @@ from functools import lru_cache
 from html import escape
 from zoneinfo import ZoneInfo
 
+from bot.fit import clip, fits
 from bot.walk import progress_bar
 from core.i18n import N_, Msg
 from core.numbers import format_score
 from core.timefmt import format_datetime
+from forms.evidence_policy import WHEN_POINTS
+from forms.models import Section
 from forms.progress import AnswerState, ItemNode, Progress, SetOutline
-from forms.rules import DEFAULT_STEP, Rule, describe
+from forms.rules import DEFAULT_STEP, Rule, Tier, describe
+
+# How many characters of people's text a card shows (before escaping). With the fixed text of
+# a card they keep it under Telegram's 4,096 units; a card that is still too long (a set with
+# very long guidance) is drawn again compact, see :func:`item_card`.
+TITLE_CHARS = 300
+CRUMB_CHARS = 100
+GUIDANCE_CHARS = 1200
+EVIDENCE_CHARS = 500
+NOTE_PREVIEW_CHARS = 300
+ANSWER_CHARS = 300
+COMPACT_CHARS = 150
+
+
+CODES_SHOWN = 30
+"""Item codes listed in one line (missing evidence, unanswered); the rest are counted, so a
+set of several hundred items still gives a message that fits."""
+
+
+def codes_text(codes: list[str], limit: int = CODES_SHOWN) -> str:
+    """ "1.1.1, 1.1.3, … (+12)": item codes (escaped) as one line of bounded length."""
+    shown = ", ".join(escape(c) for c in codes[:limit])
+    return shown if len(codes) <= limit else f"{shown}, … (+{len(codes) - limit})"
 
 
 def t(locale: str, msgid: str, **params: object) -> str:
@@ -60,6 +85,7 @@ BTN_LIST = N_("📋 List")
 BTN_STATUS = N_("📊 Progress")
 BTN_FILES = N_("📎 Files ({n})")
 BTN_NOTE = N_("📝 Note")
+BTN_FULL_NOTE = N_("📄 Full note")
 BTN_ONLY_OPEN = N_("🔎 Only unanswered")
 BTN_ALL_ITEMS = N_("🔎 All items")
 BTN_EDIT = N_("✏️ Change")
@@ -87,8 +113,30 @@ def _pts(value: Decimal, locale: str) -> str:
     return t(locale, N_("{points} points"), points=n(value, locale))
 
 
-def scoring_text(rule: Rule, locale: str) -> str:
-    """How the item is scored, as the criteria decision prints it."""
+def _minus(value: Decimal, locale: str) -> str:
+    """A deduction as a deduction: "trừ 0,5 điểm", never "0,5 điểm" that reads as earned."""
+    return t(locale, N_("minus {points} points"), points=n(value, locale))
+
+
+def is_penalty(item: ItemNode) -> bool:
+    """Items of the penalty section (Điểm trừ): their points are subtracted from the total."""
+    return item.section == Section.penalty
+
+
+def tier_text(tier: Tier, locale: str) -> str:
+    """ "70% ≤ x < 90%", or "x = 100%" when the band is a single value."""
+    if tier.low == tier.high:
+        return f"x = {n(tier.low, locale)}%"
+    low = "≤" if tier.low_inclusive else "<"
+    high = "≤" if tier.high_inclusive else "<"
+    return f"{n(tier.low, locale)}% {low} x {high} {n(tier.high, locale)}%"
+
+
+def scoring_text(rule: Rule, locale: str, *, penalty: bool = False) -> str:
+    """How the item is scored, as the criteria decision prints it; in the penalty section
+    every amount is a deduction ("trừ 0,5 điểm")."""
+    if penalty:
+        return _penalty_scoring_text(rule, locale)
     if rule.type == "yes_no":
         return (
             f"{t(locale, BTN_YES)}: {_pts(rule.max_score, locale)}; "
@@ -100,15 +148,10 @@ def scoring_text(rule: Rule, locale: str) -> str:
         parts = "; ".join(f"{escape(o.label)} (+{n(o.points, locale)})" for o in rule.options)
         return t(locale, N_("points of each item done are added: {parts}"), parts=parts)
     if rule.type == "percent_tiers":
-        parts = []
-        for tier in rule.tiers:
-            low = "≤" if tier.low_inclusive else "<"
-            high = "≤" if tier.high_inclusive else "<"
-            parts.append(
-                escape(f"{n(tier.low, locale)}% {low} x {high} {n(tier.high, locale)}%: ")
-                + _pts(tier.points, locale)
-            )
-        return "; ".join(parts)
+        return "; ".join(
+            escape(tier_text(tier, locale) + ": ") + _pts(tier.points, locale)
+            for tier in rule.tiers
+        )
     if rule.type == "count":
         cap = rule.max_score if rule.cap is None else min(rule.cap, rule.max_score)
         return t(
@@ -139,6 +182,30 @@ def scoring_text(rule: Rule, locale: str) -> str:
         ]
         return "; ".join(parts)
     return ""
+
+
+def _penalty_scoring_text(rule: Rule, locale: str) -> str:
+    """A penalty item's rule: what each event deducts, and the most it can deduct."""
+    most = t(locale, N_("at most {points} deducted"), points=n(rule.max_score, locale))
+    if rule.type == "count":
+        cap = rule.max_score if rule.cap is None else min(rule.cap, rule.max_score)
+        return t(
+            locale,
+            N_("{each} points deducted for each one, at most {cap} points deducted"),
+            each=n(rule.each, locale),
+            cap=n(cap, locale),
+        )
+    if rule.type in ("levels", "checklist"):
+        parts = "; ".join(f"{escape(o.label)}: {_minus(o.points, locale)}" for o in rule.options)
+        return f"{parts} ({most})"
+    if rule.type == "yes_no":
+        return f"{t(locale, BTN_YES)}: {_minus(rule.max_score, locale)}"
+    if rule.type == "percent_tiers":
+        return "; ".join(
+            escape(tier_text(tier, locale) + ": ") + _minus(tier.points, locale)
+            for tier in rule.tiers
+        )
+    return f"{scoring_text(rule, locale)} ({most})"
 
 
 def prompt_text(rule: Rule, locale: str) -> str:
@@ -195,7 +262,7 @@ def progress_line(p: Progress, locale: str) -> str:
         line += "\n" + t(
             locale,
             N_("⚠️ Missing required evidence: {codes}"),
-            codes=", ".join(p.missing_evidence),
+            codes=codes_text(p.missing_evidence),
         )
     return line
 
@@ -226,7 +293,7 @@ def status_text(
             t(
                 locale,
                 N_("Items lacking required evidence: {codes}"),
-                codes=", ".join(p.missing_evidence),
+                codes=codes_text(p.missing_evidence),
             )
         )
     lines.append(
@@ -248,6 +315,17 @@ def status_text(
         )
     elif p.unanswered:
         lines.append(t(locale, N_("Still unanswered: {count} item(s)."), count=len(p.unanswered)))
+    elif p.missing_evidence:
+        # answered, but not yet submittable: say so, never "you can submit" beside the list
+        lines.append(
+            t(
+                locale,
+                N_(
+                    "Every item is answered, but the score sheet can be submitted only once "
+                    "the required evidence is attached."
+                ),
+            )
+        )
     else:
         lines.append(t(locale, N_("Every item is answered: you can submit the score sheet.")))
     return "\n".join(lines)
@@ -257,11 +335,16 @@ def summary_text(p: Progress, locale: str) -> str:
     lines = ["<b>" + t(locale, N_("🗂 Summary by field")) + "</b>"]
     for f in p.fields:
         lines.append("")
-        lines.append(f"<b>{escape(f.code)}. {escape(f.title)}</b>")
+        lines.append(f"<b>{escape(f.code)}. {escape(clip(f.title, CRUMB_CHARS))}</b>")
+        msgid = (
+            N_("{answered}/{total} answered · minus {score} points (maximum deduction {max})")
+            if f.section == Section.penalty
+            else N_("{answered}/{total} answered · {score}/{max} points")
+        )
         lines.append(
             t(
                 locale,
-                N_("{answered}/{total} answered · {score}/{max} points"),
+                msgid,
                 answered=f.answered,
                 total=f.total,
                 score=n(f.score, locale),
@@ -269,13 +352,13 @@ def summary_text(p: Progress, locale: str) -> str:
             )
         )
         if f.unanswered:
-            lines.append(t(locale, N_("Unanswered: {codes}"), codes=", ".join(f.unanswered)))
+            lines.append(t(locale, N_("Unanswered: {codes}"), codes=codes_text(f.unanswered)))
         if f.missing_evidence:
             lines.append(
                 t(
                     locale,
                     N_("Lacking required evidence: {codes}"),
-                    codes=", ".join(f.missing_evidence),
+                    codes=codes_text(f.missing_evidence),
                 )
             )
     lines.append("")
@@ -298,8 +381,17 @@ def answer_text(item: ItemNode, state: AnswerState | None, locale: str) -> str:
         value = describe(item.rule, state.declared or {"na": True}, locale)
     except Exception:  # a stale value the rule no longer accepts: show it was answered
         value = "?"
+    value = clip(value, ANSWER_CHARS)
     if state.not_applicable:
         return escape(value)
+    if is_penalty(item):
+        return t(
+            locale,
+            N_("{value} → minus {score} points (maximum deduction {max})"),
+            value=escape(value),
+            score=n(state.self_score or 0, locale),
+            max=n(item.max_score, locale),
+        )
     return t(
         locale,
         N_("{value} → {score}/{max} points"),
@@ -325,19 +417,77 @@ def item_card(
 ) -> str:
     """One item with everything needed to answer it, and where the sheet stands. A locked
     card shows no answer buttons; ``submitted`` says why (else the notice gives the reason,
-    such as the deadline)."""
+    such as the deadline).
+
+    People's text is cut to a known size (a long note shows its start, the rest is one tap
+    away), so the card fits Telegram's limit; should a set's guidance still make it too long,
+    the card is drawn compact, and at worst without the notice: it always opens."""
+    text = ""
+    for compact, with_notice in ((False, True), (True, True), (True, False)):
+        text = _item_card(
+            tree,
+            item,
+            state,
+            p,
+            locale,
+            tz=tz,
+            locked=locked,
+            submitted=submitted,
+            only_unanswered=only_unanswered,
+            notice=notice if with_notice else "",
+            pending_ticks=pending_ticks,
+            compact=compact,
+        )
+        if fits(text):
+            break
+    return text
+
+
+def note_is_cut(state: AnswerState | None) -> bool:
+    """Whether the card shows only the start of the note (then a button shows all of it)."""
+    return bool(state and len(state.note) > NOTE_PREVIEW_CHARS)
+
+
+def _item_card(
+    tree: SetOutline,
+    item: ItemNode,
+    state: AnswerState | None,
+    p: Progress,
+    locale: str,
+    *,
+    tz: ZoneInfo,
+    locked: bool,
+    submitted: bool,
+    only_unanswered: bool,
+    notice: str,
+    pending_ticks: list[str] | None,
+    compact: bool,
+) -> str:
     lines = [progress_line(p, locale)]
     if only_unanswered:
         lines.append(t(locale, N_("🔎 Showing only unanswered items")))
     if notice:
         lines += ["", notice]
     lines.append("")
-    lines.append(tree.memo(("card", item.code, locale), lambda: _card_head(tree, item, locale)))
+    lines.append(
+        tree.memo(
+            ("card", item.code, locale, compact), lambda: _card_head(tree, item, locale, compact)
+        )
+    )
     files = state.files if state else 0
     if files:
         lines.append(t(locale, N_("📎 Files attached: {n}"), n=files))
     if state and state.note:
-        lines.append(t(locale, N_("📝 Note: {text}"), text=escape(state.note)))
+        shown = clip(state.note, COMPACT_CHARS if compact else NOTE_PREVIEW_CHARS)
+        lines.append(t(locale, N_("📝 Note: {text}"), text=escape(shown)))
+        if note_is_cut(state):
+            lines.append(
+                t(
+                    locale,
+                    N_("(the note is shortened: press “{button}” to read all of it)"),
+                    button=t(locale, BTN_FULL_NOTE),
+                )
+            )
     lines.append("")
     if state is not None and state.answered:
         lines.append(
@@ -354,7 +504,7 @@ def item_card(
                 )
                 + "</i>"
             )
-        if item.evidence_required and not state.not_applicable and files == 0 and not locked:
+        if files == 0 and not locked and item.needs_evidence(state):
             lines.append(
                 "⚠️ "
                 + t(
@@ -386,26 +536,51 @@ def item_card(
     return "\n".join(lines)
 
 
-def _card_head(tree: SetOutline, item: ItemNode, locale: str) -> str:
+def _card_head(tree: SetOutline, item: ItemNode, locale: str, compact: bool = False) -> str:
     """The part of an item card that only depends on the item: where it sits, its title, how
-    it is scored, what evidence it expects."""
+    it is scored, what evidence it expects (compact: each cut short, for sets whose guidance
+    would make the card too long for Telegram)."""
     lines = []
-    crumbs = " › ".join(f"{escape(g.code)}. {escape(g.title)}" for g in tree.breadcrumb(item.code))
+    crumb_chars = 40 if compact else CRUMB_CHARS
+    crumbs = " › ".join(
+        f"{escape(g.code)}. {escape(clip(g.title, crumb_chars))}"
+        for g in tree.breadcrumb(item.code)
+    )
     if crumbs:
         lines.append(f"<i>{crumbs}</i>")
-    lines.append(f"<b>{escape(item.code)}. {escape(item.title)}</b>")
-    lines.append(t(locale, N_("Maximum score: {max}"), max=n(item.max_score, locale)))
+    title = clip(item.title, COMPACT_CHARS if compact else TITLE_CHARS)
+    lines.append(f"<b>{escape(item.code)}. {escape(title)}</b>")
+    if is_penalty(item):
+        lines.append(t(locale, N_("Maximum deduction: {max}"), max=n(item.max_score, locale)))
+    else:
+        lines.append(t(locale, N_("Maximum score: {max}"), max=n(item.max_score, locale)))
     if item.rule is not None:
-        lines.append(t(locale, N_("Scoring: {how}"), how=scoring_text(item.rule, locale)))
+        how = scoring_text(item.rule, locale, penalty=is_penalty(item))
+        if compact and len(how) > 4 * COMPACT_CHARS:
+            how = t(locale, N_("see the criteria decision or the web form (/web)"))
+        lines.append(t(locale, N_("Scoring: {how}"), how=how))
     if item.guidance:
-        lines.append(t(locale, N_("Guidance: {text}"), text=escape(item.guidance)))
+        guidance = clip(item.guidance, COMPACT_CHARS if compact else GUIDANCE_CHARS)
+        lines.append(t(locale, N_("Guidance: {text}"), text=escape(guidance)))
+    when_points = item.evidence_when == WHEN_POINTS
     if item.evidence:
-        msgid = (
-            N_("Evidence (required): {what}") if item.evidence_required else N_("Evidence: {what}")
-        )
-        lines.append(t(locale, msgid, what=escape(item.evidence)))
+        if not item.evidence_required:
+            msgid = N_("Evidence: {what}")
+        elif when_points:
+            msgid = N_("Evidence (required when points are claimed): {what}")
+        else:
+            msgid = N_("Evidence (required): {what}")
+        evidence = clip(item.evidence, COMPACT_CHARS if compact else EVIDENCE_CHARS)
+        lines.append(t(locale, msgid, what=escape(evidence)))
     elif item.evidence_required:
-        lines.append(t(locale, N_("Evidence: required")))
+        lines.append(
+            t(
+                locale,
+                N_("Evidence: required when points are claimed")
+                if when_points
+                else N_("Evidence: required"),
+            )
+        )
     if item.na_allowed:
         lines.append(t(locale, N_("This item may be marked “not applicable”.")))
     return "\n".join(lines)
@@ -413,7 +588,8 @@ def _card_head(tree: SetOutline, item: ItemNode, locale: str) -> str:
 
 def answered_line(item: ItemNode, state: AnswerState, locale: str) -> str:
     """What an item card becomes once answered, when the walk moves on."""
-    return f"✅ <b>{escape(item.code)}. {escape(item.title)}</b>\n" + t(
+    title = clip(item.title, TITLE_CHARS)
+    return f"✅ <b>{escape(item.code)}. {escape(title)}</b>\n" + t(
         locale, N_("Answer: {answer}"), answer=answer_text(item, state, locale)
     )
 
@@ -485,6 +661,7 @@ NOTE_PROMPT = N_(
     "Type a note or explanation for item {code} and send it (/cancel to go back without saving)."
 )
 NOTE_SAVED = N_("📝 Note saved for item {code}.")
+NOTE_FULL = N_("📝 Note of item {code}:")
 TEXT_OUTSIDE_WALK = N_(
     "To answer, open an item first: /continue. Type /help to see how the bot works."
 )
@@ -522,6 +699,7 @@ FILES_REFUSED = N_("Not saved:")
 FILES_LIST = N_("📎 Files of item {code}:")
 FILES_NONE = N_("No file is attached to item {code} yet. Send files here to attach them.")
 FILE_REMOVED = N_("🗑 Removed “{name}” from item {code}.")
+FILES_MORE = N_("… and {count} more file(s): see them all on the web form (/web).")
 
 SUBMIT_BLOCKED = N_("The score sheet cannot be submitted yet.")
 SUBMIT_UNANSWERED = N_("Unanswered items ({count}): {codes}")

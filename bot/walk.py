@@ -68,6 +68,13 @@ def progress_bar(done: int, total: int, width: int = 10) -> str:
 
 
 def shorten(text: str, limit: int) -> str:
-    """One line of at most ``limit`` characters, for button labels."""
+    """One line of at most ``limit`` characters, for button labels: cut at a word boundary
+    when one is near (a label cut mid-word reads as another word) and always marked "…"."""
     line = " ".join(text.split())
-    return line if len(line) <= limit else line[: max(1, limit - 1)].rstrip() + "…"
+    if len(line) <= limit:
+        return line
+    cut = line[: max(1, limit - 1)]
+    space = cut.rfind(" ")
+    if line[len(cut)] != " " and space >= len(cut) // 2:
+        cut = cut[:space]
+    return cut.rstrip() + "…"

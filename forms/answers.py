@@ -25,7 +25,8 @@ from core.numbers import format_score
 from core.timefmt import VIETNAM, format_datetime
 from forms.criteria import node_rule
 from forms.models import Answer, Assessment, AssessmentStatus, CriteriaNode, Period
-from forms.rules import describe, evaluate, parse_declared
+from forms.notes import check_note
+from forms.rules import check_declared, describe, evaluate, parse_declared
 
 
 class NotAllowedError(UserError):
@@ -204,11 +205,13 @@ async def record_answer_in_sheet(
     changes: dict[str, Any] = {}
     if text is not None:
         declared = parse_declared(rule, text)
+    elif declared is not None:
+        check_declared(declared)
     if declared is not None:
         score = evaluate(rule, declared)
         changes.update(declared=declared, self_score=score, not_applicable=score is None)
     if note is not None:
-        changes["note"] = note.strip()[:4000]
+        changes["note"] = check_note(note)
     if not changes:
         raise UserError(Msg(N_("Nothing to save.")))
     by = {

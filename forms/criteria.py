@@ -90,6 +90,7 @@ def _node_fields(node: NodeDraft) -> dict[str, object]:
         "guidance": node.guidance,
         "evidence": node.evidence,
         "evidence_required": node.evidence_required,
+        "evidence_when": node.evidence_when,
         "appraising_agency": node.appraising_agency,
         "na_allowed": node.na_allowed,
     }
@@ -149,6 +150,7 @@ async def load_draft(cset: CriteriaSet) -> CriteriaDraft:
                 guidance=n.guidance,
                 evidence=n.evidence,
                 evidence_required=n.evidence_required,
+                evidence_when=n.evidence_when,
                 appraising_agency=n.appraising_agency,
                 na_allowed=n.na_allowed,
                 rule=node_rule(n),

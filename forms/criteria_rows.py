@@ -9,6 +9,7 @@ fixes the file once instead of once per error.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -71,10 +72,17 @@ NODE_COLUMNS: tuple[Column, ...] = tuple(
             ("evidence_required", "Bắt buộc có TLKC"),
             ("appraising_agency", "Cơ quan thẩm định"),
             ("na_allowed", "Cho phép không áp dụng"),
+            ("evidence_when", "TLKC bắt buộc khi"),
         ]
     )
 )
 COLUMN_BY_KEY = {c.key: c for c in NODE_COLUMNS}
+# Columns added after the first format: a workbook that ends before them is still read, with
+# their default (docs/criteria-template.md).
+OPTIONAL_COLUMNS = ("evidence_when",)
+
+# When required evidence is required (forms/evidence_policy.py); empty means "points".
+EVIDENCE_WHEN_LABELS = {"points": "Có điểm", "always": "Luôn luôn"}
 
 INFO_FIELDS: tuple[tuple[str, str], ...] = (
     ("code", "Mã bộ chỉ số"),
@@ -150,6 +158,7 @@ class NodeDraft:
     evidence_required: bool
     appraising_agency: str
     na_allowed: bool
+    evidence_when: str = "points"
     rule: Rule | None = field(default=None, compare=False)
 
 
@@ -184,6 +193,7 @@ class _Parsed:
     appraising_agency: str = ""
     evidence_required: bool = False
     na_allowed: bool = False
+    evidence_when: str = "points"
 
 
 def _text(value: object) -> str:
@@ -205,6 +215,24 @@ def _yes_no(value: object) -> bool | None:
     if text in ("có", "co", "yes", "true", "1", "x", "c"):
         return True
     return None
+
+
+def _evidence_when(value: object) -> str | None:
+    """ "Có điểm" (or empty) -> "points", "Luôn luôn" -> "always"; None when unreadable."""
+    text = _text(value).casefold()
+    if not text:
+        return "points"
+    for key, label in EVIDENCE_WHEN_LABELS.items():
+        if text in (key, label.casefold(), _fold_ascii(label)):
+            return key
+    if text in ("luôn", "luon"):
+        return "always"
+    return None
+
+
+def _fold_ascii(text: str) -> str:
+    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
 def _code_depth(code: str) -> int:
@@ -246,7 +274,10 @@ class _Checker:
             self.add(sheet, row, col, Msg(N_("{what} is empty."), what=what))
             return None
         try:
-            number = parse_decimal(value if isinstance(value, (int, Decimal)) else text)
+            # bounded=False: the decimals are checked just below, with the field named
+            number = parse_decimal(
+                value if isinstance(value, (int, Decimal)) else text, bounded=False
+            )
         except NumberError as exc:
             self.add(sheet, row, col, exc.msg)
             return None
@@ -509,6 +540,19 @@ def build_criteria(info: dict[str, object], rows: list[NodeRow]) -> CriteriaDraf
             text = _text(v.get(key))
             if len(text) > limit:
                 check.add(SHEET_NODES, r, col[key], too_long(headers[key], text, limit))
+        when = _evidence_when(v.get("evidence_when"))
+        if when is None:
+            check.add(
+                SHEET_NODES,
+                r,
+                col["evidence_when"],
+                Msg(
+                    N_("Write “{points}” or “{always}”, or leave it empty (found “{value}”)."),
+                    points=EVIDENCE_WHEN_LABELS["points"],
+                    always=EVIDENCE_WHEN_LABELS["always"],
+                    value=_text(v.get("evidence_when")),
+                ),
+            )
         nodes.append(
             _Parsed(
                 row=r,
@@ -522,6 +566,7 @@ def build_criteria(info: dict[str, object], rows: list[NodeRow]) -> CriteriaDraf
                 guidance=_text(v.get("guidance")),
                 evidence=_text(v.get("evidence")),
                 appraising_agency=_text(v.get("appraising_agency")),
+                evidence_when=when or "points",
                 **flags,
             )
         )
@@ -565,6 +610,7 @@ def _draft(n: _Parsed, position: int) -> NodeDraft:
         evidence_required=n.evidence_required,
         appraising_agency=n.appraising_agency,
         na_allowed=n.na_allowed,
+        evidence_when=n.evidence_when,
         rule=n.rule,
     )
 

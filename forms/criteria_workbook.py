@@ -21,9 +21,11 @@ from core.i18n import N_, Msg
 from core.sheets import open_workbook
 from forms.criteria_rows import (
     COLUMN_BY_KEY,
+    EVIDENCE_WHEN_LABELS,
     INFO_FIELDS,
     LEVEL_LABELS,
     NODE_COLUMNS,
+    OPTIONAL_COLUMNS,
     SECTION_LABELS,
     SHEET_GUIDE,
     SHEET_INFO,
@@ -54,6 +56,9 @@ COLUMN_NOTES = {
     "points: “step = 0,25”. Xem docs/criteria-template.md.",
     "evidence_required": "Có / Không",
     "na_allowed": "Có / Không",
+    "evidence_when": "Khi “Bắt buộc có TLKC” là Có: “Có điểm” (mặc định, để trống cũng được): "
+    "chỉ bắt buộc khi câu trả lời được điểm, hoặc kê khai có vi phạm; “Luôn luôn”: bắt buộc "
+    "với mọi câu trả lời.",
 }
 
 RULE_GUIDE = [
@@ -164,6 +169,7 @@ def _new_workbook(draft: CriteriaDraft | None) -> Workbook:
         "evidence_required": 10,
         "appraising_agency": 22,
         "na_allowed": 12,
+        "evidence_when": 14,
     }
     for key, width in widths.items():
         nodes.column_dimensions[COLUMN_BY_KEY[key].letter].width = width
@@ -175,6 +181,7 @@ def _new_workbook(draft: CriteriaDraft | None) -> Workbook:
         ("rule_type", RULE_TYPES),
         ("evidence_required", ("Có", "Không")),
         ("na_allowed", ("Có", "Không")),
+        ("evidence_when", tuple(EVIDENCE_WHEN_LABELS.values())),
     ):
         dv = DataValidation(
             type="list",
@@ -220,6 +227,7 @@ def export_bytes(draft: CriteriaDraft) -> bytes:
                 _yes_no(node.evidence_required),
                 node.appraising_agency,
                 _yes_no(node.na_allowed),
+                EVIDENCE_WHEN_LABELS.get(node.evidence_when, ""),
             ]
         )
         row = ws.max_row
@@ -282,6 +290,9 @@ def _read_node_sheet(rows: Iterable[tuple[object, ...]]) -> list[NodeRow]:
     header = next(iterator, None)
     expected = [c.header for c in NODE_COLUMNS]
     found = [str(h or "").strip() for h in (header or ())][: len(expected)]
+    optional = [c.header for c in NODE_COLUMNS if c.key in OPTIONAL_COLUMNS]
+    while len(found) < len(expected) and expected[len(found)] in optional:
+        found.append(expected[len(found)])  # an older workbook without the newer columns
     if found != expected:
         problems = [
             Problem(

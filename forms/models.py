@@ -80,6 +80,9 @@ class CriteriaNode(Model):
     guidance = fields.TextField(default="")
     evidence = fields.TextField(default="")
     evidence_required = fields.BooleanField(default=False)
+    # "points": a file only when the answer claims points; "always": whatever the answer
+    # (forms/evidence_policy.py)
+    evidence_when = fields.CharField(max_length=16, default="points")
     appraising_agency = fields.CharField(max_length=255, default="")
     na_allowed = fields.BooleanField(default=False)
 

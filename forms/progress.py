@@ -24,6 +24,7 @@ from core.i18n import N_, Msg
 from core.timefmt import VIETNAM, format_datetime
 from forms.answers import self_assessment_window
 from forms.criteria import node_rule
+from forms.evidence_policy import WHEN_POINTS, evidence_needed
 from forms.models import Answer, Assessment, CriteriaNode, CriteriaSet, Section
 from forms.rules import Rule
 
@@ -46,6 +47,19 @@ class ItemNode:
     evidence: str
     evidence_required: bool
     na_allowed: bool
+    evidence_when: str = WHEN_POINTS
+
+    def needs_evidence(self, state: AnswerState | None) -> bool:
+        """Whether this answer needs a file (forms/evidence_policy.py): required items only
+        where the answer claims points, unless the workbook says "always"."""
+        return state is not None and evidence_needed(
+            required=self.evidence_required,
+            when=self.evidence_when,
+            rule=self.rule,
+            answered=state.answered,
+            not_applicable=state.not_applicable,
+            score=state.self_score,
+        )
 
 
 @dataclass(frozen=True)
@@ -187,6 +201,7 @@ async def outline(criteria_set_id: int, cache: dict[int, SetOutline] | None = No
                     evidence=n.evidence,
                     evidence_required=n.evidence_required,
                     na_allowed=n.na_allowed,
+                    evidence_when=n.evidence_when,
                 )
             )
         else:
@@ -245,6 +260,7 @@ class Progress:
     days_left: int  # calendar days in local time; 0 = today, negative = overdue
     fields: list[FieldProgress] = field(default_factory=list)
     tz: ZoneInfo = VIETNAM
+    closed: bool = False  # the deadline's moment has passed (or the sheet is locked by it)
 
     @property
     def deadline_text(self) -> str:
@@ -252,11 +268,14 @@ class Progress:
 
     @property
     def remaining(self) -> Msg:
-        return remaining(self.days_left)
+        return remaining(self.days_left, passed=self.closed)
 
 
-def remaining(days_left: int) -> Msg:
-    """ "còn 5 ngày", "hạn chót là hôm nay", "đã quá hạn 2 ngày"."""
+def remaining(days_left: int, *, passed: bool = False) -> Msg:
+    """ "còn 5 ngày", "hạn chót là hôm nay", "đã quá hạn 2 ngày"; "đã hết hạn" when the
+    deadline's hour has ``passed`` on its own day (never "due today" for what is closed)."""
+    if passed and days_left >= 0:
+        return Msg(N_("the deadline has passed"))
     if days_left > 0:
         return Msg(N_("{n} day(s) left"), n=days_left)
     if days_left == 0:
@@ -316,7 +335,7 @@ def compute(
             unanswered.append(item.code)
             continue
         item_scores[item.code] = state.self_score or ZERO
-        if item.evidence_required and not state.not_applicable and state.files == 0:
+        if state.files == 0 and item.needs_evidence(state):
             missing.append(item.code)
 
     group_scores: dict[str, Decimal] = defaultdict(lambda: ZERO)
@@ -380,6 +399,7 @@ def compute(
         days_left=days_between(now, deadline, tz),
         fields=fields,
         tz=tz,
+        closed=now >= deadline or assessment.self_locked_at is not None,
     )
 
 

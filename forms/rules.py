@@ -23,8 +23,17 @@ from decimal import Decimal, localcontext
 from fractions import Fraction
 from typing import Any
 
+from core.echo import echo
 from core.i18n import N_, Msg, UserError, normalize_locale
-from core.numbers import NumberError, format_score, parse_decimal, round_half_up
+from core.numbers import (
+    MAX_DECIMALS,
+    MAX_INTEGER_DIGITS,
+    NumberBoundsError,
+    NumberError,
+    format_score,
+    parse_decimal,
+    round_half_up,
+)
 
 RULE_TYPES = (
     "yes_no",
@@ -39,6 +48,14 @@ RULE_TYPES = (
 
 HUNDRED = Decimal(100)
 DEFAULT_STEP = Decimal("0.01")
+
+MAX_COUNT = 100_000
+"""Upper bound of a count or a number of violations: no unit issues 100,000 documents or
+commits 100,000 violations in a year, so more is a typing slip (documented in docs/limits.md)."""
+
+MAX_RATIO_TERM = 1_000_000_000
+"""Upper bound of either number of a ratio ("45/50"): a province handles fewer than a billion
+dossiers a year."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -134,15 +151,19 @@ class _Number(Msg):
         return _show(self.params["value"], normalize_locale(locale))
 
 
+_SHOWN_MAX = Decimal(10) ** MAX_INTEGER_DIGITS - 1
+
+
 def _show(value: Decimal, locale: str) -> str:
-    """format_score, except for absurd magnitudes (a stale answer of 10^40) that it cannot
-    quantize: those are shown in scientific notation rather than crash a refusal message."""
-    if -6 <= value.adjusted() <= 15:
-        return format_score(value, locale)
-    with localcontext() as ctx:
-        ctx.prec = 6
-        text = f"{(+value).normalize():G}"
-    return text.replace(".", ",") if locale == "vi" else text
+    """A number as the reader writes it, never in scientific notation ("1E+20" means nothing
+    to an officer). Typed numbers are bounded (:data:`core.numbers.MAX_INTEGER_DIGITS`); an
+    absurd stored or API value is shown as "> 999.999.999.999.999" or "≈ 0", short and
+    readable, rather than with its hundred digits."""
+    if value.adjusted() >= MAX_INTEGER_DIGITS:
+        return ("< −" if value < 0 else "> ") + format_score(_SHOWN_MAX, locale)
+    if value != 0 and value.adjusted() < -MAX_DECIMALS - 2:
+        return "≈ 0"
+    return format_score(value, locale)
 
 
 class _TierText(Msg):
@@ -272,7 +293,8 @@ def _parse_amount(number: int, entry: str, text: str, max_score: Decimal) -> Dec
     cleaned = _POINTS_SUFFIX.sub("", unicodedata.normalize("NFC", text)).strip()
     percent = cleaned.endswith("%")
     try:
-        value = parse_decimal(cleaned[:-1] if percent else cleaned)
+        # unbounded here: the rule's own checks name the entry (decimals: _check_numbers)
+        value = parse_decimal(cleaned[:-1] if percent else cleaned, bounded=False)
     except NumberError:
         raise _EntryError(
             Msg(
@@ -343,7 +365,7 @@ def _parse_tier(number: int, entry: str, max_score: Decimal) -> Tier:
 
     def bound(text: str) -> Decimal:
         try:
-            return parse_decimal(text)
+            return parse_decimal(text, bounded=False)
         except NumberError:
             raise _EntryError(
                 Msg(
@@ -944,7 +966,7 @@ def _number_field(raw: object) -> Decimal:
     if isinstance(raw, bool) or not isinstance(raw, str | int | float | Decimal):
         raise _shape_error()
     try:
-        return parse_decimal(raw)
+        return parse_decimal(raw, bounded=False)
     except NumberError as exc:
         raise DeclaredValueError(exc.msg) from None
 
@@ -967,7 +989,7 @@ def _find_option(rule: Rule, key: object) -> Option:
     for option in rule.options:
         if option.key == key:
             return option
-    raise DeclaredValueError(Msg(N_("There is no option “{key}” for this item."), key=key))
+    raise DeclaredValueError(Msg(N_("There is no option “{key}” for this item."), key=echo(key)))
 
 
 def _eval_yes_no(rule: Rule, value: Mapping[str, Any]) -> Decimal:
@@ -1044,7 +1066,7 @@ def _eval_checklist(rule: Rule, value: Mapping[str, Any]) -> Decimal:
     for key in checked:
         option = _find_option(rule, key)
         if key in seen:
-            raise DeclaredValueError(Msg(N_("Item {key} is ticked more than once."), key=key))
+            raise DeclaredValueError(Msg(N_("Item {key} is ticked more than once."), key=echo(key)))
         seen.add(key)
         total += option.points
     return total
@@ -1212,7 +1234,7 @@ def _declare_option(rule: Rule, text: str) -> dict[str, Any]:
                         "“{text}” is not one of the options; reply with the "
                         "option number (1–{count}) or its exact wording."
                     ),
-                    text=text,
+                    text=echo(text),
                     count=len(rule.options),
                 )
             )
@@ -1240,7 +1262,7 @@ def _declare_checklist(rule: Rule, text: str) -> dict[str, Any]:
                         "“{text}” does not name items of this list; reply "
                         "with item numbers such as “1, 3”."
                     ),
-                    text=part,
+                    text=echo(part),
                 )
             )
         keys.append(option.key)
@@ -1257,9 +1279,14 @@ def _declare_percent(text: str) -> dict[str, Any]:
                 "denominator": _plain(parse_decimal(denominator)),
             }
         return {"percent": _plain(parse_decimal(cleaned))}
+    except NumberBoundsError as exc:
+        raise DeclaredValueError(exc.msg) from None
     except NumberError:
         raise DeclaredValueError(
-            Msg(N_("“{text}” is not a percentage; write e.g. “95”, “95%” or “45/50”."), text=text)
+            Msg(
+                N_("“{text}” is not a percentage; write e.g. “95”, “95%” or “45/50”."),
+                text=echo(text),
+            )
         ) from None
 
 
@@ -1270,8 +1297,26 @@ def _declare_number(text: str) -> Decimal:
         raise DeclaredValueError(exc.msg) from None
 
 
+_WITH_UNIT = re.compile(r"(?P<number>[0-9][0-9.,]*)\s+(?P<unit>\S.*)")
+_UNIT_WORDS = re.compile(r"[a-z]+(?: [a-z]+){0,3}")
+_MULTIPLIERS = frozenset({"nghin", "ngan", "trieu", "ty", "ti", "tram", "chuc", "muoi", "k"})
+
+
+def _without_unit(text: str) -> str:
+    """ "3 sáng kiến" -> "3": a count typed with what it counts, as people say it. Only words
+    are dropped, and never one that multiplies ("3 nghìn", "2 triệu"), so the number read is
+    the number meant; anything else is left for the parser to refuse."""
+    found = _WITH_UNIT.fullmatch(text.strip())
+    if found is None:
+        return text
+    unit = _fold_ascii(found["unit"])
+    if not _UNIT_WORDS.fullmatch(unit) or unit.split()[0] in _MULTIPLIERS:
+        return text
+    return found["number"]
+
+
 def _declare_whole(text: str, not_whole: str) -> int:
-    value = _declare_number(text)
+    value = _declare_number(_without_unit(text))
     if value != value.to_integral_value():
         raise DeclaredValueError(Msg(not_whole, value=_n(value)))
     return int(value)
@@ -1301,7 +1346,7 @@ def _declare_yes_no(text: str) -> dict[str, Any]:
     if word in _NO_WORDS:
         return {"yes": False}
     raise DeclaredValueError(
-        Msg(N_("“{text}” is not a yes/no answer; reply “có” or “không”."), text=text)
+        Msg(N_("“{text}” is not a yes/no answer; reply “có” or “không”."), text=echo(text))
     )
 
 
@@ -1323,6 +1368,40 @@ def _declare(rule: Rule, text: str) -> dict[str, Any]:
     return _declare_deduction(rule, text)
 
 
+_NUMBER_KEYS = ("percent", "numerator", "denominator", "count", "points", "violations")
+
+
+def check_declared(value: object) -> None:
+    """Hold a value about to be stored (typed, from the web form or the JSON API) to the
+    documented bounds: numbers sent as text have ASCII digits and at most 4 decimals, a count
+    or a number of violations is at most :data:`MAX_COUNT`, either number of a ratio at most
+    :data:`MAX_RATIO_TERM`. Stored answers are not re-checked, so an old answer still shows;
+    :func:`evaluate` then checks the rest (negative, above the maximum...)."""
+    if not isinstance(value, dict):
+        return
+    for key in _NUMBER_KEYS:
+        raw = value.get(key)
+        if isinstance(raw, str):
+            try:
+                parse_decimal(raw)
+            except NumberError as exc:
+                raise DeclaredValueError(exc.msg) from None
+    for key, limit, msgid in (
+        ("count", MAX_COUNT, N_("The count cannot be more than {max}.")),
+        ("violations", MAX_COUNT, N_("The number of violations cannot be more than {max}.")),
+        ("numerator", MAX_RATIO_TERM, N_("Neither number of a ratio can be more than {max}.")),
+        ("denominator", MAX_RATIO_TERM, N_("Neither number of a ratio can be more than {max}.")),
+    ):
+        raw = value.get(key)
+        if isinstance(raw, str | int | Decimal) and not isinstance(raw, bool):
+            try:
+                number = parse_decimal(raw, bounded=False)
+            except NumberError:
+                continue  # evaluate() names the problem
+            if number > limit:
+                raise DeclaredValueError(Msg(msgid, max=_n(limit)))
+
+
 def parse_declared(rule: Rule, text: str) -> dict[str, Any]:
     """Turn what an officer typed (a chat message or a form cell) into a stored answer.
 
@@ -1341,6 +1420,7 @@ def parse_declared(rule: Rule, text: str) -> dict[str, Any]:
             raise DeclaredValueError(_na_refused())
         return {"na": True}
     value = _declare(rule, text)
+    check_declared(value)
     evaluate(rule, value)
     return value
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from tortoise.transactions import in_transaction
@@ -17,6 +18,8 @@ from core.i18n import N_, Msg, UserError
 from core.models import Officer, OfficerRole
 from core.timefmt import VIETNAM
 from forms.answers import LockedError, NotAllowedError, check_open
+from forms.criteria import node_rule
+from forms.evidence_policy import evidence_needed
 from forms.models import Answer, Assessment, AssessmentStatus, CriteriaNode, Evidence, Section
 
 
@@ -73,7 +76,14 @@ async def blockers(assessment_id: int) -> Blockers:
         answer = answers.get(node.id)
         if answer is None or (answer.declared is None and not answer.not_applicable):
             unanswered.append(node.code)
-        elif node.evidence_required and not answer.not_applicable and answer.id not in with_files:
+        elif answer.id not in with_files and evidence_needed(
+            required=node.evidence_required,
+            when=node.evidence_when,
+            rule=node_rule(node),
+            answered=True,
+            not_applicable=answer.not_applicable,
+            score=None if answer.self_score is None else Decimal(answer.self_score),
+        ):
             missing.append(node.code)
     return Blockers(unanswered, missing)
 

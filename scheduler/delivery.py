@@ -230,7 +230,7 @@ async def decide(reminder: Reminder, now: datetime, ctx: Context) -> Decision:
         first = (found.unanswered or found.missing_evidence or [None])[0]
         if first is not None:
             payload["item"] = first
-        counts = {"unanswered": len(found.unanswered), "missing": len(found.missing_evidence)}
+        counts = {"todo": m.todo(len(found.unanswered), len(found.missing_evidence))}
         days = _days(reminder.offset_key)
         offset = m.duration(reminder.offset_key)
         if reminder.kind == ESCALATION:
@@ -279,8 +279,7 @@ async def decide(reminder: Reminder, now: datetime, ctx: Context) -> Decision:
                 m.LOCKED_SELF,
                 unit=unit,
                 deadline=deadline_text,
-                unanswered=len(found.unanswered),
-                missing=len(found.missing_evidence),
+                todo=m.todo(len(found.unanswered), len(found.missing_evidence)),
             )
             why = Msg(m.WHY_LOCKED_SELF, deadline=deadline_text)
     elif reminder.kind == PUBLISHED:

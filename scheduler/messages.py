@@ -13,8 +13,7 @@ from core.i18n import N_, Msg
 # -- to officers ------------------------------------------------------------------------------
 
 SELF_BEFORE = N_(
-    "Reminder: the self-assessment of {unit} is due by {deadline}. Still to do: {unanswered} "
-    "item(s) unanswered and {missing} item(s) lacking the required evidence."
+    "Reminder: the self-assessment of {unit} is due by {deadline}. Still to do: {todo}."
 )
 SELF_READY = N_(
     "Reminder: the self-assessment of {unit} is complete but not submitted yet. Please submit "
@@ -22,14 +21,12 @@ SELF_READY = N_(
 )
 SELF_OVERDUE = N_(
     "The self-assessment deadline of {unit} ({deadline}) passed {days} day(s) ago and the score "
-    "sheet has not been submitted: {unanswered} item(s) unanswered and {missing} item(s) "
-    "lacking the required evidence. If your unit needs more time, ask for an extension in the "
-    "bot."
+    "sheet has not been submitted: {todo}. If your unit needs more time, ask for an extension "
+    "in the bot."
 )
 ESCALATION = N_(
     "For the attention of the unit leader: {unit} has not submitted its self-assessment, due "
-    "{deadline} ({days} day(s) overdue). Still to do: {unanswered} item(s) unanswered and "
-    "{missing} item(s) lacking the required evidence."
+    "{deadline} ({days} day(s) overdue). Still to do: {todo}."
 )
 EXPLANATION_BEFORE = N_(
     "Reminder: {count} explanation request(s) from the appraisal team to {unit} await an answer "
@@ -37,9 +34,26 @@ EXPLANATION_BEFORE = N_(
 )
 LOCKED_SELF = N_(
     "The self-assessment deadline of {unit} ({deadline}) has passed: the score sheet is now "
-    "locked without having been submitted ({unanswered} item(s) unanswered, {missing} lacking "
-    "the required evidence). If your unit needs more time, ask for an extension in the bot."
+    "locked without having been submitted ({todo}). If your unit needs more time, ask for an "
+    "extension in the bot."
 )
+# What is still to do, without a part that is zero ("0 items lacking evidence" reads as a task)
+TODO_BOTH = N_(
+    "{unanswered} item(s) unanswered and {missing} item(s) lacking the required evidence"
+)
+TODO_UNANSWERED = N_("{unanswered} item(s) unanswered")
+TODO_MISSING = N_("{missing} item(s) lacking the required evidence")
+
+
+def todo(unanswered: int, missing: int) -> Msg:
+    """The to-do part of a reminder, naming only what is not zero."""
+    if unanswered and missing:
+        return Msg(TODO_BOTH, unanswered=unanswered, missing=missing)
+    if missing:
+        return Msg(TODO_MISSING, missing=missing)
+    return Msg(TODO_UNANSWERED, unanswered=unanswered)
+
+
 LOCKED_EXPLANATION = N_(
     "The time for explanations of {unit} ({deadline}) has passed: its explanations are now locked."
 )

@@ -101,6 +101,7 @@ async def get_set(set_id: Id, actor: CurrentActor) -> CriteriaSetDetail:
                     guidance=n.guidance,
                     evidence=n.evidence,
                     evidence_required=n.evidence_required,
+                    evidence_when=n.evidence_when,
                     appraising_agency=n.appraising_agency,
                     na_allowed=n.na_allowed,
                 )

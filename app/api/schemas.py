@@ -264,6 +264,11 @@ class NodeOut(BaseModel):
     guidance: str
     evidence: str
     evidence_required: bool
+    evidence_when: str = Field(
+        default="points",
+        description="When required evidence is required: “points” (only for an answer that "
+        "claims points or declares a violation) or “always” (docs/criteria-template.md).",
+    )
     appraising_agency: str
     na_allowed: bool
 
@@ -488,7 +493,9 @@ class AnswerIn(In):
         default=None, description="The declared fact as an officer would type it."
     )
     declared: dict[str, Any] | None = None
-    note: Annotated[str | None, Field(max_length=4000)] = None
+    # a transport bound only: the note's own limit (2,000 characters) is the service's, so the
+    # API refuses an over-long note with the same sentence as the chat and the web form
+    note: Annotated[str | None, Field(max_length=100_000)] = None
 
 
 class AnswerOut(BaseModel):

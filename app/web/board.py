@@ -7,9 +7,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 
 from core.models import Officer
 from forms.answers import self_assessment_window
+from forms.criteria import node_rule
+from forms.evidence_policy import evidence_needed
 from forms.models import Answer, Assessment, AssessmentStatus, CriteriaNode, Evidence, Section
 from scoring.appraisal import progress_of
 
@@ -50,11 +53,13 @@ async def board(period_id: int, *, now: datetime, group_id: int | None = None) -
     counts = await progress_of(sheets)
     ids = [a.id for a in sheets]
     set_ids = {a.criteria_set_id for a in sheets}  # type: ignore[attr-defined]
-    required = set(
-        await CriteriaNode.filter(criteria_set_id__in=set_ids, level="item", evidence_required=True)
-        .exclude(section=Section.survey)
-        .values_list("id", flat=True)
-    )
+    nodes = {
+        n.id: n
+        for n in await CriteriaNode.filter(
+            criteria_set_id__in=set_ids, level="item", evidence_required=True
+        ).exclude(section=Section.survey)
+    }
+    required = set(nodes)
     missing: dict[int, int] = {}
     if required:
         answers = await Answer.filter(
@@ -62,14 +67,24 @@ async def board(period_id: int, *, now: datetime, group_id: int | None = None) -
             node_id__in=required,
             declared__not_isnull=True,
             not_applicable=False,
-        ).values_list("id", "assessment_id")
+        ).values_list("id", "assessment_id", "node_id", "self_score")
         with_files = set(
             await Evidence.filter(
-                answer_id__in=[a for a, _ in answers], removed_at__isnull=True
+                answer_id__in=[a for a, *_ in answers], removed_at__isnull=True
             ).values_list("answer_id", flat=True)
         )
-        for answer_id, assessment_id in answers:
-            if answer_id not in with_files:
+        for answer_id, assessment_id, node_id, score in answers:
+            node = nodes[node_id]
+            # the same rule as the officer's progress and the submission check
+            needed = evidence_needed(
+                required=True,
+                when=node.evidence_when,
+                rule=node_rule(node),
+                answered=True,
+                not_applicable=False,
+                score=None if score is None else Decimal(score),
+            )
+            if needed and answer_id not in with_files:
                 missing[assessment_id] = missing.get(assessment_id, 0) + 1
     blocked: dict[int, list[str]] = {}
     for unit_id, name in await Officer.filter(

@@ -195,7 +195,9 @@ def _helpers(locale: str) -> dict[str, Any]:
         "input_kind": input_kind,
         "form_values": form_values,
         "describe_state": lambda item, state: describe_state(item, state, locale),
-        "rule_lines": lambda rule: rule_lines(rule, locale),
+        "rule_lines": lambda rule, penalty=False: rule_lines(rule, locale, penalty=penalty),
+        # a penalty item's points are deducted: shown "−0,5", never as if earned
+        "deduction": lambda value: ("−" if value else "") + format_score(value, locale),
     }
 
 
@@ -333,7 +335,9 @@ async def preview(request: Request, session: OfficerDep, now: Now, item: str = "
     return JSONResponse(
         {
             "ok": True,
-            "score": format_score(score, locale) if score is not None else None,
+            "score": None
+            if score is None
+            else ("−" if score and node.section == "penalty" else "") + format_score(score, locale),
             "text": describe(node.rule, declared, locale),
         },
         headers={"Cache-Control": "no-store"},

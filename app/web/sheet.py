@@ -325,24 +325,40 @@ def describe_state(item: ItemNode, state: AnswerState | None, locale: str) -> st
         return ""
 
 
-def rule_lines(rule: Rule | None, locale: str) -> list[str]:
-    """How the item is scored, one short line per option or band ("90 < x ≤ 100: 2")."""
+def rule_lines(rule: Rule | None, locale: str, *, penalty: bool = False) -> list[str]:
+    """How the item is scored, one short line per option or band ("90 < x ≤ 100: 2"); in the
+    penalty section every amount is a deduction ("Khiển trách: −0,5")."""
     if rule is None:
         return []
 
     def n(value: Decimal) -> str:
         return format_score(value, locale)
 
+    minus = "−" if penalty else ""
     if rule.type == "percent_tiers":
         out = []
         for t in rule.tiers:
             low = "≤" if t.low_inclusive else "<"
             high = "≤" if t.high_inclusive else "<"
-            out.append(f"{n(t.low)}% {low} x {high} {n(t.high)}%: {n(t.points)}")
+            band = (
+                f"x = {n(t.low)}%"
+                if t.low == t.high
+                else f"{n(t.low)}% {low} x {high} {n(t.high)}%"
+            )
+            out.append(f"{band}: {minus}{n(t.points)}")
         return out
     if rule.type in ("levels", "checklist"):
-        sign = "+" if rule.type == "checklist" else ""
+        sign = minus or ("+" if rule.type == "checklist" else "")
         return [f"{o.label}: {sign}{n(o.points)}" for o in rule.options]
+    if penalty and rule.type == "count" and rule.each is not None:
+        cap = rule.cap if rule.cap is not None else rule.max_score
+        return [
+            Msg(
+                N_("{each} points deducted for each one, at most {cap} points deducted"),
+                each=n(rule.each),
+                cap=n(min(cap, rule.max_score)),
+            ).render(locale)
+        ]
     if rule.type == "deduction":
         if rule.each is not None:
             return [Msg(N_("−{each} per violation"), each=n(rule.each)).render(locale)]

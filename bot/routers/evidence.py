@@ -20,6 +20,7 @@ from aiogram.types import CallbackQuery, Message
 
 from bot import keyboards, texts
 from bot.deps import BotDeps
+from bot.fit import TEXT_LIMIT, clip, visible_units
 from bot.routers.common import (
     Explain,
     RouterSpec,
@@ -45,6 +46,7 @@ from forms.evidence import (
 log = logging.getLogger("cchc.bot")
 
 router = RouterSpec("evidence", bound=True)
+FILES_SHOWN = 40  # files listed (each with its remove button) in one message; the rest counted
 
 
 @dataclass
@@ -277,13 +279,22 @@ async def _files_view(sheet_id: int, code: str, locale: str, deps: BotDeps) -> t
     if not files:
         text = t(locale, texts.FILES_NONE, code=code)
     else:
+        # as many files as fit one message (names and places cut); the rest are counted
         lines = [t(locale, texts.FILES_LIST, code=code)]
+        shown = 0
         for number, f in enumerate(files, start=1):
             when = format_datetime(f.created_at, deps.tz)
-            lines.append(f"{number}. " + escape(keyboards.file_line(f, locale, when)))
+            entry = f"{number}. " + escape(clip(keyboards.file_line(f, locale, when), 160))
             if f.page_ref:
-                lines.append("   " + escape(f.page_ref))
+                entry += "\n   " + escape(clip(f.page_ref, 120))
+            if shown >= FILES_SHOWN or visible_units("\n".join([*lines, entry])) > TEXT_LIMIT - 200:
+                break
+            lines.append(entry)
+            shown += 1
+        if shown < len(files):
+            lines.append(t(locale, texts.FILES_MORE, count=len(files) - shown))
         text = "\n".join(lines)
+        files = files[:shown]
     return text, keyboards.files_keyboard(sheet_id, code, files, locale, locked=locked)
 
 

@@ -13,6 +13,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 
 from bot import keyboards, texts
 from bot.deps import BotDeps
+from bot.fit import clip
 from bot.routers.common import Explain, RouterSpec, TypedText, sheet_id_for
 from bot.texts import n, t
 from core.audit import Actor
@@ -25,6 +26,7 @@ from forms.models import Review
 from forms.progress import days_between, remaining
 
 router = RouterSpec("explain", bound=True)
+EXPLAIN_COMMENT_CHARS = 2000  # with the title (300) and the fixed text, under 4,096 units
 
 
 async def load_review(review_id: int) -> Review | None:
@@ -38,7 +40,8 @@ def request_text(review: Review, locale: str, deps: BotDeps) -> str:
     node = review.answer.node
     due = review.explanation_due_at or review.answer.assessment.period.explanation_due_at
     if due is not None:
-        left = remaining(days_between(deps.now(), due, deps.tz)).render(locale)
+        now = deps.now()
+        left = remaining(days_between(now, due, deps.tz), passed=now >= due).render(locale)
         due_text = f"{format_datetime(due, deps.tz)} ({left})"
     else:
         due_text = "—"
@@ -47,13 +50,15 @@ def request_text(review: Review, locale: str, deps: BotDeps) -> str:
         locale,
         texts.EXPLAIN_REQUEST,
         code=escape(node.code),
-        title=escape(node.title),
+        title=escape(clip(node.title, texts.TITLE_CHARS)),
         self_score=n(Decimal(self_score) if self_score is not None else None, locale),
         appraised=n(
             Decimal(review.appraised_score) if review.appraised_score is not None else None,
             locale,
         ),
-        comment=escape(review.comment or "—"),
+        # an appraiser's comment may be 4,000 characters (the web form's limit): cut, so the
+        # request fits one Telegram message; the full comment is on the web form (/web)
+        comment=escape(clip(review.comment or "—", EXPLAIN_COMMENT_CHARS)),
         due=due_text,
     )
 
@@ -129,7 +134,7 @@ async def on_score(message: Message, locale: str, state: FSMContext) -> None:
     try:
         score = parse_decimal((message.text or "").strip().removesuffix("điểm").strip())
     except NumberError as exc:
-        await message.reply("⚠️ " + exc.render(locale))
+        await message.reply("⚠️ " + escape(exc.render(locale)))
         return
     if score < 0 or score > maximum:
         await message.reply("⚠️ " + t(locale, texts.EXPLAIN_SCORE_RANGE, max=n(maximum, locale)))
@@ -189,7 +194,7 @@ async def on_send(
     except UserError as exc:
         await cb.answer(exc.render(locale)[:190], show_alert=True)
         if isinstance(cb.message, Message):
-            await cb.message.answer("⚠️ " + exc.render(locale))
+            await cb.message.answer("⚠️ " + escape(exc.render(locale)))
         return
     await cb.answer()
     review = await load_review(callback_data.r)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from html import escape
+
 from aiogram import Bot, F
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.fsm.context import FSMContext
@@ -40,11 +42,13 @@ async def _bind_and_greet(
             tz=deps.tz,
         )
     except InviteError as exc:
-        await message.answer(exc.render("vi"))
+        await message.answer(escape(exc.render("vi")))
         return
     locale = officer.locale or "vi"
     unit = await Unit.get(id=officer.unit_id)  # type: ignore[attr-defined]
-    await message.answer(t(locale, texts.WELCOME, name=officer.full_name, unit=unit.name))
+    await message.answer(
+        t(locale, texts.WELCOME, name=escape(officer.full_name), unit=escape(unit.name))
+    )
     await state.set_data({})
     await resume_walk(
         bot=bot, chat_id=message.chat.id, officer=officer, state=state, deps=deps, locale=locale
@@ -69,7 +73,9 @@ async def on_start(
         await message.answer(not_bound_text())
         return
     unit = await Unit.get(id=officer.unit_id)  # type: ignore[attr-defined]
-    await message.answer(t(locale, texts.WELCOME_BACK, name=officer.full_name, unit=unit.name))
+    await message.answer(
+        t(locale, texts.WELCOME_BACK, name=escape(officer.full_name), unit=escape(unit.name))
+    )
     await resume_walk(
         bot=bot, chat_id=message.chat.id, officer=officer, state=state, deps=deps, locale=locale
     )
@@ -85,8 +91,10 @@ async def on_language(message: Message, officer: Officer | None, locale: str) ->
     if officer is None:
         await message.answer(not_bound_text())
         return
+    # both languages, Vietnamese first, whatever the reader's language: the officer may not
+    # read the current one (and the English prompt must not say its line twice)
     await message.answer(
-        t(locale, texts.LANGUAGE_PROMPT) + " / " + gettext(texts.LANGUAGE_PROMPT, "en"),
+        gettext(texts.LANGUAGE_PROMPT, "vi") + " / " + gettext(texts.LANGUAGE_PROMPT, "en"),
         reply_markup=keyboards.language_keyboard(),
     )
 

@@ -14,6 +14,7 @@ from bot.cards import Sheet, status_message
 from bot.deps import BotDeps
 from bot.routers.common import RouterSpec, reload, send_or_edit, sheet_id_for, show_item
 from bot.texts import t
+from bot.walk import shorten
 from core.models import Officer
 from core.timefmt import format_datetime
 
@@ -30,7 +31,7 @@ def summary_message(sheet: Sheet, locale: str) -> tuple[str, InlineKeyboardMarku
     rows = [
         [
             InlineKeyboardButton(
-                text=f"{f.code}. {f.title[:40]} ({f.answered}/{f.total})",
+                text=f"{f.code}. {shorten(f.title, 40)} ({f.answered}/{f.total})",
                 callback_data=keyboards.ListCb(a=sheet.id, f=f.code).pack(),
             )
         ]

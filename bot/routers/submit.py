@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from html import escape
 
 from aiogram import Bot, F
 from aiogram.exceptions import TelegramAPIError
@@ -41,7 +42,7 @@ async def _ask(
                     locale,
                     texts.SUBMIT_UNANSWERED,
                     count=len(found.unanswered),
-                    codes=", ".join(found.unanswered),
+                    codes=texts.codes_text(found.unanswered),
                 )
             )
         if found.missing_evidence:
@@ -50,7 +51,7 @@ async def _ask(
                     locale,
                     texts.SUBMIT_MISSING,
                     count=len(found.missing_evidence),
-                    codes=", ".join(found.missing_evidence),
+                    codes=texts.codes_text(found.missing_evidence),
                 )
             )
         first = (found.unanswered or found.missing_evidence)[0]
@@ -116,7 +117,9 @@ async def on_confirm(
     except UserError as exc:
         await cb.answer(exc.render(locale)[:190], show_alert=True)
         if message is not None:
-            await send_or_edit(bot, message.chat.id, "⚠️ " + exc.render(locale), None, edit=message)
+            await send_or_edit(
+                bot, message.chat.id, "⚠️ " + escape(exc.render(locale)), None, edit=message
+            )
         return
     await cb.answer()
     sheet = await reload(assessment.id, deps)
@@ -167,7 +170,12 @@ async def on_tell_leader(
         try:
             await bot.send_message(
                 leader.telegram_chat_id,  # type: ignore[arg-type]
-                t(lang, texts.LEADER_REQUEST, name=officer.full_name, unit=sheet.unit.name),
+                t(
+                    lang,
+                    texts.LEADER_REQUEST,
+                    name=escape(officer.full_name),
+                    unit=escape(sheet.unit.name),
+                ),
                 reply_markup=keyboards.leader_submit_keyboard(sheet.id, lang),
             )
             told.append(leader.full_name)
@@ -175,7 +183,7 @@ async def on_tell_leader(
             log.info("could not reach leader %s: %s", leader.id, exc)
     await cb.answer()
     text = (
-        t(locale, texts.LEADER_ASKED, names=", ".join(told))
+        t(locale, texts.LEADER_ASKED, names=escape(", ".join(told)))
         if told
         else t(locale, texts.LEADER_NONE)
     )

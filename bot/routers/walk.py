@@ -17,6 +17,7 @@ from aiogram.types import CallbackQuery, Message
 from bot import keyboards, texts
 from bot.cards import Sheet, sheet_outline
 from bot.deps import BotDeps
+from bot.fit import TEXT_LIMIT, clip
 from bot.routers.common import (
     RouterSpec,
     TypedText,
@@ -30,6 +31,7 @@ from bot.routers.common import (
 )
 from bot.texts import t
 from core.audit import Actor
+from core.echo import echo
 from core.i18n import UserError
 from core.models import Officer
 from forms.answers import RecordedAnswer, StaleAnswerError, record_answer, record_answer_in_sheet
@@ -65,9 +67,7 @@ def saved_notice(sheet: Sheet, code: str, locale: str) -> str:
 
 def needs_files(sheet: Sheet, code: str) -> bool:
     item, state = sheet.tree.item(code), sheet.state(code)
-    return bool(
-        item and state and item.evidence_required and not state.not_applicable and state.files == 0
-    )
+    return bool(item and state and state.files == 0 and item.needs_evidence(state))
 
 
 async def advance(
@@ -411,6 +411,23 @@ async def on_note_button(
     await cb.message.answer(t(locale, texts.NOTE_PROMPT, code=callback_data.i))
 
 
+@router.callback_query(keyboards.ItemCb.filter(F.d == "fullnote"))
+async def on_full_note(
+    cb: CallbackQuery, callback_data: keyboards.ItemCb, locale: str, deps: BotDeps
+) -> None:
+    """The whole note, which the card shows shortened, as a message of its own."""
+    sheet = await reload(callback_data.a, deps)
+    await cb.answer()
+    if sheet is None or cb.message is None:
+        return
+    current = sheet.state(callback_data.i)
+    note = current.note if current else ""
+    head = t(locale, texts.NOTE_FULL, code=escape(callback_data.i))
+    # half the limit in characters: even a note of emoji (two units each) fits
+    body = clip(note, TEXT_LIMIT // 2 - len(head) - 2) if note else "–"
+    await cb.message.answer(f"{head}\n{escape(body)}")
+
+
 @router.callback_query(keyboards.ListCb.filter())
 async def on_list(
     cb: CallbackQuery, callback_data: keyboards.ListCb, locale: str, bot: Bot, deps: BotDeps
@@ -435,11 +452,21 @@ def _list_view(sheet: Sheet, group_code: str, locale: str) -> tuple[str, Any]:
         )
     if group.parent_code not in tree.groups and len(tree.criteria_of(group.code)) > 1:
         return (
-            t(locale, texts.CHOOSE_CRITERION, code=group.code, title=group.title),
+            t(
+                locale,
+                texts.CHOOSE_CRITERION,
+                code=escape(group.code),
+                title=escape(clip(group.title, texts.TITLE_CHARS)),
+            ),
             keyboards.criteria_keyboard(sheet.id, tree, group.code, sheet.answered, locale),
         )
     return (
-        t(locale, texts.CHOOSE_ITEM, code=group.code, title=group.title),
+        t(
+            locale,
+            texts.CHOOSE_ITEM,
+            code=escape(group.code),
+            title=escape(clip(group.title, texts.TITLE_CHARS)),
+        ),
         keyboards.group_items_keyboard(sheet.id, tree, group.code, sheet.answered, locale),
     )
 
@@ -554,7 +581,7 @@ async def on_note_text(
             tz=deps.tz,
         )
     except UserError as exc:
-        notice = "⚠️ " + exc.render(locale)
+        notice = "⚠️ " + escape(exc.render(locale))
     sheet = await reload(a, deps)
     assert sheet is not None
     await show_item(
@@ -579,7 +606,7 @@ async def on_typed_answer(
     if not isinstance(a, int) or not isinstance(code, str):
         await message.answer(t(locale, texts.TEXT_OUTSIDE_WALK))
         return
-    typed = escape((message.text or "")[:40])
+    typed = escape(echo(message.text or ""))
     if not await sent_at_open_card(
         message,
         data,
@@ -633,10 +660,10 @@ async def on_typed_answer(
                 sheet=sheet,
                 code=code,
                 data=data,
-                notice="⚠️ " + exc.render(locale),
+                notice="⚠️ " + escape(exc.render(locale)),
             )
         else:
-            await message.reply("⚠️ " + exc.render(locale))
+            await message.reply("⚠️ " + escape(exc.render(locale)))
         return
     await advance(
         bot=bot,

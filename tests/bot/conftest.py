@@ -20,7 +20,7 @@ import pytest
 from aiogram import Bot
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.base import BaseSession
-from aiogram.exceptions import TelegramForbiddenError
+from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.methods import (
     AnswerCallbackQuery,
     EditMessageReplyMarkup,
@@ -44,6 +44,7 @@ from aiogram.types import Chat as TgChat
 
 from bot.deps import BotDeps
 from bot.dispatcher import build_dispatcher
+from bot.sandbox.htmltext import TEXT_LIMIT, parse_html, utf16_len
 from core.audit import Actor
 from core.files import FileStore
 from core.invites import create_invite
@@ -75,6 +76,24 @@ class Said:
         return found[0]
 
 
+def check_limits(method: TelegramMethod[Any]) -> None:
+    """Refuse what Telegram refuses: a text over 4,096 UTF-16 units once its HTML is parsed,
+    a button whose callback data is over 64 bytes. The bot then logs an error and the officer
+    sees "Hệ thống gặp sự cố", which the harness turns into a failed test."""
+    text = getattr(method, "text", None)
+    if isinstance(text, str):
+        plain, _ = parse_html(text)
+        if utf16_len(plain) > TEXT_LIMIT:
+            raise TelegramBadRequest(method, "Bad Request: message is too long")
+    markup = getattr(method, "reply_markup", None)
+    if isinstance(markup, InlineKeyboardMarkup):
+        for row in markup.inline_keyboard:
+            for button in row:
+                data = button.callback_data
+                if data is not None and not 1 <= len(data.encode()) <= 64:
+                    raise TelegramBadRequest(method, "Bad Request: BUTTON_DATA_INVALID")
+
+
 class FakeTelegram(BaseSession):
     def __init__(self) -> None:
         super().__init__()
@@ -98,6 +117,7 @@ class FakeTelegram(BaseSession):
         self, bot: Bot, method: TelegramMethod[Any], timeout: int | None = None
     ) -> Any:
         self.calls.append(method)
+        check_limits(method)
         if isinstance(method, SendMessage):
             chat_id = int(method.chat_id)
             if chat_id in self.blocked:

@@ -35,4 +35,4 @@ def test_progress_bar_and_labels() -> None:
     assert progress_bar(9, 9) == "▰" * 10
     assert progress_bar(1, 100) == "▰" + "▱" * 9  # started shows at least one step
     assert progress_bar(99, 100) == "▰" * 9 + "▱"  # not done never looks done
-    assert shorten("Công khai   kết quả giải quyết TTHC", 12) == "Công khai k…"
+    assert shorten("Công khai   kết quả giải quyết TTHC", 12) == "Công khai…"  # never mid-word

@@ -32,7 +32,8 @@ async def test_binding_by_deep_link_or_pasted_code(harness: Harness, sheet: dict
     assert "Chào mừng Nguyễn Thị Lan" in welcome and "Sở Nội vụ" in welcome
     assert "<b>1.1.1. Ban hành kế hoạch CCHC năm</b>" in card
     assert "1. CÔNG TÁC CHỈ ĐẠO, ĐIỀU HÀNH CCHC › 1.1. Kế hoạch CCHC năm" in card
-    assert "Điểm tối đa: 1" in card and "Tài liệu kiểm chứng (bắt buộc): Kế hoạch CCHC" in card
+    assert "Điểm tối đa: 1" in card
+    assert "Tài liệu kiểm chứng (bắt buộc khi có điểm): Kế hoạch CCHC" in card
     assert "đã trả lời 0/9" in card and "hạn chót 25/11/2026 10:00 (còn 5 ngày)" in card
     # the same code again, from another account: refused, nothing bound
     other = harness.chat(777)
@@ -186,7 +187,8 @@ async def test_language_switch_and_help(harness: Harness, sheet: dict) -> None:
     assert said.text == "The bot now speaks English."
     assert (await Officer.get(id=sheet["lan"].id)).locale == "en"
     card = await chat.say("/continue")
-    assert "Maximum score: 1" in card.text and "Evidence (required)" in card.text
+    assert "Maximum score: 1" in card.text
+    assert "Evidence (required when points are claimed)" in card.text
     assert "deadline 25/11/2026 10:00 (5 day(s) left)" in card.text
 
 

@@ -86,3 +86,30 @@ def test_a_lone_dot_group_is_read_as_a_decimal_point() -> None:
 
 def test_huge_numbers_still_display() -> None:
     assert format_score(Decimal(10) ** 40).startswith("10.000.000")
+
+
+@pytest.mark.parametrize("text", ["１", "٣", "३", "𝟓", "²", "½", "Ⅲ", "1 2", "5\u200b", "\u202e5"])
+def test_only_digits_of_a_vietnamese_keyboard(text: str) -> None:
+    with pytest.raises(NumberError) as info:
+        parse_decimal(text)
+    assert "không phải là một số" in info.value.render("vi")
+
+
+def test_bounds_of_typed_numbers() -> None:
+    with pytest.raises(NumberError) as info:
+        parse_decimal("99999999999999999999")
+    assert info.value.render("vi") == (
+        "“99999999999999999999” là số quá lớn: phần nguyên có tối đa 15 chữ số."
+    )
+    with pytest.raises(NumberError) as info:
+        parse_decimal("9" * 4301)
+    assert len(info.value.render("vi")) < 120  # the echo is cut
+    with pytest.raises(NumberError) as info:
+        parse_decimal("1." + "1" * 21)
+    assert "có quá 4 chữ số thập phân" in info.value.render("vi")
+    assert parse_decimal("0,1234") == Decimal("0.1234")
+    assert parse_decimal("0,50000") == Decimal("0.5")  # trailing zeros are not decimals kept
+    assert parse_decimal("1 234,5") == Decimal("1234.5")  # a space groups thousands
+    assert parse_decimal("999999999999999") == Decimal("999999999999999")
+    # stored values already accepted are read as they are
+    assert parse_decimal("0.123456", bounded=False) == Decimal("0.123456")

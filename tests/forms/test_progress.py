@@ -59,9 +59,12 @@ async def test_scores_are_capped_and_bonus_penalty_applied(sheet: dict, data_dir
 
 async def test_not_applicable_needs_no_evidence_and_deadline_counts_days(sheet: dict) -> None:
     await _answer(sheet, "1.1.4", "không áp dụng")
-    p = await progress(sheet["assessment"].id, now=NOW + timedelta(days=5, hours=1))
+    p = await progress(sheet["assessment"].id, now=NOW + timedelta(days=5, hours=-1))
     assert p.answered == 1 and p.missing_evidence == []
     assert p.days_left == 0 and p.remaining.render("vi") == "hạn chót là hôm nay"
+    # an hour past the deadline on the same day: locked, so never "due today" (issue 14 item 5)
+    p = await progress(sheet["assessment"].id, now=NOW + timedelta(days=5, hours=1))
+    assert p.days_left == 0 and p.remaining.render("vi") == "đã hết hạn"
     late = await progress(sheet["assessment"].id, now=NOW + timedelta(days=8))
     assert late.remaining.render("vi") == "đã quá hạn 3 ngày"
     assert late.remaining.render("en") == "3 day(s) overdue"

@@ -39,7 +39,7 @@ async def test_a_reminder_says_what_is_missing_and_where_to_continue(
     assert notice.payload == {"assessment_id": world.sheets["U1"].id, "item": "1.1.1"}
     assert notice.msg.render("vi") == (
         "Nhắc việc: hạn tự đánh giá Chỉ số CCHC của Sở số 1 là 01/12/2026 17:00. Còn 9 tiêu chí "
-        "thành phần chưa trả lời và 0 tiêu chí thành phần thiếu tài liệu kiểm chứng bắt buộc."
+        "thành phần chưa trả lời."  # no "0 tiêu chí thiếu tài liệu" (issue 14 item 5)
     )
     rows = await Reminder.filter(kind="self_assessment")
     assert {r.status for r in rows} == {ReminderStatus.sent}

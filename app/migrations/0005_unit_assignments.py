@@ -4,7 +4,7 @@ from tortoise.fields.base import OnDelete
 from tortoise import fields
 
 class Migration(migrations.Migration):
-    dependencies = [('cchc', '0003_evidence_answer_index')]
+    dependencies = [('cchc', '0004_evidence_when')]
 
     initial = False
 

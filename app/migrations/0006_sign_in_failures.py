@@ -4,7 +4,7 @@ from tortoise import fields
 from tortoise.indexes import Index
 
 class Migration(migrations.Migration):
-    dependencies = [('cchc', '0008_unit_assignments')]
+    dependencies = [('cchc', '0005_unit_assignments')]
 
     initial = False
 
