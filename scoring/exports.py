@@ -64,6 +64,7 @@ from scoring.workbooks.consolidated import (
     write_consolidated,
 )
 from scoring.workbooks.model import AnswerRow, NodeInfo, PeriodInfo, SetInfo, to_decimal
+from scoring.workbooks.paths import ascii_slug
 from scoring.workbooks.register import (
     RegisterInput,
     assign_zip_paths,
@@ -72,7 +73,6 @@ from scoring.workbooks.register import (
     write_register,
     zip_chunks,
 )
-from scoring.workbooks.safe import ascii_slug
 from scoring.workbooks.scorecard import (
     EvidenceEntry,
     ExplanationEntry,

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from zipfile import ZipFile
 
 import pytest
 from openpyxl import load_workbook
@@ -25,6 +26,7 @@ from tests.scoring.workbooks.conftest import RISKY_NAME, Province, cells
 
 GENERATED = datetime(2026, 11, 22, 2, 30, tzinfo=UTC)  # 09:30 in Hà Nội
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
+DEDUCTION = "-#,##0.00;-#,##0.00;0.00"  # penalty points shown as deductions: "-1,00"
 SUMMARY_HEADERS = [
     "STT",
     "Đơn vị",
@@ -230,7 +232,7 @@ async def test_what_the_secretary_sees(province: Province, tmp_path: Path) -> No
     assert "'Ma trận SO'!" in snv[3].value
     assert snv[9].value == '=IF(I8="","",RANK(I8,I$8:I$10))'
     assert '"Khá ""tốt"""' in ws["K12"].value  # a band label with quotes, escaped
-    assert [snv[i].number_format for i in range(2, 8)] == ["#,##0.00"] * 6
+    assert [snv[i].number_format for i in range(2, 8)] == [*["#,##0.00"] * 4, DEDUCTION, "#,##0.00"]
     assert snv[8].number_format == "0.00"
     assert ws.freeze_panes == "A7"
     assert ws.print_title_rows == "$5:$6"
@@ -334,8 +336,12 @@ async def test_what_the_secretary_sees(province: Province, tmp_path: Path) -> No
     assert p["J6"].number_format == "dd/mm/yyyy hh:mm"
 
     # -- charts: one bar chart of the index per group ------------------------------------------
-    charts = wb["Biểu đồ"]._charts
-    assert len(charts) == 2 and all(c.type == "bar" for c in charts)
+    with ZipFile(path) as z:
+        charts = [z.read(n).decode() for n in z.namelist() if n.startswith("xl/charts/chart")]
+    assert len(charts) == 2 and all('<c:barDir val="bar"/>' in c for c in charts)
+    # value labels (at the bars' ends, the default) in a small font, bars on a fixed pitch:
+    # they no longer overlap in LibreOffice
+    assert all('<c:dLbls><c:numFmt formatCode="0.00"' in c and 'sz="800"' in c for c in charts)
 
     event = await AuditEvent.get(action="export.consolidated")
     assert event.entity_id == str(w.period.id) and event.new_value["units"] == 6
@@ -345,7 +351,9 @@ def _assert_printing(ws: Any) -> None:
     assert ws.page_setup.orientation == "landscape"
     assert str(ws.page_setup.paperSize) == "9"  # A4
     assert ws.sheet_properties.pageSetUpPr.fitToPage is True
-    assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 0)
+    # one page wide (1 is the file format's default, which XlsxWriter leaves out), any height
+    assert (ws.page_setup.fitToWidth or 1, ws.page_setup.fitToHeight) == (1, 0)
+    assert ws.oddFooter.center.text == "Trang &P/&N"
 
 
 async def test_appraisers_see_their_items_officers_nothing(
@@ -440,7 +448,7 @@ def test_a_set_without_survey_bonus_or_penalty_and_a_group_without_units(tmp_pat
     wb = load_workbook(tmp_path / "mini.xlsx")
     assert wb.sheetnames[1] == "Ma trận " + "A" * 23 and len(wb.sheetnames[1]) == 31
     ws = wb["Tổng hợp"]
-    assert ws.column_dimensions["B"].width == 42
+    assert round(ws.column_dimensions["B"].width) == 43  # 42 characters plus padding
     unit = cells(ws, 8)
     assert unit[4:7] == ["=0", "=0", "=0"]  # no survey, bonus or penalty in this set
     assert cells(ws, 9)[:2] == ["II", "KHỐI TRỐNG"] and ws["A10"].value is None

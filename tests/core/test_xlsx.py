@@ -1,5 +1,5 @@
-"""User text is written as text whatever it starts with; names of sheets, files and zip folders
-are always valid."""
+"""The one workbook writer: user text is written as text whatever it starts with, formulas carry
+their cached result, and names of sheets, files and zip folders are always valid."""
 
 from __future__ import annotations
 
@@ -10,17 +10,8 @@ from zipfile import ZipFile
 import pytest
 from openpyxl import load_workbook
 
-from scoring.workbooks.safe import (
-    Formula,
-    Link,
-    ascii_slug,
-    clean_text,
-    is_risky,
-    path_part,
-    quote_sheet,
-    sheet_title,
-)
-from scoring.workbooks.style import Book, roman
+from core.xlsx import Book, Formula, Link, clean_text, is_risky, quote_sheet, roman, sheet_title
+from scoring.workbooks.paths import ascii_slug, path_part
 
 FORMULA_LIKE = [
     '=HYPERLINK("http://evil.example/x","Bấm")',
@@ -35,12 +26,12 @@ FORMULA_LIKE = [
 
 
 def _written(values: list[object], styles: tuple[str | None, ...] | None = None) -> bytes:
-    book = Book()
+    buf = BytesIO()
+    book = Book(buf)
     sheet = book.sheet("Thử", widths=[20] * len(values))
     row_styles = sheet.styles(*styles) if styles else None
     sheet.row(values, row_styles)
-    buf = BytesIO()
-    book.save(buf)
+    book.close()
     return buf.getvalue()
 
 
@@ -54,20 +45,26 @@ def test_formula_like_text_stays_text(styled: bool) -> None:
         assert cell.value == clean_text(text)  # a carriage return is read back as a line feed
         # the apostrophe prefix: editing the cell in Excel keeps it text
         assert cell.quotePrefix is is_risky(text), text
-    # in the file itself: inline strings, no <f> element anywhere
+    # in the file itself: strings, no <f> element anywhere
     with ZipFile(BytesIO(data)) as z:
         xml = z.read("xl/worksheets/sheet1.xml").decode()
-    assert "<f>" not in xml and xml.count('t="inlineStr"') == len(FORMULA_LIKE)
+    assert "<f>" not in xml and xml.count('t="s"') == len(FORMULA_LIKE)
 
 
 def test_plain_text_has_no_prefix_and_formulas_are_only_built_by_code() -> None:
-    data = _written(["Sở Nội vụ", Formula("=SUM(1,2)"), Decimal("0.25"), 3], ("text",) * 4)
+    data = _written(
+        ["Sở Nội vụ", Formula("=SUM(1,2)", 3), Decimal("0.25"), 3, Formula('=IF(1,"Tốt")', "Tốt")],
+        ("text",) * 5,
+    )
     ws = load_workbook(BytesIO(data))["Thử"]
-    plain, formula, score, count = ws[1]
+    plain, formula, score, count, band = ws[1]
     assert plain.value == "Sở Nội vụ" and not plain.quotePrefix
     assert formula.data_type == "f" and formula.value == "=SUM(1,2)"
     assert score.data_type == "n" and score.value == 0.25
     assert count.value == 3
+    # a viewer that never recalculates reads the result the service computed
+    cached = load_workbook(BytesIO(data), data_only=True)["Thử"]
+    assert [c.value for c in cached[1]] == ["Sở Nội vụ", 3, 0.25, 3, "Tốt"]
 
 
 def test_links_show_text_and_keep_risky_names_as_text() -> None:
