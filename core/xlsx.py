@@ -267,6 +267,12 @@ STYLES: dict[str, CellStyle] = {
     "list_text": CellStyle(border=False, wrap=False),
     "list_wrap": CellStyle(border=False, vertical="top"),
     "list_bold": CellStyle(bold=True, border=False, wrap=False),
+    "list_number": CellStyle(border=False, wrap=False, horizontal="right"),
+    "list_bold_number": CellStyle(bold=True, border=False, wrap=False, horizontal="right"),
+    # typed text stays text: codes such as 1.10 or 01/02/2026 are not read as numbers or dates
+    "list_code": CellStyle(border=False, wrap=False, number_format="@"),
+    "list_bold_code": CellStyle(bold=True, border=False, wrap=False, number_format="@"),
+    "list_absent": CellStyle(border=False, wrap=False, fill=ABSENT_FILL),
 }
 
 
@@ -361,6 +367,7 @@ class Sheet:
         self.title = title
         self.rows = 0
         self.width = len(widths)
+        self.widths = list(widths)
         self.cells_written = 0
         self._last: list[tuple[Any, _Style]] = []
         for i, w in enumerate(widths):
@@ -379,6 +386,15 @@ class Sheet:
 
     # -- set-up ----------------------------------------------------------------------------
 
+    def column_style(self, col: int, style: str) -> None:
+        """The style of a whole column (cells typed in later take it, e.g. text format "@")."""
+        width = self.widths[col - 1] if col <= len(self.widths) else None
+        self.ws.set_column(col - 1, col - 1, width, self.book.style(style).plain)
+
+    def activate(self) -> None:
+        """The sheet the workbook opens on."""
+        self.ws.activate()
+
     def freeze(self, cell: str) -> None:
         self.ws.freeze_panes(cell)
 
@@ -389,14 +405,29 @@ class Sheet:
     def autofilter(self, first_row: int, last_row: int, last_col: int | None = None) -> None:
         self.ws.autofilter(first_row - 1, 0, last_row - 1, (last_col or self.width) - 1)
 
-    def choices(self, first_row: int, last_row: int, col: int, options: Sequence[str]) -> None:
+    def choices(
+        self,
+        first_row: int,
+        last_row: int,
+        col: int,
+        options: Sequence[str],
+        *,
+        error_title: str = "Giá trị không hợp lệ",
+        error: str = "Chọn một giá trị trong danh sách.",
+    ) -> None:
         """A drop-down list of ``options`` in column ``col``, rows ``first_row``..``last_row``."""
         self.ws.data_validation(
             first_row - 1,
             col - 1,
             last_row - 1,
             col - 1,
-            {"validate": "list", "source": [clean_text(o) for o in options]},
+            {
+                "validate": "list",
+                "source": [clean_text(o) for o in options],
+                "ignore_blank": True,
+                "error_title": error_title,
+                "error_message": error,
+            },
         )
 
     def comment(self, row: int, col: int, text: str) -> None:

@@ -3,7 +3,7 @@ its evidence register and the zip of its evidence.
 
 Each export checks who is asking, reads what it needs in a few queries (async, on the event
 loop), then computes and writes the workbook in a worker thread (:func:`asyncio.to_thread`) with
-openpyxl's write-only mode, so the bot and the web app keep answering while a province-wide
+XlsxWriter through core.xlsx, so the bot and the web app keep answering while a province-wide
 workbook is written. Each export writes one audit event.
 
 Who may export what (the rules of :mod:`scoring.assignments`, as for reading results):
