@@ -43,7 +43,7 @@ from core.i18n import N_, Msg
 from core.metrics import EXPORT_DURATION
 from core.models import Officer, OfficerRole, Unit
 from core.timefmt import VIETNAM
-from forms.answers import NotAllowedError
+from forms.answers import NotAllowedError, self_assessment_window
 from forms.criteria import node_rule
 from forms.models import (
     Assessment,
@@ -65,6 +65,7 @@ from scoring.workbooks.consolidated import (
 )
 from scoring.workbooks.model import AnswerRow, NodeInfo, PeriodInfo, SetInfo, to_decimal
 from scoring.workbooks.paths import ascii_slug
+from scoring.workbooks.progress import write_progress
 from scoring.workbooks.register import (
     RegisterInput,
     assign_zip_paths,
@@ -420,6 +421,37 @@ async def consolidated(
     await record(actor, "export.consolidated", "period", period_id, new=figures)
     _took("consolidated", started)
     return Export(consolidated_name(data.period), XLSX, {**figures, "cells": stats.cells})
+
+
+# ----------------------------------------------------------------------------------------------
+# The progress workbook
+# ----------------------------------------------------------------------------------------------
+
+
+async def progress_workbook(
+    actor: Actor,
+    period_id: int,
+    target: Target,
+    *,
+    now: datetime,
+    tz: ZoneInfo = VIETNAM,
+    locale: str = "vi",
+) -> Export:
+    """Write the progress workbook of a period ("Tiến độ tự đánh giá"): completeness and
+    timeliness by unit, as the progress board shows them. Every back-office role."""
+    started = time.perf_counter()
+    data = await load_consolidated(actor, period_id, now=now, tz=tz, locale=locale)
+    period = await _period(period_id)
+    deadlines = {
+        a.id: self_assessment_window(period, a).closes_at
+        for a in await Assessment.filter(period_id=period.id)
+    }
+    stats = await asyncio.to_thread(write_progress, data, deadlines, target)
+    figures = {"units": stats.units, "submitted": stats.submitted}
+    await record(actor, "export.progress", "period", period_id, new=figures)
+    _took("progress", started)
+    name = f"tien-do-tu-danh-gia-{data.period.year}-{ascii_slug(data.period.code)}.xlsx"
+    return Export(name, XLSX, {**figures, "cells": stats.cells})
 
 
 # ----------------------------------------------------------------------------------------------

@@ -78,6 +78,21 @@ async def consolidated(
 
 
 @router.get(
+    "/periods/{period_id}/exports/progress.xlsx",
+    response_class=FileResponse,
+    responses=_XLSX_RESPONSE,  # type: ignore[arg-type]
+)
+async def progress(
+    period_id: Id, actor: CurrentActor, now: Now, tz: Tz, lang: Lang = "vi"
+) -> FileResponse:
+    """ "Tiến độ tự đánh giá": completeness and timeliness by unit, as on the progress board.
+    Every back-office role."""
+    return await _xlsx_response(
+        lambda path: exports.progress_workbook(actor, period_id, path, now=now, tz=tz, locale=lang)
+    )
+
+
+@router.get(
     "/periods/{period_id}/units/{unit_id}/scorecard.xlsx",
     response_class=FileResponse,
     responses=_XLSX_RESPONSE,  # type: ignore[arg-type]

@@ -111,6 +111,25 @@ def _assert_equal_to_service(path: Path, tables: list[dict[str, Any]]) -> int:
     return checked
 
 
+def _formula_values(path: Path) -> dict[tuple[str, str], Any]:
+    """(sheet, cell) → the cached value of every formula cell."""
+    formulas = load_workbook(path)
+    cached = load_workbook(path, data_only=True)
+    return {
+        (ws.title, c.coordinate): cached[ws.title][c.coordinate].value
+        for ws in formulas.worksheets
+        for row in ws.iter_rows()
+        for c in row
+        if c.data_type == "f"
+    }
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, int | float) and isinstance(b, int | float):
+        return abs(a - b) < 1e-9
+    return (a or None) == (b or None)
+
+
 def _matrix_fields(path: Path, sheet: str) -> dict[str, list[Any]]:
     ws = load_workbook(path, data_only=True)[sheet]
     return {row[1]: list(row) for row in ws.iter_rows(min_row=7, values_only=True) if row[1]}
@@ -152,6 +171,14 @@ async def test_recalculated_by_libreoffice_totals_indexes_and_ranks_equal_the_se
 
     assert _assert_equal_to_service(out / "a.xlsx", tables_a) == 6
     assert _assert_equal_to_service(out / "b.xlsx", tables_b) == 6
+    # LibreOffice computes, in every formula cell, the value the service wrote as its cache
+    for name in ("a.xlsx", "b.xlsx"):
+        written = _formula_values(src / name)
+        recalculated = load_workbook(out / name, data_only=True)
+        assert len(written) > 100
+        for (sheet, coord), value in written.items():
+            again = recalculated[sheet][coord].value
+            assert _same(again, value), (name, sheet, coord, value, again)
     # the options did change the figures, so B really tests them
     snv_a = next(u for u in tables_a[0]["units"] if u["unit_code"] == "SNV")["appraised"]
     snv_b = next(u for u in tables_b[0]["units"] if u["unit_code"] == "SNV")["appraised"]
