@@ -153,6 +153,12 @@ def _period_info(period: Period) -> PeriodInfo:
 _sets: dict[int, SetInfo] = {}
 
 
+def forget_criteria_outlines() -> None:
+    """Drop the cached outlines of frozen sets: a database restored under a running process (or
+    a test's fresh database) may reuse a set id with other titles."""
+    _sets.clear()
+
+
 async def _set_info(cset: CriteriaSet) -> SetInfo:
     """The set's outline, cached while it is frozen (a set in use never changes)."""
     cached = _sets.get(cset.id)
