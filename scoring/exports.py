@@ -40,6 +40,7 @@ from core.audit import Actor, record
 from core.auth import NotFound, require_role
 from core.files import FileStore
 from core.i18n import N_, Msg
+from core.links import evidence_link, token_valid
 from core.metrics import EXPORT_DURATION
 from core.models import Officer, OfficerRole, Unit
 from core.timefmt import VIETNAM
@@ -109,6 +110,24 @@ class ZipExport:
 def download_url(public_url: str, evidence_id: int) -> str:
     """The address of an evidence file in the API; it checks the reader's rights itself."""
     return f"{public_url.rstrip('/')}/api/v1/evidence/{evidence_id}/download"
+
+
+async def shared_evidence(
+    evidence_id: int, token: str | None, *, secret: str, now: datetime
+) -> Any:
+    """The evidence row behind a signed, expiring link (:mod:`core.links`) that an officer's
+    scorecard carries; a wrong, altered or expired link, or a removed file, is "not found"
+    (nothing tells which)."""
+    evidence = (
+        await Evidence.get_or_none(id=evidence_id, removed_at=None)
+        if token_valid(secret, evidence_id, token, now)
+        else None
+    )
+    if evidence is None:
+        raise NotFound(
+            Msg(N_("This evidence link is not valid or has expired; download the scorecard again."))
+        )
+    return evidence
 
 
 # ----------------------------------------------------------------------------------------------
@@ -640,13 +659,22 @@ async def scorecard(
     public_url: str,
     locale: str = "vi",
     progress: ProgressFn | None = None,
+    link_secret: str | None = None,
 ) -> Export:
-    """Write one unit's "Bảng tự đánh giá, chấm điểm" to ``target``."""
+    """Write one unit's "Bảng tự đánh giá, chấm điểm" to ``target``. With ``link_secret``
+    (``CCHC_SECRET_KEY``), an officer's copy links its evidence files to signed addresses that
+    work without a back-office account (:mod:`core.links`)."""
     started = time.perf_counter()
     await _report(progress, "load", 0, 1)
     data, u = await load_scorecard(
         actor, period_id, unit_id, now=now, tz=tz, public_url=public_url, locale=locale
     )
+    if link_secret is not None and actor.kind == "officer":
+        # an officer (and the leader they forward it to) cannot open the back-office download
+        # route: their workbook links to signed, expiring addresses instead
+        data.download_url = lambda evidence_id: evidence_link(
+            link_secret, public_url, evidence_id, now
+        )
     await _report(progress, "write", 0, 1)
     stats = await asyncio.to_thread(write_scorecard, data, target)
     await _report(progress, "write", 1, 1)
