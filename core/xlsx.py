@@ -235,6 +235,9 @@ STYLES: dict[str, CellStyle] = {
     # penalty points: stored positive (formulas subtract them), shown with a minus sign
     "deduction": CellStyle(horizontal="right", number_format=DEDUCTION_FORMAT),
     "deduction_bold": CellStyle(bold=True, horizontal="right", number_format=DEDUCTION_FORMAT),
+    "deduction_self": CellStyle(
+        italic=True, color="7F7F7F", horizontal="right", number_format=DEDUCTION_FORMAT
+    ),
     "deduction_field": CellStyle(bold=True, horizontal="right", number_format=DEDUCTION_FORMAT),
     "deduction_criterion": CellStyle(
         bold=True, italic=True, horizontal="right", number_format=DEDUCTION_FORMAT

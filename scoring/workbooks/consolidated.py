@@ -778,6 +778,25 @@ def _detail_sheet(
         "text_small",
         "text_small",
     )
+    # penalty items: their points as deductions ("-1,00")
+    penalty_styles = sheet.styles(
+        "int",
+        "text_small",
+        "text_center",
+        "text",
+        "text_center",
+        "text",
+        "deduction",
+        "text_small",
+        "deduction",
+        "deduction",
+        "deduction",
+        "deduction_bold",
+        "int",
+        "text_small",
+        "text_small",
+    )
+    item_styles = styles
     describer = Describer(data.locale)
     survey_label = t("(survey)")
     round1, round2 = t("Round 1: {comment}"), t("Round 2: {comment}")
@@ -788,6 +807,7 @@ def _detail_sheet(
             answers = u.answers
             for node in leaves:
                 stt += 1
+                styles = penalty_styles if node.section == "penalty" else item_styles
                 if node.section == "survey":
                     value = u.survey.get(node.code)
                     sheet.row(

@@ -201,7 +201,7 @@ def write_scorecard(data: ScorecardInput, target: str | Path | IO[bytes]) -> Sco
                 "criterion_stt", "criterion_text", score, score, score, "text", "text"
             )
         score = "deduction" if penalty else "score"
-        appraised = "score_self" if counted_self else score
+        appraised = ("deduction_self" if penalty else "score_self") if counted_self else score
         return sheet.styles(
             "item_stt", "item_text", score, "na" if na else score, appraised, "link", "text_small"
         )

@@ -337,6 +337,8 @@ async def test_what_the_secretary_sees(province: Province, tmp_path: Path) -> No
         if row[13].value:
             assert row[13].data_type == "s" and row[13].quotePrefix
     assert d["I5"].number_format == "#,##0.00"
+    penalty_rows = [r for r in d.iter_rows(min_row=5) if r[4].value == "T.1"]
+    assert penalty_rows and all(r[11].number_format == DEDUCTION for r in penalty_rows)
 
     # -- progress ----------------------------------------------------------------------------
     p = wb["Tiến độ"]

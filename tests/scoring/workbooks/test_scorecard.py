@@ -73,6 +73,12 @@ async def test_layout_scores_links_and_signatures(province: Province) -> None:
     assert [k for k in rows if k in ("I", "II", "III", "IV", "V")] == ["I", "II", "III", "IV", "V"]
     assert rows["I"][1:5] == ["CÔNG TÁC CHỈ ĐẠO, ĐIỀU HÀNH CCHC", 7, 5.75, 4.5]
     assert rows["III"][1] == "ĐIỀU TRA XÃ HỘI HỌC" and rows["IV"][1] == "ĐIỂM CỘNG"
+    # penalty points read as deductions: a minus sign, and "Điểm trừ tối đa" for the maximum
+    assert rows["V"][1] == "ĐIỂM TRỪ" and rows["V"][6].startswith("Điểm trừ tối đa: ")
+    penalty = [r for r in ws.iter_rows(min_row=10) if str(r[0].value).startswith(("V", "T"))]
+    assert penalty and all(
+        c.number_format == "-#,##0.00;-#,##0.00;0.00" for r in penalty for c in r[2:5]
+    )
     field_row = next(r for r in ws.iter_rows(min_row=10) if r[0].value == "I")
     assert field_row[1].font.b and field_row[3].number_format == "#,##0.00"
     assert rows["1.1"][1:5] == ["Kế hoạch CCHC năm", 5, 4.25, 3]
