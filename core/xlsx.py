@@ -289,7 +289,16 @@ class _Style:
         self.quoted = quoted
 
 
-RowStyles = tuple[_Style | None, ...]
+class RowStyles(tuple):  # type: ignore[type-arg]
+    """The styles of a row's cells (``None``: unstyled), with their plain formats looked up
+    once, since the same row shape is written thousands of times."""
+
+    formats: tuple[Format | None, ...]
+
+    def __new__(cls, styles: Sequence[_Style | None]) -> RowStyles:
+        self = super().__new__(cls, styles)
+        self.formats = tuple(None if st is None else st.plain for st in styles)
+        return self
 
 
 # ----------------------------------------------------------------------------------------------
@@ -325,6 +334,7 @@ class Book:
         self._styles: dict[str, _Style] = {}
         self._plain = _Style(None, self.wb.add_format({"quote_prefix": True}))
         self._datetime = self.wb.add_format({"num_format": DATETIME_FORMAT})
+        self._texts: dict[str, str] = {}  # cleaned text of the strings seen
 
     def style(self, name: str | None) -> _Style:
         if name is None:
@@ -345,6 +355,10 @@ class Book:
     @property
     def cells_written(self) -> int:
         return sum(s.cells_written for s in self.sheets)
+
+    @property
+    def formulas_written(self) -> int:
+        return sum(s.formulas_written for s in self.sheets)
 
     def close(self) -> None:
         self.wb.close()
@@ -372,7 +386,9 @@ class Sheet:
         self.width = len(widths)
         self.widths = list(widths)
         self.cells_written = 0
-        self._last: list[tuple[Any, _Style]] = []
+        self.formulas_written = 0
+        self._last_values: Sequence[Any] = ()
+        self._last_styles: RowStyles | None = None
         for i, w in enumerate(widths):
             ws.set_column(i, i, w)
         if printed:
@@ -443,7 +459,7 @@ class Sheet:
 
     def styles(self, *names: str | None) -> RowStyles:
         """The style tuple of a row, built once and reused for every row of that shape."""
-        return tuple(None if n is None else self.book.style(n) for n in names)
+        return RowStyles([None if n is None else self.book.style(n) for n in names])
 
     def row(
         self,
@@ -452,24 +468,48 @@ class Sheet:
         *,
         height: float | None = None,
     ) -> int:
-        """Append a row; returns its 1-based index."""
+        """Append a row; returns its 1-based index. The common cells (text already seen,
+        numbers, styled blanks) are written inline here: the national-scale workbook writes
+        millions of them (``bench/export.py``); everything else goes through :meth:`_write`."""
         index = self.rows + 1
         r = index - 1
         ws = self.ws
         if height is not None:
             ws.set_row(r, height)
-        n = len(styles) if styles is not None else 0
+        formats = styles.formats if styles is not None else ()
+        n = len(formats)
         plain = self.book._plain
-        last: list[tuple[Any, _Style]] = []
+        texts = self.book._texts
+        write_string = ws.write_string
+        write_number = ws.write_number
+        write_blank = ws.write_blank
         count = 0
         for c, value in enumerate(values):
-            st = styles[c] if c < n else None  # type: ignore[index]
-            if st is None:
-                st = plain
-            last.append((value, st))
+            fmt = formats[c] if c < n else None
+            cls = type(value)
+            if cls is str:
+                text = texts.get(value)  # type: ignore[arg-type]
+                if text is not None and not text.startswith(RISKY_START):
+                    if text:
+                        write_string(r, c, text, fmt)
+                    else:
+                        write_blank(r, c, None, fmt)
+                    count += 1
+                    continue
+            elif cls is Decimal or cls is int or cls is float:
+                write_number(r, c, float(value), fmt)  # type: ignore[arg-type]
+                count += 1
+                continue
+            elif value is None:
+                if fmt is not None:
+                    write_blank(r, c, None, fmt)
+                    count += 1
+                continue
+            st = (styles[c] if c < n else None) or plain  # type: ignore[index]
             if self._write(r, c, value, st):
                 count += 1
-        self._last = last
+        self._last_values = values
+        self._last_styles = styles
         self.rows = index
         self.cells_written += count
         return index
@@ -478,11 +518,17 @@ class Sheet:
         ws = self.ws
         fmt = st.plain
         if value is None:
-            if fmt is not None:
-                ws.write_blank(r, c, None, fmt)
-            return False
+            if fmt is None:
+                return False
+            ws.write_blank(r, c, None, fmt)  # a styled empty cell (borders) is a cell too
+            return True
         if isinstance(value, str):
-            text = clean_text(value)
+            texts = self.book._texts
+            text = texts.get(value)
+            if text is None:
+                text = clean_text(value)
+                if len(texts) < 100_000:  # names, titles and labels repeat a lot
+                    texts[value] = text
             if value.startswith(RISKY_START) or text.startswith(RISKY_START):
                 ws.write_string(r, c, text, st.quoted)
             elif text:
@@ -502,6 +548,7 @@ class Sheet:
             elif isinstance(result, str):
                 result = clean_text(result)
             ws.write_formula(r, c, value.text, fmt, result)
+            self.formulas_written += 1
         elif isinstance(value, Link):
             text = clean_text(value.text)
             url = value.url
@@ -532,9 +579,10 @@ class Sheet:
         if last_col <= first_col and bottom <= row:
             return
         assert row == self.rows, "merge the row just written"
-        value, st = (
-            self._last[first_col - 1] if first_col <= len(self._last) else (None, self.book._plain)
-        )
+        styles = self._last_styles or ()
+        values = self._last_values
+        value = values[first_col - 1] if first_col <= len(values) else None
+        st = (styles[first_col - 1] if first_col <= len(styles) else None) or self.book._plain
         fmt = st.plain
         if isinstance(value, str):
             fmt = st.quoted if is_risky(value) else fmt

@@ -160,6 +160,7 @@ class ConsolidatedStats:
     detail_rows: int
     cells: int
     mismatches: list[str]
+    formulas: int = 0
 
 
 # ----------------------------------------------------------------------------------------------
@@ -638,6 +639,7 @@ def write_consolidated(
     _chart_sheet(book, t, chart_title, summary, chart_ranges)
 
     cells = book.cells_written
+    formulas = book.formulas_written
     book.close()
     if progress is not None:
         progress(work, work)
@@ -647,6 +649,7 @@ def write_consolidated(
         detail_rows=detail_rows,
         cells=cells,
         mismatches=mismatches,
+        formulas=formulas,
     )
 
 
