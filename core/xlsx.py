@@ -489,7 +489,11 @@ class Sheet:
             cls = type(value)
             if cls is str:
                 text = texts.get(value)  # type: ignore[arg-type]
-                if text is not None and not text.startswith(RISKY_START):
+                if (
+                    text is not None
+                    and not value.startswith(RISKY_START)  # type: ignore[attr-defined]
+                    and not text.startswith(RISKY_START)
+                ):
                     if text:
                         write_string(r, c, text, fmt)
                     else:
