@@ -26,6 +26,7 @@ shared). The last line is one JSON object: the figures, the targets and ``"met"`
 Usage::
 
     .venv/bin/python bench/export.py
+    .venv/bin/python bench/export.py --postgres postgres://postgres@127.0.0.1:5432/postgres
 """
 
 from __future__ import annotations
@@ -39,9 +40,11 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -86,11 +89,26 @@ def _nodes() -> list[tuple[str, str | None, str, str, str]]:
     return out
 
 
+_NUMERIC = {"self_score", "appraised_score", "score"}
+
+
 async def _insert(sql: str, rows: list[tuple], chunk: int = 20000) -> None:  # type: ignore[type-arg]
+    """Bulk insert; on PostgreSQL with $n marks and scores as Decimal (asyncpg's NUMERIC)."""
     conn = connections.get("default")
-    sql = sql.format(*["?"] * len(rows[0]))
+    postgres = conn.capabilities.dialect == "postgres"
+    n = len(rows[0])
+    sql = sql.format(*([f"${i}" for i in range(1, n + 1)] if postgres else ["?"] * n))
+    numeric: list[int] = []
+    if postgres:
+        columns = sql.split("(", 1)[1].split(")", 1)[0].split(",")
+        numeric = [i for i, c in enumerate(columns) if c.strip() in _NUMERIC]
     for start in range(0, len(rows), chunk):
-        await conn.execute_many(sql, [list(r) for r in rows[start : start + chunk]])
+        batch = [list(r) for r in rows[start : start + chunk]]
+        for row in batch:
+            for i in numeric:
+                if row[i] is not None:
+                    row[i] = Decimal(row[i])
+        await conn.execute_many(sql, batch)
 
 
 class _Ids:
@@ -372,6 +390,7 @@ def _spawn(*args: str) -> dict[str, object]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    parser.add_argument("--postgres", help="a PostgreSQL server URL; a scratch database is used")
     args = parser.parse_args()
     if args.child:
         kind, *rest = args.child
@@ -388,26 +407,51 @@ def main() -> int:
         return 0
 
     with tempfile.TemporaryDirectory() as folder:
-        url = f"sqlite://{folder}/bench.sqlite3"
-        t = time.perf_counter()
-        asyncio.run(build(url))
-        print(f"setup: {time.perf_counter() - t:.1f} s", flush=True)
-        exports, bases, bares = [], [], []
-        for run in range(RUNS):
-            exports.append(_spawn("export", url, NATIONAL[0], f"{folder}/national-{run}.xlsx"))
-            cells = int(exports[-1]["cells"])  # type: ignore[call-overload]
-            formulas = int(exports[-1]["formulas"])  # type: ignore[call-overload]
-            bases.append(
-                _spawn("xlsxwriter", str(cells), str(formulas), f"{folder}/base-{run}.xlsx")
-            )
-            bares.append(_spawn("bare", str(cells), f"{folder}/bare-{run}.xlsx"))
-        province = min(
-            (
-                _spawn("export", url, PROVINCE[0], f"{folder}/province-{r}.xlsx")
-                for r in range(RUNS)
-            ),
-            key=lambda f: f["total_s"],  # type: ignore[arg-type,return-value]
-        )
+        if args.postgres:
+            admin_url, url = _scratch_postgres(args.postgres)
+            name = urlsplit(url).path.lstrip("/")
+            asyncio.run(_pg_admin(admin_url, f'CREATE DATABASE "{name}"'))
+            dialect = "postgres"
+        else:
+            url, dialect, admin_url, name = f"sqlite://{folder}/bench.sqlite3", "sqlite", "", ""
+        try:
+            return _measure(url, dialect, folder)
+        finally:
+            if args.postgres:
+                asyncio.run(_pg_admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def _scratch_postgres(server: str) -> tuple[str, str]:
+    parts = urlsplit(server.replace("postgresql://", "postgres://", 1))
+    name = f"cchc_bench_{uuid.uuid4().hex[:8]}"
+    return urlunsplit(parts), urlunsplit(parts._replace(path=f"/{name}"))
+
+
+async def _pg_admin(admin_url: str, sql: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(admin_url.replace("postgres://", "postgresql://", 1))
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+def _measure(url: str, dialect: str, folder: str) -> int:
+    t = time.perf_counter()
+    asyncio.run(build(url))
+    print(f"setup: {time.perf_counter() - t:.1f} s", flush=True)
+    exports, bases, bares = [], [], []
+    for run in range(RUNS):
+        exports.append(_spawn("export", url, NATIONAL[0], f"{folder}/national-{run}.xlsx"))
+        cells = int(exports[-1]["cells"])  # type: ignore[call-overload]
+        formulas = int(exports[-1]["formulas"])  # type: ignore[call-overload]
+        bases.append(_spawn("xlsxwriter", str(cells), str(formulas), f"{folder}/base-{run}.xlsx"))
+        bares.append(_spawn("bare", str(cells), f"{folder}/bare-{run}.xlsx"))
+    province = min(
+        (_spawn("export", url, PROVINCE[0], f"{folder}/province-{r}.xlsx") for r in range(RUNS)),
+        key=lambda f: f["total_s"],  # type: ignore[arg-type,return-value]
+    )
     export = min(exports, key=lambda f: f["total_s"])  # type: ignore[arg-type,return-value]
     base = min(bases, key=lambda f: f["write_s"])  # type: ignore[arg-type,return-value]
     bare = min(bares, key=lambda f: f["write_s"])  # type: ignore[arg-type,return-value]
@@ -435,7 +479,7 @@ def main() -> int:
         json.dumps(
             {
                 "bench": "export",
-                "database": "sqlite",
+                "database": dialect,
                 "units": export["units"],
                 "cells": export["cells"],
                 "formulas": export["formulas"],
