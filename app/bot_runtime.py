@@ -135,6 +135,7 @@ class BotRuntime:
             self.deps.clock = self.clock
         self.deps.web_link = self._web_link_issuer()
         self.deps.extra["public_url"] = self.settings.public_url  # links inside workbooks
+        self.deps.extra["secret_key"] = self.settings.secret_key  # signed evidence links
         self.storage = make_storage(
             self.settings.redis_url,
             single_process=self.settings.is_sqlite,

@@ -183,6 +183,31 @@ def consolidated(period: PeriodArg, out: OutArg, lang: LangOption = None) -> Non
         err_console.print(warning + ", ".join(figures["differs_from_published"]), markup=False)
 
 
+@export_cli.command("progress")
+def progress(period: PeriodArg, out: OutArg, lang: LangOption = None) -> None:
+    """Tiến độ tự đánh giá của một đợt / the progress workbook of a period."""
+    from scoring import exports
+
+    settings = _settings()
+    language = _lang(lang, settings)
+    with _atomic(out) as tmp:
+
+        async def work() -> exports.Export:
+            period_id = await exports.period_id_of(period)
+            return await exports.progress_workbook(
+                CLI_ACTOR, period_id, tmp, now=datetime.now(UTC), tz=settings.tz, locale=language
+            )
+
+        result = _run(settings, language, work)
+    figures = result.figures
+    detail = (
+        f"{figures['units']} đơn vị, {figures['submitted']} đã gửi phiếu"
+        if language == "vi"
+        else f"{figures['units']} units, {figures['submitted']} submitted"
+    )
+    _done(language, out, detail)
+
+
 @export_cli.command("scorecard")
 def scorecard(period: PeriodArg, unit: UnitArg, out: OutArg, lang: LangOption = None) -> None:
     """Bảng tự đánh giá, chấm điểm của một đơn vị / one unit's scorecard."""

@@ -3,7 +3,7 @@
 The trail is append-only: there is deliberately no update or delete here or anywhere else.
 Exports write every cell as text (XLSX cells typed as strings; CSV values starting with
 ``= + - @`` prefixed with an apostrophe) so a value typed by a user can never run as a
-spreadsheet formula; the XLSX is built with openpyxl's write-only mode off the
+spreadsheet formula; the XLSX is written by core.xlsx (XlsxWriter, constant memory) off the
 event loop, fetching events in chunks by id so memory stays flat for long trails.
 """
 
@@ -18,10 +18,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
 from tortoise.expressions import Q
 
 from core.audit import Actor
@@ -29,6 +25,7 @@ from core.auth import require_admin
 from core.i18n import N_, Msg, UserError
 from core.models import AuditEvent
 from core.timefmt import VIETNAM
+from core.xlsx import Book
 
 EXPORT_HEADERS = (
     "ID",
@@ -184,25 +181,16 @@ async def export_xlsx(actor: Actor, f: AuditFilter, *, tz: ZoneInfo = VIETNAM) -
 
 
 def _xlsx(rows: list[list[str]]) -> bytes:
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("Nhật ký")
-    bold = Font(bold=True)
-    header = []
-    for h in EXPORT_HEADERS:
-        cell = WriteOnlyCell(ws, value=h)
-        cell.font = bold
-        header.append(cell)
-    ws.append(header)
-    for row in rows:
-        cells = []
-        for value in row:
-            # characters XML cannot carry (a username typed with control characters at the
-            # sign-in) are dropped instead of failing the whole export
-            cell = WriteOnlyCell(ws, value=ILLEGAL_CHARACTERS_RE.sub("", value))
-            cell.data_type = "s"  # text, even when it starts with "=": never a formula
-            cell.number_format = "@"
-            cells.append(cell)
-        ws.append(cells)
+    """Every value as text (format "@"), even when it starts with "=": never a formula;
+    characters XML cannot carry (a username typed with control characters at the sign-in) are
+    dropped by :mod:`core.xlsx` instead of failing the whole export."""
     buf = io.BytesIO()
-    wb.save(buf)
+    book = Book(buf, title="Nhật ký", constant_memory=True)
+    ws = book.sheet("Nhật ký", widths=[8, 18, 10, 8, 20, 10, 22, 14, 10, 8, 40, 40, 30])
+    ws.row(EXPORT_HEADERS, ws.styles(*["list_header"] * len(EXPORT_HEADERS)))
+    ws.freeze("A2")
+    text = ws.styles(*["list_code"] * len(EXPORT_HEADERS))
+    for row in rows:
+        ws.row(row, text)
+    book.close()
     return buf.getvalue()

@@ -13,14 +13,10 @@ from io import BytesIO
 from pathlib import Path
 from typing import BinaryIO, TypeVar
 
-from openpyxl import Workbook
-from openpyxl.styles import Font, PatternFill
-from openpyxl.worksheet.datavalidation import DataValidation
-from openpyxl.worksheet.worksheet import Worksheet
-
 from core.i18n import N_, Msg
 from core.models import OfficerRole, UnitKind
 from core.sheets import Problem, WorkbookImportError, cell_text, open_workbook
+from core.xlsx import Book
 
 E = TypeVar("E", bound=Enum)
 Rows = Iterator[tuple[object, ...]]
@@ -70,38 +66,32 @@ def _text(value: object) -> str:
     return cell_text(value, collapse_spaces=True)
 
 
-def _header_row(ws: Worksheet, headers: list[str]) -> None:
-    ws.append(headers)
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor="DDEBF7")
-    for i, width in enumerate([14, 36, 20, 14, 40, 40]):
-        ws.column_dimensions[chr(ord("A") + i)].width = width
-    ws.freeze_panes = "A2"
+_WIDTHS = (14, 36, 20, 14, 40, 40)
 
 
 def template_bytes(units: Sequence[UnitRow] = (), officers: Sequence[OfficerRow] = ()) -> bytes:
-    """The template, optionally filled (used to export the current lists)."""
-    wb = Workbook()
-    ws = wb.active
-    ws.title = SHEET_UNITS
-    _header_row(ws, UNIT_HEADERS)
-    kinds = DataValidation(type="list", formula1='"' + ",".join(KIND_LABELS.values()) + '"')
-    ws.add_data_validation(kinds)
-    kinds.add(f"C2:C{MAX_ROWS}")
-    for u in units:
-        ws.append(
-            [u.group_code, u.group_name, KIND_LABELS[u.group_kind], u.code, u.name, u.address]
-        )
-    wo = wb.create_sheet(SHEET_OFFICERS)
-    _header_row(wo, OFFICER_HEADERS)
-    roles = DataValidation(type="list", formula1='"' + ",".join(ROLE_LABELS.values()) + '"')
-    wo.add_data_validation(roles)
-    roles.add(f"D2:D{MAX_ROWS}")
-    for o in officers:
-        wo.append([o.unit_code, o.full_name, o.position, ROLE_LABELS[o.role], o.phone, o.email])
+    """The template, optionally filled (used to export the current lists). Names, positions
+    and addresses are written as text whatever they start with (:mod:`core.xlsx`)."""
     buf = BytesIO()
-    wb.save(buf)
+    book = Book(buf, title="Đơn vị và cán bộ đầu mối")
+    ws = book.sheet(SHEET_UNITS, widths=_WIDTHS)
+    ws.row(UNIT_HEADERS, ws.styles(*["list_header"] * len(UNIT_HEADERS)))
+    ws.freeze("A2")
+    ws.choices(2, MAX_ROWS, 3, list(KIND_LABELS.values()))
+    plain = ws.styles("list_code", "list_text", "list_text", "list_code", "list_text", "list_text")
+    for u in units:
+        ws.row(
+            [u.group_code, u.group_name, KIND_LABELS[u.group_kind], u.code, u.name, u.address],
+            plain,
+        )
+    wo = book.sheet(SHEET_OFFICERS, widths=_WIDTHS)
+    wo.row(OFFICER_HEADERS, wo.styles(*["list_header"] * len(OFFICER_HEADERS)))
+    wo.freeze("A2")
+    wo.choices(2, MAX_ROWS, 4, list(ROLE_LABELS.values()))
+    plain = wo.styles("list_code", "list_text", "list_text", "list_text", "list_code", "list_text")
+    for o in officers:
+        wo.row([o.unit_code, o.full_name, o.position, ROLE_LABELS[o.role], o.phone, o.email], plain)
+    book.close()
     return buf.getvalue()
 
 

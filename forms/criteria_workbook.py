@@ -12,15 +12,10 @@ from io import BytesIO
 from pathlib import Path
 from typing import BinaryIO
 
-from openpyxl import Workbook
-from openpyxl.comments import Comment
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.worksheet.datavalidation import DataValidation
-
 from core.i18n import N_, Msg
 from core.sheets import open_workbook
+from core.xlsx import Book
 from forms.criteria_rows import (
-    COLUMN_BY_KEY,
     EVIDENCE_WHEN_LABELS,
     INFO_FIELDS,
     LEVEL_LABELS,
@@ -40,8 +35,6 @@ from forms.criteria_rows import (
 from forms.rules import RULE_TYPES
 
 MAX_ROWS = 5000
-HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
-FIELD_FONT = Font(bold=True)
 
 COLUMN_NOTES = {
     "code": "Lĩnh vực: 1, 2...; tiêu chí: 1.1; tiêu chí thành phần: 1.1.1. "
@@ -102,24 +95,37 @@ def _yes_no(value: bool) -> str:
     return "Có" if value else "Không"
 
 
-def _write_guide(wb: Workbook) -> None:
-    ws = wb.create_sheet(SHEET_GUIDE)
-    ws.append(["Cách tính điểm", "Ý nghĩa", "Ví dụ tham số"])
-    for cell in ws[1]:
-        cell.font = FIELD_FONT
-        cell.fill = HEADER_FILL
+def _write_guide(book: Book) -> None:
+    ws = book.sheet(SHEET_GUIDE, widths=(16, 70, 60))
+    ws.row(["Cách tính điểm", "Ý nghĩa", "Ví dụ tham số"], ws.styles(*["list_header"] * 3))
+    plain = ws.styles("list_text", "list_wrap", "list_wrap")
     for row in RULE_GUIDE:
-        ws.append(list(row))
-    ws.column_dimensions["A"].width = 16
-    ws.column_dimensions["B"].width = 70
-    ws.column_dimensions["C"].width = 60
+        ws.row(list(row), plain)
 
 
-def _new_workbook(draft: CriteriaDraft | None) -> Workbook:
-    wb = Workbook()
-    info = wb.active
-    info.title = SHEET_INFO
-    info.append(["Thông tin", "Giá trị"])
+_NODE_WIDTHS = {
+    "code": 9,
+    "level": 18,
+    "section": 14,
+    "title": 60,
+    "max_score": 10,
+    "rule_type": 15,
+    "rule_params": 45,
+    "guidance": 40,
+    "evidence": 40,
+    "evidence_required": 10,
+    "appraising_agency": 22,
+    "na_allowed": 12,
+    "evidence_when": 14,
+}
+
+
+def _write(target: BytesIO, draft: CriteriaDraft | None) -> None:
+    """The three sheets; the set's nodes are written when ``draft`` is given. Every title,
+    guidance and agency is written as text by :mod:`core.xlsx`, whatever it starts with."""
+    book = Book(target, title=draft.name if draft is not None else "Bộ chỉ số CCHC")
+    info = book.sheet(SHEET_INFO, widths=(28, 70))
+    info.row(["Thông tin", "Giá trị"], info.styles("list_header", "list_header"))
     values: dict[str, object] = {}
     if draft is not None:
         values = {
@@ -134,47 +140,22 @@ def _new_workbook(draft: CriteriaDraft | None) -> Workbook:
             "penalty_cap": _fmt_number(draft.penalty_cap),
         }
     for key, label in INFO_FIELDS:
-        info.append([label, values.get(key, "")])
-    for cell in info[1]:
-        cell.font = FIELD_FONT
-        cell.fill = HEADER_FILL
-    info.column_dimensions["A"].width = 28
-    info.column_dimensions["B"].width = 70
-    kinds = DataValidation(
-        type="list", formula1='"' + ",".join(UNIT_KIND_LABELS.values()) + '"', allow_blank=True
-    )
-    info.add_data_validation(kinds)
-    kinds.add("B4")
-    info["B6"].number_format = "@"  # dates as text dd/mm/yyyy
+        value = values.get(key, "")
+        # dates as text dd/mm/yyyy, so Excel does not turn them into its own date
+        style = "list_code" if key == "issue_date" else "list_wrap"
+        info.row([label, value if value != "" else None], info.styles("list_bold", style))
+    info.choices(4, 4, 2, list(UNIT_KIND_LABELS.values()))
 
-    nodes = wb.create_sheet(SHEET_NODES)
-    nodes.append([c.header for c in NODE_COLUMNS])
-    for c in NODE_COLUMNS:
-        cell = nodes[f"{c.letter}1"]
-        cell.font = FIELD_FONT
-        cell.fill = HEADER_FILL
-        cell.alignment = Alignment(wrap_text=True, vertical="center")
+    columns = list(NODE_COLUMNS)
+    nodes = book.sheet(SHEET_NODES, widths=[_NODE_WIDTHS.get(c.key, 14) for c in columns])
+    nodes.column_style(1, "list_code")  # codes such as 1.10 stay text
+    nodes.row([c.header for c in columns], nodes.styles(*["list_header"] * len(columns)), height=30)
+    for i, c in enumerate(columns, start=1):
         if c.key in COLUMN_NOTES:
-            cell.comment = Comment(COLUMN_NOTES[c.key], "cchc")
-    widths = {
-        "code": 9,
-        "level": 18,
-        "section": 14,
-        "title": 60,
-        "max_score": 10,
-        "rule_type": 15,
-        "rule_params": 45,
-        "guidance": 40,
-        "evidence": 40,
-        "evidence_required": 10,
-        "appraising_agency": 22,
-        "na_allowed": 12,
-        "evidence_when": 14,
-    }
-    for key, width in widths.items():
-        nodes.column_dimensions[COLUMN_BY_KEY[key].letter].width = width
-    nodes.freeze_panes = "A2"
+            nodes.comment(1, i, COLUMN_NOTES[c.key])
+    nodes.freeze("A2")
     last = MAX_ROWS + 1
+    position = {c.key: i for i, c in enumerate(columns, start=1)}
     for key, choices in (
         ("level", LEVEL_LABELS.values()),
         ("section", SECTION_LABELS.values()),
@@ -183,60 +164,50 @@ def _new_workbook(draft: CriteriaDraft | None) -> Workbook:
         ("na_allowed", ("Có", "Không")),
         ("evidence_when", tuple(EVIDENCE_WHEN_LABELS.values())),
     ):
-        dv = DataValidation(
-            type="list",
-            formula1='"' + ",".join(choices) + '"',
-            allow_blank=True,
-            showErrorMessage=True,
-            errorTitle="Giá trị không hợp lệ",
-            error="Chọn một giá trị trong danh sách.",
+        nodes.choices(2, last, position[key], list(choices))
+    nodes.activate()
+    if draft is not None:
+        names = ["list_text"] * len(columns)
+        names[0] = "list_code"
+        names[position["max_score"] - 1] = "list_number"
+        plain = nodes.styles(*names)
+        bold = nodes.styles(
+            *(n.replace("list_", "list_bold_") if n != "list_text" else "list_bold" for n in names)
         )
-        nodes.add_data_validation(dv)
-        letter = COLUMN_BY_KEY[key].letter
-        dv.add(f"{letter}2:{letter}{last}")
-    nodes.column_dimensions[COLUMN_BY_KEY["code"].letter].number_format = "@"
-    _write_guide(wb)
-    wb.active = 1
-    return wb
+        for node in draft.nodes:
+            nodes.row(
+                [
+                    node.code,
+                    LEVEL_LABELS[node.level],
+                    SECTION_LABELS[node.section],
+                    node.title,
+                    _fmt_number(node.max_score),
+                    node.rule_type or "",
+                    node.rule_params,
+                    node.guidance,
+                    node.evidence,
+                    _yes_no(node.evidence_required),
+                    node.appraising_agency,
+                    _yes_no(node.na_allowed),
+                    EVIDENCE_WHEN_LABELS.get(node.evidence_when, ""),
+                ],
+                bold if node.level == "field" else plain,
+            )
+    _write_guide(book)
+    book.close()
 
 
 def template_bytes() -> bytes:
     """An empty template with drop-downs and notes, for a secretary to fill in."""
-    wb = _new_workbook(None)
     buf = BytesIO()
-    wb.save(buf)
+    _write(buf, None)
     return buf.getvalue()
 
 
 def export_bytes(draft: CriteriaDraft) -> bytes:
     """The same layout filled with a stored set, so it can be edited and imported again."""
-    wb = _new_workbook(draft)
-    ws = wb[SHEET_NODES]
-    for node in draft.nodes:
-        ws.append(
-            [
-                node.code,
-                LEVEL_LABELS[node.level],
-                SECTION_LABELS[node.section],
-                node.title,
-                _fmt_number(node.max_score),
-                node.rule_type or "",
-                node.rule_params,
-                node.guidance,
-                node.evidence,
-                _yes_no(node.evidence_required),
-                node.appraising_agency,
-                _yes_no(node.na_allowed),
-                EVIDENCE_WHEN_LABELS.get(node.evidence_when, ""),
-            ]
-        )
-        row = ws.max_row
-        ws.cell(row, 1).number_format = "@"
-        if node.level == "field":
-            for cell in ws[row]:
-                cell.font = FIELD_FONT
     buf = BytesIO()
-    wb.save(buf)
+    _write(buf, draft)
     return buf.getvalue()
 
 

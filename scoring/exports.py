@@ -3,7 +3,7 @@ its evidence register and the zip of its evidence.
 
 Each export checks who is asking, reads what it needs in a few queries (async, on the event
 loop), then computes and writes the workbook in a worker thread (:func:`asyncio.to_thread`) with
-openpyxl's write-only mode, so the bot and the web app keep answering while a province-wide
+XlsxWriter through core.xlsx, so the bot and the web app keep answering while a province-wide
 workbook is written. Each export writes one audit event.
 
 Who may export what (the rules of :mod:`scoring.assignments`, as for reading results):
@@ -22,6 +22,7 @@ changed after publication) is printed as a warning on the summary sheet rather t
 from __future__ import annotations
 
 import asyncio
+import functools
 import io
 import json
 import time
@@ -40,10 +41,11 @@ from core.audit import Actor, record
 from core.auth import NotFound, require_role
 from core.files import FileStore
 from core.i18n import N_, Msg
+from core.links import evidence_link, token_valid
 from core.metrics import EXPORT_DURATION
 from core.models import Officer, OfficerRole, Unit
 from core.timefmt import VIETNAM
-from forms.answers import NotAllowedError
+from forms.answers import NotAllowedError, self_assessment_window
 from forms.criteria import node_rule
 from forms.models import (
     Assessment,
@@ -64,6 +66,8 @@ from scoring.workbooks.consolidated import (
     write_consolidated,
 )
 from scoring.workbooks.model import AnswerRow, NodeInfo, PeriodInfo, SetInfo, to_decimal
+from scoring.workbooks.paths import ascii_slug
+from scoring.workbooks.progress import write_progress
 from scoring.workbooks.register import (
     RegisterInput,
     assign_zip_paths,
@@ -72,7 +76,6 @@ from scoring.workbooks.register import (
     write_register,
     zip_chunks,
 )
-from scoring.workbooks.safe import ascii_slug
 from scoring.workbooks.scorecard import (
     EvidenceEntry,
     ExplanationEntry,
@@ -108,6 +111,24 @@ class ZipExport:
 def download_url(public_url: str, evidence_id: int) -> str:
     """The address of an evidence file in the API; it checks the reader's rights itself."""
     return f"{public_url.rstrip('/')}/api/v1/evidence/{evidence_id}/download"
+
+
+async def shared_evidence(
+    evidence_id: int, token: str | None, *, secret: str, now: datetime
+) -> Any:
+    """The evidence row behind a signed, expiring link (:mod:`core.links`) that an officer's
+    scorecard carries; a wrong, altered or expired link, or a removed file, is "not found"
+    (nothing tells which)."""
+    evidence = (
+        await Evidence.get_or_none(id=evidence_id, removed_at=None)
+        if token_valid(secret, evidence_id, token, now)
+        else None
+    )
+    if evidence is None:
+        raise NotFound(
+            Msg(N_("This evidence link is not valid or has expired; download the scorecard again."))
+        )
+    return evidence
 
 
 # ----------------------------------------------------------------------------------------------
@@ -152,6 +173,12 @@ def _period_info(period: Period) -> PeriodInfo:
 _sets: dict[int, SetInfo] = {}
 
 
+def forget_criteria_outlines() -> None:
+    """Drop the cached outlines of frozen sets: a database restored under a running process (or
+    a test's fresh database) may reuse a set id with other titles."""
+    _sets.clear()
+
+
 async def _set_info(cset: CriteriaSet) -> SetInfo:
     """The set's outline, cached while it is frozen (a set in use never changes)."""
     cached = _sets.get(cset.id)
@@ -176,6 +203,7 @@ async def _set_info(cset: CriteriaSet) -> SetInfo:
                 max_score=Decimal(n.max_score),
                 evidence_required=n.evidence_required,
                 rule=rule,
+                evidence_when=n.evidence_when,
             )
         )
     info = SetInfo(
@@ -424,6 +452,37 @@ async def consolidated(
 
 
 # ----------------------------------------------------------------------------------------------
+# The progress workbook
+# ----------------------------------------------------------------------------------------------
+
+
+async def progress_workbook(
+    actor: Actor,
+    period_id: int,
+    target: Target,
+    *,
+    now: datetime,
+    tz: ZoneInfo = VIETNAM,
+    locale: str = "vi",
+) -> Export:
+    """Write the progress workbook of a period ("Tiến độ tự đánh giá"): completeness and
+    timeliness by unit, as the progress board shows them. Every back-office role."""
+    started = time.perf_counter()
+    data = await load_consolidated(actor, period_id, now=now, tz=tz, locale=locale)
+    period = await _period(period_id)
+    deadlines = {
+        a.id: self_assessment_window(period, a).closes_at
+        for a in await Assessment.filter(period_id=period.id)
+    }
+    stats = await asyncio.to_thread(write_progress, data, deadlines, target)
+    figures = {"units": stats.units, "submitted": stats.submitted}
+    await record(actor, "export.progress", "period", period_id, new=figures)
+    _took("progress", started)
+    name = f"tien-do-tu-danh-gia-{data.period.year}-{ascii_slug(data.period.code)}.xlsx"
+    return Export(name, XLSX, {**figures, "cells": stats.cells})
+
+
+# ----------------------------------------------------------------------------------------------
 # One unit: scorecard, register, zip
 # ----------------------------------------------------------------------------------------------
 
@@ -463,7 +522,12 @@ async def _unit(actor: Actor, period_id: int, unit_id: int, *, officers: bool) -
     scope = await scope_for(actor, assessment.criteria_set_id)  # type: ignore[attr-defined]
     if not scope.sees_unit(unit.id):
         raise NotAllowedError(Msg(N_("You may not see this unit's score sheet.")))
-    visible = None if scope.everything or scope.unit_id is not None else scope.sees_item
+    # an appraiser's items in this unit: whole-set assignments and those made for this unit
+    visible = (
+        None
+        if scope.everything or scope.unit_id is not None
+        else functools.partial(scope.sees_item, unit_id=unit.id)
+    )
     link = await PeriodGroup.get_or_none(period_id=period.id, unit_group_id=unit.group.id)
     return _UnitData(
         period=period,
@@ -603,13 +667,22 @@ async def scorecard(
     public_url: str,
     locale: str = "vi",
     progress: ProgressFn | None = None,
+    link_secret: str | None = None,
 ) -> Export:
-    """Write one unit's "Bảng tự đánh giá, chấm điểm" to ``target``."""
+    """Write one unit's "Bảng tự đánh giá, chấm điểm" to ``target``. With ``link_secret``
+    (``CCHC_SECRET_KEY``), an officer's copy links its evidence files to signed addresses that
+    work without a back-office account (:mod:`core.links`)."""
     started = time.perf_counter()
     await _report(progress, "load", 0, 1)
     data, u = await load_scorecard(
         actor, period_id, unit_id, now=now, tz=tz, public_url=public_url, locale=locale
     )
+    if link_secret is not None and actor.kind == "officer":
+        # an officer (and the leader they forward it to) cannot open the back-office download
+        # route: their workbook links to signed, expiring addresses instead
+        data.download_url = lambda evidence_id: evidence_link(
+            link_secret, public_url, evidence_id, now
+        )
     await _report(progress, "write", 0, 1)
     stats = await asyncio.to_thread(write_scorecard, data, target)
     await _report(progress, "write", 1, 1)

@@ -19,21 +19,15 @@ from decimal import Decimal
 from io import BytesIO
 from typing import BinaryIO
 
-from openpyxl import Workbook
-from openpyxl.comments import Comment
-from openpyxl.styles import Font, PatternFill
-from openpyxl.utils import get_column_letter
-
 from core.i18n import N_, Msg
 from core.numbers import NumberError, format_score, parse_decimal
 from core.sheets import Problem, WorkbookImportError, open_workbook
+from core.xlsx import Book, col_letter
 
 SHEET = "Điểm điều tra XHH"
 HEAD = ("Mã đơn vị", "Tên đơn vị")
 MAX_ROWS = 20000
 _FOUR_PLACES = Decimal("0.0001")
-HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
-ABSENT_FILL = PatternFill("solid", fgColor="D9D9D9")
 
 
 @dataclass(frozen=True)
@@ -76,38 +70,31 @@ def _number(value: Decimal) -> int | float:
 
 def template_bytes(items: list[SurveyItem], units: list[SurveyUnit]) -> bytes:
     """The workbook to fill in, listing the units and their stored scores (an item shared by
-    several sets shows the largest maximum; each unit is checked against its own)."""
-    wb = Workbook()
-    ws = wb.active
-    ws.title = SHEET
-    ws.append([*HEAD, *(i.code for i in items)])
-    for col, cell in enumerate(ws[1], start=1):
-        cell.font = Font(bold=True)
-        cell.fill = HEADER_FILL
-        if col > len(HEAD):
-            it = items[col - len(HEAD) - 1]
-            cell.comment = Comment(f"{it.title}\nĐiểm tối đa: {format_score(it.max_score)}", "cchc")
-            cell.number_format = "@"
+    several sets shows the largest maximum; each unit is checked against its own). Unit names
+    and item titles are written as text whatever they start with (:mod:`core.xlsx`)."""
+    buf = BytesIO()
+    book = Book(buf, title=SHEET)
+    ws = book.sheet(SHEET, widths=[14, 44, *([12] * len(items))])
+    ws.column_style(1, "list_code")
+    ws.row(
+        [*HEAD, *(i.code for i in items)], ws.styles(*["list_header"] * (len(HEAD) + len(items)))
+    )
+    for k, it in enumerate(items, start=len(HEAD) + 1):
+        ws.comment(1, k, f"{it.title}\nĐiểm tối đa: {format_score(it.max_score)}")
+    ws.freeze("C2")
     for u in units:
-        ws.append(
+        names = ["list_code", "list_text"] + [
+            "list_number" if it.code in u.items else "list_absent" for it in items
+        ]
+        ws.row(
             [
                 u.code,
                 u.name,
                 *(_number(u.scores[i.code]) if i.code in u.scores else None for i in items),
-            ]
+            ],
+            ws.styles(*names),
         )
-        row = ws.max_row
-        ws.cell(row, 1).number_format = "@"
-        for k, it in enumerate(items, start=len(HEAD) + 1):
-            if it.code not in u.items:
-                ws.cell(row, k).fill = ABSENT_FILL
-    ws.column_dimensions["A"].width = 14
-    ws.column_dimensions["B"].width = 44
-    for k in range(len(HEAD) + 1, len(HEAD) + len(items) + 1):
-        ws.column_dimensions[get_column_letter(k)].width = 12
-    ws.freeze_panes = "C2"
-    buf = BytesIO()
-    wb.save(buf)
+    book.close()
     return buf.getvalue()
 
 
@@ -202,7 +189,7 @@ def check_rows(
         if found != expected:
             bad(
                 1,
-                get_column_letter(i + 1),
+                col_letter(i + 1),
                 Msg(
                     N_("The header should be “{expected}” (found “{found}”)."),
                     expected=expected,
@@ -212,7 +199,7 @@ def check_rows(
     columns: list[tuple[int, str]] = []
     seen_codes: dict[str, str] = {}
     for k, code in enumerate(header[len(HEAD) :], start=len(HEAD)):
-        letter = get_column_letter(k + 1)
+        letter = col_letter(k + 1)
         if not code:
             bad(1, letter, Msg(N_("The header of a score column is empty.")))
         elif code not in items:
@@ -272,7 +259,7 @@ def check_rows(
             raw = cells[k] if k < len(cells) else None
             if _text(raw) == "":
                 continue
-            letter = get_column_letter(k + 1)
+            letter = col_letter(k + 1)
             try:
                 score = parse_decimal(raw)  # type: ignore[arg-type]
             except NumberError as exc:

@@ -15,9 +15,10 @@ import tempfile
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import FileResponse, StreamingResponse
+from fastapi.responses import FileResponse, Response, StreamingResponse
 from starlette.background import BackgroundTask
 
 from app.api.deps import CurrentActor, Files, Id, Now, Tz
@@ -74,6 +75,49 @@ async def consolidated(
     sheet holds only the items of their assignments."""
     return await _xlsx_response(
         lambda path: exports.consolidated(actor, period_id, path, now=now, tz=tz, locale=lang)
+    )
+
+
+@router.get("/evidence/{evidence_id}/shared", response_class=Response, include_in_schema=True)
+async def shared_evidence(
+    request: Request,
+    evidence_id: Id,
+    files: Files,
+    now: Now,
+    t: Annotated[str | None, Query(max_length=200)] = None,
+) -> Response:
+    """An evidence file through the signed, expiring link of an officer's scorecard (no sign-in:
+    the link itself is the permission; see core/links.py)."""
+    settings = request.app.state.settings
+    evidence = await exports.shared_evidence(evidence_id, t, secret=settings.secret_key, now=now)
+    data = await files.get(evidence.sha256)
+    name = evidence.original_name or f"evidence-{evidence.id}"
+    fallback = "".join(ch if ch.isascii() and ch not in '"\\;' else "_" for ch in name)
+    return Response(
+        data,
+        media_type=evidence.content_type or "application/octet-stream",
+        headers={
+            "Content-Disposition": (
+                f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name)}"
+            ),
+            "Cache-Control": "private, no-store",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
+@router.get(
+    "/periods/{period_id}/exports/progress.xlsx",
+    response_class=FileResponse,
+    responses=_XLSX_RESPONSE,  # type: ignore[arg-type]
+)
+async def progress(
+    period_id: Id, actor: CurrentActor, now: Now, tz: Tz, lang: Lang = "vi"
+) -> FileResponse:
+    """ "Tiến độ tự đánh giá": completeness and timeliness by unit, as on the progress board.
+    Every back-office role."""
+    return await _xlsx_response(
+        lambda path: exports.progress_workbook(actor, period_id, path, now=now, tz=tz, locale=lang)
     )
 
 

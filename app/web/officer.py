@@ -446,6 +446,7 @@ async def scorecard_download(request: Request, session: OfficerDep, now: Now) ->
         tz=settings.tz,
         public_url=settings.public_url,
         locale=_lang(request, session),
+        link_secret=settings.secret_key,
     )
     return Response(
         buffer.getvalue(),

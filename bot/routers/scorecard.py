@@ -47,6 +47,20 @@ def public_url(deps: BotDeps) -> str:
     return given if isinstance(given, str) and given else _configured_public_url()
 
 
+def link_secret(deps: BotDeps) -> str | None:
+    """The key that signs the evidence links of the officer's workbook (links the officer and
+    their leader can open without an account): ``deps.extra["secret_key"]``, else the setting."""
+    given = deps.extra.get("secret_key")
+    if isinstance(given, str) and given:
+        return given
+    try:
+        from core.settings import load_settings
+
+        return load_settings().secret_key
+    except Exception:  # no usable settings: the links stay the back-office ones
+        return None
+
+
 async def unit_sheet(officer: Officer) -> Assessment | None:
     """The unit's sheet in the open period, else its newest (after the period closed, the
     scorecard shows the appraisal too)."""
@@ -83,6 +97,7 @@ async def on_scorecard(
             tz=deps.tz,
             public_url=public_url(deps),
             locale=locale,
+            link_secret=link_secret(deps),
         )
     except UserError as exc:
         await message.answer("⚠️ " + escape(exc.render(locale)))

@@ -34,24 +34,30 @@ from pathlib import Path
 from typing import IO, Any
 from zoneinfo import ZoneInfo
 
-from openpyxl.chart import BarChart, Reference
-from openpyxl.chart.label import DataLabelList
-from openpyxl.utils import get_column_letter
-
 from core.i18n import N_, gettext
 from core.numbers import format_score, round_half_up
 from core.timefmt import format_date, format_datetime
+from core.xlsx import (
+    Book,
+    Formula,
+    Sheet,
+    col_letter,
+    formula_text,
+    quote_sheet,
+    roman,
+    sheet_title,
+    upper_vi,
+)
 from scoring.results import dec
-from scoring.rollup import Band, ItemScore, competition_rank
+from scoring.rollup import Band, ItemScore, UnitRollup, classify, competition_rank
 from scoring.workbooks.model import (
     AnswerRow,
     Describer,
     PeriodInfo,
     SetInfo,
+    UnitScores,
     unit_scores,
 )
-from scoring.workbooks.safe import Formula, formula_text, quote_sheet, sheet_title
-from scoring.workbooks.style import Book, Sheet, roman, upper_vi
 
 Progress = Callable[[int, int], None]
 
@@ -154,6 +160,7 @@ class ConsolidatedStats:
     detail_rows: int
     cells: int
     mismatches: list[str]
+    formulas: int = 0
 
 
 # ----------------------------------------------------------------------------------------------
@@ -168,7 +175,10 @@ class _Col:
     low: str
     style: str
     code: str | None = None
-    fig: str | None = None  # "self", "final", "app" for value cells
+    # which figure of the roll-up the cell shows (its value, or a formula's cached value):
+    # "self" / "final" points, "app" applicable maximum, "index" the rounded component index,
+    # all of node ``code``
+    fig: str | None = None
     formula: str | None = None  # with {r} for the row number
 
 
@@ -218,7 +228,7 @@ def matrix_layout(cset: SetInfo, t: _T) -> MatrixLayout:
 
     def add(col: _Col) -> str:
         cols.append(col)
-        return get_column_letter(len(cols))
+        return col_letter(len(cols))
 
     def head(node: Any) -> str:
         return f"{node.code} ({format_score(node.max_score, t.locale)})"
@@ -248,6 +258,8 @@ def matrix_layout(cset: SetInfo, t: _T) -> MatrixLayout:
                     total_label,
                     self_label,
                     "score_bold",
+                    root.code,
+                    "self",
                     formula=f"=MIN({m},SUM({','.join(c + '{r}' for c in own)}))",
                 )
             )
@@ -257,6 +269,8 @@ def matrix_layout(cset: SetInfo, t: _T) -> MatrixLayout:
                     total_label,
                     final_label,
                     "score_bold",
+                    root.code,
+                    "final",
                     formula=f"=MIN({m},SUM({','.join(c + '{r}' for c in fin)}))",
                 )
             )
@@ -270,6 +284,8 @@ def matrix_layout(cset: SetInfo, t: _T) -> MatrixLayout:
                 total_label,
                 t("Component index (%)"),
                 "index_bold",
+                root.code,
+                "index",
                 formula=f'=IF({a}{{r}}=0,"",ROUND({f}{{r}}*100/{a}{{r}},2))',
             )
         )
@@ -299,6 +315,8 @@ def matrix_layout(cset: SetInfo, t: _T) -> MatrixLayout:
                     total_label,
                     points,
                     "score_bold",
+                    root.code,
+                    "final",
                     formula=f"=MIN({m},SUM({','.join(c + '{r}' for c in cells)}))",
                 )
             )
@@ -311,44 +329,56 @@ def matrix_layout(cset: SetInfo, t: _T) -> MatrixLayout:
         layout.survey_scores.append(s)
         layout.app_cells.append(a)
 
+    # Bonus and penalty: each group's total is capped at its printed maximum, as the roll-up
+    # shows it; the summary caps the whole section over the items themselves (the period's cap
+    # may be above a group's printed maximum, docs/scoring.md), so it sums the item cells.
     for section, target in (("bonus", layout.bonus_final), ("penalty", layout.penalty_final)):
+        score_style = "deduction" if section == "penalty" else "score"
+        total_style = "deduction_bold" if section == "penalty" else "score_bold"
         for root in cset.roots_in(section):
             b = block(root, section)
             kids = cset.kids(root.code)
             own, fin = [], []
             for kid in kids:
                 start = len(cols) + 1
-                own.append(add(_Col(b.top, head(kid), self_label, "score", kid.code, "self")))
-                fin.append(add(_Col(b.top, head(kid), final_label, "score", kid.code, "final")))
+                own.append(add(_Col(b.top, head(kid), self_label, score_style, kid.code, "self")))
+                fin.append(add(_Col(b.top, head(kid), final_label, score_style, kid.code, "final")))
                 b.mids.append((head(kid), start, len(cols)))
             start = len(cols) + 1
             total_label = t("Total")
+            m = _num(root.max_score)
             if kids:
                 add(
                     _Col(
                         b.top,
                         total_label,
                         self_label,
-                        "score_bold",
-                        formula=f"=SUM({','.join(c + '{r}' for c in own)})",
+                        total_style,
+                        root.code,
+                        "self",
+                        formula=f"=MIN({m},SUM({','.join(c + '{r}' for c in own)}))",
                     )
                 )
-                f = add(
+                add(
                     _Col(
                         b.top,
                         total_label,
                         final_label,
-                        "score_bold",
-                        formula=f"=SUM({','.join(c + '{r}' for c in fin)})",
+                        total_style,
+                        root.code,
+                        "final",
+                        formula=f"=MIN({m},SUM({','.join(c + '{r}' for c in fin)}))",
                     )
                 )
+                target.extend(fin)
             else:
-                add(_Col(b.top, total_label, self_label, "score_bold", root.code, "self"))
-                f = add(_Col(b.top, total_label, final_label, "score_bold", root.code, "final"))
+                add(_Col(b.top, total_label, self_label, total_style, root.code, "self"))
+                target.append(
+                    add(_Col(b.top, total_label, final_label, total_style, root.code, "final"))
+                )
             b.mids.append((total_label, start, len(cols)))
             b.last = len(cols)
             layout.blocks.append(b)
-            target.append(f)
     return layout
 
 
@@ -390,6 +420,29 @@ N_("Provisional figures: the results are not published yet.")
 N_("Generated at {when}")
 
 
+def _figure(col: _Col, scores: UnitScores) -> Any:
+    """The roll-up's figure a matrix column shows for one unit (a value, or the cached result of
+    the column's formula)."""
+    rollup = scores.own if col.fig == "self" else scores.final
+    node = rollup.nodes[col.code]  # type: ignore[index]
+    if col.fig == "app":
+        return node.applicable_max
+    if col.fig == "index":
+        return "" if node.index is None else round_half_up(node.index)
+    return node.score
+
+
+@dataclass
+class _Summary:
+    """The summary row's figures of one unit, from the appraised roll-up: the cached values of
+    the summary's formulas."""
+
+    own: Decimal
+    final: UnitRollup
+    rank: int | None
+    band: str
+
+
 def write_consolidated(
     data: ConsolidatedInput,
     target: str | Path | IO[bytes],
@@ -408,11 +461,11 @@ def write_consolidated(
         if progress is not None and (done % 50 == 0 or done >= work):
             progress(min(done, work), work)
 
-    book = Book()
-    book.wb.properties.title = t("Consolidated results of the PAR index, year {year}").format(
-        year=data.period.year
+    book = Book(
+        target,
+        title=t("Consolidated results of the PAR index, year {year}").format(year=data.period.year),
+        constant_memory=True,
     )
-    book.wb.properties.creator = "cchc"
     taken: set[str] = set()
     summary_title = sheet_title(t("Summary"), taken)
     matrix_titles = [sheet_title(f"{t('Matrix')} {g.code}", taken) for g in groups]
@@ -420,32 +473,34 @@ def write_consolidated(
     progress_title = sheet_title(t("Progress"), taken)
     chart_title = sheet_title(t("Charts"), taken)
 
-    # Matrix values first: the roll-ups, reduced to the cells each matrix row needs.
+    # Matrix values first: the roll-ups, reduced to the cells each matrix row needs, and the
+    # summary figures (the cached values of its formulas) from the same roll-ups.
     layouts = [matrix_layout(g.criteria, t) for g in groups]
     matrix_values: list[list[list[Any]]] = []
+    summaries: list[list[_Summary]] = []
     mismatches: list[str] = []
     for g, layout in zip(groups, layouts, strict=True):
         cache: dict[tuple[Any, bool], ItemScore] = {}
         rows: list[list[Any]] = []
         indexes: dict[int, Decimal | None] = {}
         totals: dict[int, Decimal] = {}
+        finals: list[tuple[Decimal, UnitRollup]] = []
         for u in g.units:
             scores = unit_scores(g.criteria.tree, u.answers, u.survey, data.period.options, cache)
-            values: list[Any] = []
-            for col in layout.columns[3:]:
-                if col.fig is None:
-                    values.append(None)
-                    continue
-                rollup = scores.own if col.fig == "self" else scores.final
-                node = rollup.nodes[col.code]  # type: ignore[index]
-                values.append(node.applicable_max if col.fig == "app" else node.score)
-            rows.append(values)
+            rows.append([None if c.fig is None else _figure(c, scores) for c in layout.columns[3:]])
             indexes[u.unit_id] = scores.final.index
             totals[u.unit_id] = scores.final.total
+            finals.append((scores.own.standard, scores.final))
             tick()
         matrix_values.append(rows)
+        ranks = competition_rank(indexes)
+        summaries.append(
+            [
+                _Summary(own, final, ranks[u.unit_id], classify(final.index, g.bands) or "")
+                for u, (own, final) in zip(g.units, finals, strict=True)
+            ]
+        )
         if data.snapshot is not None:
-            ranks = competition_rank(indexes)
             for u in g.units:
                 snap = data.snapshot.get(u.unit_id)
                 index = indexes[u.unit_id]
@@ -493,7 +548,7 @@ def write_consolidated(
         "score",
         "score",
         "score",
-        "score",
+        "deduction",
         "score_bold",
         "index_bold",
         "int_bold",
@@ -501,14 +556,22 @@ def write_consolidated(
     )
     group_styles = summary.styles("group_center", *["group"] * (width - 1))
     chart_ranges: list[tuple[str, int, int]] = []
-    for gi, (g, layout, mtitle) in enumerate(zip(groups, layouts, matrix_titles, strict=True)):
+    for gi, (g, layout, mtitle, figures) in enumerate(
+        zip(groups, layouts, matrix_titles, summaries, strict=True)
+    ):
         row = summary.row([roman(gi + 1), upper_vi(g.name)] + [None] * (width - 2), group_styles)
         summary.merge(row, 2, width)
         first = summary.rows + 1
         last = summary.rows + len(g.units)
         m = quote_sheet(mtitle) + "!"
         bands = sorted(g.bands, key=lambda b: b.min_index, reverse=True)
-        for i, u in enumerate(g.units):
+        bonus_cap = data.period.options.bonus_cap
+        if bonus_cap is None:
+            bonus_cap = g.criteria.section_max("bonus")
+        penalty_cap = data.period.options.penalty_cap
+        if penalty_cap is None:
+            penalty_cap = g.criteria.section_max("penalty")
+        for i, (u, fig) in enumerate(zip(g.units, figures, strict=True)):
             s = summary.rows + 1
             mr = _MATRIX_FIRST_ROW + i
 
@@ -519,12 +582,6 @@ def write_consolidated(
             own = _sum(refs(layout.self_fields))
             fin = _sum(refs(layout.final_fields))
             survey = _sum(refs(layout.survey_scores))
-            bonus_cap = data.period.options.bonus_cap
-            if bonus_cap is None:
-                bonus_cap = g.criteria.section_max("bonus")
-            penalty_cap = data.period.options.penalty_cap
-            if penalty_cap is None:
-                penalty_cap = g.criteria.section_max("penalty")
             bonus = (
                 f"MIN({_num(bonus_cap)},{_sum(refs(layout.bonus_final))})"
                 if layout.bonus_final
@@ -542,26 +599,31 @@ def write_consolidated(
             band = '""'
             for b in reversed(bands):
                 band = f"IF(I{s}>={_num(b.min_index)},{formula_text(b.label)},{band})"
+            final = fig.final
+            index = "" if final.index is None else round_half_up(final.index)
             summary.row(
                 [
                     i + 1,
                     u.name,
-                    Formula(f"={own}"),
-                    Formula(f"={fin}"),
-                    Formula(f"={survey}"),
-                    Formula(f"={bonus}"),
-                    Formula(f"={penalty}"),
-                    Formula(f"=MAX(0,D{s}+E{s}+F{s}-G{s})"),
-                    Formula(f'=IF({app}=0,"",ROUND({ratio},2))'),
-                    Formula(f'=IF(I{s}="","",RANK(I{s},I${first}:I${last}))'),
-                    Formula(f'=IF(I{s}="","",{band})'),
+                    Formula(f"={own}", fig.own),
+                    Formula(f"={fin}", final.standard),
+                    Formula(f"={survey}", final.survey),
+                    Formula(f"={bonus}", final.bonus),
+                    Formula(f"={penalty}", final.penalty),
+                    Formula(f"=MAX(0,D{s}+E{s}+F{s}-G{s})", final.total),
+                    Formula(f'=IF({app}=0,"",ROUND({ratio},2))', index),
+                    Formula(
+                        f'=IF(I{s}="","",RANK(I{s},I${first}:I${last}))',
+                        "" if fig.rank is None else fig.rank,
+                    ),
+                    Formula(f'=IF(I{s}="","",{band})', fig.band if index != "" else ""),
                 ],
                 unit_styles,
             )
             tick()
         if g.units:
             chart_ranges.append((g.name, first, last))
-    _signature(summary, t, width)
+    _signature(summary, t)
 
     # -- Ma trận ---------------------------------------------------------------------------
     for g, layout, mtitle, values in zip(
@@ -578,15 +640,18 @@ def write_consolidated(
     # -- Biểu đồ ---------------------------------------------------------------------------
     _chart_sheet(book, t, chart_title, summary, chart_ranges)
 
-    book.save(target)
+    cells = book.cells_written
+    formulas = book.formulas_written
+    book.close()
     if progress is not None:
         progress(work, work)
     return ConsolidatedStats(
         groups=len(groups),
         units=total_units,
         detail_rows=detail_rows,
-        cells=book.cells_written,
+        cells=cells,
         mismatches=mismatches,
+        formulas=formulas,
     )
 
 
@@ -606,32 +671,13 @@ _MATRIX_HEADER_ROW = 4  # three header rows: 4, 5, 6
 _MATRIX_FIRST_ROW = 7
 
 
-def _signature(sheet: Sheet, t: _T, width: int) -> None:
+def _signature(sheet: Sheet, t: _T) -> None:
     """ "Người lập biểu" on the left, the head of the agency on the right, room to sign."""
-    sheet.blank()
-    left_last = max(2, width // 3)
-    right_first = max(left_last + 1, width - 4)
-    rows = [
-        ("", "sign_place", t("……………, day …… month …… year ……"), "sign_place"),
-        (t("PREPARED BY"), "sign_title", t("HEAD OF THE AGENCY"), "sign_title"),
-        (
-            t("(Signature, full name)"),
-            "sign_note",
-            t("(Signature, full name and seal)"),
-            "sign_note",
-        ),
-    ]
-    for left, lstyle, right, rstyle in rows:
-        values: list[Any] = [None] * width
-        styles: list[str | None] = [None] * width
-        values[0], values[right_first - 1] = left, right
-        for c in range(left_last):
-            styles[c] = lstyle
-        for c in range(right_first - 1, width):
-            styles[c] = rstyle
-        r = sheet.row(values, sheet.styles(*styles))
-        sheet.merge(r, 1, left_last)
-        sheet.merge(r, right_first, width)
+    sheet.signatures(
+        t("……………, day …… month …… year ……"),
+        (t("PREPARED BY"), t("(Signature, full name)"), ""),
+        (t("HEAD OF THE AGENCY"), t("(Signature, full name and seal)"), ""),
+    )
 
 
 N_("……………, day …… month …… year ……")
@@ -670,29 +716,31 @@ def _matrix_sheet(
         "caption",
     )
     header = sheet.styles(*["header"] * width)
-    top: list[Any] = [c.low if i < 3 else None for i, c in enumerate(cols)]
+    top: list[Any] = [None] * width
     mid: list[Any] = [None] * width
-    low: list[Any] = [None if i < 3 else c.low for i, c in enumerate(cols)]
+    low: list[Any] = [c.low for c in cols]
     for b in layout.blocks:
         top[b.first - 1] = b.top
         for text, first, _last in b.mids:
             mid[first - 1] = text
+    # Merges are made right after their row: a constant-memory sheet writes a row out as soon
+    # as the next one starts, so nothing is merged downwards (the unit columns are labelled in
+    # the lowest header row).
     r_top = sheet.row(top, header, height=48)
-    r_mid = sheet.row(mid, header, height=30)
-    r_low = sheet.row(low, header, height=30)
-    for c in range(1, 4):
-        sheet.ws.merged_cells.add(f"{get_column_letter(c)}{r_top}:{get_column_letter(c)}{r_low}")
     for b in layout.blocks:
         sheet.merge(r_top, b.first, b.last)
+    r_mid = sheet.row(mid, header, height=30)
+    for b in layout.blocks:
         for _text, first, last in b.mids:
             sheet.merge(r_mid, first, last)
+    sheet.row(low, header, height=30)
     styles = sheet.styles(*[c.style for c in cols])
     formulas = [(i, c.formula) for i, c in enumerate(cols) if c.formula]
     for i, (u, row_values) in enumerate(zip(g.units, values, strict=True)):
         r = _MATRIX_FIRST_ROW + i
         row: list[Any] = [i + 1, u.code, u.name, *row_values]
         for ci, f in formulas:
-            row[ci] = Formula(f.replace("{r}", str(r)))
+            row[ci] = Formula(f.replace("{r}", str(r)), row[ci])
         sheet.row(row, styles)
         tick()
 
@@ -735,6 +783,25 @@ def _detail_sheet(
         "text_small",
         "text_small",
     )
+    # penalty items: their points as deductions ("-1,00")
+    penalty_styles = sheet.styles(
+        "int",
+        "text_small",
+        "text_center",
+        "text",
+        "text_center",
+        "text",
+        "deduction",
+        "text_small",
+        "deduction",
+        "deduction",
+        "deduction",
+        "deduction_bold",
+        "int",
+        "text_small",
+        "text_small",
+    )
+    item_styles = styles
     describer = Describer(data.locale)
     survey_label = t("(survey)")
     round1, round2 = t("Round 1: {comment}"), t("Round 2: {comment}")
@@ -745,6 +812,7 @@ def _detail_sheet(
             answers = u.answers
             for node in leaves:
                 stt += 1
+                styles = penalty_styles if node.section == "penalty" else item_styles
                 if node.section == "survey":
                     value = u.survey.get(node.code)
                     sheet.row(
@@ -826,8 +894,7 @@ def _detail_sheet(
                     styles,
                 )
             tick()
-    last = max(sheet.rows, header_row + 1)
-    sheet.ws.auto_filter.ref = f"A{header_row}:{get_column_letter(width)}{last}"
+    sheet.autofilter(header_row, max(sheet.rows, header_row + 1))
     return stt
 
 
@@ -883,7 +950,7 @@ def _progress_sheet(
                 if a is None or not a.answered:
                     continue
                 answered += 1
-                if node.evidence_required and not a.not_applicable and a.files == 0:
+                if node.lacks_evidence(a, a.files):
                     missing.append(node.code)
             share = round_half_up(Decimal(answered) * 100 / Decimal(len(items))) if items else None
             submitted = u.submitted_at.astimezone(data.tz) if u.submitted_at else None
@@ -917,28 +984,49 @@ def _chart_sheet(
     summary: Sheet,
     ranges: list[tuple[str, int, int]],
 ) -> None:
+    """One horizontal bar chart per group over the summary's index formulas. Each bar gets a
+    fixed height and its value label sits at the bar's end in a small font, so labels do not
+    overlap however many units a group has (they did in LibreOffice with the default layout);
+    the first unit is on top, as in the table."""
     sheet = book.sheet(title, widths=[10] * 16)
-    anchor = 1
+    anchor = 0
     for name, first, last in ranges:
         n = last - first + 1
-        chart = BarChart()
-        chart.type = "bar"  # horizontal bars: unit names stay readable
-        chart.style = 10
-        chart.title = f"{t('PAR index by unit')} — {name}"
-        chart.y_axis.title = t("Index (%)")
-        chart.y_axis.scaling.min = 0
-        chart.x_axis.scaling.orientation = "maxMin"  # first unit on top, as in the table
-        chart.legend = None
-        data_ref = Reference(summary.ws, min_col=9, min_row=first, max_row=last)
-        cats = Reference(summary.ws, min_col=2, min_row=first, max_row=last)
-        chart.add_data(data_ref, titles_from_data=False)
-        chart.set_categories(cats)
-        chart.dataLabels = DataLabelList()
-        chart.dataLabels.showVal = True
-        chart.width = 26
-        chart.height = min(160.0, max(8.0, 0.5 * n + 3))
-        sheet.ws.add_chart(chart, f"A{anchor}")
-        anchor += int(chart.height / 0.5) + 3
+        chart = book.wb.add_chart({"type": "bar"})
+        chart.add_series(
+            {
+                "categories": [summary.title, first - 1, 1, last - 1, 1],
+                "values": [summary.title, first - 1, 8, last - 1, 8],
+                "data_labels": {
+                    "value": True,
+                    "position": "outside_end",
+                    "num_format": "0.00",
+                    "font": {"name": "Times New Roman", "size": 8},
+                },
+                "gap": 60,
+                "fill": {"color": "#2F5597"},
+            }
+        )
+        chart.set_title(
+            {
+                "name": f"{t('PAR index by unit')} — {name}",
+                "name_font": {"name": "Times New Roman", "size": 12, "bold": True},
+            }
+        )
+        chart.set_x_axis(
+            {
+                "name": t("Index (%)"),
+                "min": 0,
+                "num_font": {"name": "Times New Roman", "size": 9},
+                "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}},
+            }
+        )
+        chart.set_y_axis({"reverse": True, "num_font": {"name": "Times New Roman", "size": 9}})
+        chart.set_legend({"none": True})
+        height = max(220, 22 * n + 90)
+        chart.set_size({"width": 1000, "height": height})
+        sheet.ws.insert_chart(anchor, 0, chart)
+        anchor += height // 20 + 3
     if not ranges:
         sheet.row([t("No unit has results yet.")])
 

@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 from core.i18n import gettext
+from forms.evidence_policy import evidence_needed
 from forms.rules import Rule, describe
 from scoring.rollup import (
     CriteriaTree,
@@ -52,6 +53,22 @@ class NodeInfo:
     max_score: Decimal
     evidence_required: bool = False
     rule: Rule | None = None
+    evidence_when: str = "points"  # forms.evidence_policy: when the required evidence is due
+
+    def lacks_evidence(self, answer: AnswerRow | None, files: int) -> bool:
+        """Whether this answer still needs a file: the same rule as the officer's progress and
+        the submission check (forms.evidence_policy), so a workbook never flags an answer
+        that could be submitted, nor misses one that could not."""
+        if answer is None or files > 0:
+            return False
+        return evidence_needed(
+            required=self.evidence_required,
+            when=self.evidence_when,
+            rule=self.rule,
+            answered=answer.answered,
+            not_applicable=answer.not_applicable,
+            score=answer.self_score,
+        )
 
 
 class SetInfo:

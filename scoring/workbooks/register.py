@@ -36,10 +36,10 @@ from zoneinfo import ZoneInfo
 
 from core.i18n import N_, gettext
 from core.timefmt import format_datetime
+from core.xlsx import Book, Link, roman, upper_vi
 from scoring.workbooks.model import PeriodInfo, SetInfo
-from scoring.workbooks.safe import Link, path_part
+from scoring.workbooks.paths import path_part
 from scoring.workbooks.scorecard import EvidenceEntry, head_rows
-from scoring.workbooks.style import Book, roman, upper_vi
 
 HEADERS = (
     N_("No."),
@@ -142,17 +142,15 @@ def write_register(data: RegisterInput, target: str | Path | IO[bytes]) -> Regis
     """Write the register workbook; runs in a worker thread."""
     t = _T(data.locale)
     cset = data.criteria
-    book = Book()
     title = t("REGISTER OF EVIDENCE DOCUMENTS")
-    book.wb.properties.title = title
-    book.wb.properties.creator = "cchc"
+    book = Book(target, title=title)
     sheet = book.sheet(
         t("Evidence register"), widths=(6, 9, 36, 34, 12, 12, 20, 20, 15, 12, 36, 10)
     )
     header_row = 7
     sheet.freeze(f"A{header_row + 1}")
     sheet.print_titles(header_row, header_row)
-    head_rows(sheet, t, data.unit_name, data.group_name, WIDTH)
+    head_rows(sheet, t, cset.issuing_body, data.unit_name)
     sheet.blank()
     sheet.merged_row(title, "title", height=24)
     sheet.merged_row(
@@ -214,8 +212,9 @@ def write_register(data: RegisterInput, target: str | Path | IO[bytes]) -> Regis
         sheet.row(values, styles)
     if not data.files:
         sheet.merged_row(t("The unit has not attached any evidence file."), "text_italic")
-    book.save(target)
-    return RegisterStats(files=len(data.files), cells=book.cells_written)
+    cells = book.cells_written
+    book.close()
+    return RegisterStats(files=len(data.files), cells=cells)
 
 
 N_("REGISTER OF EVIDENCE DOCUMENTS")

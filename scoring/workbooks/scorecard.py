@@ -9,9 +9,15 @@ row per file, its other cells merged. Totals, the applicable maximum, the index 
 classification close the table, then the signature block of the person who prepared it and the
 unit's leader.
 
-The appraised column shows an item's appraised score once it has been reviewed and stays empty
-before; totals of a partly appraised sheet count the items not reviewed yet at their self score
-(as :mod:`scoring.results` does), which a note under the table says.
+The appraised column stays empty until the first item of the sheet is reviewed. From then on it
+shows, for every item, the score the appraised totals count: the appraised score of a reviewed
+item, and for an item not reviewed yet its self score in grey italics, marked as such in the notes
+(as :mod:`scoring.results` counts it), so the column always adds up to its subtotals.
+
+Penalty (điểm trừ) rows are deductions: their points are printed with a minus sign, and the
+maximum of the penalty section reads "Điểm trừ tối đa".
+
+The head names the parent body (the criteria set's issuing body, "UBND TỈNH …") above the unit.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ from zoneinfo import ZoneInfo
 from core.i18n import N_, gettext
 from core.numbers import format_score, round_half_up
 from core.timefmt import format_date, format_datetime
+from core.xlsx import Book, Link, Sheet, roman, upper_vi
 from scoring.rollup import Band, UnitRollup, classify
 from scoring.workbooks.model import (
     AnswerRow,
@@ -36,8 +43,6 @@ from scoring.workbooks.model import (
     SetInfo,
     unit_scores,
 )
-from scoring.workbooks.safe import Link
-from scoring.workbooks.style import Book, Sheet, roman, upper_vi
 
 WIDTH = 7
 HEADERS = (
@@ -112,20 +117,14 @@ class _T:
         return gettext(msgid, self.locale)
 
 
-def head_rows(sheet: Sheet, t: _T, org: str, org_sub: str, width: int) -> None:
-    """The two-column head of an official document: the body on the left, the national motto
-    on the right."""
-    split = max(2, width // 2 - 1)
-    for left, lstyle, right, rstyle in (
-        (upper_vi(org), "org", t("SOCIALIST REPUBLIC OF VIET NAM"), "motto"),
-        (org_sub, "org_sub", t("Independence - Freedom - Happiness"), "motto_sub"),
-    ):
-        values: list[Any] = [None] * width
-        values[0], values[split] = left, right
-        styles = [lstyle] * split + [rstyle] * (width - split)
-        r = sheet.row(values, sheet.styles(*styles), height=20)
-        sheet.merge(r, 1, split)
-        sheet.merge(r, split + 1, width)
+def head_rows(sheet: Sheet, t: _T, parent: str, body: str) -> None:
+    """The head of an official document: the parent body over the unit, the national motto."""
+    sheet.motto_head(
+        upper_vi(parent),
+        upper_vi(body),
+        t("SOCIALIST REPUBLIC OF VIET NAM"),
+        t("Independence - Freedom - Happiness"),
+    )
 
 
 N_("SOCIALIST REPUBLIC OF VIET NAM")
@@ -133,32 +132,10 @@ N_("Independence - Freedom - Happiness")
 
 
 def signature_rows(
-    sheet: Sheet, t: _T, width: int, left: tuple[str, str, str], right: tuple[str, str, str]
+    sheet: Sheet, t: _T, left: tuple[str, str, str], right: tuple[str, str, str]
 ) -> None:
     """Place and date, then two signatures: (title, note, name) on each side."""
-    split = max(2, width // 2 - 1)
-
-    def pair(lv: Any, ls: str | None, rv: Any, rs: str | None) -> None:
-        values: list[Any] = [None] * width
-        values[0], values[split] = lv, rv
-        styles = [ls] * split + [rs] * (width - split)
-        r = sheet.row(values, sheet.styles(*styles))
-        if ls:
-            sheet.merge(r, 1, split)
-        if rs:
-            sheet.merge(r, split + 1, width)
-
-    sheet.blank()
-    pair(None, None, t("……………, day …… month …… year ……"), "sign_place")
-    pair(left[0], "sign_title", right[0], "sign_title")
-    pair(left[1], "sign_note", right[1], "sign_note")
-    sheet.blank(3)
-    pair(
-        left[2] or None,
-        "sign_name" if left[2] else None,
-        right[2] or None,
-        "sign_name" if right[2] else None,
-    )
+    sheet.signatures(t("……………, day …… month …… year ……"), left, right)
 
 
 STATUS_TEXT = {
@@ -179,17 +156,15 @@ def write_scorecard(data: ScorecardInput, target: str | Path | IO[bytes]) -> Sco
     own, final, reviewed = scores.own, scores.final, scores.reviewed
     describer = Describer(data.locale)
 
-    book = Book()
     title = t("SELF-ASSESSMENT AND SCORING OF THE PAR INDEX, YEAR {year}").format(
         year=data.period.year
     )
-    book.wb.properties.title = title
-    book.wb.properties.creator = "cchc"
+    book = Book(target, title=title)
     sheet = book.sheet(t("Scorecard"), widths=(8, 56, 10, 11, 11, 32, 44))
     header_row = 8
     sheet.freeze(f"A{header_row + 2}")
     sheet.print_titles(header_row, header_row + 1)
-    head_rows(sheet, t, data.unit_name, data.group_name, WIDTH)
+    head_rows(sheet, t, cset.issuing_body, data.unit_name)
     sheet.blank()
     sheet.merged_row(title, "title", height=36)
     sheet.merged_row(
@@ -212,24 +187,25 @@ def write_scorecard(data: ScorecardInput, target: str | Path | IO[bytes]) -> Sco
     assert header == header_row, "the frozen panes and print titles expect the header here"
     sheet.row([f"({i})" for i in range(1, WIDTH + 1)], sheet.styles(*["colnum"] * WIDTH))
 
-    root_styles = sheet.styles(
-        "field_stt", "field_text", "field_score", "field_score", "field_score", "text", "text"
-    )
-    group_styles = sheet.styles(
-        "criterion_stt",
-        "criterion_text",
-        "criterion_score",
-        "criterion_score",
-        "criterion_score",
-        "text",
-        "text",
-    )
-    item_styles = sheet.styles(
-        "item_stt", "item_text", "score", "score", "score", "link", "text_small"
-    )
-    item_na_styles = sheet.styles(
-        "item_stt", "item_text", "score", "na", "score", "link", "text_small"
-    )
+    def row_styles(level: str, penalty: bool, na: bool = False, counted_self: bool = False) -> Any:
+        """Styles of a root ("field"), criterion or item row; penalty points as deductions,
+        "Không áp dụng" in small italics, an appraised cell that counts the self score grey."""
+        if level == "field":
+            stt, text, score = "field_stt", "field_text", "field_score"
+            if penalty:
+                score = "deduction_field"
+            return sheet.styles(stt, text, score, score, score, "link", "text_small")
+        if level == "criterion":
+            score = "deduction_criterion" if penalty else "criterion_score"
+            return sheet.styles(
+                "criterion_stt", "criterion_text", score, score, score, "text", "text"
+            )
+        score = "deduction" if penalty else "score"
+        appraised = ("deduction_self" if penalty else "score_self") if counted_self else score
+        return sheet.styles(
+            "item_stt", "item_text", score, "na" if na else score, appraised, "link", "text_small"
+        )
+
     visible = data.visible
     has_visible: dict[str, bool] = {}
 
@@ -242,9 +218,16 @@ def write_scorecard(data: ScorecardInput, target: str | Path | IO[bytes]) -> Sco
         return found
 
     files_written = 0
+    counted_self_items = 0
 
-    def group_row(node: NodeInfo, stt: str, styles: Any, is_root: bool) -> None:
+    def group_row(node: NodeInfo, stt: str, is_root: bool) -> None:
         title_text = upper_vi(node.title) if is_root else node.title
+        penalty = node.section == "penalty"
+        note = None
+        if is_root and penalty:
+            note = t("Maximum deduction: {score} points").format(
+                score=format_score(node.max_score, data.locale)
+            )
         sheet.row(
             (
                 stt,
@@ -253,15 +236,16 @@ def write_scorecard(data: ScorecardInput, target: str | Path | IO[bytes]) -> Sco
                 own.nodes[node.code].score,
                 final.nodes[node.code].score if reviewed else None,
                 None,
-                None,
+                note,
             ),
-            styles,
+            row_styles("field" if is_root else "criterion", penalty),
         )
 
     def item_row(node: NodeInfo, stt: str, is_root: bool) -> None:
-        nonlocal files_written
+        nonlocal files_written, counted_self_items
         a = data.answers.get(node.code)
         notes: list[str] = []
+        counted_self = False
         if node.section == "survey":
             value = data.survey.get(node.code)
             self_value: Any = value
@@ -289,13 +273,24 @@ def write_scorecard(data: ScorecardInput, target: str | Path | IO[bytes]) -> Sco
                     notes.append(text)
                 if a.comment2:
                     notes.append(t("Appraisal round 2: {comment}").format(comment=a.comment2))
+            if reviewed and appraised is None and not (a is not None and a.not_applicable):
+                # the appraised totals count this item at its self score: show that value
+                appraised = final.nodes[node.code].score
+                counted_self = True
+                counted_self_items += 1
+                notes.append(t("Not appraised yet: counted at the self-assessed score."))
             files = data.evidence.get(node.code, [])
-            if node.evidence_required and not files and not (a is not None and a.not_applicable):
+            if node.lacks_evidence(a, len(files)):
                 notes.append(t("Evidence required but not attached."))
         files = data.evidence.get(node.code, []) if node.section != "survey" else []
         links = [_link(e, data, t) for e in files]
         is_na = isinstance(self_value, str)
-        styles = root_styles if is_root else (item_na_styles if is_na else item_styles)
+        penalty = node.section == "penalty"
+        styles = (
+            row_styles("field", penalty)
+            if is_root
+            else row_styles("item", penalty, is_na, counted_self)
+        )
         title_text = upper_vi(node.title) if is_root else node.title
         first = sheet.row(
             (
@@ -309,14 +304,14 @@ def write_scorecard(data: ScorecardInput, target: str | Path | IO[bytes]) -> Sco
             ),
             styles,
         )
+        if len(links) > 1:
+            # the item's other cells span its file rows (merged now: rows are written in order)
+            last = first + len(links) - 1
+            for col in (1, 2, 3, 4, 5, 7):
+                sheet.merge(first, col, col, last_row=last)
         for link in links[1:]:
             sheet.row((None, None, None, None, None, link, None), styles)
         files_written += len(links)
-        if len(links) > 1:
-            last = sheet.rows
-            for col in (1, 2, 3, 4, 5, 7):
-                letter = "ABCDEFG"[col - 1]
-                sheet.ws.merged_cells.add(f"{letter}{first}:{letter}{last}")
 
     def walk(node: NodeInfo, stt: str, is_root: bool) -> None:
         if not sees(node):
@@ -325,7 +320,7 @@ def write_scorecard(data: ScorecardInput, target: str | Path | IO[bytes]) -> Sco
         if not kids:
             item_row(node, stt, is_root)
             return
-        group_row(node, stt, root_styles if is_root else group_styles, is_root)
+        group_row(node, stt, is_root)
         for kid in kids:
             walk(kid, kid.code, False)
 
@@ -333,16 +328,11 @@ def write_scorecard(data: ScorecardInput, target: str | Path | IO[bytes]) -> Sco
         walk(root, roman(n), True)
 
     _totals(sheet, t, data, own, final, reviewed)
-    partly = reviewed and any(
-        a.reviewed is None and not a.not_applicable
-        for code, a in data.answers.items()
-        if code in cset.by_code and cset.by_code[code].section != "survey"
-    )
-    if partly:
+    if counted_self_items:
         sheet.merged_row(
             t(
-                "Note: items without an appraised score are not reviewed yet; the appraised "
-                "totals count them at their self-assessed score."
+                "Note: the appraised scores in grey italics are items not appraised yet; the "
+                "appraised totals count them at their self-assessed score."
             ),
             "note",
             height=30,
@@ -350,12 +340,12 @@ def write_scorecard(data: ScorecardInput, target: str | Path | IO[bytes]) -> Sco
     signature_rows(
         sheet,
         t,
-        WIDTH,
         (t("PREPARED BY"), t("(Signature, full name)"), data.focal_name),
         (t("HEAD OF THE UNIT"), t("(Signature, full name and seal)"), data.leader_name),
     )
-    book.save(target)
-    return ScorecardStats(rows=sheet.rows, files=files_written, cells=book.cells_written)
+    cells = book.cells_written
+    book.close()
+    return ScorecardStats(rows=sheet.rows, files=files_written, cells=cells)
 
 
 def _link(e: EvidenceEntry, data: ScorecardInput, t: _T) -> Link:
@@ -470,9 +460,11 @@ N_("Explanation: {text}")
 N_("(proposed score {score})")
 N_("Evidence required but not attached.")
 N_(
-    "Note: items without an appraised score are not reviewed yet; the appraised totals count "
-    "them at their self-assessed score."
+    "Note: the appraised scores in grey italics are items not appraised yet; the appraised "
+    "totals count them at their self-assessed score."
 )
+N_("Not appraised yet: counted at the self-assessed score.")
+N_("Maximum deduction: {score} points")
 N_("HEAD OF THE UNIT")
 N_("(page/section {ref})")
 N_("(with the explanation)")

@@ -8,7 +8,7 @@ from datetime import timedelta
 from io import BytesIO
 
 import httpx
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 
 from core.models import Officer
 from core.timefmt import VIETNAM
@@ -44,6 +44,12 @@ async def test_progress_board(client: httpx.AsyncClient, world: World, store: ob
     assert "Đỗ Thị Y" in page  # blocked the bot
     assert "1 đã gửi" in page and "0 quá hạn" in page
     assert 'class="overdue"' not in page
+    # the board's figures as a workbook, downloaded with the same session
+    link = f"/api/v1/periods/{world.period.id}/exports/progress.xlsx?lang=vi"
+    assert f'href="{link}"' in page and "Bảng tiến độ tự đánh giá (.xlsx)" in page
+    download = await client.get(link)
+    assert download.status_code == 200
+    assert load_workbook(BytesIO(download.content)).sheetnames == ["Tiến độ"]
 
     # after the deadline the two unsubmitted units are highlighted
     await Period.filter(id=world.period.id).update(

@@ -45,6 +45,11 @@ async def test_export_commands(
     assert "Đã ghi" in done.stdout and "2 khối, 6 đơn vị" in done.stdout
     assert load_workbook(out / "tong-hop.xlsx").sheetnames[0] == "Tổng hợp"
 
+    done = await _cli(database_url, data_dir, "progress", "P2026", str(out / "tien-do.xlsx"))
+    assert done.returncode == 0, done.stderr
+    assert "6 đơn vị, 4 đã gửi phiếu" in done.stdout
+    assert load_workbook(out / "tien-do.xlsx").sheetnames == ["Tiến độ"]
+
     done = await _cli(
         database_url, data_dir, "scorecard", "P2026", "SNV", str(out / "snv.xlsx"), "--lang", "en"
     )
@@ -71,6 +76,7 @@ async def test_export_commands(
     assert sorted(p.name for p in out.iterdir()) == [
         "danh-muc.xlsx",
         "snv.xlsx",
+        "tien-do.xlsx",
         "tlkc.zip",
         "tong-hop.xlsx",
     ]  # no temporary files left behind
@@ -78,6 +84,7 @@ async def test_export_commands(
     assert sorted(actions) == [  # type: ignore[type-var]
         ("export.consolidated", "cli"),
         ("export.evidence_zip", "cli"),
+        ("export.progress", "cli"),
         ("export.register", "cli"),
         ("export.scorecard", "cli"),
     ]

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from zipfile import ZipFile
 
 import pytest
 from openpyxl import load_workbook
@@ -25,6 +26,7 @@ from tests.scoring.workbooks.conftest import RISKY_NAME, Province, cells
 
 GENERATED = datetime(2026, 11, 22, 2, 30, tzinfo=UTC)  # 09:30 in Hà Nội
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
+DEDUCTION = "-#,##0.00;-#,##0.00;0.00"  # penalty points shown as deductions: "-1,00"
 SUMMARY_HEADERS = [
     "STT",
     "Đơn vị",
@@ -112,6 +114,25 @@ def _assert_equal_to_service(path: Path, tables: list[dict[str, Any]]) -> int:
     return checked
 
 
+def _formula_values(path: Path) -> dict[tuple[str, str], Any]:
+    """(sheet, cell) → the cached value of every formula cell."""
+    formulas = load_workbook(path)
+    cached = load_workbook(path, data_only=True)
+    return {
+        (ws.title, c.coordinate): cached[ws.title][c.coordinate].value
+        for ws in formulas.worksheets
+        for row in ws.iter_rows()
+        for c in row
+        if c.data_type == "f"
+    }
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, int | float) and isinstance(b, int | float):
+        return abs(a - b) < 1e-9
+    return (a or None) == (b or None)
+
+
 def _matrix_fields(path: Path, sheet: str) -> dict[str, list[Any]]:
     ws = load_workbook(path, data_only=True)[sheet]
     return {row[1]: list(row) for row in ws.iter_rows(min_row=7, values_only=True) if row[1]}
@@ -153,6 +174,14 @@ async def test_recalculated_by_libreoffice_totals_indexes_and_ranks_equal_the_se
 
     assert _assert_equal_to_service(out / "a.xlsx", tables_a) == 6
     assert _assert_equal_to_service(out / "b.xlsx", tables_b) == 6
+    # LibreOffice computes, in every formula cell, the value the service wrote as its cache
+    for name in ("a.xlsx", "b.xlsx"):
+        written = _formula_values(src / name)
+        recalculated = load_workbook(out / name, data_only=True)
+        assert len(written) > 100
+        for (sheet, coord), value in written.items():
+            again = recalculated[sheet][coord].value
+            assert _same(again, value), (name, sheet, coord, value, again)
     # the options did change the figures, so B really tests them
     snv_a = next(u for u in tables_a[0]["units"] if u["unit_code"] == "SNV")["appraised"]
     snv_b = next(u for u in tables_b[0]["units"] if u["unit_code"] == "SNV")["appraised"]
@@ -233,7 +262,7 @@ async def test_what_the_secretary_sees(province: Province, tmp_path: Path) -> No
     assert "'Ma trận SO'!" in snv[3].value
     assert snv[9].value == '=IF(I8="","",RANK(I8,I$8:I$10))'
     assert '"Khá ""tốt"""' in ws["K12"].value  # a band label with quotes, escaped
-    assert [snv[i].number_format for i in range(2, 8)] == ["#,##0.00"] * 6
+    assert [snv[i].number_format for i in range(2, 8)] == [*["#,##0.00"] * 4, DEDUCTION, "#,##0.00"]
     assert snv[8].number_format == "0.00"
     assert ws.freeze_panes == "A7"
     assert ws.print_title_rows == "$5:$6"
@@ -311,6 +340,8 @@ async def test_what_the_secretary_sees(province: Province, tmp_path: Path) -> No
         if row[13].value:
             assert row[13].data_type == "s" and row[13].quotePrefix
     assert d["I5"].number_format == "#,##0.00"
+    penalty_rows = [r for r in d.iter_rows(min_row=5) if r[4].value == "T.1"]
+    assert penalty_rows and all(r[11].number_format == DEDUCTION for r in penalty_rows)
 
     # -- progress ----------------------------------------------------------------------------
     p = wb["Tiến độ"]
@@ -337,8 +368,12 @@ async def test_what_the_secretary_sees(province: Province, tmp_path: Path) -> No
     assert p["J6"].number_format == "dd/mm/yyyy hh:mm"
 
     # -- charts: one bar chart of the index per group ------------------------------------------
-    charts = wb["Biểu đồ"]._charts
-    assert len(charts) == 2 and all(c.type == "bar" for c in charts)
+    with ZipFile(path) as z:
+        charts = [z.read(n).decode() for n in z.namelist() if n.startswith("xl/charts/chart")]
+    assert len(charts) == 2 and all('<c:barDir val="bar"/>' in c for c in charts)
+    # value labels (at the bars' ends, the default) in a small font, bars on a fixed pitch:
+    # they no longer overlap in LibreOffice
+    assert all('<c:dLbls><c:numFmt formatCode="0.00"' in c and 'sz="800"' in c for c in charts)
 
     event = await AuditEvent.get(action="export.consolidated")
     assert event.entity_id == str(w.period.id) and event.new_value["units"] == 6
@@ -348,7 +383,9 @@ def _assert_printing(ws: Any) -> None:
     assert ws.page_setup.orientation == "landscape"
     assert str(ws.page_setup.paperSize) == "9"  # A4
     assert ws.sheet_properties.pageSetUpPr.fitToPage is True
-    assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 0)
+    # one page wide (1 is the file format's default, which XlsxWriter leaves out), any height
+    assert (ws.page_setup.fitToWidth or 1, ws.page_setup.fitToHeight) == (1, 0)
+    assert ws.oddFooter.center.text == "Trang &P/&N"
 
 
 async def test_appraisers_see_their_items_officers_nothing(
@@ -443,7 +480,7 @@ def test_a_set_without_survey_bonus_or_penalty_and_a_group_without_units(tmp_pat
     wb = load_workbook(tmp_path / "mini.xlsx")
     assert wb.sheetnames[1] == "Ma trận " + "A" * 23 and len(wb.sheetnames[1]) == 31
     ws = wb["Tổng hợp"]
-    assert ws.column_dimensions["B"].width == 42
+    assert round(ws.column_dimensions["B"].width) == 43  # 42 characters plus padding
     unit = cells(ws, 8)
     assert unit[4:7] == ["=0", "=0", "=0"]  # no survey, bonus or penalty in this set
     assert cells(ws, 9)[:2] == ["II", "KHỐI TRỐNG"] and ws["A10"].value is None

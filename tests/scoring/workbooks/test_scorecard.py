@@ -46,7 +46,9 @@ async def test_layout_scores_links_and_signatures(province: Province) -> None:
     data = await _card(province, "SNV", w.actor("viewer"))
     wb = load_workbook(BytesIO(data))
     ws = wb["Tự đánh giá"]
-    assert ws["A1"].value == "SỞ NỘI VỤ" and ws["C1"].value == "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
+    # the parent body (the criteria set's issuing body) over the unit, the motto on the right
+    assert ws["A1"].value == "UBND TỈNH THÁI NGUYÊN" and ws["A2"].value == "SỞ NỘI VỤ"
+    assert ws["A2"].font.b and ws["C1"].value == "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
     assert ws["C2"].value == "Độc lập - Tự do - Hạnh phúc" and ws["C2"].font.u == "single"
     assert ws["A4"].value == "BẢNG TỰ ĐÁNH GIÁ, CHẤM ĐIỂM CHỈ SỐ CẢI CÁCH HÀNH CHÍNH NĂM 2026"
     assert ws["A5"].value == "Đơn vị: Sở Nội vụ — Đợt 2026"
@@ -64,26 +66,37 @@ async def test_layout_scores_links_and_signatures(province: Province) -> None:
         "Giải trình / Ghi chú",
     ]
     assert ws.freeze_panes == "A10" and ws.print_title_rows == "$8:$9"
-    assert ws.page_setup.orientation == "landscape" and ws.page_setup.fitToWidth == 1
+    assert ws.page_setup.orientation == "landscape" and (ws.page_setup.fitToWidth or 1) == 1
 
     rows = _rows(ws)
     # Roman numerals for the top-level sections, in capitals and bold
     assert [k for k in rows if k in ("I", "II", "III", "IV", "V")] == ["I", "II", "III", "IV", "V"]
     assert rows["I"][1:5] == ["CÔNG TÁC CHỈ ĐẠO, ĐIỀU HÀNH CCHC", 7, 5.75, 4.5]
     assert rows["III"][1] == "ĐIỀU TRA XÃ HỘI HỌC" and rows["IV"][1] == "ĐIỂM CỘNG"
+    # penalty points read as deductions: a minus sign, and "Điểm trừ tối đa" for the maximum
+    assert rows["V"][1] == "ĐIỂM TRỪ" and rows["V"][6].startswith("Điểm trừ tối đa: ")
+    penalty = [r for r in ws.iter_rows(min_row=10) if str(r[0].value).startswith(("V", "T"))]
+    assert penalty and all(
+        c.number_format == "-#,##0.00;-#,##0.00;0.00" for r in penalty for c in r[2:5]
+    )
     field_row = next(r for r in ws.iter_rows(min_row=10) if r[0].value == "I")
     assert field_row[1].font.b and field_row[3].number_format == "#,##0.00"
     assert rows["1.1"][1:5] == ["Kế hoạch CCHC năm", 5, 4.25, 3]
     # items: self score, appraised score once reviewed, not applicable spelled out
     assert rows["1.1.1"][2:5] == [1, 1, 0.5]
-    assert rows["1.1.2"][3:5] == [1, None]
+    # not appraised yet on a sheet being appraised: the appraised column shows the value the
+    # totals count (the self score), in grey italics, and says so
+    assert rows["1.1.2"][3:5] == [1, 1]
+    assert "Chưa thẩm định: tạm tính theo điểm tự đánh giá." in rows["1.1.2"][6]
+    unreviewed = next(r for r in ws.iter_rows(min_row=10) if r[0].value == "1.1.2")
+    assert unreviewed[4].font.i and not unreviewed[3].font.i
     assert rows["1.1.4"][3:5] == ["Không áp dụng", 0.25]
     assert rows["X.1"][3:5] == [1.5, 1.5]
     notes = rows["1.1.1"][6]
     assert "Số liệu kê khai: Ban hành đúng hạn" in notes
     assert "Giải trình: Đã ban hành đúng hạn. (đề xuất 1 điểm)" in notes
     assert "Ý kiến thẩm định lần 2: Ban hành muộn" in notes
-    assert rows["1.1.2"][6] == "Số liệu kê khai: Có\nGhi chú: +1"
+    assert rows["1.1.2"][6].startswith("Số liệu kê khai: Có\nGhi chú: +1")
 
     # evidence: one hyperlink per file, to the download address that checks rights
     item = next(r for r in ws.iter_rows(min_row=10) if r[0].value == "1.1.1")
@@ -108,7 +121,7 @@ async def test_layout_scores_links_and_signatures(province: Province) -> None:
     assert totals["CHỈ SỐ CCHC (%)"][3:5] == (100, 80)
     assert totals["Xếp loại"][3:5] == ("Tốt", "Khá")
     text = [v for r in ws.iter_rows(values_only=True) for v in r if isinstance(v, str)]
-    assert any(v.startswith("Ghi chú: tiêu chí chưa có điểm thẩm định") for v in text)
+    assert any(v.startswith("Ghi chú: điểm thẩm định in nghiêng, màu xám") for v in text)
     for words in ("NGƯỜI LẬP BIỂU", "THỦ TRƯỞNG ĐƠN VỊ", "Nguyễn Thị Lan", "Phạm Quang Minh"):
         assert words in text
     assert "……………, ngày …… tháng …… năm ……" in text

@@ -1,5 +1,5 @@
-"""User text is written as text whatever it starts with; names of sheets, files and zip folders
-are always valid."""
+"""The one workbook writer: user text is written as text whatever it starts with, formulas carry
+their cached result, and names of sheets, files and zip folders are always valid."""
 
 from __future__ import annotations
 
@@ -10,17 +10,8 @@ from zipfile import ZipFile
 import pytest
 from openpyxl import load_workbook
 
-from scoring.workbooks.safe import (
-    Formula,
-    Link,
-    ascii_slug,
-    clean_text,
-    is_risky,
-    path_part,
-    quote_sheet,
-    sheet_title,
-)
-from scoring.workbooks.style import Book, roman
+from core.xlsx import Book, Formula, Link, clean_text, is_risky, quote_sheet, roman, sheet_title
+from scoring.workbooks.paths import ascii_slug, path_part
 
 FORMULA_LIKE = [
     '=HYPERLINK("http://evil.example/x","Bấm")',
@@ -34,40 +25,51 @@ FORMULA_LIKE = [
 ]
 
 
-def _written(values: list[object], styles: tuple[str | None, ...] | None = None) -> bytes:
-    book = Book()
+def _written(
+    values: list[object], styles: tuple[str | None, ...] | None = None, *, twice: bool = False
+) -> bytes:
+    buf = BytesIO()
+    book = Book(buf)
     sheet = book.sheet("Thử", widths=[20] * len(values))
     row_styles = sheet.styles(*styles) if styles else None
     sheet.row(values, row_styles)
-    buf = BytesIO()
-    book.save(buf)
+    if twice:
+        sheet.row(values, row_styles)
+    book.close()
     return buf.getvalue()
 
 
 @pytest.mark.parametrize("styled", [False, True])
 def test_formula_like_text_stays_text(styled: bool) -> None:
     styles = tuple("text" for _ in FORMULA_LIKE) if styled else None
-    data = _written(list(FORMULA_LIKE), styles)
+    # written twice: the second time each text comes from the writer's cache of cleaned texts
+    data = _written(list(FORMULA_LIKE), styles, twice=True)
     ws = load_workbook(BytesIO(data))["Thử"]
-    for cell, text in zip(ws[1], FORMULA_LIKE, strict=True):
+    for cell, text in zip([*ws[1], *ws[2]], FORMULA_LIKE * 2, strict=True):
         assert cell.data_type == "s", text
         assert cell.value == clean_text(text)  # a carriage return is read back as a line feed
         # the apostrophe prefix: editing the cell in Excel keeps it text
         assert cell.quotePrefix is is_risky(text), text
-    # in the file itself: inline strings, no <f> element anywhere
+    # in the file itself: strings, no <f> element anywhere
     with ZipFile(BytesIO(data)) as z:
         xml = z.read("xl/worksheets/sheet1.xml").decode()
-    assert "<f>" not in xml and xml.count('t="inlineStr"') == len(FORMULA_LIKE)
+    assert "<f>" not in xml and xml.count('t="s"') == 2 * len(FORMULA_LIKE)
 
 
 def test_plain_text_has_no_prefix_and_formulas_are_only_built_by_code() -> None:
-    data = _written(["Sở Nội vụ", Formula("=SUM(1,2)"), Decimal("0.25"), 3], ("text",) * 4)
+    data = _written(
+        ["Sở Nội vụ", Formula("=SUM(1,2)", 3), Decimal("0.25"), 3, Formula('=IF(1,"Tốt")', "Tốt")],
+        ("text",) * 5,
+    )
     ws = load_workbook(BytesIO(data))["Thử"]
-    plain, formula, score, count = ws[1]
+    plain, formula, score, count, band = ws[1]
     assert plain.value == "Sở Nội vụ" and not plain.quotePrefix
     assert formula.data_type == "f" and formula.value == "=SUM(1,2)"
     assert score.data_type == "n" and score.value == 0.25
-    assert count.value == 3
+    assert count.value == 3 and band.data_type == "f"
+    # a viewer that never recalculates reads the result the service computed
+    cached = load_workbook(BytesIO(data), data_only=True)["Thử"]
+    assert [c.value for c in cached[1]] == ["Sở Nội vụ", 3, 0.25, 3, "Tốt"]
 
 
 def test_links_show_text_and_keep_risky_names_as_text() -> None:
