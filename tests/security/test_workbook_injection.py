@@ -15,9 +15,10 @@ from openpyxl import load_workbook
 from core.files import FileStore
 from core.models import Officer, OfficerRole, Unit, UnitGroup, UnitKind
 from core.units_workbook import OfficerRow, UnitRow, template_bytes
+from forms.answers import record_answer
 from forms.models import Answer, CriteriaNode, CriteriaSet, Evidence, Review
 from scoring import exports
-from tests.api.world import World, fill_and_submit
+from tests.api.world import NOW, World, fill_and_submit
 
 # One string per dangerous first character: "=", "+", "-", "@", tab, carriage return.
 INJECTIONS = [
@@ -85,7 +86,17 @@ async def test_injection_strings_stay_text_in_every_workbook(
     api: httpx.AsyncClient, world: World, store: FileStore
 ) -> None:
     unit_id, set_id = await _plant(world, store)
-    await api.post("/auth/token", json={"username": INJECTIONS[2], "password": "x"})
+    # an officer's note lands in the audit trail's new values (failed sign-ins of unknown
+    # names are no longer audited, so the trail's user text comes from an answer)
+    await record_answer(
+        world.officers["khac"],
+        world.sheets["STP"].id,
+        "1.1.1",
+        text="1",
+        note=INJECTIONS[2],
+        expected_version=0,
+        now=NOW,
+    )
     admin = world.headers("admin")
     period = world.period.id
     workbooks = {

@@ -364,7 +364,9 @@ async def test_what_the_secretary_sees(province: Province, tmp_path: Path) -> No
     assert rows["SNV"][9] == datetime(2026, 11, 20, 10, 0)  # 03:00 UTC, shown in local time
     assert rows["SYT"][3:10] == ("Đang tự đánh giá", 2, 9, 22.22, 1, "1.1.1", None)
     assert rows["SYT"][10] == 1  # only delivered reminders count
-    assert rows["X3"][11] == "Chủ tịch X3" and rows["X3"][8] == "1.1.1, 1.1.3, C.1"
+    # X3 has no file at all, but 50 % (1.1.3) and no initiative (C.1) earn no points, so
+    # only 1.1.1 needs its evidence (forms.evidence_policy, as the officer's progress says)
+    assert rows["X3"][11] == "Chủ tịch X3" and rows["X3"][7:9] == (1, "1.1.1")
     assert p["J6"].number_format == "dd/mm/yyyy hh:mm"
 
     # -- charts: one bar chart of the index per group ------------------------------------------
