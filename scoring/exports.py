@@ -58,7 +58,7 @@ from forms.models import (
 )
 from scoring.assignments import scope_for
 from scoring.models import ResultSnapshot, SurveyScore
-from scoring.results import bands_of, rollup_options
+from scoring.results import bands_of, rank_unsubmitted_last, rollup_options
 from scoring.workbooks.consolidated import (
     ConsolidatedInput,
     GroupEntry,
@@ -167,10 +167,12 @@ def _period_info(period: Period) -> PeriodInfo:
         status=str(period.status),
         published_at=period.published_at,
         options=rollup_options(period),
+        rank_unsubmitted_last=rank_unsubmitted_last(period),
     )
 
 
-_sets: dict[int, SetInfo] = {}
+# keyed by id and freezing time: a fresh database under the same process reuses ids
+_sets: dict[tuple[int, Any], SetInfo] = {}
 
 
 def forget_criteria_outlines() -> None:
@@ -181,7 +183,7 @@ def forget_criteria_outlines() -> None:
 
 async def _set_info(cset: CriteriaSet) -> SetInfo:
     """The set's outline, cached while it is frozen (a set in use never changes)."""
-    cached = _sets.get(cset.id)
+    cached = _sets.get((cset.id, cset.frozen_at))
     if cached is not None and cset.frozen_at is not None:
         return cached
     nodes = await CriteriaNode.filter(criteria_set_id=cset.id).order_by("position")
@@ -217,7 +219,7 @@ async def _set_info(cset: CriteriaSet) -> SetInfo:
         issuing_body=cset.issuing_body,
     )
     if cset.frozen_at is not None:
-        _sets[cset.id] = info
+        _sets[(cset.id, cset.frozen_at)] = info
     return info
 
 

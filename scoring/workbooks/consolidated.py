@@ -9,8 +9,10 @@ Sheets, in order:
   corrects a criterion score in the matrix, totals, indexes, ranks and bands follow. The formulas
   reproduce :mod:`scoring.rollup` exactly: field = MIN(max, SUM(criteria)); bonus and penalty
   capped by the period's caps; total floored at 0; index = ROUND(total × 100 / applicable
-  maximum, 2) (with the period's "bonus in index" and "cap at 100" options); rank = RANK over the
-  rounded indexes of the group (ties share a rank, the next one is skipped); band = nested IF
+  maximum, 2) (with the period's "bonus in index" and "cap at 100" options); rank = 1 + COUNTIFS of
+  the higher rounded indexes among the group's submitted sheets (column L, "Đã nộp phiếu", marks
+  them "x"; ties share a rank, the next one is skipped); a unit that never submitted is listed
+  unranked, or ranked after them when the period says so (docs/scoring.md); band = nested IF
   over the group's thresholds. A signature block closes the sheet.
 * **Ma trận <khối>** — one per unit group: units × fields and their criteria, self-assessed and
   appraised points side by side, each field's applicable maximum and component index (chỉ số
@@ -48,8 +50,8 @@ from core.xlsx import (
     sheet_title,
     upper_vi,
 )
-from scoring.results import dec
-from scoring.rollup import Band, ItemScore, UnitRollup, classify, competition_rank
+from scoring.results import dec, ranks_apart
+from scoring.rollup import Band, ItemScore, UnitRollup, classify
 from scoring.workbooks.model import (
     AnswerRow,
     Describer,
@@ -82,7 +84,9 @@ SUMMARY_HEADERS = (
     N_("Index (%)"),
     N_("Rank"),
     N_("Classification"),
+    N_("Sheet submitted"),
 )
+SENT = "x"  # the "sheet submitted" mark, which the rank formulas count
 DETAIL_HEADERS = (
     N_("No."),
     N_("Unit group"),
@@ -441,6 +445,7 @@ class _Summary:
     final: UnitRollup
     rank: int | None
     band: str
+    submitted: bool = True
 
 
 def write_consolidated(
@@ -493,10 +498,26 @@ def write_consolidated(
             finals.append((scores.own.standard, scores.final))
             tick()
         matrix_values.append(rows)
-        ranks = competition_rank(indexes)
+        # units that never submitted are not ranked, or ranked after the others (the period's
+        # option): the results' own rule, which the RANK formulas below follow
+        rank_last = data.period.rank_unsubmitted_last
+        sent = {u.unit_id for u in g.units if u.submitted_at is not None}
+        ranks = ranks_apart(
+            {k: None if v is None else round_half_up(v) for k, v in indexes.items()},
+            sent,
+            rank_last=rank_last,
+        )
         summaries.append(
             [
-                _Summary(own, final, ranks[u.unit_id], classify(final.index, g.bands) or "")
+                _Summary(
+                    own,
+                    final,
+                    ranks[u.unit_id],
+                    (classify(final.index, g.bands) or "")
+                    if rank_last or u.unit_id in sent
+                    else "",
+                    u.unit_id in sent,
+                )
                 for u, (own, final) in zip(g.units, finals, strict=True)
             ]
         )
@@ -509,14 +530,12 @@ def write_consolidated(
                     "index": dec(round_half_up(index)) if index is not None else None,
                     "rank": ranks[u.unit_id],
                 }
-                if snap is not None and snap.get("submitted") is False:
-                    mine.pop("rank")  # published apart, unranked (docs/scoring.md, section 4)
                 if snap is None or any(snap.get(k) != v for k, v in mine.items()):
                     mismatches.append(u.code)
 
     # -- Tổng hợp --------------------------------------------------------------------------
-    summary = book.sheet(summary_title, widths=(6, 42, 12, 12, 11, 10, 10, 12, 11, 10, 13))
-    width = 11
+    summary = book.sheet(summary_title, widths=(6, 42, 12, 12, 11, 10, 10, 12, 11, 10, 13, 10))
+    width = 12
     header_row = 5
     summary.freeze(f"A{header_row + 2}")
     summary.print_titles(header_row, header_row + 1)
@@ -552,6 +571,7 @@ def write_consolidated(
         "score_bold",
         "index_bold",
         "int_bold",
+        "text_center",
         "text_center",
     )
     group_styles = summary.styles("group_center", *["group"] * (width - 1))
@@ -601,6 +621,29 @@ def write_consolidated(
                 band = f"IF(I{s}>={_num(b.min_index)},{formula_text(b.label)},{band})"
             final = fig.final
             index = "" if final.index is None else round_half_up(final.index)
+            # ranks among the submitted sheets only (column L), as the results rank them;
+            # with the period's option, the others after every ranked submitted sheet
+            sent_col, idx_col = f"L${first}:L${last}", f"I${first}:I${last}"
+            above = f'">"&I{s}'
+            rank_cell: Any
+            band_cell: Any
+            if fig.submitted:
+                rank_cell = Formula(
+                    f'=IF(I{s}="","",COUNTIFS({sent_col},"{SENT}",{idx_col},{above})+1)',
+                    "" if fig.rank is None else fig.rank,
+                )
+            elif data.period.rank_unsubmitted_last:
+                rank_cell = Formula(
+                    f'=IF(I{s}="","",COUNTIFS({sent_col},"{SENT}",{idx_col},">=0")'
+                    f'+COUNTIFS({sent_col},"<>{SENT}",{idx_col},{above})+1)',
+                    "" if fig.rank is None else fig.rank,
+                )
+            else:
+                rank_cell = None  # listed, not ranked (docs/scoring.md, section 4)
+            if fig.submitted or data.period.rank_unsubmitted_last:
+                band_cell = Formula(f'=IF(I{s}="","",{band})', fig.band if index != "" else "")
+            else:
+                band_cell = None
             summary.row(
                 [
                     i + 1,
@@ -612,11 +655,9 @@ def write_consolidated(
                     Formula(f"={penalty}", final.penalty),
                     Formula(f"=MAX(0,D{s}+E{s}+F{s}-G{s})", final.total),
                     Formula(f'=IF({app}=0,"",ROUND({ratio},2))', index),
-                    Formula(
-                        f'=IF(I{s}="","",RANK(I{s},I${first}:I${last}))',
-                        "" if fig.rank is None else fig.rank,
-                    ),
-                    Formula(f'=IF(I{s}="","",{band})', fig.band if index != "" else ""),
+                    rank_cell,
+                    band_cell,
+                    SENT if fig.submitted else t("not submitted"),
                 ],
                 unit_styles,
             )

@@ -240,3 +240,4 @@ class PeriodInfo:
     status: str
     published_at: datetime | None
     options: RollupOptions = field(default_factory=RollupOptions)
+    rank_unsubmitted_last: bool = False  # else units that never submitted are not ranked

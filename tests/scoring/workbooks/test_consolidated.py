@@ -39,6 +39,7 @@ SUMMARY_HEADERS = [
     "Chỉ số (%)",
     "Xếp hạng",
     "Xếp loại",
+    "Đã nộp phiếu",
 ]
 
 
@@ -105,11 +106,9 @@ def _assert_equal_to_service(path: Path, tables: list[dict[str, Any]]) -> int:
             ]
             got = row[2:9]
             assert [_d(v) for v in got] == [_d(v) for v in expected], unit["unit_code"]
-            if unit.get("submitted", True):
-                # the workbook still ranks units that never submitted among the others (its
-                # RANK formula): the service lists them apart (docs/scoring.md, section 4)
-                assert row[9] == final["rank"], unit["unit_code"]
-                assert (row[10] or None) == final["band"], unit["unit_code"]
+            # units that never submitted: unranked and without a band, as the service lists them
+            assert row[9] == final["rank"], unit["unit_code"]
+            assert (row[10] or None) == final["band"], unit["unit_code"]
             checked += 1
     return checked
 
@@ -156,6 +155,7 @@ async def test_recalculated_by_libreoffice_totals_indexes_and_ranks_equal_the_se
             "bonus_in_index": False,
             "bonus_cap": "1.5",
             "penalty_cap": "0.5",
+            "rank_unsubmitted_last": True,  # the second rank formula
         }
     )
     await _export(province, src / "b.xlsx")
@@ -189,7 +189,10 @@ async def test_recalculated_by_libreoffice_totals_indexes_and_ranks_equal_the_se
     # equal indexes share a rank, the next is skipped; bands with quotes in their label work
     communes = _summary_rows(out / "a.xlsx")
     assert [communes[n][9] for n in ("UBND xã An Bình", "UBND phường Đông Hà")] == [1, 1]
-    assert communes["UBND xã Tân Lập"][9] == 3
+    # X3 never submitted: listed unranked and without a band in A, ranked last in B
+    assert communes["UBND xã Tân Lập"][9:12] == [None, None, "chưa nộp"]
+    communes_b = _summary_rows(out / "b.xlsx")
+    assert communes_b["UBND xã Tân Lập"][9] == 3
 
     # component indexes and field totals of the matrix equal the service's per-field figures
     fields = _matrix_fields(out / "a.xlsx", "Ma trận SO")
@@ -257,10 +260,11 @@ async def test_what_the_secretary_sees(province: Province, tmp_path: Path) -> No
     assert cells(ws, 11)[:2] == ["II", "KHỐI UBND CẤP XÃ"]
     snv = ws[8]
     assert [snv[0].value, snv[1].value] == [1, "Sở Nội vụ"]
-    for cell in snv[2:]:
+    assert snv[11].value == "x"  # the sheet was submitted: the rank formulas count it
+    for cell in snv[2:11]:
         assert isinstance(cell.value, str) and cell.value.startswith("="), cell.coordinate
     assert "'Ma trận SO'!" in snv[3].value
-    assert snv[9].value == '=IF(I8="","",RANK(I8,I$8:I$10))'
+    assert snv[9].value == '=IF(I8="","",COUNTIFS(L$8:L$10,"x",I$8:I$10,">"&I8)+1)'
     assert '"Khá ""tốt"""' in ws["K12"].value  # a band label with quotes, escaped
     assert [snv[i].number_format for i in range(2, 8)] == [*["#,##0.00"] * 4, DEDUCTION, "#,##0.00"]
     assert snv[8].number_format == "0.00"
