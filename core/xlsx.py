@@ -332,13 +332,13 @@ class Book:
         self.wb.set_properties({"title": clean_text(title), "author": "cchc"})
         self.sheets: list[Sheet] = []
         self._styles: dict[str, _Style] = {}
-        self._plain = _Style(None, self.wb.add_format({"quote_prefix": True}))
-        self._datetime = self.wb.add_format({"num_format": DATETIME_FORMAT})
-        self._texts: dict[str, str] = {}  # cleaned text of the strings seen
+        self.plain_style = _Style(None, self.wb.add_format({"quote_prefix": True}))
+        self.datetime_style = self.wb.add_format({"num_format": DATETIME_FORMAT})
+        self.seen_texts: dict[str, str] = {}  # cleaned text of the strings seen
 
     def style(self, name: str | None) -> _Style:
         if name is None:
-            return self._plain
+            return self.plain_style
         found = self._styles.get(name)
         if found is None:
             options = STYLES[name].options()
@@ -478,8 +478,8 @@ class Sheet:
             ws.set_row(r, height)
         formats = styles.formats if styles is not None else ()
         n = len(formats)
-        plain = self.book._plain
-        texts = self.book._texts
+        plain = self.book.plain_style
+        texts = self.book.seen_texts
         write_string = ws.write_string
         write_number = ws.write_number
         write_blank = ws.write_blank
@@ -527,7 +527,7 @@ class Sheet:
             ws.write_blank(r, c, None, fmt)  # a styled empty cell (borders) is a cell too
             return True
         if isinstance(value, str):
-            texts = self.book._texts
+            texts = self.book.seen_texts
             text = texts.get(value)
             if text is None:
                 text = clean_text(value)
@@ -562,7 +562,7 @@ class Sheet:
             else:
                 ws.write_url(r, c, url, fmt, text)
         elif isinstance(value, datetime):
-            ws.write_datetime(r, c, value.replace(tzinfo=None), fmt or self.book._datetime)
+            ws.write_datetime(r, c, value.replace(tzinfo=None), fmt or self.book.datetime_style)
         elif isinstance(value, date):
             ws.write_datetime(r, c, datetime(value.year, value.month, value.day), fmt)
         else:
@@ -586,7 +586,7 @@ class Sheet:
         styles = self._last_styles or ()
         values = self._last_values
         value = values[first_col - 1] if first_col <= len(values) else None
-        st = (styles[first_col - 1] if first_col <= len(styles) else None) or self.book._plain
+        st = (styles[first_col - 1] if first_col <= len(styles) else None) or self.book.plain_style
         fmt = st.plain
         if isinstance(value, str):
             fmt = st.quoted if is_risky(value) else fmt
