@@ -58,6 +58,7 @@ from scoring.workbooks.model import (
     PeriodInfo,
     SetInfo,
     UnitScores,
+    unit_progress,
     unit_scores,
 )
 
@@ -984,16 +985,7 @@ def _progress_sheet(
         sheet.merge(r, 2, width)
         items = [n for n in g.criteria.leaves if n.section != "survey"]
         for i, u in enumerate(g.units):
-            answered = 0
-            missing: list[str] = []
-            for node in items:
-                a = u.answers.get(node.code)
-                if a is None or not a.answered:
-                    continue
-                answered += 1
-                if node.lacks_evidence(a, a.files):
-                    missing.append(node.code)
-            share = round_half_up(Decimal(answered) * 100 / Decimal(len(items))) if items else None
+            p = unit_progress(u.answers, items)
             submitted = u.submitted_at.astimezone(data.tz) if u.submitted_at else None
             sheet.row(
                 (
@@ -1001,11 +993,11 @@ def _progress_sheet(
                     u.code,
                     u.name,
                     t(STATUS_LABELS.get(u.status, u.status)),
-                    answered,
-                    len(items),
-                    share,
-                    len(missing),
-                    ", ".join(missing) or None,
+                    p.answered,
+                    p.items,
+                    p.share,
+                    len(p.missing),
+                    ", ".join(p.missing) or None,
                     submitted,
                     u.reminders,
                     "; ".join(u.blocked) or None,

@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 from core.i18n import gettext
+from core.numbers import round_half_up
 from forms.evidence_policy import evidence_needed
 from forms.rules import Rule, describe
 from scoring.rollup import (
@@ -241,3 +242,33 @@ class PeriodInfo:
     published_at: datetime | None
     options: RollupOptions = field(default_factory=RollupOptions)
     rank_unsubmitted_last: bool = False  # else units that never submitted are not ranked
+
+
+@dataclass(frozen=True)
+class UnitProgress:
+    """The counts of one unit's sheet (pure, from the loaded answers)."""
+
+    answered: int
+    items: int
+    missing: list[str]
+
+    @property
+    def share(self) -> Decimal | None:
+        if not self.items:
+            return None
+        return round_half_up(Decimal(self.answered) * 100 / Decimal(self.items))
+
+
+def unit_progress(answers: Mapping[str, AnswerRow], items: list[NodeInfo]) -> UnitProgress:
+    """Answered items out of the self-assessed ones, and the codes answered without the
+    evidence they require (not counting "not applicable")."""
+    answered = 0
+    missing: list[str] = []
+    for node in items:
+        a = answers.get(node.code)
+        if a is None or not a.answered:
+            continue
+        answered += 1
+        if node.lacks_evidence(a, a.files):
+            missing.append(node.code)
+    return UnitProgress(answered, len(items), missing)

@@ -22,13 +22,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 from core.i18n import N_, gettext
 from core.numbers import round_half_up
 from core.timefmt import format_datetime
 from core.xlsx import Book, Formula, roman, upper_vi
-from scoring.workbooks.consolidated import STATUS_LABELS, ConsolidatedInput, UnitEntry
+from scoring.workbooks.consolidated import STATUS_LABELS, ConsolidatedInput
+from scoring.workbooks.model import unit_progress
 
 HEADERS = (
     N_("No."),
@@ -58,36 +59,6 @@ class ProgressStats:
     units: int
     submitted: int
     cells: int
-
-
-@dataclass(frozen=True)
-class UnitProgress:
-    """The counts of one unit's sheet (pure, from the loaded answers)."""
-
-    answered: int
-    items: int
-    missing: list[str]
-
-    @property
-    def share(self) -> Decimal | None:
-        if not self.items:
-            return None
-        return round_half_up(Decimal(self.answered) * 100 / Decimal(self.items))
-
-
-def unit_progress(u: UnitEntry, items: list[Any]) -> UnitProgress:
-    """Answered items out of the self-assessed ones, and the codes answered without the
-    evidence they require (not counting "not applicable")."""
-    answered = 0
-    missing: list[str] = []
-    for node in items:
-        a = u.answers.get(node.code)
-        if a is None or not a.answered:
-            continue
-        answered += 1
-        if node.lacks_evidence(a, a.files):
-            missing.append(node.code)
-    return UnitProgress(answered, len(items), missing)
 
 
 def timeliness(submitted_at: datetime | None, deadline: datetime | None, now: datetime) -> str:
@@ -167,7 +138,7 @@ def write_progress(
         first = sheet.rows + 1
         answered_sum = items_sum = missing_sum = reminders_sum = group_submitted = 0
         for i, u in enumerate(g.units):
-            p = unit_progress(u, items)
+            p = unit_progress(u.answers, items)
             row = sheet.rows + 1
             deadline = deadlines.get(u.assessment_id)
             share = p.share
