@@ -13,13 +13,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.api.deps import OptionalId
-from app.web.backoffice import pick_period
 from app.web.deps import (
     CsrfError,
     Now,
     StaffDep,
     WebRoute,
     form_with_csrf,
+    pick_period,
     require_csrf,
     status_of,
 )

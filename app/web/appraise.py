@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, Response
 from app.api.deps import Id, OptionalId
 from app.web import unit_sheet
 from app.web.dates import parse_local
-from app.web.deps import Now, StaffDep, WebRoute, form_with_csrf, redirect, status_of
+from app.web.deps import Now, StaffDep, WebRoute, form_with_csrf, pick_period, redirect, status_of
 from app.web.files import file_response, is_previewable
 from app.web.render import render, settings_of
 from core.auth import NotFound, require_role
@@ -27,15 +27,6 @@ from scoring.assignments import scope_for
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 PAGE = 50
-
-
-async def _period(period: int | None) -> Period | None:
-    if period is not None:
-        found = await Period.get_or_none(id=period)
-        if found is None:
-            raise NotFound(Msg(N_("There is no period with the id {id}."), id=period))
-        return found
-    return await Period.all().order_by("-year", "-id").first()
 
 
 @router.get("/appraisal", response_class=HTMLResponse)
@@ -51,7 +42,7 @@ async def queue(
     """Fields of the period's criteria sets with how many items wait for this person, then the
     items of the chosen field across the units whose self-assessment is closed."""
     await require_role(staff.actor)
-    current = await _period(period)
+    current = await pick_period(period)
     if state not in appraisal.ITEM_STATES and state != "all":
         state = "pending"
     fields: list[dict[str, Any]] = []

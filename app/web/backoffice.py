@@ -33,6 +33,7 @@ from app.web.deps import (
     StaffDep,
     WebRoute,
     form_with_csrf,
+    pick_period,
     redirect,
     require_csrf,
     status_of,
@@ -78,15 +79,6 @@ router = APIRouter(prefix="/web", route_class=WebRoute, include_in_schema=False)
 
 def page(staff: StaffDep, **extra: Any) -> dict[str, Any]:
     return {"staff": staff, **extra}
-
-
-async def pick_period(period: int | None) -> Period | None:
-    if period is not None:
-        found = await Period.get_or_none(id=period)
-        if found is None:
-            raise NotFound(Msg(N_("There is no period with the id {id}."), id=period))
-        return found
-    return await Period.all().order_by("-year", "-id").first()
 
 
 # --- signing in ----------------------------------------------------------------------------

@@ -48,6 +48,7 @@ from core.files import CorruptFileError, MissingFileError
 from core.i18n import N_, Msg, UserError
 from core.models import BackofficeUser, Channel, UserRole
 from forms.answers import LockedError, NotAllowedError, StaleAnswerError
+from forms.models import Period
 
 log = logging.getLogger("cchc.web")
 
@@ -347,3 +348,14 @@ class WebRoute(APIRoute):
                 return page
 
         return route
+
+
+async def pick_period(period: int | None) -> Period | None:
+    """The period a page asked for (404 when unknown), else the latest one: what every
+    back-office page that shows one period starts from."""
+    if period is not None:
+        found = await Period.get_or_none(id=period)
+        if found is None:
+            raise NotFound(Msg(N_("There is no period with the id {id}."), id=period))
+        return found
+    return await Period.all().order_by("-year", "-id").first()

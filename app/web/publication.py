@@ -17,10 +17,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.api.deps import Id, OptionalId
-from app.web.deps import Now, StaffDep, WebRoute, form_with_csrf, redirect, status_of
+from app.web.deps import Now, StaffDep, WebRoute, form_with_csrf, pick_period, redirect, status_of
 from app.web.render import render, settings_of
-from core.auth import NotFound
-from core.i18n import N_, Msg, UserError
+from core.i18n import UserError
 from forms.models import Period
 from forms.periods import update_period
 from scoring.annex import annex
@@ -28,15 +27,6 @@ from scoring.publication import publication_view
 from scoring.results import publish
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
-
-
-async def _period(period_id: int | None) -> Period | None:
-    if period_id is None:
-        return await Period.all().order_by("-year", "-id").first()
-    found = await Period.get_or_none(id=period_id)
-    if found is None:
-        raise NotFound(Msg(N_("There is no period with the id {id}."), id=period_id))
-    return found
 
 
 async def _page(
@@ -65,13 +55,13 @@ async def _page(
 async def publication_page(
     request: Request, staff: StaffDep, period: OptionalId = None, done: int = 0
 ) -> Response:
-    return await _page(request, staff, await _period(period), just_published=bool(done))
+    return await _page(request, staff, await pick_period(period), just_published=bool(done))
 
 
 @router.post("/publication/{period_id}")
 async def publish_form(request: Request, staff: StaffDep, period_id: Id, now: Now) -> Response:
     form = await form_with_csrf(request)
-    period = await _period(period_id)
+    period = await pick_period(period_id)
     reason = str(form.get("reason", ""))
     force = form.get("force") == "1"
     try:
@@ -93,7 +83,7 @@ async def ranking_option(request: Request, staff: StaffDep, period_id: Id, now: 
     """The period option that ranks units which never submitted after the others (admins;
     :func:`forms.periods.update_period` refuses it after publication)."""
     form = await form_with_csrf(request)
-    period = await _period(period_id)
+    period = await pick_period(period_id)
     last = form.get("rank_unsubmitted_last") == "1"
     try:
         await update_period(
@@ -108,7 +98,7 @@ async def ranking_option(request: Request, staff: StaffDep, period_id: Id, now: 
 
 @router.get("/publication/{period_id}/annex.docx")
 async def annex_download(request: Request, staff: StaffDep, period_id: Id) -> Response:
-    period = await _period(period_id)
+    period = await pick_period(period_id)
     assert period is not None
     name, data = await annex(staff.actor, period, locale=staff.locale, tz=settings_of(request).tz)
     return Response(

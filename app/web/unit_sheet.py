@@ -15,7 +15,16 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.api.deps import Id, OptionalId
-from app.web.deps import Now, Staff, StaffDep, WebRoute, form_with_csrf, redirect, status_of
+from app.web.deps import (
+    Now,
+    Staff,
+    StaffDep,
+    WebRoute,
+    form_with_csrf,
+    pick_period,
+    redirect,
+    status_of,
+)
 from app.web.files import is_previewable
 from app.web.render import render, settings_of
 from core.auth import NotFound, require_role
@@ -44,15 +53,6 @@ def sheet_url(assessment_id: int, **params: object) -> str:
     return f"/web/sheet/{assessment_id}" + (f"?{query}" if query else "")
 
 
-async def _period(period: int | None) -> Period | None:
-    if period is not None:
-        found = await Period.get_or_none(id=period)
-        if found is None:
-            raise NotFound(Msg(N_("There is no period with the id {id}."), id=period))
-        return found
-    return await Period.all().order_by("-year", "-id").first()
-
-
 @router.get("/sheet", response_class=HTMLResponse)
 async def choose(
     request: Request,
@@ -67,7 +67,7 @@ async def choose(
     """The filters' unit group and unit name a sheet: go to it (the first of the group when the
     unit is not in it)."""
     await require_role(staff.actor)
-    current = await _period(period)
+    current = await pick_period(period)
     if current is None:
         raise NotFound(Msg(N_("There is no period yet.")))
     _groups, sheets = await sheet.sheet_choices(current.id, group)
