@@ -47,17 +47,9 @@ from core.models import Officer, OfficerRole, Unit
 from core.timefmt import VIETNAM
 from forms.answers import NotAllowedError, self_assessment_window
 from forms.criteria import node_rule
-from forms.models import (
-    Assessment,
-    CriteriaNode,
-    CriteriaSet,
-    Evidence,
-    Explanation,
-    Period,
-    PeriodGroup,
-)
+from forms.models import Assessment, CriteriaNode, CriteriaSet, Evidence, Period, PeriodGroup
 from scoring.assignments import scope_for
-from scoring.models import ResultSnapshot, SurveyScore
+from scoring.models import Explanation, ResultSnapshot, SurveyScore
 from scoring.results import bands_of, rank_unsubmitted_last, rollup_options
 from scoring.workbooks.consolidated import (
     ConsolidatedInput,
