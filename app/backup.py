@@ -51,7 +51,7 @@ from typing import IO, Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from app import db
-from core.files import FileStore, _fsync_dir
+from core.files import FileStore, fsync_dir
 
 log = logging.getLogger("cchc.backup")
 
@@ -588,7 +588,7 @@ def create_backup_sync(
         except BaseException:
             Path(tmp_name).unlink(missing_ok=True)
             raise
-        _fsync_dir(out.parent)
+        fsync_dir(out.parent)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     log.info("backup written to %s (%d evidence files)", out, written.files)
@@ -800,7 +800,7 @@ def _install_evidence(staged: dict[str, _Staged], store: FileStore) -> tuple[int
         files += 1
         size += item.size
     for folder in folders:
-        _fsync_dir(folder)
+        fsync_dir(folder)
     return files, size
 
 

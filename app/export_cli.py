@@ -146,6 +146,7 @@ def _done(lang: str, out: Path, detail: str) -> None:
 @export_cli.command("consolidated")
 def consolidated(period: PeriodArg, out: OutArg, lang: LangOption = None) -> None:
     """Bảng tổng hợp kết quả Chỉ số CCHC của một đợt / the consolidated workbook of a period."""
+    from scheduler.ledger import sent_per_sheet
     from scoring import exports
 
     settings = _settings()
@@ -162,6 +163,7 @@ def consolidated(period: PeriodArg, out: OutArg, lang: LangOption = None) -> Non
                 tz=settings.tz,
                 locale=language,
                 progress=report,
+                reminder_counts=sent_per_sheet,
             )
 
         result = _run(settings, language, work)
@@ -186,6 +188,7 @@ def consolidated(period: PeriodArg, out: OutArg, lang: LangOption = None) -> Non
 @export_cli.command("progress")
 def progress(period: PeriodArg, out: OutArg, lang: LangOption = None) -> None:
     """Tiến độ tự đánh giá của một đợt / the progress workbook of a period."""
+    from scheduler.ledger import sent_per_sheet
     from scoring import exports
 
     settings = _settings()
@@ -195,7 +198,13 @@ def progress(period: PeriodArg, out: OutArg, lang: LangOption = None) -> None:
         async def work() -> exports.Export:
             period_id = await exports.period_id_of(period)
             return await exports.progress_workbook(
-                CLI_ACTOR, period_id, tmp, now=datetime.now(UTC), tz=settings.tz, locale=language
+                CLI_ACTOR,
+                period_id,
+                tmp,
+                now=datetime.now(UTC),
+                tz=settings.tz,
+                locale=language,
+                reminder_counts=sent_per_sheet,
             )
 
         result = _run(settings, language, work)

@@ -290,13 +290,16 @@ def _rss_mb() -> float:
 
 
 async def child_export(url: str, period_code: str, out: Path) -> dict[str, object]:
+    from scheduler.ledger import sent_per_sheet
     from scoring.exports import load_consolidated
     from scoring.workbooks.consolidated import write_consolidated
 
     async with database(url):
         period_id = (await Period.get(code=period_code)).id
         start = time.perf_counter()
-        data = await load_consolidated(Actor.system(Channel.cli), period_id, now=NOW)
+        data = await load_consolidated(
+            Actor.system(Channel.cli), period_id, now=NOW, reminder_counts=sent_per_sheet
+        )
         loaded = time.perf_counter()
         stats = await asyncio.to_thread(write_consolidated, data, out)
         written = time.perf_counter()

@@ -71,7 +71,7 @@ class FileStore:
         except BaseException:
             Path(tmp_name).unlink(missing_ok=True)
             raise
-        _fsync_dir(target.parent)
+        fsync_dir(target.parent)
         return StoredFile(digest, len(data), target)
 
     def get_sync(self, sha256: str) -> bytes:
@@ -98,7 +98,7 @@ class FileStore:
         return await asyncio.to_thread(self.get_sync, sha256)
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_dir(folder: Path) -> None:
     """Make the rename itself durable (POSIX); harmless where directories cannot be opened."""
     try:
         fd = os.open(folder, os.O_RDONLY)

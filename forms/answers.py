@@ -68,7 +68,7 @@ def self_assessment_window(period: Period, assessment: Assessment) -> Deadline:
     return Deadline(period.self_assessment_opens_at, closes)
 
 
-async def _check_actor(
+async def check_actor(
     actor: Actor, assessment: Assessment, officer_unit_id: int | Literal[False] | None = False
 ) -> bool:
     """Return whether the actor edits as an administrator (allowed after the lock).
@@ -196,7 +196,7 @@ async def record_answer_in_sheet(
     unit: Unit = parts["u"]
     node: CriteriaNode | None = parts["n"]
     current: Answer | None = parts["x"]
-    as_admin = await _check_actor(actor, assessment, row["officer_unit_id"])
+    as_admin = await check_actor(actor, assessment, row["officer_unit_id"])
     check_open(period, assessment, now, as_admin=as_admin, tz=tz)
     if node is None:
         raise UserError(Msg(N_("There is no item “{code}” in this criteria set."), code=node_code))

@@ -1,4 +1,5 @@
-"""Evidence files (tài liệu kiểm chứng) attached to an answer or to an explanation.
+"""Evidence files (tài liệu kiểm chứng) attached to an answer (or, through
+:func:`scoring.explanations.attach_explanation_file`, to an explanation).
 
 The same rules for every channel: a size limit from the settings, an allowlist of types checked
 by the file's content (a renamed .exe called "baocao.pdf" is refused), the same bytes sent twice
@@ -25,9 +26,9 @@ from core.audit import Actor, record
 from core.files import FileStore, sha256_of
 from core.i18n import N_, Msg, UserError
 from core.numbers import format_score
-from core.timefmt import VIETNAM, format_datetime
-from forms.answers import LockedError, NotAllowedError, _check_actor, check_open
-from forms.models import Answer, Assessment, AssessmentStatus, CriteriaNode, Evidence, Review
+from core.timefmt import VIETNAM
+from forms.answers import NotAllowedError, check_actor, check_open
+from forms.models import Answer, Assessment, CriteriaNode, Evidence
 
 ALLOWED_TYPES_TEXT = "PDF, Word (doc, docx), Excel (xls, xlsx), ODT, ODS, JPG, PNG"
 MB = 1024 * 1024
@@ -185,7 +186,7 @@ async def _answer_for(assessment: Assessment, code: str) -> tuple[Answer, Criter
     return answer, node
 
 
-async def _store(
+async def store_file(
     actor: Actor,
     answer: Answer,
     *,
@@ -198,6 +199,8 @@ async def _store(
     page_ref: str,
     action: str,
 ) -> Attached:
+    """Keep one checked file for ``answer`` (the caller checked who may attach it, and when):
+    one code path for an answer's files and for the files of an explanation."""
     check_size(len(data), name, max_bytes)
     kind = check_content(data, name)
     digest = sha256_of(data)
@@ -252,7 +255,7 @@ async def attach_evidence(
     assessment = await Assessment.get_or_none(id=assessment_id).prefetch_related("period")
     if assessment is None:
         raise NotAllowedError(Msg(N_("This score sheet does not exist.")))
-    as_admin = await _check_actor(actor, assessment)
+    as_admin = await check_actor(actor, assessment)
     check_open(assessment.period, assessment, now, as_admin=as_admin, tz=tz)
     shown = clean_name(name, "tep")
     check_size(len(data), shown, max_bytes)
@@ -262,7 +265,7 @@ async def attach_evidence(
         )
     check_content(data, shown)
     answer, node = await _answer_for(assessment, item_code)
-    return await _store(
+    return await store_file(
         actor,
         answer,
         item=node.code,
@@ -276,55 +279,6 @@ async def attach_evidence(
     )
 
 
-async def attach_explanation_file(
-    actor: Actor,
-    review_id: int,
-    *,
-    data: bytes,
-    name: str | None,
-    files: FileStore,
-    max_bytes: int,
-    now: datetime,
-    page_ref: str = "",
-    tz: ZoneInfo = VIETNAM,
-) -> Attached:
-    """Attach a file to the item an appraiser asked about, while the explanation is open.
-
-    The score sheet is submitted by then, so the self-assessment window does not apply; the
-    request and its due time do. Link the file to the explanation with
-    :func:`forms.explanations.answer_explanation`.
-    """
-    review = await Review.get_or_none(id=review_id).prefetch_related(
-        "answer__assessment__period", "answer__node"
-    )
-    if review is None:
-        raise NotAllowedError(Msg(N_("This explanation request does not exist.")))
-    assessment = review.answer.assessment
-    if actor.kind != "officer":
-        raise NotAllowedError(Msg(N_("Only the unit's officers explain its self-assessment.")))
-    await _check_actor(actor, assessment)
-    if not review.explanation_requested:
-        raise UserError(Msg(N_("No explanation was requested for this item.")))
-    if assessment.status == AssessmentStatus.final or assessment.period.published_at:
-        raise LockedError(Msg(N_("The results are published; nothing can be changed.")))
-    due = review.explanation_due_at or assessment.period.explanation_due_at
-    if assessment.explanation_locked_at is not None or (due is not None and now >= due):
-        when = format_datetime(due, tz) if due else ""
-        raise LockedError(Msg(N_("The time for explanations ({when}) has passed."), when=when))
-    return await _store(
-        actor,
-        review.answer,
-        item=review.answer.node.code,
-        unit_id=assessment.unit_id,  # type: ignore[attr-defined]
-        data=data,
-        name=clean_name(name, "tep"),
-        max_bytes=max_bytes,
-        files=files,
-        page_ref=page_ref,
-        action="evidence.attach_explanation",
-    )
-
-
 async def remove_evidence(
     actor: Actor, evidence_id: int, *, now: datetime, tz: ZoneInfo = VIETNAM
 ) -> Evidence:
@@ -335,7 +289,7 @@ async def remove_evidence(
     if evidence is None or evidence.removed_at is not None:
         raise UserError(Msg(N_("This file was already removed.")))
     assessment = evidence.answer.assessment
-    as_admin = await _check_actor(actor, assessment)
+    as_admin = await check_actor(actor, assessment)
     check_open(assessment.period, assessment, now, as_admin=as_admin, tz=tz)
     async with in_transaction():
         changed = await Evidence.filter(id=evidence.id, removed_at=None).update(removed_at=now)

@@ -1,4 +1,5 @@
-"""What is asked and who answers it: criteria sets, periods, assessments, answers, evidence."""
+"""What is asked and who answers it: criteria sets, periods, assessments, answers, evidence,
+extension requests. Appraisal's reviews and explanations are :mod:`scoring.models`."""
 
 from __future__ import annotations
 
@@ -231,52 +232,6 @@ class Evidence(Model):
         table = "evidence"
         # an answer's files are counted on every card the bot shows
         indexes = (("answer_id", "removed_at"),)
-
-
-class Review(Model):
-    """An appraiser's verdict on one answer in one round (1 or 2)."""
-
-    id = fields.IntField(primary_key=True)
-    answer = fields.ForeignKeyField("cchc.Answer", related_name="reviews", on_delete=fields.CASCADE)
-    round_no = fields.SmallIntField()
-    accepted = fields.BooleanField(default=False)
-    appraised_score = fields.DecimalField(**SCORE, null=True)
-    comment = fields.TextField(default="")
-    explanation_requested = fields.BooleanField(default=False)
-    explanation_due_at = fields.DatetimeField(null=True)
-    reviewer = fields.ForeignKeyField(
-        "cchc.BackofficeUser", related_name="reviews", null=True, on_delete=fields.SET_NULL
-    )
-    version = fields.IntField(default=0)
-    created_at = fields.DatetimeField(auto_now_add=True)
-    updated_at = fields.DatetimeField(auto_now=True)
-
-    class Meta:
-        table = "review"
-        unique_together = (("answer", "round_no"),)
-
-
-class Explanation(Model):
-    """The unit's answer (giải trình bổ sung) to a request: text, a proposed score, files."""
-
-    id = fields.IntField(primary_key=True)
-    review = fields.ForeignKeyField(
-        "cchc.Review", related_name="explanations", on_delete=fields.CASCADE
-    )
-    text = fields.TextField(default="")
-    proposed_score = fields.DecimalField(**SCORE, null=True)
-    officer = fields.ForeignKeyField(
-        "cchc.Officer", related_name="explanations", null=True, on_delete=fields.SET_NULL
-    )
-    channel = fields.CharField(max_length=16, default="")
-    files = fields.ManyToManyField(
-        "cchc.Evidence", related_name="explanations", through="explanation_evidence"
-    )
-    created_at = fields.DatetimeField(auto_now_add=True)
-    submitted_at = fields.DatetimeField(null=True)
-
-    class Meta:
-        table = "explanation"
 
 
 class ExtensionStatus(StrEnum):

@@ -27,7 +27,7 @@ from tortoise.transactions import in_transaction
 from core.audit import Actor, record
 from core.models import Channel
 from forms.answers import self_assessment_window
-from forms.models import Assessment, AssessmentStatus, Period, Review
+from forms.models import Assessment, AssessmentStatus, Period
 from scheduler.config import SchedulerConfig
 from scheduler.delivery import (
     LOCKED,
@@ -39,6 +39,7 @@ from scheduler.delivery import (
 from scheduler.models import Reminder, ReminderStatus
 from scheduler.planning import open_periods
 from scheduler.policy import Policy
+from scoring.models import Review
 
 SCHEDULER = Actor.system(Channel.scheduler, "scheduler")
 LOCK_OFFSET = "lock"

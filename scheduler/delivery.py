@@ -19,7 +19,7 @@ from core.models import Officer, OfficerRole, Unit
 from core.notify import Notice
 from core.timefmt import format_datetime
 from forms.answers import self_assessment_window
-from forms.models import Assessment, AssessmentStatus, Explanation, Period, Review
+from forms.models import Assessment, AssessmentStatus, Period
 from forms.submission import Blockers, blockers
 from scheduler import messages as m
 from scheduler.config import SchedulerConfig
@@ -33,6 +33,7 @@ from scheduler.outcomes import (
     round2_text,
 )
 from scheduler.policy import Policy
+from scoring.models import Explanation, Review
 from scoring.publication import UnitOutcome, published_outcomes, round2_outcomes
 
 Action = Literal["send", "skip", "block", "wait", "post"]

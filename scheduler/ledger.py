@@ -23,8 +23,10 @@ from datetime import datetime, timedelta
 
 from tortoise import connections
 from tortoise.expressions import F, Q
+from tortoise.functions import Count
 from tortoise.transactions import in_transaction
 
+from forms.models import Assessment, Period
 from scheduler.models import Reminder, ReminderStatus
 
 Key = tuple[str, str, datetime, str]  # recipient, subject, deadline_at, offset_key
@@ -44,6 +46,21 @@ _claims = itertools.count(1)
 
 def key_of(reminder: Reminder) -> Key:
     return (reminder.recipient, reminder.subject, reminder.deadline_at, reminder.offset_key)
+
+
+async def sent_per_sheet(period: Period) -> dict[int, int]:
+    """How many reminders were delivered about each score sheet of ``period`` (assessment id ->
+    count; a sheet never reminded is absent), for the progress sheets of the workbooks, which
+    scoring writes without reading this ledger (:data:`scoring.exports.ReminderCounts`)."""
+    sheets = await Assessment.filter(period_id=period.id).values_list("id", flat=True)
+    subjects = {f"assessment:{sheet}": sheet for sheet in sheets}
+    rows = (
+        await Reminder.filter(status=ReminderStatus.sent, subject__startswith="assessment:")
+        .annotate(sent=Count("id"))
+        .group_by("subject")
+        .values_list("subject", "sent")
+    )
+    return {subjects[subject]: sent for subject, sent in rows if subject in subjects}
 
 
 def _norm(key: Key) -> tuple[str, str, float, str]:

@@ -34,7 +34,7 @@ from typing import Any
 
 from core.i18n import Msg
 from core.models import OfficerRole
-from forms.models import Assessment, AssessmentStatus, Explanation, Period, PeriodStatus, Review
+from forms.models import Assessment, AssessmentStatus, Period, PeriodStatus
 from scheduler import messages as m
 from scheduler.config import SchedulerConfig
 from scheduler.delivery import (
@@ -67,6 +67,7 @@ from scheduler.policy import (
     latest_due,
     self_assessment_slots,
 )
+from scoring.models import Explanation, Review
 
 DIGEST_OFFSET = "digest"
 _KNOWN_MAX = 200_000

@@ -9,7 +9,7 @@ Who may change which score when (domain.md §1.4), as enforced here:
 * **Round 1** (per item): accept the self score, adjust it (a score with a mandatory comment), or
   request an explanation (a mandatory comment, a due date, optionally a provisional score). It
   can be revised until the unit has answered the request or round 2 has started for the item.
-* The unit answers a request with an explanation (:mod:`forms.explanations`); it cannot touch
+* The unit answers a request with an explanation (:mod:`scoring.explanations`); it cannot touch
   the appraised score.
 * **Round 2** exists only for items whose explanation was requested, once the unit has answered
   or the due time has passed: it sets the final appraised score (comment mandatory unless it
@@ -55,14 +55,13 @@ from forms.models import (
     AssessmentStatus,
     CriteriaNode,
     Evidence,
-    Explanation,
     NodeLevel,
     Period,
-    Review,
     Section,
 )
 from forms.rules import describe
 from scoring.assignments import Scope, items_under, scope_for
+from scoring.models import Explanation, Review
 
 log = logging.getLogger("cchc.appraisal")
 

@@ -27,7 +27,7 @@ import io
 import json
 import time
 from collections import defaultdict
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -47,17 +47,9 @@ from core.models import Officer, OfficerRole, Unit
 from core.timefmt import VIETNAM
 from forms.answers import NotAllowedError, self_assessment_window
 from forms.criteria import node_rule
-from forms.models import (
-    Assessment,
-    CriteriaNode,
-    CriteriaSet,
-    Evidence,
-    Explanation,
-    Period,
-    PeriodGroup,
-)
+from forms.models import Assessment, CriteriaNode, CriteriaSet, Evidence, Period, PeriodGroup
 from scoring.assignments import scope_for
-from scoring.models import ResultSnapshot, SurveyScore
+from scoring.models import Explanation, ResultSnapshot, SurveyScore
 from scoring.results import bands_of, rank_unsubmitted_last, rollup_options
 from scoring.workbooks.consolidated import (
     ConsolidatedInput,
@@ -88,6 +80,10 @@ ZIP = "application/zip"
 
 # (stage, done, total): stage "load" while reading the database, "write" while writing.
 ProgressFn = Callable[[str, int, int], None]
+# Delivered reminders per score sheet of a period (assessment id -> count). The scheduler keeps
+# them; app passes its count (scheduler.ledger.sent_per_sheet), since scoring never reads a
+# channel's tables. None: every sheet shows 0.
+ReminderCounts = Callable[[Period], Awaitable[dict[int, int]]]
 Target = str | Path | IO[bytes]
 
 
@@ -311,6 +307,7 @@ async def load_consolidated(
     now: datetime,
     tz: ZoneInfo = VIETNAM,
     locale: str = "vi",
+    reminder_counts: ReminderCounts | None = None,
 ) -> ConsolidatedInput:
     """Everything the consolidated workbook shows, read in a handful of queries."""
     await require_role(actor)  # every back-office role and the command line; not officers
@@ -349,18 +346,7 @@ async def load_consolidated(
     survey: dict[int, dict[str, Decimal]] = defaultdict(dict)
     for unit_id, code, score in (tuple(r) for r in survey_rows):
         survey[unit_id][code] = to_decimal(score)  # type: ignore[assignment]
-    # Reminders the scheduler delivered about each sheet ("assessment:<id>" in its ledger).
-    _, reminder_rows = await conn.execute_query(
-        "SELECT r.subject, COUNT(*) FROM reminder r "
-        f"WHERE r.status = 'sent' AND r.subject LIKE {mark} GROUP BY r.subject",
-        ["assessment:%"],
-    )
-    reminders: dict[int, int] = {}
-    for subject, count in (tuple(r) for r in reminder_rows):
-        try:
-            reminders[int(str(subject).split(":", 1)[1])] = int(count)
-        except ValueError:
-            continue
+    reminders = await reminder_counts(period) if reminder_counts else {}
     blocked: dict[int, list[str]] = defaultdict(list)
     for unit_id, name in await Officer.filter(
         bot_blocked_at__isnull=False, active=True
@@ -433,11 +419,14 @@ async def consolidated(
     tz: ZoneInfo = VIETNAM,
     locale: str = "vi",
     progress: ProgressFn | None = None,
+    reminder_counts: ReminderCounts | None = None,
 ) -> Export:
     """Write the consolidated workbook of a period to ``target`` (a path or a binary file)."""
     started = time.perf_counter()
     await _report(progress, "load", 0, 1)
-    data = await load_consolidated(actor, period_id, now=now, tz=tz, locale=locale)
+    data = await load_consolidated(
+        actor, period_id, now=now, tz=tz, locale=locale, reminder_counts=reminder_counts
+    )
     await _report(progress, "load", 1, 1)
     stats = await asyncio.to_thread(write_consolidated, data, target, _thread_progress(progress))
     figures = {
@@ -466,11 +455,14 @@ async def progress_workbook(
     now: datetime,
     tz: ZoneInfo = VIETNAM,
     locale: str = "vi",
+    reminder_counts: ReminderCounts | None = None,
 ) -> Export:
     """Write the progress workbook of a period ("Tiến độ tự đánh giá"): completeness and
     timeliness by unit, as the progress board shows them. Every back-office role."""
     started = time.perf_counter()
-    data = await load_consolidated(actor, period_id, now=now, tz=tz, locale=locale)
+    data = await load_consolidated(
+        actor, period_id, now=now, tz=tz, locale=locale, reminder_counts=reminder_counts
+    )
     period = await _period(period_id)
     deadlines = {
         a.id: self_assessment_window(period, a).closes_at

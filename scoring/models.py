@@ -1,7 +1,5 @@
-"""What it adds up to: appraisers' assignments, survey scores, published snapshots.
-
-Reviews and explanations live in :mod:`forms.models` because officers answer them through the
-same submission service as their answers."""
+"""What it adds up to: appraisers' reviews and the units' explanations, assignments, survey
+scores, published snapshots."""
 
 from __future__ import annotations
 
@@ -9,6 +7,52 @@ from tortoise import fields
 from tortoise.models import Model
 
 SCORE = {"max_digits": 10, "decimal_places": 4}
+
+
+class Review(Model):
+    """An appraiser's verdict on one answer in one round (1 or 2)."""
+
+    id = fields.IntField(primary_key=True)
+    answer = fields.ForeignKeyField("cchc.Answer", related_name="reviews", on_delete=fields.CASCADE)
+    round_no = fields.SmallIntField()
+    accepted = fields.BooleanField(default=False)
+    appraised_score = fields.DecimalField(**SCORE, null=True)
+    comment = fields.TextField(default="")
+    explanation_requested = fields.BooleanField(default=False)
+    explanation_due_at = fields.DatetimeField(null=True)
+    reviewer = fields.ForeignKeyField(
+        "cchc.BackofficeUser", related_name="reviews", null=True, on_delete=fields.SET_NULL
+    )
+    version = fields.IntField(default=0)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "review"
+        unique_together = (("answer", "round_no"),)
+
+
+class Explanation(Model):
+    """The unit's answer (giải trình bổ sung) to a request: text, a proposed score, files."""
+
+    id = fields.IntField(primary_key=True)
+    review = fields.ForeignKeyField(
+        "cchc.Review", related_name="explanations", on_delete=fields.CASCADE
+    )
+    text = fields.TextField(default="")
+    proposed_score = fields.DecimalField(**SCORE, null=True)
+    officer = fields.ForeignKeyField(
+        "cchc.Officer", related_name="explanations", null=True, on_delete=fields.SET_NULL
+    )
+    channel = fields.CharField(max_length=16, default="")
+    files = fields.ManyToManyField(
+        "cchc.Evidence", related_name="explanations", through="explanation_evidence"
+    )
+    created_at = fields.DatetimeField(auto_now_add=True)
+    submitted_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "explanation"
 
 
 class AppraiserAssignment(Model):

@@ -22,8 +22,8 @@ from typing import Any
 
 from core.audit import Actor
 from core.auth import require_role
-from forms.models import Assessment, AssessmentStatus, Period, Review
-from scoring.models import ResultSnapshot
+from forms.models import Assessment, AssessmentStatus, Period
+from scoring.models import ResultSnapshot, Review
 from scoring.results import rank_unsubmitted_last, results
 
 # Sheets whose appraisal is finished: publishing does not need a reason for them.

@@ -23,6 +23,7 @@ from starlette.background import BackgroundTask
 
 from app.api.deps import CurrentActor, Files, Id, Now, Tz
 from app.api.errors import ApiRoute
+from scheduler.ledger import sent_per_sheet
 from scoring import exports
 
 router = APIRouter(route_class=ApiRoute, tags=["exports"])
@@ -74,7 +75,9 @@ async def consolidated(
     per group, item details, progress and charts. Every back-office role; appraisers' detail
     sheet holds only the items of their assignments."""
     return await _xlsx_response(
-        lambda path: exports.consolidated(actor, period_id, path, now=now, tz=tz, locale=lang)
+        lambda path: exports.consolidated(
+            actor, period_id, path, now=now, tz=tz, locale=lang, reminder_counts=sent_per_sheet
+        )
     )
 
 
@@ -117,7 +120,9 @@ async def progress(
     """ "Tiến độ tự đánh giá": completeness and timeliness by unit, as on the progress board.
     Every back-office role."""
     return await _xlsx_response(
-        lambda path: exports.progress_workbook(actor, period_id, path, now=now, tz=tz, locale=lang)
+        lambda path: exports.progress_workbook(
+            actor, period_id, path, now=now, tz=tz, locale=lang, reminder_counts=sent_per_sheet
+        )
     )
 
 

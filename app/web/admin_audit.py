@@ -1,7 +1,7 @@
 """The audit trail (administrators): filters by who, unit, item, action, channel and time, pages
 of 100 events newest first, and the same selection as CSV or XLSX. Reads through
 :mod:`core.audit_query` (the JSON API's service, with its exports); an item code is resolved to
-its answers, reviews, files and explanations by :func:`forms.audit_items.item_entities`."""
+its answers, reviews, files and explanations by :func:`scoring.audit_items.item_entities`."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from core.audit_query import AuditFilter
 from core.auth import require_admin
 from core.i18n import N_, Msg, UserError
 from core.models import AuditEvent, BackofficeUser, Channel, Officer, Unit
-from forms.audit_items import item_entities
+from scoring.audit_items import item_entities
 
 router = APIRouter(prefix="/web", route_class=WebRoute, include_in_schema=False)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -3,7 +3,7 @@ official layout, files, submission and explanations.
 
 Every change goes through the services the bot uses (:func:`forms.answers.record_answer`,
 :func:`forms.evidence.attach_evidence`, :func:`forms.submission.submit`,
-:func:`forms.explanations.answer_explanation`), with the version the page was drawn from, so a
+:func:`scoring.explanations.answer_explanation`), with the version the page was drawn from, so a
 stale page cannot overwrite what a colleague saved in the bot meanwhile. The sheet is always the
 signed-in officer's own unit's, taken from the session, never from the form.
 
@@ -61,12 +61,13 @@ from core.files import FileStore
 from core.i18n import N_, Msg, UserError
 from core.numbers import format_score
 from forms.answers import StaleAnswerError, record_answer
-from forms.evidence import attach_evidence, attach_explanation_file, remove_evidence
-from forms.explanations import answer_explanation
-from forms.models import Assessment, Evidence, Review
+from forms.evidence import attach_evidence, remove_evidence
+from forms.models import Assessment, Evidence
 from forms.rules import describe, evaluate
 from forms.submission import SubmissionBlockedError, submit
+from scoring.explanations import answer_explanation, attach_explanation_file
 from scoring.exports import scorecard
+from scoring.models import Review
 from scoring.publication import unit_outcome
 
 router = APIRouter(prefix="/web/o", route_class=WebRoute, include_in_schema=False)

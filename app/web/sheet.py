@@ -2,7 +2,7 @@
 item), what is stored for each item, its files, the appraisers' requests, and progress.
 
 Everything is read through the same services as the bot (:mod:`forms.progress`,
-:mod:`forms.explanations`), so the two channels show the same thing; a change made in the bot is
+:mod:`scoring.explanations`), so the two channels show the same thing; a change made in the bot is
 on the page at the next load, and the reverse.
 """
 
@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from core.i18n import N_, Msg, UserError
 from core.numbers import format_score
 from forms.answers import LockedError, check_open, self_assessment_window
-from forms.models import Assessment, Evidence, Period, PeriodStatus, Review
+from forms.models import Assessment, Evidence, Period, PeriodStatus
 from forms.progress import (
     AnswerState,
     ItemNode,
@@ -29,6 +29,7 @@ from forms.progress import (
     outline,
 )
 from forms.rules import Rule, describe, parse_declared
+from scoring.models import Review
 
 ZERO = Decimal(0)
 TEXT_RULES = ("percent_tiers", "count", "points")

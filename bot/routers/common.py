@@ -21,7 +21,8 @@ from bot.texts import t
 from core.i18n import N_, Msg
 from core.models import Officer
 from forms.answers import RecordedAnswer
-from forms.models import Assessment, Review
+from forms.models import Assessment
+from scoring.models import Review
 
 log = logging.getLogger("cchc.bot")
 

@@ -36,12 +36,12 @@ from core.i18n import UserError
 from core.timefmt import format_datetime
 from forms.evidence import (
     attach_evidence,
-    attach_explanation_file,
     check_size,
     clean_name,
     item_files,
     remove_evidence,
 )
+from scoring.explanations import attach_explanation_file
 
 log = logging.getLogger("cchc.bot")
 

@@ -1,5 +1,5 @@
 """The appraisal loop in the chat: requests for explanation, answered with text, a proposed
-score and files, through :func:`forms.explanations.answer_explanation`."""
+score and files, through :func:`scoring.explanations.answer_explanation`."""
 
 from __future__ import annotations
 
@@ -21,9 +21,9 @@ from core.i18n import UserError
 from core.models import Officer
 from core.numbers import NumberError, parse_decimal
 from core.timefmt import format_datetime
-from forms.explanations import answer_explanation, open_requests
-from forms.models import Review
 from forms.progress import days_between, remaining
+from scoring.explanations import answer_explanation, open_requests
+from scoring.models import Review
 
 router = RouterSpec("explain", bound=True)
 EXPLAIN_COMMENT_CHARS = 2000  # with the title (300) and the fixed text, under 4,096 units

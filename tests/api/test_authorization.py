@@ -20,9 +20,10 @@ from core.files import FileStore
 from core.models import AuditEvent
 from core.notify import RecordingNotifier
 from forms.answers import NotAllowedError
-from forms.explanations import answer_explanation
-from forms.models import Evidence, ExtensionRequest, Review
+from forms.models import Evidence, ExtensionRequest
 from scoring import appraisal, results, survey
+from scoring.explanations import answer_explanation
+from scoring.models import Review
 from tests.api.world import NOW, World, fill_and_submit
 from tests.factories import workbook_bytes
 from tests.scoring.test_survey import _filled

@@ -15,6 +15,7 @@ from app.api.exports import router as exports_router
 from core.auth import hash_token
 from core.files import FileStore
 from core.models import ApiToken, BackofficeUser, UserRole
+from scheduler.models import Reminder, ReminderStatus
 from tests.api.world import _PASSWORD_HASH, NOW, World, fill_and_submit
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -52,6 +53,15 @@ async def test_viewer_downloads_the_workbooks(
     await fill_and_submit(world, "SNV", "lan", store=store)
     p, u = world.period.id, _unit_id(world, "SNV")
     viewer = world.headers("viewer")
+    await Reminder.create(
+        kind="self_assessment",
+        recipient="officer:1",
+        subject=f"assessment:{world.sheets['SNV'].id}",
+        deadline_at=NOW,
+        offset_key="-7d",
+        due_at=NOW,
+        status=ReminderStatus.sent,
+    )
 
     r = await client.get(f"/periods/{p}/exports/consolidated.xlsx", headers=viewer)
     assert r.status_code == 200, r.text
@@ -62,6 +72,13 @@ async def test_viewer_downloads_the_workbooks(
     wb = load_workbook(BytesIO(r.content))
     assert wb.sheetnames[:2] == ["Tổng hợp", "Ma trận SO"]
     assert wb["Tổng hợp"]["B8"].value == "Sở Nội vụ"
+    # the reminders the scheduler delivered, on both progress sheets
+    rows = [r for r in wb["Tiến độ"].iter_rows(min_row=5, values_only=True) if r[1] == "SNV"]
+    assert rows[0][10] == 1
+    r = await client.get(f"/periods/{p}/exports/progress.xlsx", headers=viewer)
+    assert r.status_code == 200, r.text
+    sheet = load_workbook(BytesIO(r.content)).active
+    assert [row[12] for row in sheet.iter_rows(values_only=True) if row[1] == "SNV"] == [1]
 
     r = await client.get(f"/periods/{p}/units/{u}/scorecard.xlsx", headers=viewer)
     assert r.status_code == 200, r.text

@@ -16,9 +16,10 @@ from core.files import FileStore
 from core.models import BackofficeUser, Channel, Officer, UserRole
 from core.notify import RecordingNotifier
 from forms.answers import record_answer
-from forms.explanations import answer_explanation
-from forms.models import Answer, Evidence, Review
+from forms.models import Answer, Evidence
 from forms.submission import submit
+from scoring.explanations import answer_explanation
+from scoring.models import Review
 from scoring.survey_workbook import SHEET
 from tests.api.conftest import Clock
 from tests.api.world import _PASSWORD_HASH, ANSWERS, NOW, PASSWORD, REQUIRED_EVIDENCE

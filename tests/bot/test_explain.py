@@ -12,7 +12,8 @@ from core.i18n import Msg
 from core.models import Officer
 from core.notify import Notice, Unreachable
 from forms.answers import record_answer
-from forms.models import Answer, Assessment, AssessmentStatus, Explanation, Review
+from forms.models import Answer, Assessment, AssessmentStatus
+from scoring.models import Explanation, Review
 from tests.bot import samples
 from tests.bot.conftest import Harness, bound_chat
 from tests.forms.conftest import NOW

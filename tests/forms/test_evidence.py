@@ -14,13 +14,14 @@ from forms.answers import LockedError, NotAllowedError, record_answer
 from forms.evidence import (
     EvidenceError,
     attach_evidence,
-    attach_explanation_file,
     detect_type,
     item_files,
     remove_evidence,
 )
-from forms.models import Answer, Assessment, AssessmentStatus, Evidence, Review
+from forms.models import Answer, Assessment, AssessmentStatus, Evidence
 from forms.submission import blockers
+from scoring.explanations import attach_explanation_file
+from scoring.models import Review
 from tests.bot import samples
 from tests.forms.conftest import NOW
 

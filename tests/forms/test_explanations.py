@@ -10,8 +10,9 @@ import pytest
 from core.i18n import UserError
 from core.models import AuditEvent
 from forms.answers import LockedError, NotAllowedError, record_answer
-from forms.explanations import answer_explanation, open_requests
-from forms.models import Answer, Evidence, Explanation, Period, Review
+from forms.models import Answer, Evidence, Period
+from scoring.explanations import answer_explanation, open_requests
+from scoring.models import Explanation, Review
 from tests.forms.conftest import NOW
 
 

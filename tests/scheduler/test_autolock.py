@@ -9,15 +9,10 @@ import pytest
 from core.audit import Actor
 from core.models import AuditEvent, Channel
 from forms.answers import LockedError, record_answer
-from forms.models import (
-    Answer,
-    Assessment,
-    AssessmentStatus,
-    CriteriaNode,
-    Review,
-)
+from forms.models import Answer, Assessment, AssessmentStatus, CriteriaNode
 from scheduler.models import Reminder
 from scheduler.ticker import Scheduler
+from scoring.models import Review
 from tests.scheduler.conftest import DEADLINE, FakeClock, FakeTelegram, World, local
 
 

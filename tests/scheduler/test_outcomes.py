@@ -9,11 +9,12 @@ import pytest
 
 from core.models import Officer
 from core.notify import RecordingNotifier
-from forms.explanations import answer_explanation
-from forms.models import Assessment, AssessmentStatus, Review
+from forms.models import Assessment, AssessmentStatus
 from scheduler.config import SchedulerConfig
 from scheduler.models import Reminder, ReminderStatus
 from scoring import appraisal
+from scoring.explanations import answer_explanation
+from scoring.models import Review
 from scoring.results import publish
 from tests.api.world import ANSWERS, NOW, World, build_world, fill_and_submit
 from tests.scheduler.conftest import FakeClock, FakeTelegram, make_scheduler

@@ -6,10 +6,11 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from forms.models import Answer, Assessment, AssessmentStatus, CriteriaNode, Period, Review
+from forms.models import Answer, Assessment, AssessmentStatus, CriteriaNode, Period
 from scheduler.config import SchedulerConfig
 from scheduler.models import Reminder, ReminderStatus
 from scheduler.planning import Planner
+from scoring.models import Review
 from tests.scheduler.conftest import DEADLINE, World, build_world, local
 
 
@@ -156,7 +157,7 @@ async def test_explanation_reminders_for_open_requests_only(db: str) -> None:
             )
         )
     # U2 has answered its request
-    from forms.models import Explanation
+    from scoring.models import Explanation
 
     await Explanation.create(review=reviews[1], text="Đã bổ sung", submitted_at=local(2027, 1, 5))
     await Planner(config).plan(local(2027, 1, 12, 17, 0))

@@ -12,9 +12,10 @@ from core.i18n import UserError
 from core.models import AuditEvent
 from core.notify import RecordingNotifier
 from forms.answers import LockedError, NotAllowedError, record_answer
-from forms.explanations import answer_explanation
-from forms.models import Assessment, AssessmentStatus, Review
+from forms.models import Assessment, AssessmentStatus
 from scoring import appraisal
+from scoring.explanations import answer_explanation
+from scoring.models import Review
 from tests.api.world import NOW, World, build_world, fill_and_submit
 
 

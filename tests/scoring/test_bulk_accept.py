@@ -13,8 +13,9 @@ from core.auth import Conflict
 from core.i18n import UserError
 from core.models import AuditEvent
 from forms.answers import NotAllowedError
-from forms.models import Assessment, AssessmentStatus, Review
+from forms.models import Assessment, AssessmentStatus
 from scoring import appraisal, sheet
+from scoring.models import Review
 from tests.api.world import NOW, World, build_world, fill_and_submit
 
 

@@ -11,7 +11,6 @@ from core.auth import AccessDenied, Conflict
 from core.i18n import UserError
 from core.models import Unit, UnitGroup
 from core.notify import RecordingNotifier
-from forms.explanations import answer_explanation
 from forms.models import (
     Assessment,
     AssessmentStatus,
@@ -22,6 +21,7 @@ from forms.models import (
 )
 from forms.periods import update_period
 from scoring import appraisal
+from scoring.explanations import answer_explanation
 from scoring.models import ResultSnapshot, SurveyScore
 from scoring.results import compute, publish, results
 from scoring.rollup import ItemScore, Node, roll_up

@@ -16,8 +16,9 @@ from core.files import FileStore
 from core.models import Officer, OfficerRole, Unit, UnitGroup, UnitKind
 from core.units_workbook import OfficerRow, UnitRow, template_bytes
 from forms.answers import record_answer
-from forms.models import Answer, CriteriaNode, CriteriaSet, Evidence, Review
+from forms.models import Answer, CriteriaNode, CriteriaSet, Evidence
 from scoring import exports
+from scoring.models import Review
 from tests.api.world import NOW, World, fill_and_submit
 
 # One string per dangerous first character: "=", "+", "-", "@", tab, carriage return.

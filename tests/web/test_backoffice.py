@@ -13,10 +13,11 @@ from openpyxl import Workbook, load_workbook
 from core.models import Officer
 from core.timefmt import VIETNAM
 from forms.answers import record_answer
-from forms.models import Assessment, Period, Review
+from forms.models import Assessment, Period
 from scheduler.delivery import SECRETARIAT
 from scheduler.digests import digest_snapshot, digest_subject, post_digest
 from scheduler.models import Reminder, ReminderStatus
+from scoring.models import Review
 from tests.api.world import NOW, World, fill_and_submit
 from tests.factories import ROWS, workbook_bytes
 from tests.web.conftest import csrf_of, sign_in_staff

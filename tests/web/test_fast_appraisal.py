@@ -19,8 +19,9 @@ from core.models import AuditEvent, BackofficeUser, Channel, Officer, OfficerRol
 from core.timefmt import VIETNAM
 from forms.answers import record_answer
 from forms.evidence import attach_evidence
-from forms.models import Answer, Assessment, AssessmentStatus, CriteriaNode, Review
+from forms.models import Answer, Assessment, AssessmentStatus, CriteriaNode
 from scoring.assignments import assign
+from scoring.models import Review
 from tests.api.world import NOW
 from tests.web.browser import skip_without_browser
 from tests.web.conftest import Clock

@@ -9,8 +9,8 @@ import re
 import httpx
 
 from core.models import AuditEvent
-from forms.models import Review
 from scoring import appraisal
+from scoring.models import Review
 from tests.api.world import NOW, World, fill_and_submit
 from tests.web.conftest import csrf_of, sign_in_staff
 

@@ -19,10 +19,10 @@ from core.files import FileStore
 from core.models import Channel, Officer, OfficerRole, Unit, UnitGroup
 from core.notify import RecordingNotifier
 from forms.answers import record_answer
-from forms.explanations import answer_explanation
 from forms.models import Answer, Assessment, Evidence, PeriodGroup
 from forms.submission import submit
 from scoring import appraisal
+from scoring.explanations import answer_explanation
 from scoring.models import SurveyScore
 from tests.api.world import NOW, World, attach, build_world, fill_and_submit
 

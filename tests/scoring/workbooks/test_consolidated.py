@@ -18,6 +18,7 @@ from openpyxl import load_workbook
 from core.auth import AccessDenied
 from core.models import AuditEvent
 from forms.models import Period
+from scheduler.ledger import sent_per_sheet
 from scheduler.models import Reminder, ReminderStatus
 from scoring import exports
 from scoring.models import SurveyScore
@@ -45,7 +46,9 @@ SUMMARY_HEADERS = [
 
 async def _export(province: Province, path: Path, actor_name: str = "admin") -> exports.Export:
     w = province.world
-    return await exports.consolidated(w.actor(actor_name), w.period.id, path, now=GENERATED)
+    return await exports.consolidated(
+        w.actor(actor_name), w.period.id, path, now=GENERATED, reminder_counts=sent_per_sheet
+    )
 
 
 def _recalculate(sources: list[Path], out: Path) -> None:

@@ -13,8 +13,9 @@ from openpyxl import load_workbook
 
 from core.models import AuditEvent
 from forms.answers import NotAllowedError
-from forms.models import Evidence, Explanation
+from forms.models import Evidence
 from scoring import exports
+from scoring.models import Explanation
 from tests.scoring.workbooks.conftest import PUBLIC_URL, RISKY_NAME, Province, cells
 
 GENERATED = datetime(2026, 11, 22, 2, 30, tzinfo=UTC)

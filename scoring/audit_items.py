@@ -7,7 +7,8 @@ item code; this resolves a code to those rows once, for :class:`core.audit_query
 
 from __future__ import annotations
 
-from forms.models import Answer, Evidence, Explanation, Review
+from forms.models import Answer, Evidence
+from scoring.models import Explanation, Review
 
 
 async def item_entities(code: str, *, unit_id: int | None = None) -> dict[str, list[str]]:
