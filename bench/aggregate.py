@@ -7,7 +7,7 @@ scores. Then, in the same run and on the same connection, it times:
 
 * **service**: ``scoring.results.results`` as the API calls it (authorisation, the period and its
   groups, one statement returning every sheet with its answers packed as text tokens, the
-  roll-up of :mod:`scoring.rollup` for the self *and* the appraised figures of every unit, ranks
+  roll-up of :mod:`forms.rollup` for the self *and* the appraised figures of every unit, ranks
   and bands per group, the JSON-ready tables);
 * **baseline**: one SQL statement, a GROUP BY with RANK() over the same tables, summing the self
   and appraised scores per unit, the applicable maximum, the index and the rank per group.

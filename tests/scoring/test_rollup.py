@@ -14,14 +14,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from core.numbers import round_half_up
-from scoring.rollup import (
+from forms.rollup import (
     DEFAULT_BANDS,
     Band,
     CriteriaTree,
     ItemScore,
     Node,
     RollupOptions,
-    RollupPlan,
     UnitRollup,
     classify,
     competition_rank,
@@ -29,7 +28,6 @@ from scoring.rollup import (
     rank_rounded,
     rank_within_groups,
     roll_up,
-    scaled,
     validate_bands,
 )
 
@@ -820,79 +818,3 @@ def test_classify_is_monotone_and_agrees_with_the_printed_index(a: Decimal, b: D
     low, high = sorted((a, b))
     assert _ORDER[classify(low)] >= _ORDER[classify(high)]  # type: ignore[index]
     assert classify(low) == classify(round_half_up(low))
-
-
-# --------------------------------------------------------------------------------------------
-# Fast path (RollupPlan) equals roll_up
-# --------------------------------------------------------------------------------------------
-
-
-def _assert_plan_matches(
-    nodes: list[Node], table: dict[str, ItemScore], options: RollupOptions
-) -> None:
-    plan = RollupPlan(nodes, options)
-    values = plan.encode(table)
-    assert values is not None
-    fast = plan.run(values)
-    assert plan.run_clamped([plan.clamp(k, v) for k, v in enumerate(values)]) == fast
-    slow = roll_up(nodes, table, options)
-    back = plan.decimal
-    assert back(fast.standard) == slow.standard
-    assert back(fast.survey) == slow.survey
-    assert back(fast.bonus) == slow.bonus
-    assert back(fast.penalty) == slow.penalty
-    assert back(fast.total) == slow.total
-    assert back(fast.applicable_max) == slow.applicable_max
-    assert fast.index == slow.index  # same value; both unrounded
-    assert plan.standard_fields == slow.standard_fields
-    for code, s, a in zip(
-        plan.standard_fields, fast.field_scores, fast.field_applicable, strict=True
-    ):
-        assert back(s) == slow.nodes[code].score
-        assert back(a) == slow.nodes[code].applicable_max
-        assert plan.percent(s, a) == slow.nodes[code].index
-
-
-@settings(max_examples=400)
-@given(criteria_sets(), options_strategy)
-def test_plan_equals_roll_up(case: tuple, options: RollupOptions) -> None:
-    nodes, table = case
-    _assert_plan_matches(nodes, table, options)
-
-
-four_places = st.decimals(min_value=-3, max_value=25, places=4)
-
-
-@settings(max_examples=200)
-@given(criteria_sets(), options_strategy, st.data())
-def test_plan_equals_roll_up_with_four_decimals_and_na_everywhere(
-    case: tuple, options: RollupOptions, data: st.DataObject
-) -> None:
-    nodes, table = case
-    parents = {n.parent for n in nodes}
-    leaves = [n.code for n in nodes if n.code not in parents]
-    for code in leaves:
-        table[code] = data.draw(
-            st.one_of(
-                st.builds(ItemScore, four_places),
-                st.just(ItemScore(None, not_applicable=True)),
-                st.just(ItemScore(D(5), not_applicable=True)),
-            )
-        )
-    _assert_plan_matches(nodes, table, options)
-
-
-def test_plan_refuses_what_it_cannot_hold_exactly() -> None:
-    nodes = [node("1", "10"), node("1.1", "10")]
-    with pytest.raises(ValueError):
-        RollupPlan([node("1", "10"), node("1.1", "0.00001")])
-    with pytest.raises(ValueError):
-        RollupPlan(nodes, RollupOptions(bonus_cap=D("0.123456")))
-    plan = RollupPlan(nodes)
-    assert plan.encode({"1.1": ItemScore(D("0.00001"))}) is None
-    assert plan.encode({"1.1": ItemScore(D("1e30"))}) is None
-    assert scaled(D("1.25")) == 12500 and scaled(D("Infinity")) is None
-    with pytest.raises(ValueError):
-        plan.run([])
-    with pytest.raises(ValueError):
-        plan.run_clamped([])
