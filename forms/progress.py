@@ -130,13 +130,17 @@ def preview(tree: Outline, states: dict[str, AnswerState]) -> UnitRollup:
     scores, unanswered items at 0, the set's bonus and penalty caps, no survey points yet."""
     rollup = tree.tree
     values = rollup.blank()
+    na: list[int] = []
     position = rollup.position
     for item in tree.items:
         state = states.get(item.code)
         if state is not None and state.answered:
             i = position[item.code]
-            values[i] = None if state.not_applicable else rollup.clamp(i, state.self_score)
-    return rollup.run(values, RollupOptions(tree.bonus_cap, tree.penalty_cap))
+            if state.not_applicable:
+                na.append(i)
+            else:
+                values[i] = rollup.clamp(i, state.self_score)
+    return rollup.run(values, RollupOptions(tree.bonus_cap, tree.penalty_cap), na)
 
 
 def compute(
