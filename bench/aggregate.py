@@ -158,9 +158,10 @@ async def build(dialect: str) -> tuple[int, Actor]:
         dialect,
     )
     await _insert(
-        'INSERT INTO "assessment" (id, period_id, unit_id, criteria_set_id, status, created_at) '
-        "VALUES ({}, {}, {}, {}, {}, {})",
-        [(u[0], period.id, u[0], cset.id, "appraised", NOW) for u in unit_rows],
+        'INSERT INTO "assessment" (id, period_id, unit_id, criteria_set_id, status, created_at, '
+        "submitted_at) VALUES ({}, {}, {}, {}, {}, {}, {})",
+        # submitted: a sheet never submitted is listed apart, unranked (docs/scoring.md)
+        [(u[0], period.id, u[0], cset.id, "appraised", NOW, NOW) for u in unit_rows],
         dialect,
     )
     items = [n for n in nodes.values() if n.level == "item" and n.section != "survey"]

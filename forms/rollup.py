@@ -28,7 +28,7 @@ Decisions beyond DESIGN.md (each one also explained where it is implemented):
 
 from __future__ import annotations
 
-from collections.abc import Collection, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
 from decimal import (
@@ -41,6 +41,7 @@ from decimal import (
     localcontext,
 )
 from functools import cached_property, lru_cache
+from operator import itemgetter
 from typing import Any, Literal, TypeVar
 
 from core.numbers import round_half_up
@@ -412,23 +413,22 @@ class CriteriaTree:
                 app = list(u.maxes)
                 for i in na:
                     score[i] = app[i] = zero
-                for i, mx, kids in u.aggregates:
-                    a = sum(map(app.__getitem__, kids), zero)
+                for i, mx, children in u.aggregates:
+                    a = sum(children(app), zero)
                     app[i] = mx if a > mx else a
                 applicable = tuple(app)
             else:
                 na = frozenset()
                 applicable = u.full_applicable
-            for i, mx, kids in u.aggregates:
-                s = sum(map(score.__getitem__, kids), zero)
+            for i, mx, children in u.aggregates:
+                s = sum(children(score), zero)
                 score[i] = mx if s > mx else s
-            parts = self.section_parts
-            standard = sum(map(score.__getitem__, parts["standard"]), zero)
-            survey = sum(map(score.__getitem__, parts["survey"]), zero)
-            bonus = min(sum(map(score.__getitem__, parts["bonus"]), zero), u.bonus_cap)
-            penalty = min(sum(map(score.__getitem__, parts["penalty"]), zero), u.penalty_cap)
+            standard = sum(u.standard(score), zero)
+            survey = sum(u.survey(score), zero)
+            bonus = min(sum(u.bonus(score), zero), u.bonus_cap)
+            penalty = min(sum(u.penalty(score), zero), u.penalty_cap)
             total = max(standard + survey + bonus - penalty, zero)
-            applicable_max = sum(map(applicable.__getitem__, u.denominator), zero)
+            applicable_max = sum(u.denominator(applicable), zero)
             index = percent(total if options.bonus_in_index else standard + survey, applicable_max)
             if index is not None and options.cap_index_at_100 and index > HUNDRED:
                 index = HUNDRED
@@ -456,12 +456,16 @@ class Units:
 
     __slots__ = (
         "aggregates",
+        "bonus",
         "bonus_cap",
         "denominator",
         "full_applicable",
         "maxes",
+        "penalty",
         "penalty_cap",
         "scale",
+        "standard",
+        "survey",
         "zero",
     )
 
@@ -469,19 +473,26 @@ class Units:
         self.scale = scale
         self.zero: Any = ZERO if scale == 1 else 0
         self.maxes: tuple[Any, ...] = tuple(map(self.value, tree.maxes))
-        self.aggregates = tuple((i, self.maxes[i], kids) for i, _mx, kids in tree.aggregates)
+        self.aggregates = tuple(
+            (i, self.maxes[i], _getter(kids)) for i, _mx, kids in tree.aggregates
+        )
         full = list(self.maxes)
         with localcontext(_CONTEXT):
-            for i, mx, kids in self.aggregates:
-                a = sum(map(full.__getitem__, kids), self.zero)
+            for i, mx, children in self.aggregates:
+                a = sum(children(full), self.zero)
                 full[i] = mx if a > mx else a
         self.full_applicable = tuple(full)
+        parts = tree.section_parts
+        self.standard = _getter(parts["standard"])
+        self.survey = _getter(parts["survey"])
+        self.bonus = _getter(parts["bonus"])
+        self.penalty = _getter(parts["penalty"])
         bonus_cap, penalty_cap = options.bonus_cap, options.penalty_cap
         self.bonus_cap = self.value(tree.section_max("bonus") if bonus_cap is None else bonus_cap)
         self.penalty_cap = self.value(
             tree.section_max("penalty") if penalty_cap is None else penalty_cap
         )
-        self.denominator = tree.section_parts["standard"] + tree.section_parts["survey"]
+        self.denominator = _getter(parts["standard"] + parts["survey"])
 
     def value(self, points: Decimal) -> Any:
         """Points in this unit of account; ``ValueError`` when not a whole number of them."""
@@ -510,6 +521,19 @@ def _points(value: Any, scale: int) -> Decimal:
 
 
 _INTS = nullcontext()
+
+
+def _getter(positions: Sequence[int]) -> Callable[[Sequence[Any]], Sequence[Any]]:
+    """The values at these positions as one C call (a slice when they follow each other, as
+    the items of a criterion do): the roll-up's loops do little else."""
+    if not positions:
+        return lambda _values: ()
+    first = positions[0]
+    if list(positions) == list(range(first, first + len(positions))):
+        return itemgetter(slice(first, first + len(positions)))
+    return itemgetter(*positions) if len(positions) > 1 else itemgetter(slice(first, first + 1))
+
+
 # Stored scores have 4 decimals (NUMERIC(10, 4)): points × 10,000 are exact ints.
 SCALE = 10_000
 # Far below the 34 digits of _CONTEXT, so nothing added at this scale can be rounded there.
