@@ -122,10 +122,6 @@ class Outline:
                 stack.extend(self.children.get(node.code, []))
         self._memo: dict[Hashable, Any] = {}
 
-    @property
-    def set_id(self) -> int:
-        return self.id
-
     @cached_property
     def tree(self) -> CriteriaTree:
         """The roll-up's index lists for this set (:class:`forms.rollup.CriteriaTree`)."""
@@ -177,9 +173,6 @@ class Outline:
             parent = self.groups[parent].parent_code
         return list(reversed(chain))
 
-    def group_depth(self, code: str) -> int:
-        return len(self.breadcrumb(code))
-
     def top_of(self, code: str) -> str | None:
         """The field above an item (None for a node at the top)."""
         root = self._root_of.get(code)
@@ -210,7 +203,7 @@ class Outline:
         return [n for n in self.kids(field_code) if n.code in holding]
 
 
-def outline_node(n: CriteriaNode) -> OutlineNode:
+def _node(n: CriteriaNode) -> OutlineNode:
     try:
         rule = node_rule(n) if n.level == "item" else None
     except Exception:  # an unreadable stored rule only costs the rule's texts
@@ -253,7 +246,7 @@ async def outline_of(cset: CriteriaSet) -> Outline:
         cset.code,
         cset.name,
         cset.version,
-        map(outline_node, rows),
+        map(_node, rows),
         document_number=cset.document_number,
         issue_date=cset.issue_date,
         issuing_body=cset.issuing_body,
