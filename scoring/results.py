@@ -40,11 +40,19 @@ from core.i18n import N_, Msg, UserError
 from core.numbers import round_half_up
 from forms.models import Assessment, AssessmentStatus, Period, PeriodGroup, PeriodStatus
 from forms.outline import Outline
-from forms.rollup import Band, RollupOptions, UnitRollup, classify, percent, rank_rounded
+from forms.rollup import (
+    SCALE,
+    Band,
+    RollupOptions,
+    UnitRollup,
+    Units,
+    classify,
+    percent,
+    rank_rounded,
+    scaled,
+)
 from scoring.loader import LoadedPeriod, load_period, parse_token
 from scoring.models import ResultSnapshot
-
-ZERO = Decimal(0)
 
 # ----------------------------------------------------------------------------------------------
 # Helpers
@@ -213,9 +221,50 @@ _Figures = tuple[
 ]
 
 
+class _Inexact(Exception):
+    """A score that is not a whole number of 1/SCALE points: the unit is rolled up in Decimal
+    points instead (the same roll-up, another unit of account)."""
+
+
+class _Scale:
+    """One unit of account of a group's roll-ups: the decoded tokens and the formatted points
+    (an int of 1/SCALE points and a Decimal of the same value must not share a memo)."""
+
+    def __init__(self, units: Units, slot: dict[int, int], sink: int) -> None:
+        self.units = units
+        self.slot = slot
+        self.sink = sink
+        self.tokens: dict[str, tuple[int, Any, Any]] = {}
+        self.text = _Memo(lambda n: dec(units.points(n)))
+
+    def number(self, raw: str) -> Any:
+        if self.units.scale == 1:
+            return Decimal(raw)
+        n = scaled(Decimal(raw), self.units.scale)
+        if n is None:
+            raise _Inexact
+        return n
+
+    def token(self, token: str) -> tuple[int, Any, Any]:
+        """(position, self value, appraised value) of an answer token, values as the roll-up
+        counts them (:meth:`~forms.rollup.Units.clamp`; ``None``: not applicable)."""
+        node_id, own, na, reviewed = parse_token(token)
+        k = self.slot.get(node_id)
+        if k is None:
+            found: tuple[int, Any, Any] = (self.sink, 0, 0)
+        else:
+            clamp = self.units.clamp
+            a = None if na else clamp(k, None if own is None else self.number(own))
+            b = a if reviewed is None else clamp(k, self.number(reviewed))
+            found = (k, a, b)
+        self.tokens[token] = found
+        return found
+
+
 class _UnitFigures:
     """Field rows and self/appraised figures of the units of one group (one criteria set),
-    through the one roll-up (:meth:`forms.rollup.CriteriaTree.run`).
+    through the one roll-up (:meth:`forms.rollup.CriteriaTree.run`), in ints of 1/SCALE
+    points when the set and the scores allow it (stored scores do), else in Decimal points.
 
     Survey points count in both figures, after the answers: survey items are imported, never
     answered or appraised (:mod:`scoring.appraisal` refuses it), so nothing overrides them.
@@ -227,40 +276,27 @@ class _UnitFigures:
         tree = self.tree = criteria.tree
         self.options = options
         self.bands = bands
-        self.text = text
         leaves = set(tree.leaves)
         # node id → position of a scored node; anything else goes to the sink, the last value,
         # which is dropped before the roll-up
-        self.slot = {
+        slot = {
             n.id: tree.position[n.code] for n in criteria.nodes if tree.position[n.code] in leaves
         }
-        self.blank = [*tree.blank(), ZERO]
-        self.sink = len(self.blank) - 1
-        self.tokens: dict[str, tuple[int, Decimal | None, Decimal | None]] = {}
+        sink = len(tree.nodes)
+        self.exact = _Scale(tree.units(options), slot, sink)
+        try:
+            self.fast: _Scale | None = _Scale(tree.units(options, SCALE), slot, sink)
+        except ValueError:  # a maximum or cap with more than 4 decimals
+            self.fast = None
         self.fields = [
             (code, criteria.by_code[code].title, text[criteria.by_code[code].max_score], i)
             for code, i in zip(tree.standard_fields, tree.roots["standard"], strict=True)
         ]
-        self.percents = _Memo(lambda key: self._percent_text(*key))
+        self.percents = _Memo(lambda key: self._percent_text(*key))  # the same at any scale
         self.indexes = _Memo(self._index)
 
-    def _token(self, token: str) -> tuple[int, Decimal | None, Decimal | None]:
-        """(position, self value, appraised value) of an answer token, values as the roll-up
-        counts them (:meth:`~forms.rollup.CriteriaTree.clamp`; ``None``: not applicable)."""
-        node_id, own, na, reviewed = parse_token(token)
-        k = self.slot.get(node_id)
-        if k is None:
-            found: tuple[int, Decimal | None, Decimal | None] = (self.sink, ZERO, ZERO)
-        else:
-            clamp = self.tree.clamp
-            a = None if na else clamp(k, None if own is None else Decimal(own))
-            b = a if reviewed is None else clamp(k, Decimal(reviewed))
-            found = (k, a, b)
-        self.tokens[token] = found
-        return found
-
     @staticmethod
-    def _percent_text(score: Decimal, maximum: Decimal) -> str | None:
+    def _percent_text(score: Any, maximum: Any) -> str | None:
         index = percent(score, maximum)
         return None if index is None else dec(round_half_up(index))
 
@@ -269,8 +305,7 @@ class _UnitFigures:
         rounded = None if index is None else round_half_up(index)
         return rounded, dec(rounded), dec(index), classify(index, self.bands)
 
-    def _figures(self, r: UnitRollup) -> tuple[dict[str, Any], tuple[Any, str | None]]:
-        t = self.text
+    def _figures(self, r: UnitRollup, t: _Memo) -> tuple[dict[str, Any], tuple[Any, str | None]]:
         rounded, rounded_text, exact, band = self.indexes[r.index]
         figures = {
             "standard": t[r.standard],
@@ -288,9 +323,18 @@ class _UnitFigures:
         """(field rows, self figures, appraised figures, (self index, band), (appraised index,
         band)) of one unit from its answer and survey tokens (survey after the answers, so its
         points win); the indexes are rounded half-up as ranks compare them."""
-        known = self.tokens
-        mine = self.blank.copy()
-        theirs = self.blank.copy()
+        if self.fast is not None:
+            try:
+                return self._figures_in(self.fast, answers, survey)
+            except _Inexact:
+                pass
+        return self._figures_in(self.exact, answers, survey)
+
+    def _figures_in(self, scale: _Scale, answers: str | None, survey: str | None) -> _Figures:
+        known = scale.tokens
+        zero = scale.units.zero
+        mine = [zero] * (scale.sink + 1)
+        theirs = mine.copy()
         for tokens in (answers, survey):
             if not tokens:
                 continue
@@ -301,7 +345,7 @@ class _UnitFigures:
                     theirs[k] = b
             except KeyError:  # a token not seen yet: this string again, decoding as it goes
                 for token in parts:
-                    k, a, b = known.get(token) or self._token(token)
+                    k, a, b = known.get(token) or scale.token(token)
                     mine[k] = a
                     theirs[k] = b
         mine.pop()  # the sink
@@ -312,14 +356,14 @@ class _UnitFigures:
             own_na = [k for k, v in enumerate(mine) if v is None]
             their_na = [k for k, v in enumerate(theirs) if v is None]
             for k in own_na:
-                mine[k] = ZERO
+                mine[k] = zero
             for k in their_na:
-                theirs[k] = ZERO
-        run, options = self.tree.run, self.options
-        own = run(mine, options, own_na)  # type: ignore[arg-type]
+                theirs[k] = zero
+        run, options, unit = self.tree.run, self.options, scale.units.scale
+        own = run(mine, options, own_na, unit)
         same = theirs == mine and their_na == own_na
-        final = own if same else run(theirs, options, their_na)  # type: ignore[arg-type]
-        t = self.text
+        final = own if same else run(theirs, options, their_na, unit)
+        t = scale.text
         idx = self.percents
         field_rows = [
             {
@@ -335,8 +379,8 @@ class _UnitFigures:
             for code, title, maximum, i in self.fields
             for a, b in [(own.scores[i], final.scores[i])]
         ]
-        own_figures, own_index = self._figures(own)
-        final_figures, final_index = self._figures(final)
+        own_figures, own_index = self._figures(own, t)
+        final_figures, final_index = self._figures(final, t)
         return field_rows, own_figures, final_figures, own_index, final_index
 
 

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from core.numbers import round_half_up
 from forms.rollup import (
     DEFAULT_BANDS,
+    SCALE,
     Band,
     CriteriaTree,
     ItemScore,
@@ -27,6 +28,7 @@ from forms.rollup import (
     rank_rounded,
     rank_within_groups,
     roll_up,
+    scaled,
     validate_bands,
 )
 
@@ -802,3 +804,37 @@ def test_classify_is_monotone_and_agrees_with_the_printed_index(a: Decimal, b: D
     low, high = sorted((a, b))
     assert _ORDER[classify(low)] >= _ORDER[classify(high)]  # type: ignore[index]
     assert classify(low) == classify(round_half_up(low))
+
+
+@settings(max_examples=200)
+@given(criteria_sets(), options_strategy)
+def test_a_roll_up_in_ints_of_ten_thousandths_gives_the_same_figures(
+    case: tuple, options: RollupOptions
+) -> None:
+    """The results table adds ints of 1/10,000 points (stored scores have 4 decimals); the
+    figures must be those of the same roll-up in Decimal points."""
+    nodes, table = case
+    tree = CriteriaTree(nodes)
+    try:
+        units = tree.units(options, SCALE)
+    except ValueError:  # a maximum or cap with more decimals: the table uses Decimal points
+        return
+    values: list = [0] * len(tree)
+    na = []
+    for i in tree.leaves:
+        entry = table.get(tree.codes[i])
+        if entry is None:
+            continue
+        if entry.not_applicable:
+            na.append(i)
+            continue
+        n = None if entry.score is None else scaled(entry.score)
+        if entry.score is not None and n is None:
+            return
+        values[i] = units.clamp(i, n)
+    fast = tree.run(values, options, na, SCALE)
+    exact = roll_up(tree, table, options)
+    assert fast.nodes == exact.nodes
+    for name in ("standard", "survey", "bonus", "penalty", "total", "applicable_max"):
+        assert units.points(getattr(fast, name)) == getattr(exact, name)
+    assert fast.index == exact.index
