@@ -426,9 +426,8 @@ class CriteriaTree:
             penalty = min(sum(u.penalty(score), zero), u.penalty_cap)
             total = max(standard + survey + bonus - penalty, zero)
             applicable_max = sum(u.denominator(applicable), zero)
-            index = percent(total if options.bonus_in_index else standard + survey, applicable_max)
-            if index is not None and options.cap_index_at_100 and index > HUNDRED:
-                index = HUNDRED
+            numerator = total if options.bonus_in_index else standard + survey
+            index = u.index(numerator, applicable_max)
         return UnitRollup(
             self,
             tuple(score),
@@ -457,7 +456,9 @@ class Units:
         "bonus_cap",
         "denominator",
         "full_applicable",
+        "indexes",
         "maxes",
+        "options",
         "penalty",
         "penalty_cap",
         "scale",
@@ -468,6 +469,9 @@ class Units:
 
     def __init__(self, tree: CriteriaTree, options: RollupOptions, scale: int) -> None:
         self.scale = scale
+        self.options = options
+        # index by (numerator, applicable maximum) in ints: totals repeat across units
+        self.indexes: dict[tuple[int, int], Decimal | None] = {}
         self.zero: Any = ZERO if scale == 1 else 0
         self.maxes: tuple[Any, ...] = tuple(map(self.value, tree.maxes))
         self.aggregates = tuple(
@@ -499,6 +503,19 @@ class Units:
         if n is None:
             raise ValueError(f"{points} is not a multiple of 1/{self.scale}.")
         return n
+
+    def index(self, numerator: Any, maximum: Any) -> Decimal | None:
+        """The index of these figures (unrounded), capped at 100 when the period says so;
+        remembered for ints, whose hashing costs less than the division."""
+        key = (numerator, maximum)
+        found = self.indexes.get(key, self) if self.scale != 1 else self
+        if found is self:
+            found = percent(numerator, maximum)
+            if found is not None and self.options.cap_index_at_100 and found > HUNDRED:
+                found = HUNDRED
+            if self.scale != 1 and len(self.indexes) < 100_000:
+                self.indexes[key] = found
+        return found  # type: ignore[return-value]
 
     def clamp(self, i: int, value: Any) -> Any:
         """A value as the roll-up counts it at position ``i``: none or negative is 0, above

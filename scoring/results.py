@@ -293,7 +293,7 @@ class _UnitFigures:
             for code, i in zip(tree.standard_fields, tree.roots["standard"], strict=True)
         ]
         self.percents = _Memo(lambda key: self._percent_text(*key))  # the same at any scale
-        self.indexes = _Memo(self._index)
+        self.indexes: dict[int, tuple[Any, ...]] = {}
 
     @staticmethod
     def _percent_text(score: Any, maximum: Any) -> str | None:
@@ -306,7 +306,12 @@ class _UnitFigures:
         return rounded, dec(rounded), dec(index), classify(index, self.bands)
 
     def _figures(self, r: UnitRollup, t: _Memo) -> tuple[dict[str, Any], tuple[Any, str | None]]:
-        rounded, rounded_text, exact, band = self.indexes[r.index]
+        # The roll-up returns the same Decimal for the same figures (Units.index), so its id is
+        # the key: hashing a Decimal costs more than formatting it once. The entry keeps it.
+        found = self.indexes.get(id(r.index))
+        if found is None:
+            found = self.indexes[id(r.index)] = (r.index, *self._index(r.index))
+        _index, rounded, rounded_text, exact, band = found
         figures = {
             "standard": t[r.standard],
             "survey": t[r.survey],
