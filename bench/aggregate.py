@@ -7,7 +7,7 @@ scores. Then, in the same run and on the same connection, it times:
 
 * **service**: ``scoring.results.results`` as the API calls it (authorisation, the period and its
   groups, one statement returning every sheet with its answers packed as text tokens, the
-  roll-up of :mod:`scoring.rollup` for the self *and* the appraised figures of every unit, ranks
+  roll-up of :mod:`forms.rollup` for the self *and* the appraised figures of every unit, ranks
   and bands per group, the JSON-ready tables);
 * **baseline**: one SQL statement, a GROUP BY with RANK() over the same tables, summing the self
   and appraised scores per unit, the applicable maximum, the index and the rank per group.
@@ -158,9 +158,10 @@ async def build(dialect: str) -> tuple[int, Actor]:
         dialect,
     )
     await _insert(
-        'INSERT INTO "assessment" (id, period_id, unit_id, criteria_set_id, status, created_at) '
-        "VALUES ({}, {}, {}, {}, {}, {})",
-        [(u[0], period.id, u[0], cset.id, "appraised", NOW) for u in unit_rows],
+        'INSERT INTO "assessment" (id, period_id, unit_id, criteria_set_id, status, created_at, '
+        "submitted_at) VALUES ({}, {}, {}, {}, {}, {}, {})",
+        # submitted: a sheet never submitted is listed apart, unranked (docs/scoring.md)
+        [(u[0], period.id, u[0], cset.id, "appraised", NOW, NOW) for u in unit_rows],
         dialect,
     )
     items = [n for n in nodes.values() if n.level == "item" and n.section != "survey"]

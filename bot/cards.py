@@ -19,7 +19,8 @@ from core.i18n import Msg
 from core.models import Officer, Unit
 from forms.answers import LockedError, check_open, self_assessment_window
 from forms.models import Assessment, AssessmentStatus, Period, PeriodStatus
-from forms.progress import AnswerState, Progress, SetOutline, answer_states, compute, outline
+from forms.outline import Outline, outline
+from forms.progress import AnswerState, Progress, answer_states, compute
 
 
 @dataclass
@@ -29,7 +30,7 @@ class Sheet:
     assessment: Assessment
     period: Period
     unit: Unit
-    tree: SetOutline
+    tree: Outline
     states: dict[str, AnswerState]
     progress: Progress
     locked: Msg | None  # why answers cannot change now, or None when they can
@@ -83,7 +84,7 @@ async def load_sheet(
     *,
     now: datetime,
     tz: ZoneInfo,
-    outlines: dict[int, SetOutline] | None = None,
+    outlines: dict[int, Outline] | None = None,
     header: tuple[Assessment, Period, Unit] | None = None,
 ) -> Sheet | None:
     """The sheet with its questionnaire, answers and progress: two hand-written queries
@@ -114,8 +115,8 @@ async def load_sheet(
 
 
 async def sheet_outline(
-    assessment_id: int, outlines: dict[int, SetOutline], sheet_sets: dict[int, int]
-) -> SetOutline | None:
+    assessment_id: int, outlines: dict[int, Outline], sheet_sets: dict[int, int]
+) -> Outline | None:
     """Only the questionnaire of a sheet (no answers), usually without any query."""
     set_id = sheet_sets.get(assessment_id)
     if set_id is None:

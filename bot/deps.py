@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from core.files import FileStore
 from core.timefmt import VIETNAM
+from forms.outline import Outline
 
 
 def utc_now() -> datetime:
@@ -30,7 +30,7 @@ class BotDeps:
     extra: dict[str, object] = field(default_factory=dict)
     # Frozen criteria sets never change and a sheet never changes its set: both are cached
     # for the life of the bot, which saves queries on every answer.
-    outlines: dict[int, Any] = field(default_factory=dict)
+    outlines: dict[int, Outline] = field(default_factory=dict)
     sheet_sets: dict[int, int] = field(default_factory=dict)
     # The web form's one-time sign-in link for an officer: (url, expiry). The app wires it
     # (the bot cannot import the app); None when the web form is not part of this build.

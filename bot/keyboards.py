@@ -19,7 +19,8 @@ from bot.texts import n, t
 from bot.walk import shorten
 from forms.evidence import size_text
 from forms.models import Evidence
-from forms.progress import AnswerState, ItemNode, Progress, SetOutline
+from forms.outline import Outline, OutlineNode
+from forms.progress import AnswerState, Progress
 from forms.rules import Option
 
 
@@ -150,7 +151,7 @@ def _tick_label(option: Option, penalty: bool, locale: str) -> str:
 
 def item_keyboard(
     assessment_id: int,
-    item: ItemNode,
+    item: OutlineNode,
     state: AnswerState | None,
     locale: str,
     *,
@@ -286,7 +287,7 @@ def status_keyboard(assessment_id: int, locale: str, *, can_submit: bool) -> Inl
 
 
 def fields_keyboard(
-    assessment_id: int, tree: SetOutline, p: Progress, locale: str
+    assessment_id: int, tree: Outline, p: Progress, locale: str
 ) -> InlineKeyboardMarkup:
     b = InlineKeyboardBuilder()
     for f in p.fields:
@@ -301,7 +302,7 @@ def fields_keyboard(
 
 def group_items_keyboard(
     assessment_id: int,
-    tree: SetOutline,
+    tree: Outline,
     group_code: str,
     answered: set[str],
     locale: str,
@@ -333,7 +334,7 @@ def group_items_keyboard(
 
 def criteria_keyboard(
     assessment_id: int,
-    tree: SetOutline,
+    tree: Outline,
     field_code: str,
     answered: set[str],
     locale: str,

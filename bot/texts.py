@@ -20,7 +20,8 @@ from core.numbers import format_score
 from core.timefmt import format_datetime
 from forms.evidence_policy import WHEN_POINTS
 from forms.models import Section
-from forms.progress import AnswerState, ItemNode, Progress, SetOutline
+from forms.outline import Outline, OutlineNode
+from forms.progress import AnswerState, Progress
 from forms.rules import DEFAULT_STEP, Rule, Tier, describe
 
 # How many characters of people's text a card shows (before escaping). With the fixed text of
@@ -118,7 +119,7 @@ def _minus(value: Decimal, locale: str) -> str:
     return t(locale, N_("minus {points} points"), points=n(value, locale))
 
 
-def is_penalty(item: ItemNode) -> bool:
+def is_penalty(item: OutlineNode) -> bool:
     """Items of the penalty section (Điểm trừ): their points are subtracted from the total."""
     return item.section == Section.penalty
 
@@ -373,7 +374,7 @@ def summary_text(p: Progress, locale: str) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
-def answer_text(item: ItemNode, state: AnswerState | None, locale: str) -> str:
+def answer_text(item: OutlineNode, state: AnswerState | None, locale: str) -> str:
     """ "Ban hành muộn → 0,5/1 points" """
     if state is None or not state.answered or item.rule is None:
         return ""
@@ -402,8 +403,8 @@ def answer_text(item: ItemNode, state: AnswerState | None, locale: str) -> str:
 
 
 def item_card(
-    tree: SetOutline,
-    item: ItemNode,
+    tree: Outline,
+    item: OutlineNode,
     state: AnswerState | None,
     p: Progress,
     locale: str,
@@ -449,8 +450,8 @@ def note_is_cut(state: AnswerState | None) -> bool:
 
 
 def _item_card(
-    tree: SetOutline,
-    item: ItemNode,
+    tree: Outline,
+    item: OutlineNode,
     state: AnswerState | None,
     p: Progress,
     locale: str,
@@ -536,7 +537,7 @@ def _item_card(
     return "\n".join(lines)
 
 
-def _card_head(tree: SetOutline, item: ItemNode, locale: str, compact: bool = False) -> str:
+def _card_head(tree: Outline, item: OutlineNode, locale: str, compact: bool = False) -> str:
     """The part of an item card that only depends on the item: where it sits, its title, how
     it is scored, what evidence it expects (compact: each cut short, for sets whose guidance
     would make the card too long for Telegram)."""
@@ -586,7 +587,7 @@ def _card_head(tree: SetOutline, item: ItemNode, locale: str, compact: bool = Fa
     return "\n".join(lines)
 
 
-def answered_line(item: ItemNode, state: AnswerState, locale: str) -> str:
+def answered_line(item: OutlineNode, state: AnswerState, locale: str) -> str:
     """What an item card becomes once answered, when the walk moves on."""
     title = clip(item.title, TITLE_CHARS)
     return f"✅ <b>{escape(item.code)}. {escape(title)}</b>\n" + t(

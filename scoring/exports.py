@@ -46,18 +46,19 @@ from core.metrics import EXPORT_DURATION
 from core.models import Officer, OfficerRole, Unit
 from core.timefmt import VIETNAM
 from forms.answers import NotAllowedError, self_assessment_window
-from forms.criteria import node_rule
-from forms.models import Assessment, CriteriaNode, CriteriaSet, Evidence, Period, PeriodGroup
+from forms.models import Assessment, Evidence, Period, PeriodGroup
+from forms.outline import Outline, outline_of
 from scoring.assignments import scope_for
+from scoring.loader import answer_rows, bands_of, load_period, marks
 from scoring.models import Explanation, ResultSnapshot, SurveyScore
-from scoring.results import bands_of, rank_unsubmitted_last, rollup_options
+from scoring.results import rank_unsubmitted_last, rollup_options
 from scoring.workbooks.consolidated import (
     ConsolidatedInput,
     GroupEntry,
     UnitEntry,
     write_consolidated,
 )
-from scoring.workbooks.model import AnswerRow, NodeInfo, PeriodInfo, SetInfo, to_decimal
+from scoring.workbooks.model import PeriodInfo, to_decimal
 from scoring.workbooks.paths import ascii_slug
 from scoring.workbooks.progress import write_progress
 from scoring.workbooks.register import (
@@ -167,110 +168,6 @@ def _period_info(period: Period) -> PeriodInfo:
     )
 
 
-# keyed by id and freezing time: a fresh database under the same process reuses ids
-_sets: dict[tuple[int, Any], SetInfo] = {}
-
-
-def forget_criteria_outlines() -> None:
-    """Drop the cached outlines of frozen sets: a database restored under a running process (or
-    a test's fresh database) may reuse a set id with other titles."""
-    _sets.clear()
-
-
-async def _set_info(cset: CriteriaSet) -> SetInfo:
-    """The set's outline, cached while it is frozen (a set in use never changes)."""
-    cached = _sets.get((cset.id, cset.frozen_at))
-    if cached is not None and cset.frozen_at is not None:
-        return cached
-    nodes = await CriteriaNode.filter(criteria_set_id=cset.id).order_by("position")
-    infos = []
-    for n in nodes:
-        try:
-            rule = node_rule(n) if n.level == "item" else None
-        except Exception:  # an unreadable stored rule only costs the declared-value text
-            rule = None
-        infos.append(
-            NodeInfo(
-                id=n.id,
-                code=n.code,
-                parent=n.parent_code,
-                level=str(n.level),
-                section=str(n.section),
-                position=n.position,
-                title=n.title,
-                max_score=Decimal(n.max_score),
-                evidence_required=n.evidence_required,
-                rule=rule,
-                evidence_when=n.evidence_when,
-            )
-        )
-    info = SetInfo(
-        cset.id,
-        cset.code,
-        cset.name,
-        cset.version,
-        infos,
-        document_number=cset.document_number,
-        issue_date=cset.issue_date,
-        issuing_body=cset.issuing_body,
-    )
-    if cset.frozen_at is not None:
-        _sets[(cset.id, cset.frozen_at)] = info
-    return info
-
-
-def _marks(dialect: str, n: int) -> list[str]:
-    return [f"${i}" for i in range(1, n + 1)] if dialect == "postgres" else ["?"] * n
-
-
-_ANSWERS_SQL = (
-    "SELECT an.assessment_id, an.node_id, an.declared, an.self_score, an.not_applicable, "
-    "an.note, r1.appraised_score, r2.appraised_score, r1.comment, r2.comment "
-    "FROM answer an JOIN assessment a ON a.id = an.assessment_id "
-    "LEFT JOIN review r1 ON r1.answer_id = an.id AND r1.round_no = 1 "
-    "LEFT JOIN review r2 ON r2.answer_id = an.id AND r2.round_no = 2 "
-)
-_FILES_SQL = (
-    "SELECT an.assessment_id, an.node_id, COUNT(*) "
-    "FROM evidence e JOIN answer an ON an.id = e.answer_id "
-    "JOIN assessment a ON a.id = an.assessment_id "
-)
-
-
-async def _answer_rows(
-    where: str, params: list[Any], node_codes: dict[int, str]
-) -> dict[int, dict[str, AnswerRow]]:
-    """Answers with their reviews and live evidence counts, by sheet and item code."""
-    conn = connections.get("default")
-    _, file_rows = await conn.execute_query(
-        _FILES_SQL
-        + f"WHERE {where} AND e.removed_at IS NULL GROUP BY an.assessment_id, an.node_id",
-        params,
-    )
-    files = {(r[0], r[1]): int(r[2]) for r in (tuple(x) for x in file_rows)}
-    _, rows = await conn.execute_query(_ANSWERS_SQL + f"WHERE {where}", params)
-    out: dict[int, dict[str, AnswerRow]] = defaultdict(dict)
-    notes: dict[str, str] = {"": ""}  # share the (mostly empty) strings
-    for row in rows:
-        aid, node_id, declared, self_raw, na, note, r1, r2, c1, c2 = tuple(row)
-        code = node_codes.get(node_id)
-        if code is None:
-            continue
-        note = notes.setdefault(note or "", note or "")
-        out[aid][code] = AnswerRow(
-            declared,
-            to_decimal(self_raw),
-            bool(na),
-            note,
-            to_decimal(r1),
-            to_decimal(r2),
-            notes.setdefault(c1 or "", c1 or ""),
-            notes.setdefault(c2 or "", c2 or ""),
-            files.get((aid, node_id), 0),
-        )
-    return out
-
-
 async def _visible_for(actor: Actor, set_id: int) -> Callable[[str], bool] | None:
     scope = await scope_for(actor, set_id)
     if scope.everything or scope.unit_id is not None:
@@ -312,76 +209,39 @@ async def load_consolidated(
     """Everything the consolidated workbook shows, read in a handful of queries."""
     await require_role(actor)  # every back-office role and the command line; not officers
     period = await _period(period_id)
-    links = await PeriodGroup.filter(period_id=period.id).prefetch_related(
-        "unit_group", "criteria_set"
-    )
-    links.sort(key=lambda lk: (lk.unit_group.sort_order, lk.unit_group.id))
-    sets = {lk.criteria_set.id: await _set_info(lk.criteria_set) for lk in links}
-    visible = {set_id: await _visible_for(actor, set_id) for set_id in sets}
-    node_codes: dict[int, str] = {}
-    for info in sets.values():
-        node_codes.update({n.id: n.code for n in info.nodes})
-
-    conn = connections.get("default")
-    dialect = conn.capabilities.dialect
-    group_ids = [lk.unit_group.id for lk in links]
-    entries: dict[int, list[UnitEntry]] = {g: [] for g in group_ids}
-    if group_ids:
-        p = _marks(dialect, 1 + len(group_ids))
-        _, sheet_rows = await conn.execute_query(
-            "SELECT a.id, a.unit_id, u.code, u.name, a.status, u.group_id, a.submitted_at "
-            "FROM assessment a JOIN unit u ON u.id = a.unit_id "
-            f"WHERE a.period_id = {p[0]} AND u.group_id IN ({', '.join(p[1:])}) "
-            "ORDER BY u.sort_order, u.id",
-            [period.id, *group_ids],
-        )
-    else:
-        sheet_rows = []
-    mark = _marks(dialect, 1)[0]
-    answers = await _answer_rows(f"a.period_id = {mark}", [period.id], node_codes)
-    _, survey_rows = await conn.execute_query(
-        f"SELECT unit_id, node_code, score FROM survey_score WHERE period_id = {mark}",
-        [period.id],
-    )
-    survey: dict[int, dict[str, Decimal]] = defaultdict(dict)
-    for unit_id, code, score in (tuple(r) for r in survey_rows):
-        survey[unit_id][code] = to_decimal(score)  # type: ignore[assignment]
+    loaded = await load_period(period, details=True)
+    visible = {g.criteria.id: await _visible_for(actor, g.criteria.id) for g in loaded.groups}
     reminders = await reminder_counts(period) if reminder_counts else {}
     blocked: dict[int, list[str]] = defaultdict(list)
     for unit_id, name in await Officer.filter(
         bot_blocked_at__isnull=False, active=True
     ).values_list("unit_id", "full_name"):
         blocked[unit_id].append(name)  # type: ignore[index]
-
-    for row in sheet_rows:
-        aid, unit_id, code, name, status, gid, submitted_at = tuple(row)
-        if isinstance(submitted_at, str):  # SQLite via raw SQL
-            submitted_at = datetime.fromisoformat(submitted_at)
-        entries[gid].append(
-            UnitEntry(
-                unit_id=unit_id,
-                code=code,
-                name=name,
-                assessment_id=aid,
-                status=str(status),
-                submitted_at=submitted_at,
-                answers=answers.get(aid, {}),
-                survey=survey.get(unit_id, {}),
-                reminders=reminders.get(aid, 0),
-                blocked=blocked.get(unit_id, []),
-            )
-        )
     groups = [
         GroupEntry(
-            id=lk.unit_group.id,
-            code=lk.unit_group.code,
-            name=lk.unit_group.name,
-            criteria=sets[lk.criteria_set.id],
-            bands=bands_of(lk.bands),
-            units=entries[lk.unit_group.id],
-            visible=visible[lk.criteria_set.id],
+            id=g.id,
+            code=g.code,
+            name=g.name,
+            criteria=g.criteria,
+            bands=g.bands,
+            units=[
+                UnitEntry(
+                    unit_id=sheet.unit_id,
+                    code=sheet.unit_code,
+                    name=sheet.unit_name,
+                    assessment_id=sheet.assessment_id,
+                    status=sheet.status,
+                    submitted_at=sheet.submitted_at,
+                    answers=loaded.answers.get(sheet.assessment_id, {}),
+                    survey=sheet.survey_scores(g.criteria),
+                    reminders=reminders.get(sheet.assessment_id, 0),
+                    blocked=blocked.get(sheet.unit_id, []),
+                )
+                for sheet in g.sheets
+            ],
+            visible=visible[g.criteria.id],
         )
-        for lk in links
+        for g in loaded.groups
     ]
     snapshot = None
     if period.published_at is not None:
@@ -487,7 +347,7 @@ class _UnitData:
     assessment: Assessment
     unit: Unit
     group_name: str
-    criteria: SetInfo
+    criteria: Outline
     bands: list[Any]
     visible: Callable[[str], bool] | None
 
@@ -528,7 +388,7 @@ async def _unit(actor: Actor, period_id: int, unit_id: int, *, officers: bool) -
         assessment=assessment,
         unit=unit,
         group_name=unit.group.name,
-        criteria=await _set_info(assessment.criteria_set),
+        criteria=await outline_of(assessment.criteria_set),
         bands=bands_of(link.bands) if link is not None else [],
         visible=visible,
     )
@@ -598,8 +458,8 @@ async def load_scorecard(
     u = await _unit(actor, period_id, unit_id, officers=True)
     aid = u.assessment.id
     node_codes = {n.id: n.code for n in u.criteria.nodes}
-    mark = _marks(connections.get("default").capabilities.dialect, 1)[0]
-    answers = (await _answer_rows(f"a.id = {mark}", [aid], node_codes)).get(aid, {})
+    mark = marks(connections.get("default").capabilities.dialect, 1)[0]
+    answers = (await answer_rows(f"a.id = {mark}", [aid], node_codes)).get(aid, {})
     if u.visible is not None:
         answers = {c: a for c, a in answers.items() if u.visible(c)}
     survey = {

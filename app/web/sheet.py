@@ -19,14 +19,13 @@ from core.i18n import N_, Msg, UserError
 from core.numbers import format_score
 from forms.answers import LockedError, check_open, self_assessment_window
 from forms.models import Assessment, Evidence, Period, PeriodStatus
+from forms.outline import Outline, OutlineNode, outline
 from forms.progress import (
     AnswerState,
-    ItemNode,
     Progress,
-    SetOutline,
     answer_states,
     compute,
-    outline,
+    preview,
 )
 from forms.rules import Rule, describe, parse_declared
 from scoring.models import Review
@@ -57,7 +56,7 @@ class Row:
     field_code: str
     depth: int
     score: Decimal | None = None
-    item: ItemNode | None = None
+    item: OutlineNode | None = None
     section: str = "standard"
 
 
@@ -65,7 +64,7 @@ class Row:
 class SheetView:
     assessment: Assessment
     period: Period
-    tree: SetOutline
+    tree: Outline
     states: dict[str, AnswerState]
     progress: Progress
     rows: list[Row]
@@ -95,21 +94,13 @@ async def current_sheet_id(unit_id: int) -> int | None:
     return None
 
 
-def group_scores(tree: SetOutline, states: dict[str, AnswerState]) -> dict[str, Decimal]:
-    """Self score of every field and criterion: item scores summed, capped at each maximum."""
-    raw: dict[str, Decimal] = defaultdict(lambda: ZERO)
-    for item in tree.items:
-        state = states.get(item.code)
-        if state is not None and state.self_score is not None and item.parent_code in tree.groups:
-            raw[item.parent_code] += min(max(state.self_score, ZERO), item.max_score)
-    for code in sorted(tree.groups, key=lambda c: -tree.group_depth(c)):
-        parent = tree.groups[code].parent_code
-        if parent in tree.groups:
-            raw[parent] += min(raw[code], tree.groups[code].max_score)
-    return {code: min(raw[code], g.max_score) for code, g in tree.groups.items()}
+def group_scores(tree: Outline, states: dict[str, AnswerState]) -> dict[str, Decimal]:
+    """Self score of every field and criterion, through the one roll-up (the bot's preview)."""
+    scores, position = preview(tree, states).scores, tree.tree.position
+    return {code: scores[position[code]] for code in tree.groups}
 
 
-def build_rows(tree: SetOutline, states: dict[str, AnswerState]) -> list[Row]:
+def build_rows(tree: Outline, states: dict[str, AnswerState]) -> list[Row]:
     """Fields, criteria and items in questionnaire order (groups before their first item)."""
     scores = group_scores(tree, states)
     rows: list[Row] = []
@@ -317,7 +308,7 @@ def posted_values(form: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def describe_state(item: ItemNode, state: AnswerState | None, locale: str) -> str:
+def describe_state(item: OutlineNode, state: AnswerState | None, locale: str) -> str:
     if state is None or state.declared is None or item.rule is None:
         return ""
     try:

@@ -36,7 +36,8 @@ from core.i18n import UserError
 from core.models import Officer
 from forms.answers import RecordedAnswer, StaleAnswerError, record_answer, record_answer_in_sheet
 from forms.models import Answer
-from forms.progress import AnswerState, ItemNode
+from forms.outline import OutlineNode
+from forms.progress import AnswerState
 
 router = RouterSpec("walk", bound=True)
 # The handlers of nearly every update (an answer pressed or typed, a move to another item),
@@ -46,7 +47,7 @@ router = RouterSpec("walk", bound=True)
 answers = RouterSpec("walk-answers", bound=True)
 
 
-def declared_from_button(item: ItemNode, value: str) -> dict[str, Any]:
+def declared_from_button(item: OutlineNode, value: str) -> dict[str, Any]:
     if value == "na":
         return {"na": True}
     rule = item.rule
@@ -194,7 +195,7 @@ async def on_answer_button(
 async def _save_press(
     cb: CallbackQuery,
     a: int,
-    item: ItemNode,
+    item: OutlineNode,
     declared: dict[str, Any],
     version: int,
     *,

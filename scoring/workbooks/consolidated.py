@@ -7,7 +7,7 @@ Sheets, in order:
   Điểm cộng | Điểm trừ | Tổng điểm | Chỉ số (%) | Xếp hạng | Xếp loại. Every figure from
   "Điểm tự đánh giá" on is a live formula over the group's matrix sheet, so when the secretariat
   corrects a criterion score in the matrix, totals, indexes, ranks and bands follow. The formulas
-  reproduce :mod:`scoring.rollup` exactly: field = MIN(max, SUM(criteria)); bonus and penalty
+  reproduce :mod:`forms.rollup` exactly: field = MIN(max, SUM(criteria)); bonus and penalty
   capped by the period's caps; total floored at 0; index = ROUND(total × 100 / applicable
   maximum, 2) (with the period's "bonus in index" and "cap at 100" options); rank = 1 + COUNTIFS of
   the higher rounded indexes among the group's submitted sheets (column L, "Đã nộp phiếu", marks
@@ -50,13 +50,13 @@ from core.xlsx import (
     sheet_title,
     upper_vi,
 )
+from forms.outline import Outline
+from forms.rollup import Band, ItemScore, UnitRollup, classify
 from scoring.results import dec, ranks_apart
-from scoring.rollup import Band, ItemScore, UnitRollup, classify
 from scoring.workbooks.model import (
     AnswerRow,
     Describer,
     PeriodInfo,
-    SetInfo,
     UnitScores,
     unit_progress,
     unit_scores,
@@ -140,7 +140,7 @@ class GroupEntry:
     id: int
     code: str
     name: str
-    criteria: SetInfo
+    criteria: Outline
     bands: list[Band]
     units: list[UnitEntry]
     # which items the reader may see in "Chi tiết" (appraisers: their fields); None = all
@@ -221,7 +221,7 @@ def _num(value: Decimal) -> str:
     return dec(value) or "0"
 
 
-def matrix_layout(cset: SetInfo, t: _T) -> MatrixLayout:
+def matrix_layout(cset: Outline, t: _T) -> MatrixLayout:
     """The columns of a group's matrix sheet, from its criteria set (pure, no data)."""
     cols: list[_Col] = [
         _Col("", "", t("No."), "int"),

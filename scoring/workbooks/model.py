@@ -9,24 +9,23 @@ hands them to a writer running in a worker thread, where the roll-ups are comput
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, NamedTuple
 
 from core.i18n import gettext
 from core.numbers import round_half_up
-from forms.evidence_policy import evidence_needed
-from forms.rules import Rule, describe
-from scoring.rollup import (
+from forms.outline import OutlineNode
+from forms.rollup import (
     CriteriaTree,
     ItemScore,
-    Node,
     RollupOptions,
     UnitRollup,
     roll_up,
 )
+from forms.rules import describe
 
 ZERO = Decimal(0)
 
@@ -40,92 +39,6 @@ def to_decimal(raw: Any) -> Decimal | None:
     if isinstance(raw, float):
         return Decimal(repr(raw))
     return Decimal(raw)
-
-
-@dataclass(frozen=True, slots=True)
-class NodeInfo:
-    id: int
-    code: str
-    parent: str | None
-    level: str  # field, criterion, item
-    section: str  # standard, survey, bonus, penalty
-    position: int
-    title: str
-    max_score: Decimal
-    evidence_required: bool = False
-    rule: Rule | None = None
-    evidence_when: str = "points"  # forms.evidence_policy: when the required evidence is due
-
-    def lacks_evidence(self, answer: AnswerRow | None, files: int) -> bool:
-        """Whether this answer still needs a file: the same rule as the officer's progress and
-        the submission check (forms.evidence_policy), so a workbook never flags an answer
-        that could be submitted, nor misses one that could not."""
-        if answer is None or files > 0:
-            return False
-        return evidence_needed(
-            required=self.evidence_required,
-            when=self.evidence_when,
-            rule=self.rule,
-            answered=answer.answered,
-            not_applicable=answer.not_applicable,
-            score=answer.self_score,
-        )
-
-
-class SetInfo:
-    """A criteria set's nodes in questionnaire order, with parent/child lookups and the
-    validated roll-up tree (built once per set)."""
-
-    def __init__(
-        self,
-        id: int,
-        code: str,
-        name: str,
-        version: int,
-        nodes: Iterable[NodeInfo],
-        *,
-        document_number: str = "",
-        issue_date: date | None = None,
-        issuing_body: str = "",
-    ) -> None:
-        self.id = id
-        self.code = code
-        self.name = name
-        self.version = version
-        self.document_number = document_number
-        self.issue_date = issue_date
-        self.issuing_body = issuing_body
-        self.nodes: list[NodeInfo] = sorted(nodes, key=lambda n: n.position)
-        self.by_code: dict[str, NodeInfo] = {n.code: n for n in self.nodes}
-        self.by_id: dict[int, NodeInfo] = {n.id: n for n in self.nodes}
-        self.children: dict[str | None, list[NodeInfo]] = {}
-        for n in self.nodes:
-            self.children.setdefault(n.parent, []).append(n)
-        self.roots: list[NodeInfo] = self.children.get(None, [])
-        self.tree = CriteriaTree(
-            Node(n.code, n.parent, n.level, n.section, n.max_score)  # type: ignore[arg-type]
-            for n in self.nodes
-        )
-        self.leaves: list[NodeInfo] = [n for n in self.nodes if not self.children.get(n.code)]
-        self._root_of: dict[str, NodeInfo] = {}
-        for root in self.roots:
-            stack = [root]
-            while stack:
-                node = stack.pop()
-                self._root_of[node.code] = root
-                stack.extend(self.children.get(node.code, []))
-
-    def kids(self, code: str) -> list[NodeInfo]:
-        return self.children.get(code, [])
-
-    def roots_in(self, section: str) -> list[NodeInfo]:
-        return [r for r in self.roots if r.section == section]
-
-    def root_of(self, code: str) -> NodeInfo:
-        return self._root_of[code]
-
-    def section_max(self, section: str) -> Decimal:
-        return sum((r.max_score for r in self.roots_in(section)), ZERO)
 
 
 class AnswerRow(NamedTuple):
@@ -202,7 +115,7 @@ class Describer:
         self._cache: dict[tuple[str, str], str] = {}
         self._na = gettext("Not applicable", locale)
 
-    def __call__(self, node: NodeInfo, row: AnswerRow | None) -> str:
+    def __call__(self, node: OutlineNode, row: AnswerRow | None) -> str:
         if row is None:
             return ""
         if row.not_applicable:
@@ -259,7 +172,7 @@ class UnitProgress:
         return round_half_up(Decimal(self.answered) * 100 / Decimal(self.items))
 
 
-def unit_progress(answers: Mapping[str, AnswerRow], items: list[NodeInfo]) -> UnitProgress:
+def unit_progress(answers: Mapping[str, AnswerRow], items: list[OutlineNode]) -> UnitProgress:
     """Answered items out of the self-assessed ones, and the codes answered without the
     evidence they require (not counting "not applicable")."""
     answered = 0
@@ -269,6 +182,6 @@ def unit_progress(answers: Mapping[str, AnswerRow], items: list[NodeInfo]) -> Un
         if a is None or not a.answered:
             continue
         answered += 1
-        if node.lacks_evidence(a, a.files):
+        if not a.files and node.needs_evidence(a):
             missing.append(node.code)
     return UnitProgress(answered, len(items), missing)

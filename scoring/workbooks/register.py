@@ -37,7 +37,8 @@ from zoneinfo import ZoneInfo
 from core.i18n import N_, gettext
 from core.timefmt import format_datetime
 from core.xlsx import Book, Link, roman, upper_vi
-from scoring.workbooks.model import PeriodInfo, SetInfo
+from forms.outline import Outline
+from scoring.workbooks.model import PeriodInfo
 from scoring.workbooks.paths import path_part
 from scoring.workbooks.scorecard import EvidenceEntry, head_rows
 
@@ -78,7 +79,7 @@ class RegisterInput:
     unit_code: str
     unit_name: str
     group_name: str
-    criteria: SetInfo
+    criteria: Outline
     files: list[EvidenceEntry]  # in questionnaire order, oldest first within an item
     download_url: Callable[[int], str]
     locale: str = "vi"
@@ -113,7 +114,7 @@ N_("Evidence {unit} {year}")
 N_("Evidence register {unit} {year}")
 
 
-def assign_zip_paths(files: list[EvidenceEntry], cset: SetInfo, root: str) -> None:
+def assign_zip_paths(files: list[EvidenceEntry], cset: Outline, root: str) -> None:
     """Give every file its place in the zip: root / field / item code / file name, with
     " (2)", " (3)"… when an item has two files of the same name."""
     taken: set[str] = set()

@@ -34,15 +34,9 @@ from core.i18n import N_, gettext
 from core.numbers import format_score, round_half_up
 from core.timefmt import format_date, format_datetime
 from core.xlsx import Book, Link, Sheet, roman, upper_vi
-from scoring.rollup import Band, UnitRollup, classify
-from scoring.workbooks.model import (
-    AnswerRow,
-    Describer,
-    NodeInfo,
-    PeriodInfo,
-    SetInfo,
-    unit_scores,
-)
+from forms.outline import Outline, OutlineNode
+from forms.rollup import Band, UnitRollup, classify
+from scoring.workbooks.model import AnswerRow, Describer, PeriodInfo, unit_scores
 
 WIDTH = 7
 HEADERS = (
@@ -89,7 +83,7 @@ class ScorecardInput:
     group_name: str
     status: str
     submitted_at: datetime | None
-    criteria: SetInfo
+    criteria: Outline
     bands: list[Band]
     answers: dict[str, AnswerRow]
     download_url: Callable[[int], str]
@@ -209,7 +203,7 @@ def write_scorecard(data: ScorecardInput, target: str | Path | IO[bytes]) -> Sco
     visible = data.visible
     has_visible: dict[str, bool] = {}
 
-    def sees(node: NodeInfo) -> bool:
+    def sees(node: OutlineNode) -> bool:
         found = has_visible.get(node.code)
         if found is None:
             kids = cset.kids(node.code)
@@ -220,7 +214,7 @@ def write_scorecard(data: ScorecardInput, target: str | Path | IO[bytes]) -> Sco
     files_written = 0
     counted_self_items = 0
 
-    def group_row(node: NodeInfo, stt: str, is_root: bool) -> None:
+    def group_row(node: OutlineNode, stt: str, is_root: bool) -> None:
         title_text = upper_vi(node.title) if is_root else node.title
         penalty = node.section == "penalty"
         note = None
@@ -241,7 +235,7 @@ def write_scorecard(data: ScorecardInput, target: str | Path | IO[bytes]) -> Sco
             row_styles("field" if is_root else "criterion", penalty),
         )
 
-    def item_row(node: NodeInfo, stt: str, is_root: bool) -> None:
+    def item_row(node: OutlineNode, stt: str, is_root: bool) -> None:
         nonlocal files_written, counted_self_items
         a = data.answers.get(node.code)
         notes: list[str] = []
@@ -280,7 +274,7 @@ def write_scorecard(data: ScorecardInput, target: str | Path | IO[bytes]) -> Sco
                 counted_self_items += 1
                 notes.append(t("Not appraised yet: counted at the self-assessed score."))
             files = data.evidence.get(node.code, [])
-            if node.lacks_evidence(a, len(files)):
+            if not files and node.needs_evidence(a):
                 notes.append(t("Evidence required but not attached."))
         files = data.evidence.get(node.code, []) if node.section != "survey" else []
         links = [_link(e, data, t) for e in files]
@@ -313,7 +307,7 @@ def write_scorecard(data: ScorecardInput, target: str | Path | IO[bytes]) -> Sco
             sheet.row((None, None, None, None, None, link, None), styles)
         files_written += len(links)
 
-    def walk(node: NodeInfo, stt: str, is_root: bool) -> None:
+    def walk(node: OutlineNode, stt: str, is_root: bool) -> None:
         if not sees(node):
             return
         kids = cset.kids(node.code)

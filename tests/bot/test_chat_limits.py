@@ -229,14 +229,16 @@ def test_penalty_levels_read_as_deductions() -> None:
 
     from bot.keyboards import item_keyboard
     from bot.texts import scoring_text
-    from forms.progress import ItemNode
+    from forms.outline import OutlineNode
     from forms.rules import parse_rule
 
     rule = parse_rule("levels", "Khiển trách = 0,5; Cảnh cáo = 1", Decimal(1))
-    item = ItemNode(
+    item = OutlineNode(
+        id=1,
         code="T.2",
         title="Cán bộ bị kỷ luật",
         parent_code="T",
+        level="item",
         section="penalty",
         position=1,
         max_score=Decimal(1),

@@ -20,11 +20,11 @@ from forms.models import (
     PeriodStatus,
 )
 from forms.periods import update_period
+from forms.rollup import ItemScore, Node, roll_up
 from scoring import appraisal
 from scoring.explanations import answer_explanation
 from scoring.models import ResultSnapshot, SurveyScore
 from scoring.results import compute, publish, results
-from scoring.rollup import ItemScore, Node, roll_up
 from tests.api.world import ANSWERS, NOW, SYSTEM, World, build_world, fill_and_submit
 
 
@@ -271,95 +271,3 @@ async def test_publication_freezes_the_results(world: World) -> None:
 async def test_results_need_a_back_office_account(world: World) -> None:
     with pytest.raises(AccessDenied):
         await results(world.officers["lan"], world.period.id)
-
-
-def _sheet_rows(sheets: list[tuple], answers: list[tuple], survey: list[tuple]) -> list[tuple]:
-    """Sheets (assessment, unit, code, name, status, group) with their answers (assessment,
-    node id, self, not applicable, reviewed) and survey scores (assessment, node id, score)
-    packed as results._sheets_sql packs them."""
-    packed: dict[int, list[str]] = {}
-    for aid, node_id, own, na, reviewed in answers:
-        token = f"{node_id}:{own or ''}:{'n' if na else ''}:{reviewed or ''}"
-        packed.setdefault(aid, []).append(token)
-    points: dict[int, list[str]] = {}
-    for aid, node_id, score in survey:
-        points.setdefault(aid, []).append(f"{node_id}:{score}::")
-    return [
-        (
-            *sheet,
-            ",".join(packed.get(sheet[0], [])) or None,
-            ",".join(points.get(sheet[0], [])),
-            int(sheet[4] != "draft"),  # submitted
-        )
-        for sheet in sheets
-    ]
-
-
-def test_fast_and_general_roll_up_paths_build_the_same_tables(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """_tables uses RollupPlan when scores are exact at 4 decimals and roll_up otherwise; the
-    JSON must not depend on which one ran (NA, reviews on NA, survey, caps, odd texts)."""
-    import random
-
-    from scoring import results as module
-    from scoring.rollup import Band, CriteriaTree, RollupOptions
-
-    nodes = [Node("1", None, "field", "standard", Decimal(10))]
-    nodes += [Node(f"1.{i}", "1", "item", "standard", Decimal(3)) for i in range(1, 5)]
-    nodes += [Node("2", None, "field", "standard", Decimal("5.5"))]
-    nodes += [Node("2.1", "2", "criterion", "standard", Decimal(4))]
-    nodes += [Node(f"2.1.{i}", "2.1", "item", "standard", Decimal(2)) for i in range(1, 4)]
-    nodes += [
-        Node("X", None, "field", "survey", Decimal(10)),
-        Node("X.1", "X", "item", "survey", Decimal(10)),
-    ]
-    nodes += [
-        Node("C", None, "field", "bonus", Decimal(2)),
-        Node("C.1", "C", "item", "bonus", Decimal(3)),
-    ]
-    nodes += [
-        Node("T", None, "field", "penalty", Decimal(1)),
-        Node("T.1", "T", "item", "penalty", Decimal(2)),
-    ]
-    tree = CriteriaTree(nodes)
-    codes = {i: n.code for i, n in enumerate(nodes, start=1)}
-    fields = [("1", "Field 1", Decimal(10)), ("2", "Field 2", Decimal("5.5"))]
-    group = module._Group(
-        7, "G", "Group", 3, "SET", [Band("A", Decimal(80)), Band("B", Decimal(0))]
-    )
-    rng = random.Random(5)
-    texts = [None, "0", "0.5000", "1", "2.5", "3.0001", "-1", "4", "1.25"]
-    sheets, scores, survey = [], [], []
-    for aid in range(1, 61):
-        sheets.append((aid, 100 + aid, f"U{aid}", f"Unit {aid}", "appraised", 7))
-        for node_id in codes:
-            if rng.random() < 0.8:
-                scores.append(
-                    (
-                        aid,
-                        node_id,
-                        rng.choice(texts),
-                        rng.random() < 0.15,
-                        rng.choice(texts) if rng.random() < 0.3 else None,
-                    )
-                )
-        if rng.random() < 0.7:
-            survey.append((aid, 12, rng.choice(["7.5", "9", "10.0000", "12"])))  # X.1
-    scores.append((1, 9999, "1", False, None))  # a node of no set: ignored
-    args = (1, RollupOptions(bonus_cap=Decimal("1.5")), [group], {3: (tree, codes, fields)})
-    assert codes[12] == "X.1"
-    odd = _sheet_rows(sheets, [*scores, (2, 2, "0.00001", False, None)], survey)  # general path
-    scores = _sheet_rows(sheets, scores, survey)
-    runs = []
-    real_run = module.RollupPlan.run_clamped
-    monkeypatch.setattr(
-        module.RollupPlan, "run_clamped", lambda self, v: runs.append(1) or real_run(self, v)
-    )
-    fast = module._tables(*args, scores)
-    fast_odd = module._tables(*args, odd)
-    assert len(runs) > 100  # the fast path did the work
-    monkeypatch.setattr(module, "RollupPlan", lambda *_a: (_ for _ in ()).throw(ValueError()))
-    assert fast == module._tables(*args, scores)
-    assert fast_odd == module._tables(*args, odd)
-    assert fast_odd != fast

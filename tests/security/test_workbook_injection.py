@@ -17,7 +17,7 @@ from core.models import Officer, OfficerRole, Unit, UnitGroup, UnitKind
 from core.units_workbook import OfficerRow, UnitRow, template_bytes
 from forms.answers import record_answer
 from forms.models import Answer, CriteriaNode, CriteriaSet, Evidence
-from scoring import exports
+from forms.outline import forget_outlines
 from scoring.models import Review
 from tests.api.world import NOW, World, fill_and_submit
 
@@ -79,7 +79,7 @@ async def _plant(world: World, store: FileStore) -> tuple[int, int]:
         await Answer.filter(id=answer.id).update(note=text)
         await Review.create(answer=answer, round_no=1, appraised_score=1, comment=text)
     await Evidence.filter(answer__assessment_id=sheet.id).update(original_name=INJECTIONS[5])
-    exports.forget_criteria_outlines()  # titles of a frozen set changed under the cache
+    forget_outlines()  # titles of a frozen set changed under the cache
     return unit_id, set_id
 
 

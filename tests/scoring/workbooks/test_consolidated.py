@@ -447,24 +447,25 @@ async def test_english_and_an_empty_period(province: Province, tmp_path: Path) -
 def test_a_set_without_survey_bonus_or_penalty_and_a_group_without_units(tmp_path: Path) -> None:
     from zoneinfo import ZoneInfo
 
-    from scoring.rollup import Band
+    from forms.outline import Outline, OutlineNode
+    from forms.rollup import Band
     from scoring.workbooks.consolidated import (
         ConsolidatedInput,
         GroupEntry,
         UnitEntry,
         write_consolidated,
     )
-    from scoring.workbooks.model import AnswerRow, NodeInfo, PeriodInfo, SetInfo
+    from scoring.workbooks.model import AnswerRow, PeriodInfo
 
-    cset = SetInfo(
+    cset = Outline(
         1,
         "MINI",
         "Bộ chỉ số rút gọn",
         1,
         [
-            NodeInfo(1, "1", None, "field", "standard", 1, "Lĩnh vực duy nhất", Decimal(4)),
-            NodeInfo(2, "1.1", "1", "item", "standard", 2, "Tiêu chí một", Decimal(2)),
-            NodeInfo(3, "1.2", "1", "item", "standard", 3, "Tiêu chí hai", Decimal(2)),
+            OutlineNode(1, "1", None, "field", "standard", 1, "Lĩnh vực duy nhất", Decimal(4)),
+            OutlineNode(2, "1.1", "1", "item", "standard", 2, "Tiêu chí một", Decimal(2)),
+            OutlineNode(3, "1.2", "1", "item", "standard", 3, "Tiêu chí hai", Decimal(2)),
         ],
     )
     row = AnswerRow(None, Decimal("1.5"), False, "", None, None, "", "", 0)
