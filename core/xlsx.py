@@ -529,6 +529,16 @@ class Sheet:
             if fmt is None:
                 return False
             ws.write_blank(r, c, None, fmt)
+        elif isinstance(value, Formula):  # the commonest cell written here: first
+            result = value.value
+            if isinstance(result, Decimal | int) and not isinstance(result, bool):
+                result = float(result)
+            elif result is None:
+                result = ""
+            elif isinstance(result, str):
+                result = clean_text(result)
+            ws.write_formula(r, c, value.text, fmt, result)
+            self.formulas_written += 1
         elif isinstance(value, str):
             text = clean_text(value)
             if is_risky(value) or is_risky(text):
@@ -546,16 +556,6 @@ class Sheet:
             ws.write_boolean(r, c, value, fmt)
         elif isinstance(value, int | float | Decimal):
             ws.write_number(r, c, float(value), fmt)
-        elif isinstance(value, Formula):
-            result = value.value
-            if isinstance(result, Decimal | int) and not isinstance(result, bool):
-                result = float(result)
-            elif result is None:
-                result = ""
-            elif isinstance(result, str):
-                result = clean_text(result)
-            ws.write_formula(r, c, value.text, fmt, result)
-            self.formulas_written += 1
         elif isinstance(value, Link):
             text = clean_text(value.text)
             url = value.url
