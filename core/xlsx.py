@@ -301,6 +301,8 @@ class RowStyles(tuple):  # type: ignore[type-arg]
         return self
 
 
+_NO_FORMATS: tuple[None, ...] = ()
+
 # ----------------------------------------------------------------------------------------------
 # Book and sheet
 # ----------------------------------------------------------------------------------------------
@@ -334,7 +336,9 @@ class Book:
         self._styles: dict[str, _Style] = {}
         self.plain_style = _Style(None, self.wb.add_format({"quote_prefix": True}))
         self.datetime_style = self.wb.add_format({"num_format": DATETIME_FORMAT})
-        self.seen_texts: dict[str, str] = {}  # cleaned text of the strings seen
+        # the cleaned text of strings seen that need no quote prefix and are not empty, so
+        # that a repeated name or title is written without checking it again
+        self.safe_texts: dict[str, str] = {}
 
     def style(self, name: str | None) -> _Style:
         if name is None:
@@ -468,82 +472,64 @@ class Sheet:
         *,
         height: float | None = None,
     ) -> int:
-        """Append a row; returns its 1-based index. The common cells (text already seen,
-        numbers, styled blanks) are written inline here: the national-scale workbook writes
-        millions of them (``bench/export.py``); everything else goes through :meth:`_write`."""
+        """Append a row; returns its 1-based index. The common cells (text already seen and
+        safe, numbers, styled blanks) are written inline here, with the row's formats zipped
+        in: the national-scale workbook writes millions of them (``bench/export.py``), so
+        each costs one type test and one XlsxWriter call; everything else goes through
+        :meth:`_write`."""
         index = self.rows + 1
         r = index - 1
         ws = self.ws
         if height is not None:
             ws.set_row(r, height)
-        formats = styles.formats if styles is not None else ()
-        n = len(formats)
-        plain = self.book.plain_style
-        texts = self.book.seen_texts
+        width = len(values)
+        formats = _NO_FORMATS if styles is None else styles.formats
+        if len(formats) < width:
+            formats = (*formats, *(None,) * (width - len(formats)))
+        safe = self.book.safe_texts
         write_string = ws.write_string
         write_number = ws.write_number
         write_blank = ws.write_blank
-        count = 0
-        for c, value in enumerate(values):
-            fmt = formats[c] if c < n else None
+        skipped = 0
+        for c, value, fmt in zip(range(width), values, formats, strict=False):
             cls = type(value)
             if cls is str:
-                text = texts.get(value)  # type: ignore[arg-type]
-                if (
-                    text is not None
-                    and not value.startswith(RISKY_START)  # type: ignore[attr-defined]
-                    and not text.startswith(RISKY_START)
-                ):
-                    if text:
-                        write_string(r, c, text, fmt)
-                    else:
-                        write_blank(r, c, None, fmt)
-                    count += 1
+                text = safe.get(value)  # type: ignore[call-overload]
+                if text is not None:
+                    write_string(r, c, text, fmt)
                     continue
-            elif cls is Decimal or cls is int or cls is float:
+            elif cls is float or cls is int:
+                write_number(r, c, value, fmt)
+                continue
+            elif cls is Decimal:
                 write_number(r, c, float(value), fmt)  # type: ignore[arg-type]
-                count += 1
                 continue
             elif value is None:
-                if fmt is not None:
-                    write_blank(r, c, None, fmt)
-                    count += 1
+                if fmt is None:
+                    skipped += 1
+                else:
+                    write_blank(r, c, None, fmt)  # a styled empty cell (borders) is a cell too
                 continue
-            st = (styles[c] if c < n else None) or plain  # type: ignore[index]
-            if self._write(r, c, value, st):
-                count += 1
+            st = (styles[c] if styles is not None and c < len(styles) else None) or (
+                self.book.plain_style
+            )
+            if not self._write(r, c, value, st):
+                skipped += 1
         self._last_values = values
         self._last_styles = styles
         self.rows = index
-        self.cells_written += count
+        self.cells_written += width - skipped
         return index
 
     def _write(self, r: int, c: int, value: Any, st: _Style) -> bool:
+        """Write one cell that :meth:`row` does not write inline; False if nothing was."""
         ws = self.ws
         fmt = st.plain
         if value is None:
             if fmt is None:
                 return False
-            ws.write_blank(r, c, None, fmt)  # a styled empty cell (borders) is a cell too
-            return True
-        if isinstance(value, str):
-            texts = self.book.seen_texts
-            text = texts.get(value)
-            if text is None:
-                text = clean_text(value)
-                if len(texts) < 100_000:  # names, titles and labels repeat a lot
-                    texts[value] = text
-            if value.startswith(RISKY_START) or text.startswith(RISKY_START):
-                ws.write_string(r, c, text, st.quoted)
-            elif text:
-                ws.write_string(r, c, text, fmt)
-            else:
-                ws.write_blank(r, c, None, fmt)
-        elif isinstance(value, bool):
-            ws.write_boolean(r, c, value, fmt)
-        elif isinstance(value, int | float | Decimal):
-            ws.write_number(r, c, float(value), fmt)
-        elif isinstance(value, Formula):
+            ws.write_blank(r, c, None, fmt)
+        elif isinstance(value, Formula):  # the commonest cell written here: first
             result = value.value
             if isinstance(result, Decimal | int) and not isinstance(result, bool):
                 result = float(result)
@@ -553,6 +539,23 @@ class Sheet:
                 result = clean_text(result)
             ws.write_formula(r, c, value.text, fmt, result)
             self.formulas_written += 1
+        elif isinstance(value, str):
+            text = clean_text(value)
+            if is_risky(value) or is_risky(text):
+                ws.write_string(r, c, text, st.quoted)
+            elif not text:
+                if fmt is None:
+                    return False
+                ws.write_blank(r, c, None, fmt)
+            else:
+                safe = self.book.safe_texts
+                if len(safe) < 100_000:  # names, titles and labels repeat a lot
+                    safe[value] = text
+                ws.write_string(r, c, text, fmt)
+        elif isinstance(value, bool):
+            ws.write_boolean(r, c, value, fmt)
+        elif isinstance(value, int | float | Decimal):
+            ws.write_number(r, c, float(value), fmt)
         elif isinstance(value, Link):
             text = clean_text(value.text)
             url = value.url

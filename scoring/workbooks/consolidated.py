@@ -843,98 +843,57 @@ def _detail_sheet(
         "text_small",
         "text_small",
     )
-    item_styles = styles
     describer = Describer(data.locale)
     survey_label = t("(survey)")
     round1, round2 = t("Round 1: {comment}"), t("Round 2: {comment}")
     stt = 0
     for g in data.groups:
-        leaves = [n for n in g.criteria.leaves if g.visible is None or g.visible(n.code)]
+        # what a row repeats of its item: code, title, maximum (a float, written as is), styles
+        leaves = [
+            (
+                n,
+                n.code,
+                n.title,
+                float(n.max_score),
+                penalty_styles if n.section == "penalty" else styles,
+            )
+            for n in g.criteria.leaves
+            if g.visible is None or g.visible(n.code)
+        ]
         for u in g.units:
-            answers = u.answers
-            for node in leaves:
+            answers, survey = u.answers, u.survey
+            unit = (g.name, u.code, u.name)
+            for node, code, title, top, row_styles in leaves:
                 stt += 1
-                styles = penalty_styles if node.section == "penalty" else item_styles
                 if node.section == "survey":
-                    value = u.survey.get(node.code)
-                    sheet.row(
-                        (
-                            stt,
-                            g.name,
-                            u.code,
-                            u.name,
-                            node.code,
-                            node.title,
-                            node.max_score,
-                            survey_label,
-                            value,
-                            None,
-                            None,
-                            value,
-                            None,
-                            None,
-                            None,
-                        ),
-                        styles,
-                    )
-                    continue
-                a = answers.get(node.code)
-                if a is None:
-                    sheet.row(
-                        (
-                            stt,
-                            g.name,
-                            u.code,
-                            u.name,
-                            node.code,
-                            node.title,
-                            node.max_score,
-                            None,
-                            None,
-                            None,
-                            None,
-                            None,
-                            0,
-                            None,
-                            None,
-                        ),
-                        styles,
-                    )
-                    continue
-                reviewed = a.reviewed
-                final = (
-                    reviewed
-                    if reviewed is not None
-                    else (None if a.not_applicable else a.self_score)
-                )
-                comments = None
-                if a.comment1 or a.comment2:
-                    parts = []
-                    if a.comment1:
-                        parts.append(round1.format(comment=a.comment1))
-                    if a.comment2:
-                        parts.append(round2.format(comment=a.comment2))
-                    comments = "\n".join(parts)
-                sheet.row(
-                    (
-                        stt,
-                        g.name,
-                        u.code,
-                        u.name,
-                        node.code,
-                        node.title,
-                        node.max_score,
-                        describer(node, a),
-                        None if a.not_applicable else a.self_score,
-                        a.round1,
-                        a.round2,
-                        final,
-                        a.files,
-                        a.note or None,
-                        comments,
-                    ),
-                    styles,
-                )
+                    value = survey.get(code)
+                    cells = (survey_label, value, None, None, value, None, None, None)
+                else:
+                    a = answers.get(code)
+                    if a is None:
+                        cells = (None, None, None, None, None, 0, None, None)
+                    else:
+                        reviewed = a.round2 if a.round2 is not None else a.round1
+                        own = None if a.not_applicable else a.self_score
+                        comments = None
+                        if a.comment1 or a.comment2:
+                            parts = []
+                            if a.comment1:
+                                parts.append(round1.format(comment=a.comment1))
+                            if a.comment2:
+                                parts.append(round2.format(comment=a.comment2))
+                            comments = "\n".join(parts)
+                        cells = (
+                            describer(node, a),
+                            own,
+                            a.round1,
+                            a.round2,
+                            own if reviewed is None else reviewed,  # the service's final score
+                            a.files,
+                            a.note or None,
+                            comments,
+                        )
+                sheet.row((stt, *unit, code, title, top, *cells), row_styles)
             tick()
     sheet.autofilter(header_row, max(sheet.rows, header_row + 1))
     return stt
