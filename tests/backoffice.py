@@ -51,6 +51,18 @@ def build_app(data_dir: Path) -> FastAPI:
     return create_app(settings)
 
 
+@pytest.fixture(scope="session")
+def api_app(backoffice_app: FastAPI) -> FastAPI:
+    """The app, by the name the API tests know it."""
+    return backoffice_app
+
+
+@pytest.fixture(scope="session")
+def web_app(backoffice_app: FastAPI) -> FastAPI:
+    """The app, by the name the web and security tests know it."""
+    return backoffice_app
+
+
 @pytest.fixture
 def clock() -> Clock:
     return Clock(NOW)
@@ -111,6 +123,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  
     outcome = yield
     report = outcome.get_result()
     setattr(item, f"rep_{report.when}", report)
+
+
+@pytest.fixture
+def served(backoffice_served: Served) -> Served:
+    return backoffice_served
 
 
 @pytest.fixture

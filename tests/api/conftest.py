@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
-from fastapi import FastAPI
-
 from tests import backoffice as shared
 from tests.backoffice import Clock  # noqa: F401  (the tests' clock, imported from here)
 
 # the back office's fixtures, with the API's client
+api_app = shared.api_app
 clock = shared.clock
 notifier = shared.notifier
 store = shared.store
 world = shared.world
 client = shared.api_client
-
-
-@pytest.fixture(scope="session")
-def api_app(backoffice_app: FastAPI) -> FastAPI:
-    return backoffice_app

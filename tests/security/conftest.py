@@ -24,11 +24,10 @@ from tortoise import Tortoise, connections
 
 from tests import backoffice as shared
 from tests.backoffice import Clock  # noqa: F401  (the tests' clock, imported from here)
-from tests.web import conftest as web
 
 # the back office's fixtures: the pages' client, and the JSON API's of the same app and clock
-web_app = web.web_app
-served = web.served
+web_app = shared.web_app
+served = shared.served
 clock = shared.clock
 notifier = shared.notifier
 store = shared.store

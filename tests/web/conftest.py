@@ -7,7 +7,6 @@ import re
 from datetime import datetime
 
 import httpx
-import pytest
 from fastapi import FastAPI
 
 from app.web.sessions import issue_officer_link
@@ -15,7 +14,6 @@ from core.models import Officer
 from tests import backoffice as shared
 from tests.api.world import NOW, PASSWORD, World
 from tests.backoffice import Clock  # noqa: F401  (the tests' clock, imported from here)
-from tests.web.browser import Served
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
@@ -27,6 +25,8 @@ def csrf_of(html: str) -> str:
 
 
 # the back office's fixtures, with the pages' client
+web_app = shared.web_app
+served = shared.served
 clock = shared.clock
 notifier = shared.notifier
 store = shared.store
@@ -34,16 +34,6 @@ world = shared.world
 client = shared.web_client
 pages = shared.pages
 pytest_runtest_makereport = shared.pytest_runtest_makereport
-
-
-@pytest.fixture(scope="session")
-def web_app(backoffice_app: FastAPI) -> FastAPI:
-    return backoffice_app
-
-
-@pytest.fixture
-def served(backoffice_served: Served) -> Served:
-    return backoffice_served
 
 
 async def officer_link(web_app: FastAPI, world: World, name: str, now: datetime = NOW) -> str:
