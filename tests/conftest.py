@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from tortoise import Tortoise, connections
@@ -52,3 +53,39 @@ def data_dir(tmp_path: Path) -> Path:
     path = tmp_path / "data"
     path.mkdir()
     return path
+
+
+# --- one back office for the api, web and security tests (tests/backoffice.py); imported when
+# first used, so that other folders' runs do not load the whole app -----------------------------
+
+
+@pytest.fixture(scope="session")
+def backoffice_app(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    from tests.backoffice import build_app
+
+    return build_app(tmp_path_factory.mktemp("backoffice-data"))
+
+
+@pytest.fixture(scope="session")
+async def backoffice_served(backoffice_app: Any) -> AsyncIterator[Any]:
+    """The back office served by uvicorn in the tests' loop, for a real browser."""
+    from tests.web.browser import free_port, serve
+
+    async for served in serve(backoffice_app, free_port()):
+        yield served
+
+
+@pytest.fixture(scope="session")
+async def chromium() -> AsyncIterator[Any]:
+    """One headless Chromium for the session (skips when it is not installed)."""
+    from tests.web.browser import browser_missing, launch
+
+    missing = browser_missing()
+    if missing:
+        pytest.skip(missing)
+    pw, browser = await launch()
+    try:
+        yield browser
+    finally:
+        await browser.close()
+        await pw.stop()

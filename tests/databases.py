@@ -6,10 +6,25 @@ from __future__ import annotations
 import asyncio
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
+
+T = TypeVar("T")
+
+
+def run_apart(coro: Coroutine[Any, Any, T]) -> T:
+    """Run ``coro`` to completion on a loop of its own, in another thread, for the synchronous
+    parts of the suite. ``asyncio.run`` in the main thread would unset its current event loop,
+    the session's (pytest-asyncio's); code that then asks for the current loop, such as
+    schemathesis' runner of async tests, makes a new one per call and never closes it, and
+    every such loop kept its database connection and executor threads until the process
+    exited."""
+    with ThreadPoolExecutor(1, thread_name_prefix="run-apart") as pool:
+        return pool.submit(asyncio.run, coro).result()
 
 
 def _scratch_postgres(server_url: str) -> tuple[str, str]:
@@ -38,8 +53,8 @@ def scratch_database(folder: Path) -> Iterator[str]:
         return
     admin, url = _scratch_postgres(server)
     name = urlsplit(url).path.lstrip("/")
-    asyncio.run(_pg_admin(admin, f'CREATE DATABASE "{name}"'))
+    run_apart(_pg_admin(admin, f'CREATE DATABASE "{name}"'))
     try:
         yield url
     finally:
-        asyncio.run(_pg_admin(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        run_apart(_pg_admin(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

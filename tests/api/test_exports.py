@@ -6,12 +6,10 @@ import zipfile
 from io import BytesIO
 
 import httpx
-import pytest
 from fastapi import FastAPI
 from openpyxl import load_workbook
 
 from app.api.deps import current_actor
-from app.api.exports import router as exports_router
 from core.auth import hash_token
 from core.files import FileStore
 from core.models import ApiToken, BackofficeUser, UserRole
@@ -19,15 +17,6 @@ from scheduler.models import Reminder, ReminderStatus
 from tests.api.world import _PASSWORD_HASH, NOW, World, fill_and_submit
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-@pytest.fixture(autouse=True)
-def _exports_routes(api_app: FastAPI) -> None:
-    """The lead mounts the router in the API; until then the tests mount it themselves."""
-    if not any(
-        getattr(r, "path", "").endswith("/exports/consolidated.xlsx") for r in api_app.routes
-    ):
-        api_app.include_router(exports_router, prefix="/api/v1")
 
 
 def _unit_id(world: World, code: str) -> int:

@@ -9,6 +9,7 @@ derandomised and capped, so the run is deterministic and takes seconds.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
@@ -93,6 +94,12 @@ async def prepared(world: World, store: Any) -> World:
     return world
 
 
+@pytest.fixture
+async def session_loop() -> asyncio.AbstractEventLoop:
+    """The loop the fixtures, the database connection and the app run in."""
+    return asyncio.get_running_loop()
+
+
 @schema.parametrize()
 @settings(
     max_examples=MAX_EXAMPLES,
@@ -102,13 +109,23 @@ async def prepared(world: World, store: Any) -> World:
     phases=[Phase.explicit, Phase.generate],
     suppress_health_check=list(HealthCheck),
 )
-async def test_api_matches_its_schema(
-    case: schemathesis.Case, client: httpx.AsyncClient, prepared: World
+def test_api_matches_its_schema(
+    case: schemathesis.Case,
+    client: httpx.AsyncClient,
+    prepared: World,
+    session_loop: asyncio.AbstractEventLoop,
 ) -> None:
-    auth = {"Authorization": f"Bearer {prepared.tokens['admin']}"}
-    kwargs = _httpx_kwargs(case, auth)
+    """Synchronous on purpose: every example runs in the session's loop. Left to schemathesis,
+    an async test runs in whatever loop is current and in a new one when none is (after an
+    ``asyncio.run`` elsewhere in the session): a loop per example, never closed, each keeping
+    threads alive until the process exits."""
+    response = session_loop.run_until_complete(_call(case, client, prepared.tokens["admin"]))
+    case.validate_response(response, checks=CHECKS)
+
+
+async def _call(case: schemathesis.Case, client: httpx.AsyncClient, token: str) -> httpx.Response:
+    kwargs = _httpx_kwargs(case, {"Authorization": f"Bearer {token}"})
     url = kwargs.pop("url").removeprefix("http://test/api/v1")
     request = client.build_request(url=url, **kwargs)
     request.read()  # multipart bodies stream; schemathesis reads the sent body back
-    response = await client.send(request)
-    case.validate_response(response, checks=CHECKS)
+    return await client.send(request)

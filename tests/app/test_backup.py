@@ -7,7 +7,6 @@ the source, the way an operator would check a disaster-recovery drill.
 
 from __future__ import annotations
 
-import asyncio
 import io
 import json
 import os
@@ -43,6 +42,7 @@ from forms.models import Assessment, CriteriaNode
 from tests.app.helpers import run
 from tests.bot import samples
 from tests.databases import scratch_database
+from tests.waiting import within
 
 POSTGRES = bool(os.environ.get("CCHC_TEST_DATABASE_URL"))
 pytestmark = pytest.mark.skipif(
@@ -297,7 +297,9 @@ async def test_backup_while_a_write_is_in_flight(
     group = await UnitGroup.get(code="SO")
     async with in_transaction():
         await Unit.create(code="DANG-GHI", name="Đang ghi dở", group=group)
-        made = await asyncio.wait_for(create_backup(db, data_dir, archive), timeout=60)
+        made = await within(
+            60, create_backup(db, data_dir, archive), "a backup beside an open write transaction"
+        )
     assert await Unit.all().count() == committed + 1
     assert made.tables["unit"] == committed
 

@@ -7,15 +7,13 @@ Counters are process-wide, so every check compares before and after.
 
 from __future__ import annotations
 
-import asyncio
 import io
 import json
 import logging
 import os
 import socket
 import subprocess
-import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
@@ -44,6 +42,7 @@ from tests.app.helpers import CCHC, run
 from tests.e2e.conftest import World, invite, served, world  # noqa: F401  (fixtures)
 from tests.forms.conftest import NOW, sheet  # noqa: F401  (fixture used by the tests)
 from tests.scheduler.conftest import FakeClock, FakeTelegram, build_world, local, make_scheduler
+from tests.waiting import answering, until
 
 TOKEN = "metrics-secret-4f1c"
 
@@ -62,12 +61,6 @@ async def _get(app: FastAPI, path: str, **kwargs: Any) -> httpx.Response:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
         return await client.get(path, **kwargs)
-
-
-async def _until(condition: Callable[[], bool], timeout: float = 10) -> None:
-    async with asyncio.timeout(timeout):
-        while not condition():
-            await asyncio.sleep(0.02)
 
 
 @pytest.fixture
@@ -93,7 +86,7 @@ async def sample(app: FastAPI, name: str, **labels: str) -> float:
 async def _ticking(scheduler: Scheduler) -> AsyncIterator[None]:
     scheduler.start(first_tick_in=0)
     try:
-        await _until(lambda: scheduler.last_tick_at is not None)
+        await until(lambda: scheduler.last_tick_at is not None, "the scheduler's first tick")
         yield
     finally:
         await scheduler.stop()
@@ -145,7 +138,7 @@ async def test_a_stopped_scheduler_or_an_unreachable_telegram_degrade_but_keep_2
     bot = app.state.bot
     await bot.start()
     try:
-        await _until(lambda: bot.last_error is not None)  # a getMe attempt has failed
+        await until(lambda: bot.last_error is not None, "a failed getMe noted by the bot")
         response = await _get(app, "/healthz")
     finally:
         await bot.stop()
@@ -204,17 +197,11 @@ async def test_the_sandbox_bot_is_ready_and_counts_the_updates_it_handles(
     person = world.person(700_001, "Lan")
     code = await invite(sheet["lan"].id)
     await person.say(f"/start {code}", "1.1.1. Ban hành kế hoạch")
-    await _until_async(
-        lambda: sample(app, "cchc_updates_handled_total", **labels), lambda v: v >= before + 1
-    )
 
+    async def counted() -> bool:
+        return await sample(app, "cchc_updates_handled_total", **labels) >= before + 1
 
-async def _until_async(
-    read: Callable[[], Any], ok: Callable[[float], bool], timeout: float = 10
-) -> None:
-    async with asyncio.timeout(timeout):
-        while not ok(await read()):
-            await asyncio.sleep(0.02)
+    await until(counted, "the officer's /start counted as a handled update in /metrics")
 
 
 # --- /metrics ------------------------------------------------------------------------------
@@ -362,16 +349,7 @@ def test_cchc_serve_writes_json_lines_uvicorn_access_included(
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                health = httpx.get(f"{base}/healthz", timeout=2)
-                break
-            except httpx.TransportError:
-                assert proc.poll() is None and time.monotonic() < deadline, (
-                    tmp_path / "serve.err"
-                ).read_text()
-                time.sleep(0.1)
+        health = answering(proc, f"{base}/healthz", tmp_path / "serve.err")
         assert health.status_code == 200 and health.json()["status"] == "ok"
         httpx.get(f"{base}/web/o/login?t=signed.sign-in.token", timeout=5)
         metrics = httpx.get(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import subprocess
 from pathlib import Path
@@ -13,7 +12,7 @@ from tortoise.migrations.autodetector import MigrationAutodetector
 
 from app.db import tortoise_config, upgrade
 from tests.app.helpers import CCHC, run
-from tests.databases import scratch_database
+from tests.databases import run_apart, scratch_database
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "app" / "migrations"
 
@@ -60,7 +59,7 @@ def test_two_upgrades_at_once_apply_each_migration_once(
         outputs = [p.communicate(timeout=120)[0] for p in procs]
         assert [p.returncode for p in procs] == [0, 0], outputs
         assert run(env, "db", "upgrade").returncode == 0
-        applied = asyncio.run(_applied(url))
+        applied = run_apart(_applied(url))
     names = sorted(p.name.removesuffix(".py") for p in MIGRATIONS.glob("0*.py"))
     assert applied == names  # each once, none twice
 

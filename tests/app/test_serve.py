@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import socket
 import subprocess
-import time
 from pathlib import Path
 
 import httpx
 
 from tests.app.helpers import CCHC, run
+from tests.waiting import answering
 
 
 def _free_port() -> int:
@@ -34,17 +34,7 @@ def test_service_starts_with_demo_data_and_answers_healthz(
     )
     try:
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        health = None
-        while time.monotonic() < deadline:
-            try:
-                health = httpx.get(f"{base}/healthz", timeout=2)
-                break
-            except httpx.TransportError:
-                if proc.poll() is not None:
-                    break
-                time.sleep(0.2)
-        assert health is not None, (tmp_path / "serve.log").read_text()
+        health = answering(proc, f"{base}/healthz", tmp_path / "serve.log")
         assert health.status_code == 200
         body = health.json()
         # the bot may still be connecting to its sandbox: "degraded" until then, never a 503

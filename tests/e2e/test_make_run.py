@@ -8,13 +8,13 @@ from __future__ import annotations
 import re
 import socket
 import subprocess
-import time
 from pathlib import Path
 
 import httpx
 
 from tests.app.conftest import env  # noqa: F401  (a database of the kind under test)
 from tests.app.helpers import CCHC, run
+from tests.waiting import answering
 
 
 def _free_port() -> int:
@@ -40,14 +40,7 @@ def test_a_demo_officer_self_assesses_in_the_browser_chat(
     base = f"http://127.0.0.1:{port}/sandbox"
     try:
         with httpx.Client(base_url=base, timeout=30) as http:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    page = http.get("/chat")
-                    break
-                except httpx.TransportError:
-                    assert proc.poll() is None and time.monotonic() < deadline, log_path.read_text()
-                    time.sleep(0.2)
+            page = answering(proc, "/chat", log_path, client=http)
             assert page.status_code == 200
             personas = http.get("/control/personas").json()
             focal = personas[0]

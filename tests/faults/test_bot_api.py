@@ -9,7 +9,6 @@ once, and ``retry_after`` and the overall rate are respected.
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -21,6 +20,7 @@ from scheduler.models import Reminder
 from scheduler.ticker import Scheduler
 from tests.e2e.conftest import World, invite
 from tests.scheduler.conftest import build_world, local
+from tests.waiting import within
 
 SLACK = 0.3  # a call already on its way when the 429 came back may still arrive
 
@@ -132,10 +132,13 @@ async def test_reminders_survive_5xx_timeouts_and_429_storms_within_the_limits(
         bare_world.runtime.notifier, config, clock=lambda: due + (datetime.now(UTC) - started)
     )
     calls_before = len(sb.calls("sendMessage"))
-    async with asyncio.timeout(40):
+
+    async def all_sent() -> None:
         while {r.status.value for r in await Reminder.filter(kind="self_assessment")} != {"sent"}:
             await scheduler.tick()
         await sb.wait_until(lambda: all("ok" in c for c in sb.calls("sendMessage")), timeout=5)
+
+    await within(40, all_sent(), "every reminder sent through the failing Bot API")
 
     reminders = await Reminder.filter(kind="self_assessment")
     assert len(reminders) == len(focal) == 20

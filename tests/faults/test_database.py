@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sqlite3
-import time
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -32,6 +31,7 @@ from core.models import ApiToken, AuditEvent, Channel
 from forms.models import Answer
 from tests.api.world import build_world
 from tests.faults.procs import ServiceProcess, free_port, service_env
+from tests.waiting import until
 
 SYSTEM = Actor.system(Channel.cli, "fault-test")
 OFFICER = 880_100
@@ -243,10 +243,12 @@ async def test_the_database_goes_away_and_comes_back(
             outage.end()
 
             # back by itself: the same process serves again within moments
-            deadline = time.monotonic() + 20
-            while (await http.get("/healthz")).status_code != 200:
-                assert time.monotonic() < deadline, service.tail()
-                await asyncio.sleep(0.2)
+            async def healthy() -> bool:
+                return (await http.get("/healthz")).status_code == 200
+
+            await until(
+                healthy, "the service healthy again by itself", timeout=20, detail=service.tail
+            )
             put = await http.put(
                 answer_url, json={"declared": {"yes": True}, "expected_version": 0}, headers=api
             )

@@ -26,6 +26,7 @@ from forms.models import Answer, Assessment
 from forms.periods import GroupPlan, create_period
 from tests.factories import workbook_bytes
 from tests.faults.procs import SandboxProcess, ServiceProcess, service_env
+from tests.waiting import happens, until
 
 OFFICERS = 50
 EARLIER = "được gửi trước khi tiêu chí đang mở hiện ra"  # a typed value meant for an older card
@@ -247,10 +248,16 @@ async def current_card(sb: SandboxProcess, user_id: int) -> dict[str, Any]:
 
 async def until_polling(run: Run, service: ServiceProcess, before: int) -> None:
     """Wait until the service's bot asks the sandbox for updates (more than ``before`` polls)."""
-    async with asyncio.timeout(90):
-        while (await run.sb.control("GET", "info"))["polls"] <= before:
-            assert service.proc is not None and service.proc.poll() is None, service.tail()
-            await asyncio.sleep(0.1)
+
+    async def polled() -> bool:
+        assert service.proc is not None and service.proc.poll() is None, (
+            "the service exited:\n" + service.tail()
+        )
+        return (await run.sb.control("GET", "info"))["polls"] > before
+
+    await until(
+        polled, "the service's bot polling the sandbox", timeout=90, every=0.1, detail=service.tail
+    )
     run.polling_since = time.monotonic()
 
 
@@ -275,12 +282,16 @@ async def test_sigkill_while_fifty_officers_answer(db: str, tmp_path: Path) -> N
             asyncio.create_task(officer(run, USER_BASE + n, code))
             for n, (_officer, _sheet, code) in enumerate(people)
         ]
-        await asyncio.wait_for(run.reached.wait(), 60)
+        await happens(run.reached, f"officers seeing {run.kill_at} answers confirmed", 60)
         service.kill()
         run.polling_since = None
         run.epoch += 1
         killed_with = run.total_confirmed
-        await asyncio.sleep(0.3)  # officers keep pressing and typing at a dead bot
+
+        async def waiting_for_the_bot() -> bool:  # officers keep pressing and typing
+            return (await sb.control("GET", "info"))["pending_updates"] > 0
+
+        await until(waiting_for_the_bot, "officers' actions waiting for the dead bot")
         before = (await sb.control("GET", "info"))["polls"]
         service.start()
         await until_polling(run, service, before)

@@ -28,6 +28,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount, Route
 
+from tests.waiting import serving
+
 WEBHOOK_PATH = "/telegram/webhook"
 SECRET_HEADER = "x-telegram-bot-api-secret-token"
 
@@ -158,9 +160,7 @@ class Front:
 
     async def __aenter__(self) -> Front:
         self._task = asyncio.create_task(self.server.serve())
-        async with asyncio.timeout(10):
-            while not self.server.started:  # uvicorn has no startup event; a flag to poll
-                await asyncio.sleep(0.01)
+        await serving(self.server, self._task)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

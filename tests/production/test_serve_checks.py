@@ -5,20 +5,19 @@ from __future__ import annotations
 
 import os
 import subprocess
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from app.db import upgrade
 from app.production import check_serve
 from core.settings import load_settings
 from tests.app.helpers import CCHC, run
-from tests.databases import scratch_database
+from tests.databases import run_apart, scratch_database
 from tests.production.cluster import free_port, instance_env
+from tests.waiting import answering
 
 SECRET = uuid.uuid4().hex * 2
 PG = "postgres://cchc@db.example/cchc"
@@ -113,9 +112,7 @@ def test_serve_refuses_before_listening(empty_db: str, tmp_path: Path) -> None:
     reason="several worker processes need PostgreSQL (set CCHC_TEST_DATABASE_URL)",
 )
 def test_several_workers_serve_one_port(empty_db: str, tmp_path: Path) -> None:
-    import asyncio
-
-    asyncio.run(upgrade(empty_db))
+    run_apart(upgrade(empty_db))
     env = instance_env(
         database_url=empty_db,
         data_dir=str(tmp_path / "data"),
@@ -133,14 +130,8 @@ def test_several_workers_serve_one_port(empty_db: str, tmp_path: Path) -> None:
             stderr=subprocess.STDOUT,
         )
     try:
-        deadline = time.monotonic() + 60
-        answers: list[int] = []
-        while time.monotonic() < deadline and len(answers) < 5:
-            try:
-                answers.append(httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5).status_code)
-            except httpx.TransportError:
-                assert proc.poll() is None, log.read_text()
-                time.sleep(0.2)
+        url = f"http://127.0.0.1:{port}/healthz"
+        answers = [answering(proc, url, log).status_code for _ in range(5)]
         assert answers == [200] * 5, log.read_text()
         workers = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
         # uvicorn's supervisor runs the workers (and, on Linux, a resource tracker)

@@ -37,6 +37,7 @@ from scheduler.models import Reminder, ReminderStatus
 from tests.e2e.conftest import Person
 from tests.factories import workbook_bytes
 from tests.production.cluster import Front, Instance, free_port, instance_env
+from tests.waiting import explained, until
 
 pytestmark = pytest.mark.skipif(
     not os.environ.get("CCHC_TEST_DATABASE_URL"),
@@ -195,10 +196,13 @@ async def _run(
     assert abs(len(proxy.by("A")) - len(proxy.by("B"))) <= 1  # strictly alternating
 
     # the "2 hours before" reminder was due at once: the leader sends one to each officer
-    await sb.wait_until(
-        lambda: all(len(_reminders_in_chat(sb, p.user_id)) == 1 for p in people), timeout=20
+    await explained(
+        sb.wait_until(
+            lambda: all(len(_reminders_in_chat(sb, p.user_id)) == 1 for p in people), timeout=20
+        ),
+        "every officer's first reminder in their chat",
     )
-    await _wait_for(lambda: _count_sent(OFFICERS), "the first reminders recorded as sent")
+    await until(lambda: _count_sent(OFFICERS), "the first reminders recorded as sent")
     first = await _sent_reminders()
     senders = {_pid(r.claimed_by) for r in first}
     assert len(senders) == 1, f"one leader sends: {[r.claimed_by for r in first]}"
@@ -208,15 +212,16 @@ async def _run(
     assert len(holders) == 1, holders
 
     # Kill the leader between deliveries: no update in flight at the proxy, nothing claimed
-    await sb.wait_until(lambda: not sb.state.updates, timeout=10)
+    await explained(
+        sb.wait_until(lambda: not sb.state.updates, timeout=10),
+        "the instances taking every pending update",
+    )
     assert not await Reminder.filter(status=ReminderStatus.claimed).exists()
     served_before_kill = len(proxy.served)
     await leader.kill()
 
     # the server notices the dead connection and frees the lock; the survivor takes it
-    await _wait_for(
-        lambda: _lock_taken_over(holders[0]), "the survivor holding the lock", timeout=15
-    )
+    await until(lambda: _lock_taken_over(holders[0]), "the survivor holding the lock", timeout=15)
 
     # The secretariat moves the deadline to a minute and a few seconds from now: the "2 hours
     # before" reminder of the new deadline is due at once, the "1 minute before" one seconds
@@ -235,10 +240,13 @@ async def _run(
     assert after_kill and {name for name, _u in after_kill} == {survivor.name}, after_kill
 
     # the survivor took the lock and sends both reminders of the new deadline to everyone
-    await sb.wait_until(
-        lambda: all(len(_reminders_in_chat(sb, p.user_id)) == 3 for p in people), timeout=30
+    await explained(
+        sb.wait_until(
+            lambda: all(len(_reminders_in_chat(sb, p.user_id)) == 3 for p in people), timeout=30
+        ),
+        "all three reminders in every officer's chat",
     )
-    await _wait_for(lambda: _count_sent(3 * OFFICERS), "every reminder recorded as sent")
+    await until(lambda: _count_sent(3 * OFFICERS), "every reminder recorded as sent")
     assert len(await _lock_holders()) == 1
     assert survivor.running
 
@@ -277,13 +285,3 @@ async def _lock_taken_over(old_holder: int) -> bool:
 
 async def _count_sent(n: int) -> bool:
     return await Reminder.filter(status=ReminderStatus.sent).count() >= n
-
-
-async def _wait_for(check: Any, what: str, timeout: float = 10) -> None:
-    """Poll the database (another process writes it; there is nothing to subscribe to)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not await check():
-        if loop.time() > deadline:
-            raise TimeoutError(f"not within {timeout}s: {what}")
-        await asyncio.sleep(0.1)

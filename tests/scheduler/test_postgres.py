@@ -13,6 +13,7 @@ from scheduler.config import SchedulerConfig
 from scheduler.leader import AdvisoryLockLeader
 from scheduler.models import Reminder, ReminderStatus
 from tests.scheduler.conftest import FakeClock, FakeTelegram, build_world, local, make_scheduler
+from tests.waiting import until
 
 
 @pytest.fixture
@@ -61,11 +62,9 @@ async def test_one_leader_at_a_time(postgres: str) -> None:
         # other instance takes over at its next tick
         pid = second._conn.get_server_pid()
         await connections.get("default").execute_query(f"SELECT pg_terminate_backend({pid})")
-        for _ in range(100):
-            if await first.is_leader():
-                break
-            await asyncio.sleep(0.02)  # the server frees the lock as the backend exits
-        assert await first.is_leader() is True
+        await until(  # the server frees the lock as the backend exits
+            first.is_leader, "the other instance taking over from the leader whose connection died"
+        )
         assert await second.is_leader() is False  # it notices, reconnects, finds it taken
     finally:
         await first.release()

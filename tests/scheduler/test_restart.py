@@ -23,6 +23,7 @@ from tests.scheduler.conftest import (
     local,
     make_scheduler,
 )
+from tests.waiting import happens
 
 
 class DyingTelegram(FakeTelegram):
@@ -50,7 +51,7 @@ class DyingTelegram(FakeTelegram):
 async def crash_during_delivery(telegram: DyingTelegram, config: SchedulerConfig, clock) -> None:
     scheduler = make_scheduler(telegram, config, clock)
     tick = asyncio.create_task(scheduler.tick())
-    await asyncio.wait_for(telegram.frozen.wait(), 10)
+    await happens(telegram.frozen, f"delivery number {telegram.die_at} reaching the channel")
     tick.cancel()  # SIGKILL: no handler, no commit
     with contextlib.suppress(asyncio.CancelledError):
         await tick

@@ -20,6 +20,7 @@ from tests.scheduler.conftest import (
     local,
     make_scheduler,
 )
+from tests.waiting import happens, within
 
 
 class Follower:
@@ -46,7 +47,7 @@ async def test_apscheduler_ticks_in_the_service_loop(
     scheduler = make_scheduler(telegram, config, clock)
     scheduler.start(first_tick_in=0)
     try:
-        await asyncio.wait_for(delivered.wait(), 10)
+        await happens(delivered, "APScheduler's first tick delivering the 3 due reminders")
     finally:
         await scheduler.stop()
     await scheduler.stop()  # stopping twice is harmless
@@ -67,29 +68,40 @@ async def test_a_long_backlog_keeps_planning_and_locking_on_time(db: str) -> Non
     clock = FakeClock(local(2026, 11, 24, 17, 0))
     telegram = FakeTelegram(clock)
     original = telegram.notify
+    released = asyncio.Event()
 
-    async def slow(notice):  # a slow channel: the draining outlasts several ticks
-        await asyncio.sleep(0.02)
+    async def held(notice):  # a slow channel: the first delivery outlasts several ticks
+        await released.wait()
         return await original(notice)
 
-    telegram.notify = slow  # type: ignore[method-assign]
+    telegram.notify = held  # type: ignore[method-assign]
     config = SchedulerConfig(worker="backlog", tick_seconds=0.05, concurrency=1)
     scheduler = make_scheduler(telegram, config, clock)
     passes = 0
+    planned_twice_more = asyncio.Event()
     plan = scheduler.planner.plan
 
     async def counting(now, **kwargs):
         nonlocal passes
         passes += 1
+        if passes == 3:
+            planned_twice_more.set()
         return await plan(now, **kwargs)
 
     scheduler.planner.plan = counting  # type: ignore[method-assign]
     job = asyncio.create_task(scheduler._job())
-    await asyncio.sleep(0)
-    await scheduler._job()  # APScheduler's next firing while the first drains: returns at once
-    await job
+    try:
+        await asyncio.sleep(0)  # the job starts
+        await scheduler._job()  # APScheduler's next firing while the first drains: returns at once
+        assert not job.done()
+        await happens(
+            planned_twice_more, "planning again on later ticks while a delivery was in flight"
+        )
+        released.set()
+        await within(10, job, "the backlog drained once the channel answered")
+    finally:
+        job.cancel()
     assert len(telegram.sent) == 12
-    assert passes >= 3  # planned again beside the sending, which never paused
 
 
 async def test_without_a_channel_reminders_wait_in_the_ledger(

@@ -18,26 +18,24 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
 from fastapi import FastAPI
 from tortoise import Tortoise, connections
 
-from app.api.deps import get_now
-from tests.web import conftest as web
-from tests.web.conftest import Clock
+from tests import backoffice as shared
+from tests.backoffice import Clock  # noqa: F401  (the tests' clock, imported from here)
 
-# The web tests' fixtures, shared: the app, its clients, clock, store, province and browser.
-web_app = web.web_app
-client = web.client
-clock = web.clock
-notifier = web.notifier
-store = web.store
-world = web.world
-served = web.served
-browser = web.browser
-pages = web.pages
-pytest_runtest_makereport = web.pytest_runtest_makereport
+# the back office's fixtures: the pages' client, and the JSON API's of the same app and clock
+web_app = shared.web_app
+served = shared.served
+clock = shared.clock
+notifier = shared.notifier
+store = shared.store
+world = shared.world
+client = shared.web_client
+api = shared.api_client
+pages = shared.pages
+pytest_runtest_makereport = shared.pytest_runtest_makereport
 
 # Columns a harmless read may touch: when a token was last used (a hint for the secretariat).
 VOLATILE = {("api_token", "last_used_at")}
@@ -105,17 +103,6 @@ async def nothing_changes(
 
 
 @pytest.fixture
-def data_dir(web_app: FastAPI) -> Path:
+def data_dir(backoffice_app: FastAPI) -> Path:
     """The app's data folder (the evidence store lives under it)."""
-    return Path(web_app.state.settings.data_dir)
-
-
-@pytest.fixture
-async def api(
-    web_app: FastAPI, client: httpx.AsyncClient, clock: Clock
-) -> AsyncIterator[httpx.AsyncClient]:
-    """The JSON API of the same app (``client`` serves the pages), on the same clock."""
-    web_app.dependency_overrides[get_now] = lambda: clock.now
-    transport = httpx.ASGITransport(app=web_app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test/api/v1") as c:
-        yield c
+    return Path(backoffice_app.state.settings.data_dir)

@@ -16,6 +16,8 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 
+from tests.waiting import serving
+
 CHROMIUM = os.environ.get("CCHC_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",
@@ -57,12 +59,7 @@ async def serve(app: FastAPI, port: int) -> AsyncIterator[Served]:
     )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
-    for _ in range(200):
-        if server.started:
-            break
-        if task.done():
-            task.result()
-        await asyncio.sleep(0.02)
+    await serving(server, task)
     try:
         yield Served(app, f"http://127.0.0.1:{port}")
     finally:
