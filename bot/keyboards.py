@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from aiogram.filters.callback_data import MAX_CALLBACK_LENGTH, CallbackData
+from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
@@ -106,8 +106,8 @@ def _row(*buttons: InlineKeyboardButton) -> list[InlineKeyboardButton]:
 
 def _btn(text: str, data: CallbackData) -> InlineKeyboardButton:
     if "v" in type(data).model_fields:  # carries an answer version: drawn once only
-        return InlineKeyboardButton(text=text, callback_data=pack(data))
-    return _button(text, pack(data))
+        return InlineKeyboardButton(text=text, callback_data=data.pack())
+    return _button(text, data.pack())
 
 
 @lru_cache(maxsize=4096)
@@ -115,26 +115,6 @@ def _button(text: str, data: str) -> InlineKeyboardButton:
     """A button, built once: every card draws mostly the same ones (next, list, files...).
     Shared instances are never changed after they are built."""
     return InlineKeyboardButton(text=text, callback_data=data)
-
-
-def pack(data: CallbackData) -> str:
-    """``data.pack()`` for the buttons of this module, whose fields are all ints and strings,
-    without aiogram's generic encoding through pydantic (a card draws a dozen buttons on
-    every answer). Same text, same checks: no separator inside a value, at most 64 bytes."""
-    separator = data.__separator__
-    parts = [data.__prefix__]
-    for name in type(data).model_fields:
-        value = getattr(data, name)
-        if type(value) is not int and type(value) is not str:
-            return data.pack()  # anything else: aiogram's own encoding
-        text = str(value)
-        if separator in text:
-            return data.pack()  # aiogram raises the error that says what is wrong
-        parts.append(text)
-    packed = separator.join(parts)
-    if len(packed.encode()) > MAX_CALLBACK_LENGTH:
-        return data.pack()
-    return packed
 
 
 @lru_cache(maxsize=4096)
