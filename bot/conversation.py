@@ -213,9 +213,7 @@ class ConversationMiddleware(BaseMiddleware):
             pressed = event.message if isinstance(event.message, Message) else None
             chat_id = pressed.chat.id if pressed is not None else event.from_user.id
         else:
-            chat = data.get("event_chat")
-            user = data.get("event_from_user")
-            chat_id = chat.id if chat is not None else user.id if user is not None else 0
+            chat_id = data["event_chat"].id  # a message always has its chat
         data["convo"] = Conversation(
             bot=data["bot"],
             chat_id=chat_id,

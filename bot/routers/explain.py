@@ -95,6 +95,12 @@ async def on_explain_command(
         )
 
 
+async def _end(convo: Conversation) -> None:
+    """Out of the explanation dialogue: its keys (all start with "x") dropped."""
+    data = await convo.data()
+    await convo.save(None, {k: v for k, v in data.items() if not k.startswith("x")})
+
+
 async def on_open(
     cb: CallbackQuery,
     callback_data: keyboards.ExplainCb,
@@ -180,10 +186,10 @@ async def on_send(
     actor: Actor,
     officer: Officer,
     locale: str,
-    state: FSMContext,
     deps: BotDeps,
+    convo: Conversation,
 ) -> None:
-    data = await state.get_data()
+    data = await convo.data()
     if data.get("xr") != callback_data.r:
         await cb.answer()
         return
@@ -205,8 +211,7 @@ async def on_send(
     await cb.answer()
     review = await load_review(callback_data.r)
     assert review is not None
-    await state.set_state(None)
-    await state.set_data({k: v for k, v in data.items() if not k.startswith("x")})
+    await _end(convo)
     if isinstance(cb.message, Message):
         await cb.message.edit_text(
             t(
@@ -233,10 +238,8 @@ async def on_send(
             )
 
 
-async def on_cancel(cb: CallbackQuery, locale: str, state: FSMContext) -> None:
+async def on_cancel(cb: CallbackQuery, locale: str, convo: Conversation) -> None:
     await cb.answer()
-    data = await state.get_data()
-    await state.set_state(None)
-    await state.set_data({k: v for k, v in data.items() if not k.startswith("x")})
+    await _end(convo)
     if isinstance(cb.message, Message):
         await cb.message.edit_text(t(locale, texts.CANCELLED))

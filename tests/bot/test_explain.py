@@ -14,7 +14,7 @@ from core.notify import Notice, Unreachable
 from forms.answers import record_answer
 from forms.models import Answer, Assessment, AssessmentStatus, Explanation, Review
 from tests.bot import samples
-from tests.bot.conftest import Harness, bound_chat
+from tests.bot.harness import Harness, bound_chat
 from tests.forms.conftest import NOW
 
 
