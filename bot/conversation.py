@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiogram import BaseMiddleware, Bot
@@ -36,30 +37,19 @@ class Walk(StatesGroup):
     note = State()  # the next text is the item's note
 
 
+@dataclass
 class Conversation:
     """The officer (None before binding), the chat and its remembered state for one update."""
 
-    def __init__(
-        self,
-        *,
-        bot: Bot,
-        chat_id: int,
-        state: FSMContext,
-        deps: BotDeps,
-        locale: str,
-        officer: Officer | None = None,
-        actor: Actor | None = None,
-        pressed: Message | None = None,
-    ) -> None:
-        self.bot = bot
-        self.chat_id = chat_id
-        self.state = state
-        self.deps = deps
-        self.locale = locale
-        self.officer = officer
-        self.actor = actor
-        self.pressed = pressed  # the bot's message whose button was pressed: edited in place
-        self._data: dict[str, Any] | None = None
+    bot: Bot
+    chat_id: int
+    state: FSMContext
+    deps: BotDeps
+    locale: str
+    officer: Officer | None = None
+    actor: Actor | None = None
+    pressed: Message | None = None  # the bot's message whose button was pressed: edited
+    _data: dict[str, Any] | None = field(default=None, init=False, repr=False)
 
     def t(self, msg: Any, **values: Any) -> str:
         return t(self.locale, msg, **values)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -59,11 +60,9 @@ class InFlight(BaseMiddleware):
 
     async def drained(self, timeout: float) -> bool:
         """Wait until no update is being handled (at most ``timeout`` seconds)."""
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.idle.wait(), timeout)
-        except TimeoutError:
-            return False
-        return True
+        return self.idle.is_set()
 
 
 def build_dispatcher(deps: BotDeps, storage: BaseStorage | None = None) -> Dispatcher:

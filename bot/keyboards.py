@@ -100,10 +100,6 @@ class LangCb(CallbackData, prefix="lg"):
     lang: str
 
 
-def _row(*buttons: InlineKeyboardButton) -> list[InlineKeyboardButton]:
-    return list(buttons)
-
-
 def _btn(text: str, data: CallbackData) -> InlineKeyboardButton:
     if "v" in type(data).model_fields:  # carries an answer version: drawn once only
         return InlineKeyboardButton(text=text, callback_data=data.pack())
@@ -150,7 +146,7 @@ def item_keyboard(
     if rule is not None and not locked:
         if rule.type == "yes_no":
             rows.append(
-                _row(
+                [
                     _btn(
                         mark(current.get("yes") is True, t(locale, texts.BTN_YES)),
                         AnswerCb(a=a, i=code, v=version, x="y"),
@@ -159,12 +155,12 @@ def item_keyboard(
                         mark(current.get("yes") is False, t(locale, texts.BTN_NO)),
                         AnswerCb(a=a, i=code, v=version, x="n"),
                     ),
-                )
+                ]
             )
         elif rule.type == "levels" or (rule.type == "deduction" and rule.each is None):
             if rule.type == "deduction":
                 rows.append(
-                    _row(
+                    [
                         _btn(
                             mark(
                                 "option" in current and current["option"] is None,
@@ -172,37 +168,35 @@ def item_keyboard(
                             ),
                             AnswerCb(a=a, i=code, v=version, x="0"),
                         )
-                    )
+                    ]
                 )
             for option in rule.options:
                 label = _option_label(
                     option, rule.type == "deduction" or texts.is_penalty(item), locale
                 )
                 rows.append(
-                    _row(
+                    [
                         _btn(
                             mark(current.get("option") == option.key, label),
                             AnswerCb(a=a, i=code, v=version, x=option.key),
                         )
-                    )
+                    ]
                 )
         elif rule.type == "checklist":
             ticks = pending_ticks if pending_ticks is not None else list(current.get("checked", []))
             for option in rule.options:
                 box = "☑️" if option.key in ticks else "⬜"
                 label = f"{box} {_tick_label(option, texts.is_penalty(item), locale)}"
-                rows.append(_row(_btn(label, TickCb(a=a, i=code, v=version, k=option.key))))
-            rows.append(
-                _row(_btn(t(locale, texts.BTN_DONE), TickCb(a=a, i=code, v=version, k="ok")))
-            )
+                rows.append([_btn(label, TickCb(a=a, i=code, v=version, k=option.key))])
+            rows.append([_btn(t(locale, texts.BTN_DONE), TickCb(a=a, i=code, v=version, k="ok"))])
         if rule.na_allowed:
             rows.append(
-                _row(
+                [
                     _btn(
                         mark(bool(state and state.not_applicable), t(locale, texts.BTN_NA)),
                         AnswerCb(a=a, i=code, v=version, x="na"),
                     )
-                )
+                ]
             )
     files = state.files if state else 0
     tools = [_btn(t(locale, texts.BTN_FILES, n=files), ItemCb(a=a, i=code, d="files"))]
@@ -210,30 +204,30 @@ def item_keyboard(
         tools.append(_btn(t(locale, texts.BTN_NOTE), ItemCb(a=a, i=code, d="note")))
     rows.append(tools)
     if texts.note_is_cut(state):
-        rows.append(_row(_btn(t(locale, texts.BTN_FULL_NOTE), ItemCb(a=a, i=code, d="fullnote"))))
+        rows.append([_btn(t(locale, texts.BTN_FULL_NOTE), ItemCb(a=a, i=code, d="fullnote"))])
     answered = bool(state and state.answered)
     rows.append(
-        _row(
+        [
             _btn(t(locale, texts.BTN_PREV), NavCb(a=a, i=code, d="prev")),
             _btn(
                 t(locale, texts.BTN_NEXT if answered else texts.BTN_SKIP),
                 NavCb(a=a, i=code, d="next"),
             ),
-        )
+        ]
     )
     rows.append(
-        _row(
+        [
             _btn(t(locale, texts.BTN_LIST), ListCb(a=a)),
             _btn(t(locale, texts.BTN_STATUS), MenuCb(a=a, d="status")),
-        )
+        ]
     )
     rows.append(
-        _row(
+        [
             _btn(
                 t(locale, texts.BTN_ALL_ITEMS if only_unanswered else texts.BTN_ONLY_OPEN),
                 ItemCb(a=a, i=code, d="only"),
             )
-        )
+        ]
     )
     return InlineKeyboardMarkup(inline_keyboard=rows)
 

@@ -184,7 +184,6 @@ async def on_send(
     cb: CallbackQuery,
     callback_data: keyboards.ExplainCb,
     actor: Actor,
-    officer: Officer,
     locale: str,
     deps: BotDeps,
     convo: Conversation,
