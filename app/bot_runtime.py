@@ -130,12 +130,12 @@ class BotRuntime:
             max_bytes=self.settings.max_upload_mb * MB,
             tz=self.settings.tz,
             album_delay=self.album_delay,
+            public_url=self.settings.public_url,  # links inside workbooks
+            secret_key=self.settings.secret_key,  # signed evidence links
+            web_link=self._web_link_issuer(),
         )
         if self.clock is not None:
             self.deps.clock = self.clock
-        self.deps.web_link = self._web_link_issuer()
-        self.deps.extra["public_url"] = self.settings.public_url  # links inside workbooks
-        self.deps.extra["secret_key"] = self.settings.secret_key  # signed evidence links
         self.storage = make_storage(
             self.settings.redis_url,
             single_process=self.settings.is_sqlite,
@@ -277,9 +277,7 @@ class BotRuntime:
         if self.dp is not None:
             # A graceful stop lets the updates being handled finish (an officer's answer, the
             # card that confirms it) before the session and the storage close under them.
-            in_flight = list(getattr(self.dp, "_handle_update_tasks", ()))
-            if in_flight:
-                await asyncio.wait(in_flight, timeout=DRAIN_SECONDS)
+            await self.dp["in_flight"].drained(DRAIN_SECONDS)
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from aiogram.filters.callback_data import MAX_CALLBACK_LENGTH, CallbackData
+from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
@@ -101,14 +101,10 @@ class LangCb(CallbackData, prefix="lg"):
     lang: str
 
 
-def _row(*buttons: InlineKeyboardButton) -> list[InlineKeyboardButton]:
-    return list(buttons)
-
-
 def _btn(text: str, data: CallbackData) -> InlineKeyboardButton:
     if "v" in type(data).model_fields:  # carries an answer version: drawn once only
-        return InlineKeyboardButton(text=text, callback_data=pack(data))
-    return _button(text, pack(data))
+        return InlineKeyboardButton(text=text, callback_data=data.pack())
+    return _button(text, data.pack())
 
 
 @lru_cache(maxsize=4096)
@@ -116,26 +112,6 @@ def _button(text: str, data: str) -> InlineKeyboardButton:
     """A button, built once: every card draws mostly the same ones (next, list, files...).
     Shared instances are never changed after they are built."""
     return InlineKeyboardButton(text=text, callback_data=data)
-
-
-def pack(data: CallbackData) -> str:
-    """``data.pack()`` for the buttons of this module, whose fields are all ints and strings,
-    without aiogram's generic encoding through pydantic (a card draws a dozen buttons on
-    every answer). Same text, same checks: no separator inside a value, at most 64 bytes."""
-    separator = data.__separator__
-    parts = [data.__prefix__]
-    for name in type(data).model_fields:
-        value = getattr(data, name)
-        if type(value) is not int and type(value) is not str:
-            return data.pack()  # anything else: aiogram's own encoding
-        text = str(value)
-        if separator in text:
-            return data.pack()  # aiogram raises the error that says what is wrong
-        parts.append(text)
-    packed = separator.join(parts)
-    if len(packed.encode()) > MAX_CALLBACK_LENGTH:
-        return data.pack()
-    return packed
 
 
 @lru_cache(maxsize=4096)
@@ -171,7 +147,7 @@ def item_keyboard(
     if rule is not None and not locked:
         if rule.type == "yes_no":
             rows.append(
-                _row(
+                [
                     _btn(
                         mark(current.get("yes") is True, t(locale, texts.BTN_YES)),
                         AnswerCb(a=a, i=code, v=version, x="y"),
@@ -180,12 +156,12 @@ def item_keyboard(
                         mark(current.get("yes") is False, t(locale, texts.BTN_NO)),
                         AnswerCb(a=a, i=code, v=version, x="n"),
                     ),
-                )
+                ]
             )
         elif rule.type == "levels" or (rule.type == "deduction" and rule.each is None):
             if rule.type == "deduction":
                 rows.append(
-                    _row(
+                    [
                         _btn(
                             mark(
                                 "option" in current and current["option"] is None,
@@ -193,37 +169,35 @@ def item_keyboard(
                             ),
                             AnswerCb(a=a, i=code, v=version, x="0"),
                         )
-                    )
+                    ]
                 )
             for option in rule.options:
                 label = _option_label(
                     option, rule.type == "deduction" or texts.is_penalty(item), locale
                 )
                 rows.append(
-                    _row(
+                    [
                         _btn(
                             mark(current.get("option") == option.key, label),
                             AnswerCb(a=a, i=code, v=version, x=option.key),
                         )
-                    )
+                    ]
                 )
         elif rule.type == "checklist":
             ticks = pending_ticks if pending_ticks is not None else list(current.get("checked", []))
             for option in rule.options:
                 box = "☑️" if option.key in ticks else "⬜"
                 label = f"{box} {_tick_label(option, texts.is_penalty(item), locale)}"
-                rows.append(_row(_btn(label, TickCb(a=a, i=code, v=version, k=option.key))))
-            rows.append(
-                _row(_btn(t(locale, texts.BTN_DONE), TickCb(a=a, i=code, v=version, k="ok")))
-            )
+                rows.append([_btn(label, TickCb(a=a, i=code, v=version, k=option.key))])
+            rows.append([_btn(t(locale, texts.BTN_DONE), TickCb(a=a, i=code, v=version, k="ok"))])
         if rule.na_allowed:
             rows.append(
-                _row(
+                [
                     _btn(
                         mark(bool(state and state.not_applicable), t(locale, texts.BTN_NA)),
                         AnswerCb(a=a, i=code, v=version, x="na"),
                     )
-                )
+                ]
             )
     files = state.files if state else 0
     tools = [_btn(t(locale, texts.BTN_FILES, n=files), ItemCb(a=a, i=code, d="files"))]
@@ -231,30 +205,30 @@ def item_keyboard(
         tools.append(_btn(t(locale, texts.BTN_NOTE), ItemCb(a=a, i=code, d="note")))
     rows.append(tools)
     if texts.note_is_cut(state):
-        rows.append(_row(_btn(t(locale, texts.BTN_FULL_NOTE), ItemCb(a=a, i=code, d="fullnote"))))
+        rows.append([_btn(t(locale, texts.BTN_FULL_NOTE), ItemCb(a=a, i=code, d="fullnote"))])
     answered = bool(state and state.answered)
     rows.append(
-        _row(
+        [
             _btn(t(locale, texts.BTN_PREV), NavCb(a=a, i=code, d="prev")),
             _btn(
                 t(locale, texts.BTN_NEXT if answered else texts.BTN_SKIP),
                 NavCb(a=a, i=code, d="next"),
             ),
-        )
+        ]
     )
     rows.append(
-        _row(
+        [
             _btn(t(locale, texts.BTN_LIST), ListCb(a=a)),
             _btn(t(locale, texts.BTN_STATUS), MenuCb(a=a, d="status")),
-        )
+        ]
     )
     rows.append(
-        _row(
+        [
             _btn(
                 t(locale, texts.BTN_ALL_ITEMS if only_unanswered else texts.BTN_ONLY_OPEN),
                 ItemCb(a=a, i=code, d="only"),
             )
-        )
+        ]
     )
     return InlineKeyboardMarkup(inline_keyboard=rows)
 

@@ -20,7 +20,8 @@ import random
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any
+from functools import cache
+from typing import Any, cast
 
 from aiogram import Bot
 from aiogram.client.default import Default
@@ -35,7 +36,7 @@ from aiogram.exceptions import (
 )
 from aiogram.methods import GetUpdates, TelegramMethod
 from aiogram.methods.base import Response, TelegramType
-from aiohttp import BytesPayload, JsonPayload
+from aiohttp import ClientError
 
 log = logging.getLogger("cchc.bot")
 
@@ -152,80 +153,70 @@ class RetryMiddleware(BaseRequestMiddleware):
                 raise
 
 
-# aiogram parses every answer with ``Response[<return type>]``, a pydantic generic model that
-# pydantic caches only weakly: once collected it is rebuilt (about 10 ms each time). Keeping
-# the models of the methods the bot calls alive makes every answer parse at full speed.
-_PINNED: list[Any] = []
-
-
-def pin_response_models() -> None:
-    if _PINNED:
-        return
-    from aiogram import methods
-
-    used = (
-        methods.GetMe,
-        methods.GetUpdates,
-        methods.SendMessage,
-        methods.EditMessageText,
-        methods.EditMessageReplyMarkup,
-        methods.AnswerCallbackQuery,
-        methods.GetFile,
-        methods.SetMyCommands,
-        methods.SetWebhook,
-        methods.DeleteWebhook,
-    )
-    _PINNED.extend(Response[m.__returning__] for m in used)  # type: ignore[name-defined]
-
-
 class _NotPlain(Exception):
-    """A value JSON cannot carry as it is (a file, a date): aiogram's preparation is needed."""
+    """A value JSON cannot carry as it is (a file, a date): aiogram's form is needed."""
 
 
 def _not_plain(value: object) -> object:
     raise _NotPlain
 
 
+def json_body(bot: Bot, method: TelegramMethod[Any]) -> bytes | None:
+    """The call as a JSON body, or None when it holds a file, a date or anything else that
+    aiogram's own form preparation must handle. Like aiogram's form: the bot's defaults
+    (parse mode...) resolved, empty and false values left out."""
+    fields: dict[str, Any] = {}
+    for key, value in method.model_dump(warnings=False, exclude_none=True).items():
+        if isinstance(value, Default):
+            value = bot.default[value.name]
+        if value:
+            fields[key] = value
+    try:
+        return json.dumps(fields, default=_not_plain).encode()
+    except (_NotPlain, TypeError):
+        return None
+
+
+@cache
+def api_method(method_type: type[TelegramMethod[Any]]) -> str:
+    """The Bot API name of a method: aiogram names its classes after them (SendMessage)."""
+    name = method_type.__name__
+    return name[0].lower() + name[1:]
+
+
 class JsonBodySession(AiohttpSession):
     """Calls without files go out as a JSON body (the Bot API accepts one) instead of an
-    urlencoded form.
+    urlencoded form; uploads keep aiogram's multipart form.
 
     Why: aiohttp percent-encodes a form in pure Python, byte by byte. An item card is a
     couple of kilobytes of Vietnamese text plus its keyboard, so encoding it cost about as
-    much as everything else the bot does for an answer. ``json.dumps`` runs in C. Uploads keep
-    aiogram's multipart form.
-
-    The usual call (text, ids, a keyboard) is dumped by pydantic and ``json`` in one pass each;
-    aiogram's value-by-value preparation in Python (defaults, files, dates, enums) is used
-    only when the call holds such a value.
+    much as everything else the bot does for an answer. ``json.dumps`` runs in C.
     """
 
-    def build_form_data(self, bot: Bot, method: TelegramMethod[TelegramType]) -> Any:
-        plain = self._plain_body(bot, method)
-        if plain is not None:
-            return plain
-        files: dict[str, Any] = {}
-        fields: dict[str, Any] = {}
-        for key, value in method.model_dump(warnings=False).items():
-            prepared = self.prepare_value(value, bot=bot, files=files, _dumps_json=False)
-            if prepared:  # like aiogram's form: empty and false values are left out
-                fields[key] = prepared
-        if files:
-            return super().build_form_data(bot, method)
-        return JsonPayload(fields, dumps=self.json_dumps)
-
-    def _plain_body(self, bot: Bot, method: TelegramMethod[TelegramType]) -> Any:
-        fields: dict[str, Any] = {}
-        for key, value in method.model_dump(warnings=False, exclude_none=True).items():
-            if isinstance(value, Default):  # parse mode and the like: the bot's defaults
-                value = self.prepare_value(value, bot=bot, files={}, _dumps_json=False)
-            if value:  # as above: empty and false values are left out
-                fields[key] = value
+    async def make_request(
+        self, bot: Bot, method: TelegramMethod[TelegramType], timeout: int | None = None
+    ) -> TelegramType:
+        body = json_body(bot, method)
+        if body is None:
+            return await super().make_request(bot, method, timeout)
+        session = await self.create_session()
+        url = self.api.api_url(token=bot.token, method=api_method(type(method)))
         try:
-            body = json.dumps(fields, default=_not_plain)
-        except (_NotPlain, TypeError):
-            return None
-        return BytesPayload(body.encode(), content_type="application/json")
+            async with session.post(
+                url,
+                data=body,
+                headers={"Content-Type": "application/json"},
+                timeout=self.timeout if timeout is None else timeout,
+            ) as resp:
+                raw = await resp.text()
+        except TimeoutError as exc:
+            raise TelegramNetworkError(method=method, message="Request timeout error") from exc
+        except ClientError as exc:
+            raise TelegramNetworkError(
+                method=method, message=f"{type(exc).__name__}: {exc}"
+            ) from exc
+        response = self.check_response(bot=bot, method=method, status_code=resp.status, content=raw)
+        return cast(TelegramType, response.result)
 
 
 def make_session(
@@ -235,5 +226,4 @@ def make_session(
     api = TelegramAPIServer.from_base(api_url.rstrip("/"), is_local=False)
     session = JsonBodySession(api=api, timeout=timeout)
     session.middleware(RetryMiddleware(on_blocked=on_blocked))
-    pin_response_models()
     return session

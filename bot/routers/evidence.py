@@ -13,23 +13,15 @@ import io
 import logging
 from dataclasses import dataclass, field
 from html import escape
+from typing import Any
 
-from aiogram import Bot, F
-from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message
+from aiogram import Bot, F, Router
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot import keyboards, texts
-from bot.deps import BotDeps
+from bot.conversation import Conversation, Walk
 from bot.fit import TEXT_LIMIT, clip, visible_units
-from bot.routers.common import (
-    Explain,
-    RouterSpec,
-    Walk,
-    reload,
-    send_or_edit,
-    sent_at_open_card,
-    show_item,
-)
+from bot.routers.common import Explain, Magic, bound_router
 from bot.texts import t
 from core.audit import Actor
 from core.i18n import UserError
@@ -45,15 +37,21 @@ from scoring.explanations import attach_explanation_file
 
 log = logging.getLogger("cchc.bot")
 
-router = RouterSpec("evidence", bound=True)
 FILES_SHOWN = 40  # files listed (each with its remove button) in one message; the rest counted
 
 
+def router() -> Router:
+    router = bound_router("evidence")
+    router.message.register(on_file, Magic(F.document | F.photo))
+    router.callback_query.register(on_files, keyboards.ItemCb.filter(F.d == "files"))
+    router.callback_query.register(on_remove, keyboards.FileCb.filter())
+    return router
+
+
 @dataclass
-class _Batch:
+class Batch:
     """What one album (or one single file) produced, for one acknowledgement."""
 
-    chat_id: int
     locale: str
     target: str  # item code, or "x<review id>" while explaining
     sheet_id: int | None
@@ -63,22 +61,6 @@ class _Batch:
     evidence_ids: list[int] = field(default_factory=list)
     pending: int = 0
     timer: asyncio.TimerHandle | None = None
-
-
-class Albums:
-    """Collects the files of one media group and replies once, after a quiet moment."""
-
-    def __init__(self) -> None:
-        self.batches: dict[tuple[int, str], _Batch] = {}
-        self.tasks: set[asyncio.Task[None]] = set()
-
-
-def _albums(deps: BotDeps) -> Albums:
-    albums = deps.extra.get("albums")
-    if not isinstance(albums, Albums):
-        albums = Albums()
-        deps.extra["albums"] = albums
-    return albums
 
 
 def _describe_file(message: Message) -> tuple[str, int | None, str]:
@@ -98,44 +80,26 @@ async def _download(bot: Bot, file_id: str) -> bytes:
     return buf.getvalue()
 
 
-async def _store_one(
-    message: Message,
-    batch: _Batch,
-    *,
-    actor: Actor,
-    bot: Bot,
-    deps: BotDeps,
-) -> None:
+async def _store_one(message: Message, batch: Batch, actor: Actor, convo: Conversation) -> None:
+    deps = convo.deps
     file_id, size, name = _describe_file(message)
     try:
         check_size(size, name, deps.max_bytes)
-        data = await _download(bot, file_id)
+        data = await _download(convo.bot, file_id)
+        common: dict[str, Any] = dict(
+            data=data,
+            name=name,
+            files=deps.files,
+            max_bytes=deps.max_bytes,
+            now=deps.now(),
+            page_ref=message.caption or "",
+            tz=deps.tz,
+        )
         if batch.target.startswith("x"):
-            attached = await attach_explanation_file(
-                actor,
-                int(batch.target[1:]),
-                data=data,
-                name=name,
-                files=deps.files,
-                max_bytes=deps.max_bytes,
-                now=deps.now(),
-                page_ref=message.caption or "",
-                tz=deps.tz,
-            )
+            attached = await attach_explanation_file(actor, int(batch.target[1:]), **common)
         else:
             assert batch.sheet_id is not None
-            attached = await attach_evidence(
-                actor,
-                batch.sheet_id,
-                batch.target,
-                data=data,
-                name=name,
-                files=deps.files,
-                max_bytes=deps.max_bytes,
-                now=deps.now(),
-                page_ref=message.caption or "",
-                tz=deps.tz,
-            )
+            attached = await attach_evidence(actor, batch.sheet_id, batch.target, **common)
     except UserError as exc:
         batch.refused.append(exc.render(batch.locale))
         return
@@ -150,60 +114,41 @@ async def _store_one(
         batch.saved.append(name)
 
 
-async def _acknowledge(batch: _Batch, *, bot: Bot, state: FSMContext, deps: BotDeps) -> None:
+async def _acknowledge(batch: Batch, convo: Conversation) -> None:
     locale = batch.locale
     lines: list[str] = []
+    convo.forget()  # an album's reply comes after its last file: read the state afresh
     if batch.target.startswith("x"):
-        data = await state.get_data()
+        data = await convo.data()
         ids = list(dict.fromkeys([*data.get("xf", []), *batch.evidence_ids]))
-        await state.update_data(xf=ids)
+        await convo.state.update_data(xf=ids)
         if batch.saved or batch.duplicates:
             lines.append(t(locale, texts.EXPLAIN_FILES_COUNT, count=len(ids)))
         lines += ["⚠️ " + escape(r) for r in batch.refused]
-        await bot.send_message(
-            batch.chat_id,
-            "\n".join(lines),
-            reply_markup=keyboards.explain_send_keyboard(int(batch.target[1:]), locale),
-        )
+        markup = keyboards.explain_send_keyboard(int(batch.target[1:]), locale)
+        await convo.say("\n".join(lines), markup, edit=False)
         return
     code = batch.target
     if batch.saved:
-        lines.append(
-            t(
-                locale,
-                texts.FILES_SAVED,
-                count=len(batch.saved),
-                code=code,
-                names=", ".join(escape(n) for n in batch.saved),
-            )
-        )
+        names = ", ".join(escape(n) for n in batch.saved)
+        lines.append(t(locale, texts.FILES_SAVED, count=len(batch.saved), code=code, names=names))
     if batch.duplicates:
-        lines.append(
-            t(locale, texts.FILES_DUPLICATE, names=", ".join(escape(n) for n in batch.duplicates))
-        )
+        names = ", ".join(escape(n) for n in batch.duplicates)
+        lines.append(t(locale, texts.FILES_DUPLICATE, names=names))
     if batch.refused:
         lines.append("⚠️ " + t(locale, texts.FILES_REFUSED))
         lines += ["• " + escape(r) for r in batch.refused]
-    sheet = await reload(batch.sheet_id, deps) if batch.sheet_id else None
+    sheet = await convo.sheet(batch.sheet_id) if batch.sheet_id else None
     if sheet is None or sheet.tree.item(code) is None:
-        await bot.send_message(batch.chat_id, "\n".join(lines))
+        await convo.say("\n".join(lines), edit=False)
         return
     # the card again, below the files, with the new count and what is still missing
-    await show_item(
-        bot=bot,
-        chat_id=batch.chat_id,
-        state=state,
-        deps=deps,
-        locale=locale,
-        sheet=sheet,
-        code=code,
-        notice="\n".join(lines),
-    )
+    await convo.show(code, sheet=sheet, notice="\n".join(lines), edit=False)
 
 
-async def _target(state: FSMContext) -> tuple[str | None, int | None]:
-    current = await state.get_state()
-    data = await state.get_data()
+async def _target(convo: Conversation) -> tuple[str | None, int | None]:
+    current = await convo.state.get_state()
+    data = await convo.data()
     if current in (Explain.files.state, Explain.text.state, Explain.score.state):
         review = data.get("xr")
         return (f"x{review}" if isinstance(review, int) else None), None
@@ -214,57 +159,45 @@ async def _target(state: FSMContext) -> tuple[str | None, int | None]:
     return None, None
 
 
-@router.message(F.document | F.photo)
-async def on_file(
-    message: Message, actor: Actor, locale: str, bot: Bot, state: FSMContext, deps: BotDeps
-) -> None:
-    target, sheet_id = await _target(state)
+async def on_file(message: Message, actor: Actor, convo: Conversation) -> None:
+    target, sheet_id = await _target(convo)
     if target is None:
-        await message.answer(t(locale, texts.FILE_OUTSIDE_WALK))
+        await convo.say(convo.t(texts.FILE_OUTSIDE_WALK))
         return
     if sheet_id is not None:
         name = escape(_describe_file(message)[2])
-        if not await sent_at_open_card(
-            message,
-            await state.get_data(),
-            sheet_id,
-            target,
-            too_early=t(locale, texts.FILE_BEFORE_CARD, name=name),
-            lost=t(locale, texts.FILE_NOT_SAVED, name=name),
-            bot=bot,
-            state=state,
-            deps=deps,
-            locale=locale,
+        too_early = convo.t(texts.FILE_BEFORE_CARD, name=name)
+        lost = convo.t(texts.FILE_NOT_SAVED, name=name)
+        if not await convo.sent_at_open_card(
+            message, sheet_id, target, too_early=too_early, lost=lost
         ):
             return
     if message.media_group_id is None:
-        batch = _Batch(message.chat.id, locale, target, sheet_id)
-        await _store_one(message, batch, actor=actor, bot=bot, deps=deps)
-        await _acknowledge(batch, bot=bot, state=state, deps=deps)
+        batch = Batch(convo.locale, target, sheet_id)
+        await _store_one(message, batch, actor, convo)
+        await _acknowledge(batch, convo)
         return
-    albums = _albums(deps)
+    deps = convo.deps
     key = (message.chat.id, message.media_group_id)
-    batch = albums.batches.get(key)
-    if batch is None:
-        batch = albums.batches[key] = _Batch(message.chat.id, locale, target, sheet_id)
+    batch = deps.albums.setdefault(key, Batch(convo.locale, target, sheet_id))
     batch.pending += 1
     if batch.timer is not None:
         batch.timer.cancel()
         batch.timer = None
     try:
-        await _store_one(message, batch, actor=actor, bot=bot, deps=deps)
+        await _store_one(message, batch, actor, convo)
     finally:
         batch.pending -= 1
     if batch.pending == 0:
         loop = asyncio.get_running_loop()
 
         def fire() -> None:
-            if batch.pending or albums.batches.get(key) is not batch:
+            if batch.pending or deps.albums.get(key) is not batch:
                 return
-            del albums.batches[key]
-            task = loop.create_task(_acknowledge(batch, bot=bot, state=state, deps=deps))
-            albums.tasks.add(task)
-            task.add_done_callback(albums.tasks.discard)
+            del deps.albums[key]
+            task = loop.create_task(_acknowledge(batch, convo))
+            deps.album_replies.add(task)
+            task.add_done_callback(deps.album_replies.discard)
 
         batch.timer = loop.call_later(deps.album_delay, fire)
 
@@ -272,8 +205,11 @@ async def on_file(
 # --- listing and removing ----------------------------------------------------------------------
 
 
-async def _files_view(sheet_id: int, code: str, locale: str, deps: BotDeps) -> tuple[str, object]:
-    sheet = await reload(sheet_id, deps)
+async def _files_view(
+    convo: Conversation, sheet_id: int, code: str
+) -> tuple[str, InlineKeyboardMarkup]:
+    locale, tz = convo.locale, convo.deps.tz
+    sheet = await convo.sheet(sheet_id)
     files = await item_files(sheet_id, code)
     locked = sheet is None or sheet.locked is not None
     if not files:
@@ -283,7 +219,7 @@ async def _files_view(sheet_id: int, code: str, locale: str, deps: BotDeps) -> t
         lines = [t(locale, texts.FILES_LIST, code=code)]
         shown = 0
         for number, f in enumerate(files, start=1):
-            when = format_datetime(f.created_at, deps.tz)
+            when = format_datetime(f.created_at, tz)
             entry = f"{number}. " + escape(clip(keyboards.file_line(f, locale, when), 160))
             if f.page_ref:
                 entry += "\n   " + escape(clip(f.page_ref, 120))
@@ -298,36 +234,22 @@ async def _files_view(sheet_id: int, code: str, locale: str, deps: BotDeps) -> t
     return text, keyboards.files_keyboard(sheet_id, code, files, locale, locked=locked)
 
 
-@router.callback_query(keyboards.ItemCb.filter(F.d == "files"))
-async def on_files(
-    cb: CallbackQuery, callback_data: keyboards.ItemCb, locale: str, bot: Bot, deps: BotDeps
-) -> None:
+async def on_files(cb: CallbackQuery, callback_data: keyboards.ItemCb, convo: Conversation) -> None:
     await cb.answer()
-    message = cb.message if isinstance(cb.message, Message) else None
-    if message is None:
-        return
-    text, markup = await _files_view(callback_data.a, callback_data.i, locale, deps)
-    await send_or_edit(bot, message.chat.id, text, markup, edit=message)  # type: ignore[arg-type]
+    if convo.pressed is not None:
+        await convo.say(*await _files_view(convo, callback_data.a, callback_data.i))
 
 
-@router.callback_query(keyboards.FileCb.filter())
 async def on_remove(
-    cb: CallbackQuery,
-    callback_data: keyboards.FileCb,
-    actor: Actor,
-    locale: str,
-    bot: Bot,
-    deps: BotDeps,
+    cb: CallbackQuery, callback_data: keyboards.FileCb, actor: Actor, convo: Conversation
 ) -> None:
-    message = cb.message if isinstance(cb.message, Message) else None
+    deps = convo.deps
     try:
         removed = await remove_evidence(actor, callback_data.e, now=deps.now(), tz=deps.tz)
     except UserError as exc:
-        await cb.answer(exc.render(locale)[:190], show_alert=True)
+        await cb.answer(exc.render(convo.locale)[:190], show_alert=True)
         return
-    await cb.answer(
-        t(locale, texts.FILE_REMOVED, name=removed.original_name, code=callback_data.i)[:190]
-    )
-    if message is not None:
-        text, markup = await _files_view(callback_data.a, callback_data.i, locale, deps)
-        await send_or_edit(bot, message.chat.id, text, markup, edit=message)  # type: ignore[arg-type]
+    name, code = removed.original_name, callback_data.i
+    await cb.answer(convo.t(texts.FILE_REMOVED, name=name, code=code)[:190])
+    if convo.pressed is not None:
+        await convo.say(*await _files_view(convo, callback_data.a, callback_data.i))

@@ -6,15 +6,16 @@ from __future__ import annotations
 from decimal import Decimal
 from html import escape
 
-from aiogram import F
-from aiogram.filters import Command
+from aiogram import F, Router
+from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from bot import keyboards, texts
+from bot.conversation import Conversation
 from bot.deps import BotDeps
 from bot.fit import clip
-from bot.routers.common import Explain, RouterSpec, TypedText, sheet_id_for
+from bot.routers.common import Explain, TypedText, bound_router
 from bot.texts import n, t
 from core.audit import Actor
 from core.i18n import UserError
@@ -25,8 +26,21 @@ from forms.progress import days_between, remaining
 from scoring.explanations import answer_explanation, open_requests
 from scoring.models import Review
 
-router = RouterSpec("explain", bound=True)
 EXPLAIN_COMMENT_CHARS = 2000  # with the title (300) and the fixed text, under 4,096 units
+
+
+def router() -> Router:
+    router = bound_router("explain")
+    router.message.register(on_explain_command, Command("explain", "giaitrinh"))
+    router.message.register(on_text, StateFilter(Explain.text), TypedText())
+    router.message.register(on_score, StateFilter(Explain.score), TypedText())
+    router.message.register(on_text_while_files, StateFilter(Explain.files), TypedText())
+    button = keyboards.ExplainCb.filter
+    router.callback_query.register(on_open, button(F.d == "open"))
+    router.callback_query.register(on_no_score, button(F.d == "noscore"))
+    router.callback_query.register(on_send, button(F.d == "send"))
+    router.callback_query.register(on_cancel, button(F.d == "cancel"))
+    return router
 
 
 async def load_review(review_id: int) -> Review | None:
@@ -63,12 +77,10 @@ def request_text(review: Review, locale: str, deps: BotDeps) -> str:
     )
 
 
-@router.message(Command("explain", "giaitrinh"))
 async def on_explain_command(
-    message: Message, officer: Officer, locale: str, state: FSMContext, deps: BotDeps
+    message: Message, locale: str, deps: BotDeps, convo: Conversation
 ) -> None:
-    data = await state.get_data()
-    sheet_id = await sheet_id_for(officer, state, data)
+    sheet_id = await convo.sheet_id()
     requests = await open_requests(sheet_id) if sheet_id else []
     if not requests:
         await message.answer(t(locale, texts.EXPLAIN_NONE))
@@ -83,7 +95,12 @@ async def on_explain_command(
         )
 
 
-@router.callback_query(keyboards.ExplainCb.filter(F.d == "open"))
+async def _end(convo: Conversation) -> None:
+    """Out of the explanation dialogue: its keys (all start with "x") dropped."""
+    data = await convo.data()
+    await convo.save(None, {k: v for k, v in data.items() if not k.startswith("x")})
+
+
 async def on_open(
     cb: CallbackQuery,
     callback_data: keyboards.ExplainCb,
@@ -102,7 +119,6 @@ async def on_open(
     await cb.message.answer(t(locale, texts.EXPLAIN_TEXT_PROMPT, code=review.answer.node.code))
 
 
-@router.message(Explain.text, TypedText())
 async def on_text(message: Message, locale: str, state: FSMContext) -> None:
     data = await state.get_data()
     review = await load_review(int(data.get("xr") or 0))
@@ -123,7 +139,6 @@ async def on_text(message: Message, locale: str, state: FSMContext) -> None:
     )
 
 
-@router.message(Explain.score, TypedText())
 async def on_score(message: Message, locale: str, state: FSMContext) -> None:
     data = await state.get_data()
     review = await load_review(int(data.get("xr") or 0))
@@ -143,13 +158,11 @@ async def on_score(message: Message, locale: str, state: FSMContext) -> None:
     await _ask_files(message, review.id, locale, state)
 
 
-@router.message(Explain.files, TypedText())
 async def on_text_while_files(message: Message, locale: str, state: FSMContext) -> None:
     data = await state.get_data()
     await _ask_files(message, int(data.get("xr") or 0), locale, state)
 
 
-@router.callback_query(keyboards.ExplainCb.filter(F.d == "noscore"))
 async def on_no_score(
     cb: CallbackQuery, callback_data: keyboards.ExplainCb, locale: str, state: FSMContext
 ) -> None:
@@ -167,17 +180,15 @@ async def _ask_files(message: Message, review_id: int, locale: str, state: FSMCo
     )
 
 
-@router.callback_query(keyboards.ExplainCb.filter(F.d == "send"))
 async def on_send(
     cb: CallbackQuery,
     callback_data: keyboards.ExplainCb,
     actor: Actor,
-    officer: Officer,
     locale: str,
-    state: FSMContext,
     deps: BotDeps,
+    convo: Conversation,
 ) -> None:
-    data = await state.get_data()
+    data = await convo.data()
     if data.get("xr") != callback_data.r:
         await cb.answer()
         return
@@ -199,8 +210,7 @@ async def on_send(
     await cb.answer()
     review = await load_review(callback_data.r)
     assert review is not None
-    await state.set_state(None)
-    await state.set_data({k: v for k, v in data.items() if not k.startswith("x")})
+    await _end(convo)
     if isinstance(cb.message, Message):
         await cb.message.edit_text(
             t(
@@ -227,11 +237,8 @@ async def on_send(
             )
 
 
-@router.callback_query(keyboards.ExplainCb.filter(F.d == "cancel"))
-async def on_cancel(cb: CallbackQuery, locale: str, state: FSMContext) -> None:
+async def on_cancel(cb: CallbackQuery, locale: str, convo: Conversation) -> None:
     await cb.answer()
-    data = await state.get_data()
-    await state.set_state(None)
-    await state.set_data({k: v for k, v in data.items() if not k.startswith("x")})
+    await _end(convo)
     if isinstance(cb.message, Message):
         await cb.message.edit_text(t(locale, texts.CANCELLED))

@@ -8,16 +8,16 @@ from datetime import datetime
 from html import escape
 from typing import Any
 
-from aiogram import F
+from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
-from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 
 from bot import keyboards, texts
 from bot.cards import current_assessment_id
+from bot.conversation import Conversation
 from bot.deps import BotDeps
-from bot.routers.common import RouterSpec, TypedText, save_state
+from bot.routers.common import TypedText, bound_router
 from bot.texts import t
 from core.audit import Actor
 from core.i18n import UserError
@@ -31,7 +31,16 @@ from forms.extensions import (
     request_extension,
 )
 
-router = RouterSpec("extension", bound=True)
+
+def router() -> Router:
+    router = bound_router("extension")
+    router.message.register(on_extend, Command("extend", "giahan"))
+    router.message.register(on_cancel_command, StateFilter(Extend), Command("cancel", "huy"))
+    router.message.register(on_date, StateFilter(Extend.date), TypedText())
+    router.message.register(on_reason, StateFilter(Extend.reason, Extend.confirm), TypedText())
+    router.callback_query.register(on_send, keyboards.ExtendCb.filter(F.d == "send"))
+    router.callback_query.register(on_cancel, keyboards.ExtendCb.filter(F.d == "cancel"))
+    return router
 
 
 class Extend(StatesGroup):
@@ -45,8 +54,8 @@ def _without_request(data: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if not k.startswith("g")}
 
 
-async def _end(state: FSMContext) -> None:
-    await save_state(state, None, _without_request(await state.get_data()))
+async def _end(convo: Conversation) -> None:
+    await convo.save(None, _without_request(await convo.state.get_data()))
 
 
 def _warn(exc: UserError, locale: str) -> str:
@@ -65,13 +74,12 @@ async def _window(
         return exc
 
 
-@router.message(Command("extend", "giahan"))
 async def on_extend(
     message: Message,
     officer: Officer,
     actor: Actor,
     locale: str,
-    state: FSMContext,
+    convo: Conversation,
     deps: BotDeps,
 ) -> None:
     sheet_id = await current_assessment_id(officer)
@@ -81,12 +89,12 @@ async def on_extend(
     try:
         window = await extension_window(actor, sheet_id, now=deps.now(), tz=deps.tz)
     except UserError as exc:
-        await _end(state)
+        await _end(convo)
         await message.answer(_warn(exc, locale))
         return
-    data = _without_request(await state.get_data())
+    data = _without_request(await convo.state.get_data())
     data["ga"] = window.assessment_id
-    await save_state(state, Extend.date, data)
+    await convo.save(Extend.date, data)
     await message.answer(
         t(
             locale,
@@ -98,20 +106,18 @@ async def on_extend(
     )
 
 
-@router.message(StateFilter(Extend), Command("cancel", "huy"))
-async def on_cancel_command(message: Message, locale: str, state: FSMContext) -> None:
-    await _end(state)
+async def on_cancel_command(message: Message, locale: str, convo: Conversation) -> None:
+    await _end(convo)
     await message.answer(t(locale, texts.EXTEND_CANCELLED))
 
 
-@router.message(Extend.date, TypedText())
 async def on_date(
-    message: Message, actor: Actor, locale: str, state: FSMContext, deps: BotDeps
+    message: Message, actor: Actor, locale: str, convo: Conversation, deps: BotDeps
 ) -> None:
-    data = await state.get_data()
+    data = await convo.state.get_data()
     window = await _window(actor, data, deps)
     if not isinstance(window, ExtensionWindow):  # the sheet was submitted meanwhile, ...
-        await _end(state)
+        await _end(convo)
         if window is not None:
             await message.answer(_warn(window, locale))
         return
@@ -122,18 +128,17 @@ async def on_date(
         await message.reply(_warn(exc, locale))
         return
     data["gu"] = until.isoformat()
-    await save_state(state, Extend.reason, data)
+    await convo.save(Extend.reason, data)
     await message.answer(t(locale, texts.EXTEND_REASON, until=format_datetime(until, deps.tz)))
 
 
-@router.message(StateFilter(Extend.reason, Extend.confirm), TypedText())
 async def on_reason(
-    message: Message, actor: Actor, locale: str, state: FSMContext, deps: BotDeps
+    message: Message, actor: Actor, locale: str, convo: Conversation, deps: BotDeps
 ) -> None:
-    data = await state.get_data()
+    data = await convo.state.get_data()
     window = await _window(actor, data, deps)
     if not isinstance(window, ExtensionWindow) or not isinstance(data.get("gu"), str):
-        await _end(state)
+        await _end(convo)
         if isinstance(window, UserError):
             await message.answer(_warn(window, locale))
         return
@@ -144,7 +149,7 @@ async def on_reason(
         return
     until = datetime.fromisoformat(data["gu"])
     data["gr"] = reason
-    await save_state(state, Extend.confirm, data)
+    await convo.save(Extend.confirm, data)
     await message.answer(
         t(
             locale,
@@ -158,16 +163,15 @@ async def on_reason(
     )
 
 
-@router.callback_query(keyboards.ExtendCb.filter(F.d == "send"))
 async def on_send(
     cb: CallbackQuery,
     callback_data: keyboards.ExtendCb,
     actor: Actor,
     locale: str,
-    state: FSMContext,
+    convo: Conversation,
     deps: BotDeps,
 ) -> None:
-    data = await state.get_data()
+    data = await convo.state.get_data()
     until_text, reason = data.get("gu"), data.get("gr")
     if data.get("ga") != callback_data.a or not isinstance(until_text, str) or not reason:
         await cb.answer()  # an old button: this request was already sent or cancelled
@@ -186,12 +190,12 @@ async def on_send(
         )
     except UserError as exc:
         await cb.answer(exc.render(locale)[:190], show_alert=True)
-        await _end(state)
+        await _end(convo)
         if message is not None:
             await message.edit_text(_warn(exc, locale))
         return
     await cb.answer()
-    await _end(state)
+    await _end(convo)
     if message is not None:
         await message.edit_text(
             t(
@@ -204,9 +208,8 @@ async def on_send(
         )
 
 
-@router.callback_query(keyboards.ExtendCb.filter(F.d == "cancel"))
-async def on_cancel(cb: CallbackQuery, locale: str, state: FSMContext) -> None:
+async def on_cancel(cb: CallbackQuery, locale: str, convo: Conversation) -> None:
     await cb.answer()
-    await _end(state)
+    await _end(convo)
     if isinstance(cb.message, Message):
         await cb.message.edit_text(t(locale, texts.EXTEND_CANCELLED))

@@ -8,7 +8,7 @@ import logging
 from functools import cache
 from html import escape
 
-from aiogram import Bot
+from aiogram import Bot, Router
 from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command
 from aiogram.types import BufferedInputFile, Message
@@ -16,7 +16,7 @@ from aiogram.types import BufferedInputFile, Message
 from bot import texts
 from bot.cards import current_assessment_id
 from bot.deps import BotDeps
-from bot.routers.common import RouterSpec
+from bot.routers.common import bound_router
 from bot.texts import t
 from core.audit import Actor
 from core.i18n import UserError
@@ -27,7 +27,11 @@ from scoring.exports import scorecard
 
 log = logging.getLogger("cchc.bot")
 
-router = RouterSpec("scorecard", bound=True)
+
+def router() -> Router:
+    router = bound_router("scorecard")
+    router.message.register(on_scorecard, Command("scorecard", "bangdiem"))
+    return router
 
 
 @cache
@@ -42,17 +46,15 @@ def _configured_public_url() -> str:
 
 def public_url(deps: BotDeps) -> str:
     """The service's address for the evidence links inside the workbook: the composition
-    root's ``deps.extra["public_url"]`` when it sets one, else the configured setting."""
-    given = deps.extra.get("public_url")
-    return given if isinstance(given, str) and given else _configured_public_url()
+    root's ``deps.public_url`` when it sets one, else the configured setting."""
+    return deps.public_url or _configured_public_url()
 
 
 def link_secret(deps: BotDeps) -> str | None:
     """The key that signs the evidence links of the officer's workbook (links the officer and
-    their leader can open without an account): ``deps.extra["secret_key"]``, else the setting."""
-    given = deps.extra.get("secret_key")
-    if isinstance(given, str) and given:
-        return given
+    their leader can open without an account): ``deps.secret_key``, else the setting."""
+    if deps.secret_key:
+        return deps.secret_key
     try:
         from core.settings import load_settings
 
@@ -73,7 +75,6 @@ async def unit_sheet(officer: Officer) -> Assessment | None:
     return await query.select_related("period", "unit").first()
 
 
-@router.message(Command("scorecard", "bangdiem"))
 async def on_scorecard(
     message: Message, officer: Officer, actor: Actor, locale: str, bot: Bot, deps: BotDeps
 ) -> None:

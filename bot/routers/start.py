@@ -4,21 +4,40 @@ from __future__ import annotations
 
 from html import escape
 
-from aiogram import Bot, F
+from aiogram import F, Router
 from aiogram.filters import Command, CommandObject, CommandStart
-from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, ChatMemberUpdated, Message
 
 from bot import keyboards, texts
+from bot.conversation import Conversation
 from bot.deps import BotDeps
-from bot.routers.common import RouterSpec, resume_walk
+from bot.routers.common import Magic, Unbound
 from bot.texts import t
 from core.i18n import gettext
 from core.invites import InviteError, bind, looks_like_code
 from core.models import Officer, Unit
 from forms.evidence import size_text
 
-router = RouterSpec("start")
+
+def router() -> Router:
+    router = Router(name="start")
+    router.message.register(on_start, CommandStart())
+    router.message.register(on_help, Command("help", "huongdan", "trogiup"))
+    router.message.register(on_language, Command("language", "ngonngu", "lang"))
+    router.callback_query.register(on_language_chosen, keyboards.LangCb.filter())
+    router.my_chat_member.register(on_blocked_or_back)
+    return router
+
+
+def unbound() -> Router:
+    """What an account that is not bound yet is told (after /start, which binds it)."""
+    router = Router(name="unbound")
+    router.message.filter(Unbound())
+    router.callback_query.filter(Unbound())
+    router.message.register(on_code_typed, Magic(F.text.func(looks_like_code)))
+    router.message.register(on_unbound_message)
+    router.callback_query.register(on_unbound_press)
+    return router
 
 
 def not_bound_text() -> str:
@@ -26,9 +45,7 @@ def not_bound_text() -> str:
     return t("vi", texts.NOT_BOUND) + "\n\n—\n" + t("en", texts.NOT_BOUND)
 
 
-async def _bind_and_greet(
-    message: Message, code: str, *, bot: Bot, state: FSMContext, deps: BotDeps
-) -> None:
+async def _bind_and_greet(message: Message, code: str, convo: Conversation) -> None:
     user = message.from_user
     assert user is not None
     try:
@@ -38,56 +55,41 @@ async def _bind_and_greet(
             chat_id=message.chat.id,
             username=user.username,
             full_name=user.full_name,
-            now=deps.now(),
-            tz=deps.tz,
+            now=convo.deps.now(),
+            tz=convo.deps.tz,
         )
     except InviteError as exc:
         await message.answer(escape(exc.render("vi")))
         return
-    locale = officer.locale or "vi"
+    convo.officer, convo.locale = officer, officer.locale or "vi"
     unit = await Unit.get(id=officer.unit_id)  # type: ignore[attr-defined]
-    await message.answer(
-        t(locale, texts.WELCOME, name=escape(officer.full_name), unit=escape(unit.name))
-    )
-    await state.set_data({})
-    await resume_walk(
-        bot=bot, chat_id=message.chat.id, officer=officer, state=state, deps=deps, locale=locale
-    )
+    name, unit_name = escape(officer.full_name), escape(unit.name)
+    await convo.say(convo.t(texts.WELCOME, name=name, unit=unit_name))
+    await convo.state.set_data({})
+    convo.forget()
+    await convo.resume()
 
 
-@router.message(CommandStart())
-async def on_start(
-    message: Message,
-    command: CommandObject,
-    officer: Officer | None,
-    locale: str,
-    bot: Bot,
-    state: FSMContext,
-    deps: BotDeps,
-) -> None:
+async def on_start(message: Message, command: CommandObject, convo: Conversation) -> None:
     code = (command.args or "").strip()
     if code:
-        await _bind_and_greet(message, code, bot=bot, state=state, deps=deps)
+        await _bind_and_greet(message, code, convo)
         return
+    officer = convo.officer
     if officer is None:
         await message.answer(not_bound_text())
         return
     unit = await Unit.get(id=officer.unit_id)  # type: ignore[attr-defined]
-    await message.answer(
-        t(locale, texts.WELCOME_BACK, name=escape(officer.full_name), unit=escape(unit.name))
-    )
-    await resume_walk(
-        bot=bot, chat_id=message.chat.id, officer=officer, state=state, deps=deps, locale=locale
-    )
+    name, unit_name = escape(officer.full_name), escape(unit.name)
+    await convo.say(convo.t(texts.WELCOME_BACK, name=name, unit=unit_name))
+    await convo.resume()
 
 
-@router.message(Command("help", "huongdan", "trogiup"))
 async def on_help(message: Message, locale: str, deps: BotDeps) -> None:
     await message.answer(t(locale, texts.HELP, limit=size_text(deps.max_bytes, locale)))
 
 
-@router.message(Command("language", "ngonngu", "lang"))
-async def on_language(message: Message, officer: Officer | None, locale: str) -> None:
+async def on_language(message: Message, officer: Officer | None) -> None:
     if officer is None:
         await message.answer(not_bound_text())
         return
@@ -99,7 +101,6 @@ async def on_language(message: Message, officer: Officer | None, locale: str) ->
     )
 
 
-@router.callback_query(keyboards.LangCb.filter())
 async def on_language_chosen(
     cb: CallbackQuery, callback_data: keyboards.LangCb, officer: Officer | None
 ) -> None:
@@ -114,7 +115,6 @@ async def on_language_chosen(
         await cb.message.edit_text(done)
 
 
-@router.my_chat_member()
 async def on_blocked_or_back(update: ChatMemberUpdated, deps: BotDeps) -> None:
     """Telegram says the person blocked the bot ("kicked") or started it again."""
     if update.chat.type != "private":
@@ -125,22 +125,14 @@ async def on_blocked_or_back(update: ChatMemberUpdated, deps: BotDeps) -> None:
     )
 
 
-# --- an account that is not bound yet ---------------------------------------------------------
-
-unbound = RouterSpec("unbound", bound=False)
-
-
-@unbound.message(F.text.func(looks_like_code))
-async def on_code_typed(message: Message, bot: Bot, state: FSMContext, deps: BotDeps) -> None:
+async def on_code_typed(message: Message, convo: Conversation) -> None:
     """Someone pasted their code without /start: that is what they meant."""
-    await _bind_and_greet(message, message.text or "", bot=bot, state=state, deps=deps)
+    await _bind_and_greet(message, message.text or "", convo)
 
 
-@unbound.message()
 async def on_unbound_message(message: Message) -> None:
     await message.answer(not_bound_text())
 
 
-@unbound.callback_query()
 async def on_unbound_press(cb: CallbackQuery) -> None:
     await cb.answer(t("vi", texts.NOT_BOUND)[:190], show_alert=True)

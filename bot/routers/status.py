@@ -4,27 +4,27 @@ from __future__ import annotations
 
 from html import escape
 
-from aiogram import Bot, F
+from aiogram import F, Router
 from aiogram.filters import Command
-from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from bot import keyboards, texts
 from bot.cards import Sheet, status_message
-from bot.deps import BotDeps
-from bot.routers.common import RouterSpec, reload, send_or_edit, sheet_id_for, show_item
+from bot.conversation import Conversation
+from bot.routers.common import bound_router
 from bot.texts import t
 from bot.walk import shorten
-from core.models import Officer
 from core.timefmt import format_datetime
 
-router = RouterSpec("status", bound=True)
 
-
-async def _sheet(officer: Officer, state: FSMContext, deps: BotDeps) -> Sheet | None:
-    data = await state.get_data()
-    sheet_id = await sheet_id_for(officer, state, data)
-    return await reload(sheet_id, deps) if sheet_id else None
+def router() -> Router:
+    router = bound_router("status")
+    router.message.register(on_status, Command("status", "tiendo"))
+    router.message.register(on_summary, Command("summary", "tonghop"))
+    router.message.register(on_web, Command("web"))
+    shown = {"status", "summary", "continue", "resume"}
+    router.callback_query.register(on_menu, keyboards.MenuCb.filter(F.d.in_(shown)))
+    return router
 
 
 def summary_message(sheet: Sheet, locale: str) -> tuple[str, InlineKeyboardMarkup]:
@@ -48,81 +48,43 @@ def summary_message(sheet: Sheet, locale: str) -> tuple[str, InlineKeyboardMarku
     return texts.summary_text(sheet.progress, locale), InlineKeyboardMarkup(inline_keyboard=rows)
 
 
-@router.message(Command("status", "tiendo"))
-async def on_status(
-    message: Message, officer: Officer, locale: str, state: FSMContext, deps: BotDeps
-) -> None:
-    sheet = await _sheet(officer, state, deps)
+async def on_status(message: Message, convo: Conversation) -> None:
+    sheet = await convo.sheet()
     if sheet is None:
-        await message.answer(t(locale, texts.NO_SHEET))
+        await convo.say(convo.t(texts.NO_SHEET))
         return
-    text, markup = status_message(sheet, locale, tz=deps.tz)
-    await message.answer(text, reply_markup=markup)
+    await convo.say(*status_message(sheet, convo.locale, tz=convo.deps.tz))
 
 
-@router.message(Command("summary", "tonghop"))
-async def on_summary(
-    message: Message, officer: Officer, locale: str, state: FSMContext, deps: BotDeps
-) -> None:
-    sheet = await _sheet(officer, state, deps)
+async def on_summary(message: Message, convo: Conversation) -> None:
+    sheet = await convo.sheet()
     if sheet is None:
-        await message.answer(t(locale, texts.NO_SHEET))
+        await convo.say(convo.t(texts.NO_SHEET))
         return
-    text, markup = summary_message(sheet, locale)
-    await message.answer(text, reply_markup=markup)
+    await convo.say(*summary_message(sheet, convo.locale))
 
 
-@router.message(Command("web"))
-async def on_web(message: Message, officer: Officer, locale: str, deps: BotDeps) -> None:
+async def on_web(message: Message, convo: Conversation) -> None:
     """A one-time link that signs the officer in to the web form (the same answers)."""
-    if deps.web_link is None:
-        await message.answer(t(locale, texts.WEB_UNAVAILABLE))
+    deps = convo.deps
+    if deps.web_link is None or convo.officer is None:
+        await convo.say(convo.t(texts.WEB_UNAVAILABLE))
         return
-    url, expires_at = await deps.web_link(officer.id, deps.now())
-    await message.answer(
-        t(
-            locale,
-            texts.WEB_LINK,
-            url=escape(url),
-            when=format_datetime(expires_at, deps.tz),
-        )
-    )
+    url, expires_at = await deps.web_link(convo.officer.id, deps.now())
+    when = format_datetime(expires_at, deps.tz)
+    await convo.say(convo.t(texts.WEB_LINK, url=escape(url), when=when))
 
 
-@router.callback_query(
-    keyboards.MenuCb.filter(F.d.in_({"status", "summary", "continue", "resume"}))
-)
-async def on_menu(
-    cb: CallbackQuery,
-    callback_data: keyboards.MenuCb,
-    locale: str,
-    bot: Bot,
-    state: FSMContext,
-    deps: BotDeps,
-) -> None:
+async def on_menu(cb: CallbackQuery, callback_data: keyboards.MenuCb, convo: Conversation) -> None:
     await cb.answer()
-    sheet = await reload(callback_data.a, deps)
-    message = cb.message if isinstance(cb.message, Message) else None
-    if sheet is None or message is None:
+    sheet = await convo.sheet(callback_data.a)
+    if sheet is None or convo.pressed is None:
         return
     if callback_data.d == "status":
-        text, markup = status_message(sheet, locale, tz=deps.tz)
-        await send_or_edit(bot, message.chat.id, text, markup, edit=message)
+        await convo.say(*status_message(sheet, convo.locale, tz=convo.deps.tz))
     elif callback_data.d == "summary":
-        text, markup = summary_message(sheet, locale)
-        await send_or_edit(bot, message.chat.id, text, markup, edit=message)
+        await convo.say(*summary_message(sheet, convo.locale))
     else:
-        data = await state.get_data()
-        code = sheet.resume(data.get("item"))
+        code = sheet.resume((await convo.data()).get("item"))
         if code is not None:
-            await show_item(
-                bot=bot,
-                chat_id=message.chat.id,
-                state=state,
-                deps=deps,
-                locale=locale,
-                sheet=sheet,
-                code=code,
-                data=data,
-                edit=message if callback_data.d == "continue" else None,
-            )
+            await convo.show(code, sheet=sheet, edit=callback_data.d == "continue")

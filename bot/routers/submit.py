@@ -5,16 +5,15 @@ from __future__ import annotations
 import logging
 from html import escape
 
-from aiogram import Bot, F
+from aiogram import F, Router
 from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command
-from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot import keyboards, texts
 from bot.cards import Sheet
-from bot.deps import BotDeps
-from bot.routers.common import RouterSpec, reload, send_or_edit, sheet_id_for
+from bot.conversation import Conversation
+from bot.routers.common import bound_router
 from bot.texts import n, t
 from core.audit import Actor
 from core.i18n import UserError
@@ -24,7 +23,16 @@ from forms.submission import SubmissionBlockedError, blockers, submit
 
 log = logging.getLogger("cchc.bot")
 
-router = RouterSpec("submit", bound=True)
+
+def router() -> Router:
+    router = bound_router("submit")
+    router.message.register(on_submit_command, Command("submit", "guiphieu"))
+    menu = keyboards.MenuCb.filter
+    router.callback_query.register(on_submit_button, menu(F.d == "submit"))
+    router.callback_query.register(on_confirm, menu(F.d == "confirm"))
+    router.callback_query.register(on_cancel_submit, menu(F.d == "cancel"))
+    router.callback_query.register(on_tell_leader, menu(F.d == "leader"))
+    return router
 
 
 async def _ask(
@@ -68,47 +76,28 @@ async def _ask(
     return text, keyboards.submit_confirm_keyboard(sheet.id, locale)
 
 
-@router.message(Command("submit", "guiphieu"))
-async def on_submit_command(
-    message: Message, officer: Officer, locale: str, state: FSMContext, deps: BotDeps
-) -> None:
-    data = await state.get_data()
-    sheet_id = await sheet_id_for(officer, state, data)
-    sheet = await reload(sheet_id, deps) if sheet_id else None
+async def on_submit_command(message: Message, officer: Officer, convo: Conversation) -> None:
+    sheet = await convo.sheet()
     if sheet is None:
-        await message.answer(t(locale, texts.NO_SHEET))
+        await convo.say(convo.t(texts.NO_SHEET))
         return
-    text, markup = await _ask(sheet, officer, locale)
-    await message.answer(text, reply_markup=markup)
+    await convo.say(*await _ask(sheet, officer, convo.locale))
 
 
-@router.callback_query(keyboards.MenuCb.filter(F.d == "submit"))
 async def on_submit_button(
-    cb: CallbackQuery,
-    callback_data: keyboards.MenuCb,
-    officer: Officer,
-    locale: str,
-    bot: Bot,
-    deps: BotDeps,
+    cb: CallbackQuery, callback_data: keyboards.MenuCb, officer: Officer, convo: Conversation
 ) -> None:
     await cb.answer()
-    sheet = await reload(callback_data.a, deps)
+    sheet = await convo.sheet(callback_data.a)
     if sheet is None or cb.message is None:
         return
-    text, markup = await _ask(sheet, officer, locale)
-    await bot.send_message(cb.message.chat.id, text, reply_markup=markup)
+    await convo.say(*await _ask(sheet, officer, convo.locale), edit=False)
 
 
-@router.callback_query(keyboards.MenuCb.filter(F.d == "confirm"))
 async def on_confirm(
-    cb: CallbackQuery,
-    callback_data: keyboards.MenuCb,
-    actor: Actor,
-    locale: str,
-    bot: Bot,
-    deps: BotDeps,
+    cb: CallbackQuery, callback_data: keyboards.MenuCb, actor: Actor, convo: Conversation
 ) -> None:
-    message = cb.message if isinstance(cb.message, Message) else None
+    locale, deps = convo.locale, convo.deps
     try:
         assessment = await submit(actor, callback_data.a, now=deps.now(), tz=deps.tz)
     except SubmissionBlockedError as exc:
@@ -116,13 +105,11 @@ async def on_confirm(
         return
     except UserError as exc:
         await cb.answer(exc.render(locale)[:190], show_alert=True)
-        if message is not None:
-            await send_or_edit(
-                bot, message.chat.id, "⚠️ " + escape(exc.render(locale)), None, edit=message
-            )
+        if convo.pressed is not None:
+            await convo.say("⚠️ " + escape(exc.render(locale)))
         return
     await cb.answer()
-    sheet = await reload(assessment.id, deps)
+    sheet = await convo.sheet(assessment.id)
     assert sheet is not None
     text = t(
         locale,
@@ -131,29 +118,20 @@ async def on_confirm(
         when=format_datetime(assessment.submitted_at, deps.tz),
         score=n(sheet.progress.self_score, locale),
     )
-    if message is not None:
-        await send_or_edit(bot, message.chat.id, text, None, edit=message)
+    if convo.pressed is not None:
+        await convo.say(text)
 
 
-@router.callback_query(keyboards.MenuCb.filter(F.d == "cancel"))
-async def on_cancel_submit(cb: CallbackQuery, locale: str, bot: Bot) -> None:
+async def on_cancel_submit(cb: CallbackQuery, convo: Conversation) -> None:
     await cb.answer()
-    if isinstance(cb.message, Message):
-        await send_or_edit(
-            bot, cb.message.chat.id, t(locale, texts.SUBMIT_CANCELLED), None, edit=cb.message
-        )
+    if convo.pressed is not None:
+        await convo.say(convo.t(texts.SUBMIT_CANCELLED))
 
 
-@router.callback_query(keyboards.MenuCb.filter(F.d == "leader"))
 async def on_tell_leader(
-    cb: CallbackQuery,
-    callback_data: keyboards.MenuCb,
-    officer: Officer,
-    locale: str,
-    bot: Bot,
-    deps: BotDeps,
+    cb: CallbackQuery, callback_data: keyboards.MenuCb, officer: Officer, convo: Conversation
 ) -> None:
-    sheet = await reload(callback_data.a, deps)
+    sheet = await convo.sheet(callback_data.a)
     if sheet is None or sheet.unit.id != officer.unit_id:  # type: ignore[attr-defined]
         await cb.answer()
         return
@@ -167,15 +145,11 @@ async def on_tell_leader(
     told: list[str] = []
     for leader in leaders:
         lang = leader.locale or "vi"
+        name, unit = escape(officer.full_name), escape(sheet.unit.name)
         try:
-            await bot.send_message(
+            await convo.bot.send_message(
                 leader.telegram_chat_id,  # type: ignore[arg-type]
-                t(
-                    lang,
-                    texts.LEADER_REQUEST,
-                    name=escape(officer.full_name),
-                    unit=escape(sheet.unit.name),
-                ),
+                t(lang, texts.LEADER_REQUEST, name=name, unit=unit),
                 reply_markup=keyboards.leader_submit_keyboard(sheet.id, lang),
             )
             told.append(leader.full_name)
@@ -183,9 +157,9 @@ async def on_tell_leader(
             log.info("could not reach leader %s: %s", leader.id, exc)
     await cb.answer()
     text = (
-        t(locale, texts.LEADER_ASKED, names=escape(", ".join(told)))
+        convo.t(texts.LEADER_ASKED, names=escape(", ".join(told)))
         if told
-        else t(locale, texts.LEADER_NONE)
+        else convo.t(texts.LEADER_NONE)
     )
     if cb.message is not None:
-        await bot.send_message(cb.message.chat.id, text)
+        await convo.say(text, edit=False)

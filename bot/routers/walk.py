@@ -9,206 +9,97 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from aiogram import Bot, F
-from aiogram.filters import Command
-from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message
+from aiogram import F, Router
+from aiogram.filters import Command, StateFilter
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot import keyboards, texts
 from bot.cards import Sheet, sheet_outline
-from bot.deps import BotDeps
+from bot.conversation import Conversation, Walk
 from bot.fit import TEXT_LIMIT, clip
-from bot.routers.common import (
-    RouterSpec,
-    TypedText,
-    Walk,
-    reload,
-    resume_walk,
-    send_or_edit,
-    sent_at_open_card,
-    sheet_id_for,
-    show_item,
-)
-from bot.texts import t
+from bot.routers.common import TypedText, bound_router
+from bot.steps import after_answer, declared_from_button, toggled
 from core.audit import Actor
 from core.echo import echo
 from core.i18n import UserError
-from core.models import Officer
 from forms.answers import RecordedAnswer, StaleAnswerError, record_answer, record_answer_in_sheet
 from forms.models import Answer
 from forms.outline import OutlineNode
 from forms.progress import AnswerState
 
-router = RouterSpec("walk", bound=True)
-# The handlers of nearly every update (an answer pressed or typed, a move to another item),
-# registered ahead of the other routers so that an answer does not travel through all of them
-# first. Safe: their buttons are the walk's own, and their typed text is read only in the
-# walk's states and never starts with "/", which no earlier router claims.
-answers = RouterSpec("walk-answers", bound=True)
+
+def answers() -> Router:
+    """The handlers of nearly every update (an answer pressed or typed, a move to another
+    item), included ahead of the other routers so that an answer does not travel through all
+    of them first. Safe: their buttons are the walk's own, and their typed text is read only
+    in the walk's states and never starts with "/", which no earlier router claims."""
+    router = bound_router("walk-answers")
+    router.callback_query.register(on_answer_button, keyboards.AnswerCb.filter())
+    router.callback_query.register(on_tick, keyboards.TickCb.filter())
+    router.callback_query.register(on_nav, keyboards.NavCb.filter())
+    router.message.register(on_note_text, StateFilter(Walk.note), TypedText())
+    router.message.register(on_typed_answer, StateFilter(Walk.item), TypedText())
+    return router
 
 
-def declared_from_button(item: OutlineNode, value: str) -> dict[str, Any]:
-    if value == "na":
-        return {"na": True}
-    rule = item.rule
-    assert rule is not None
-    if rule.type == "yes_no":
-        return {"yes": value == "y"}
-    if rule.type == "deduction" and value == "0":
-        return {"option": None}
-    return {"option": value}
+def router() -> Router:
+    """The rest of the walk: tools, the jump list, commands, and typed text elsewhere."""
+    router = bound_router("walk")
+    item_tool = keyboards.ItemCb.filter
+    router.callback_query.register(on_toggle_only, item_tool(F.d == "only"))
+    router.callback_query.register(on_note_button, item_tool(F.d == "note"))
+    router.callback_query.register(on_full_note, item_tool(F.d == "fullnote"))
+    router.callback_query.register(on_list, keyboards.ListCb.filter())
+    router.message.register(on_continue, Command("continue", "tieptuc", "next"))
+    router.message.register(on_unanswered, Command("unanswered", "chuatraloi"))
+    router.message.register(on_list_command, Command("list", "danhsach"))
+    router.message.register(on_cancel, Command("cancel", "huy"))
+    router.message.register(on_text_elsewhere, TypedText())
+    return router
 
 
-def saved_notice(sheet: Sheet, code: str, locale: str) -> str:
-    item = sheet.tree.item(code)
-    state = sheet.state(code)
-    assert item is not None and state is not None
-    return texts.answered_line(item, state, locale)
-
-
-def needs_files(sheet: Sheet, code: str) -> bool:
-    item, state = sheet.tree.item(code), sheet.state(code)
-    return bool(item and state and state.files == 0 and item.needs_evidence(state))
-
-
-async def advance(
-    *,
-    bot: Bot,
-    chat_id: int,
-    state: FSMContext,
-    deps: BotDeps,
-    locale: str,
-    sheet_id: int,
-    code: str,
-    edit: Message | None,
-    recorded: RecordedAnswer,
-) -> None:
-    """After a saved answer: stay when the item still needs its evidence, else go on."""
-    sheet = await reload(sheet_id, deps, recorded)
+async def advance(convo: Conversation, sheet_id: int, code: str, recorded: RecordedAnswer) -> None:
+    """After a saved answer: the card :func:`bot.steps.after_answer` decides."""
+    sheet = await convo.sheet(sheet_id, recorded)
     assert sheet is not None
-    notice = saved_notice(sheet, code, locale)
-    data = await state.get_data()
-    if needs_files(sheet, code):
-        await show_item(
-            bot=bot,
-            chat_id=chat_id,
-            state=state,
-            deps=deps,
-            locale=locale,
-            sheet=sheet,
-            code=code,
-            data=data,
-            edit=edit,
-            notice=notice,
-        )
-        return
-    only = bool(data.get("only"))
-    target = sheet.next(code, only)
-    if target is None and sheet.progress.unanswered:
-        target = sheet.progress.unanswered[0]
-    if target is None:
-        await show_item(
-            bot=bot,
-            chat_id=chat_id,
-            state=state,
-            deps=deps,
-            locale=locale,
-            sheet=sheet,
-            code=code,
-            data=data,
-            edit=edit,
-            notice=notice + "\n\n" + t(locale, texts.ALL_ANSWERED),
-        )
-        return
-    await show_item(
-        bot=bot,
-        chat_id=chat_id,
-        state=state,
-        deps=deps,
-        locale=locale,
-        sheet=sheet,
-        code=target,
-        data=data,
-        edit=edit,
-        notice=notice,
-    )
+    only = bool((await convo.data()).get("only"))
+    target, notice = after_answer(sheet, code, only, convo.locale)
+    await convo.show(target, sheet=sheet, notice=notice)
 
 
-async def _refresh_with_notice(
-    cb: CallbackQuery,
-    sheet_id: int,
-    code: str,
-    notice: str,
-    *,
-    bot: Bot,
-    state: FSMContext,
-    deps: BotDeps,
-    locale: str,
-) -> None:
-    sheet = await reload(sheet_id, deps)
-    if sheet is None or sheet.tree.item(code) is None:
-        return
-    message = cb.message if isinstance(cb.message, Message) else None
-    await show_item(
-        bot=bot,
-        chat_id=cb.from_user.id if message is None else message.chat.id,
-        state=state,
-        deps=deps,
-        locale=locale,
-        sheet=sheet,
-        code=code,
-        edit=message,
-        notice=notice,
-    )
+async def _refresh_with_notice(convo: Conversation, sheet_id: int, code: str, notice: str) -> None:
+    sheet = await convo.sheet(sheet_id)
+    if sheet is not None and sheet.tree.item(code) is not None:
+        await convo.show(code, sheet=sheet, notice=notice)
 
 
-@answers.callback_query(keyboards.AnswerCb.filter())
 async def on_answer_button(
-    cb: CallbackQuery,
-    callback_data: keyboards.AnswerCb,
-    actor: Actor,
-    locale: str,
-    bot: Bot,
-    state: FSMContext,
-    deps: BotDeps,
+    cb: CallbackQuery, callback_data: keyboards.AnswerCb, convo: Conversation
 ) -> None:
     a, code = callback_data.a, callback_data.i
-    tree = await sheet_outline(a, deps.outlines, deps.sheet_sets)
+    tree = await sheet_outline(a, convo.deps.outlines, convo.deps.sheet_sets)
     item = tree.item(code) if tree else None
     if item is None:
         await cb.answer()
         return
-    await _save_press(
-        cb,
-        a,
-        item,
-        declared_from_button(item, callback_data.x),
-        callback_data.v,
-        actor=actor,
-        locale=locale,
-        bot=bot,
-        state=state,
-        deps=deps,
-    )
+    declared = declared_from_button(item, callback_data.x)
+    await _save_press(cb, convo, a, item, declared, callback_data.v)
 
 
 async def _save_press(
     cb: CallbackQuery,
+    convo: Conversation,
     a: int,
     item: OutlineNode,
     declared: dict[str, Any],
     version: int,
-    *,
-    actor: Actor,
-    locale: str,
-    bot: Bot,
-    state: FSMContext,
-    deps: BotDeps,
 ) -> None:
     """Save an answer given by buttons; on refusal (stale view, lock) show why on the card."""
+    assert convo.actor is not None
+    deps = convo.deps
     try:
         recorded = await record_answer_in_sheet(
-            actor,
+            convo.actor,
             a,
             item.code,
             declared=declared,
@@ -217,27 +108,15 @@ async def _save_press(
             tz=deps.tz,
         )
     except UserError as exc:
-        text = exc.render(locale)
+        text = exc.render(convo.locale)
         await cb.answer(text[:190], show_alert=True)
-        await state.update_data(ticks=None)
-        await _refresh_with_notice(
-            cb, a, item.code, "⚠️ " + text, bot=bot, state=state, deps=deps, locale=locale
-        )
+        await convo.state.update_data(ticks=None)
+        convo.forget()
+        await _refresh_with_notice(convo, a, item.code, "⚠️ " + text)
         return
-    await cb.answer(texts.answer_text(item, _state_of(recorded.answer), locale)[:190])
-    # the next card (advance -> show_item) stores the conversation once, ticks cleared
-    message = cb.message if isinstance(cb.message, Message) else None
-    await advance(
-        bot=bot,
-        chat_id=message.chat.id if message else cb.from_user.id,
-        state=state,
-        deps=deps,
-        locale=locale,
-        sheet_id=a,
-        code=item.code,
-        edit=message,
-        recorded=recorded,
-    )
+    await cb.answer(texts.answer_text(item, _state_of(recorded.answer), convo.locale)[:190])
+    # the next card (advance -> show) stores the conversation once, ticks cleared
+    await advance(convo, a, item.code, recorded)
 
 
 def _state_of(answer: Answer) -> AnswerState:
@@ -253,221 +132,122 @@ def _state_of(answer: Answer) -> AnswerState:
     )
 
 
-@answers.callback_query(keyboards.TickCb.filter())
-async def on_tick(
-    cb: CallbackQuery,
-    callback_data: keyboards.TickCb,
-    actor: Actor,
-    locale: str,
-    bot: Bot,
-    state: FSMContext,
-    deps: BotDeps,
-) -> None:
+async def on_tick(cb: CallbackQuery, callback_data: keyboards.TickCb, convo: Conversation) -> None:
     a, code = callback_data.a, callback_data.i
-    sheet = await reload(a, deps)
+    sheet = await convo.sheet(a)
     item = sheet.tree.item(code) if sheet else None
-    message = cb.message if isinstance(cb.message, Message) else None
-    if sheet is None or item is None or item.rule is None or message is None:
+    if sheet is None or item is None or item.rule is None or convo.pressed is None:
         await cb.answer()
         return
-    data = await state.get_data()
-    pending = data.get("ticks") or {}
+    pending = (await convo.data()).get("ticks") or {}
     if pending.get("i") == code and pending.get("k") is not None:
         ticks = list(pending["k"])
     else:
         current = sheet.state(code)
         ticks = list((current.declared or {}).get("checked", [])) if current else []
     if sheet.locked is not None:
-        text = sheet.locked.render(locale)
+        text = sheet.locked.render(convo.locale)
         await cb.answer(text[:190], show_alert=True)
-        await _refresh_with_notice(
-            cb, a, code, "🔒 " + text, bot=bot, state=state, deps=deps, locale=locale
-        )
+        await _refresh_with_notice(convo, a, code, "🔒 " + text)
         return
     if callback_data.k != "ok":
-        if callback_data.k in ticks:
-            ticks.remove(callback_data.k)
-        else:
-            ticks.append(callback_data.k)
-        order = [o.key for o in item.rule.options]
-        ticks.sort(key=lambda k: order.index(k) if k in order else len(order))
+        ticks = toggled(ticks, callback_data.k, [o.key for o in item.rule.options])
         await cb.answer()
-        await show_item(
-            bot=bot,
-            chat_id=message.chat.id,
-            state=state,
-            deps=deps,
-            locale=locale,
-            sheet=sheet,
-            code=code,
-            data=data,
-            edit=message,
-            ticks=ticks,
-        )
+        await convo.show(code, sheet=sheet, ticks=ticks)
         return
-    await _save_press(
-        cb,
-        a,
-        item,
-        {"checked": ticks},
-        callback_data.v,
-        actor=actor,
-        locale=locale,
-        bot=bot,
-        state=state,
-        deps=deps,
-    )
+    await _save_press(cb, convo, a, item, {"checked": ticks}, callback_data.v)
 
 
-@answers.callback_query(keyboards.NavCb.filter())
-async def on_nav(
-    cb: CallbackQuery,
-    callback_data: keyboards.NavCb,
-    locale: str,
-    bot: Bot,
-    state: FSMContext,
-    deps: BotDeps,
-) -> None:
+async def on_nav(cb: CallbackQuery, callback_data: keyboards.NavCb, convo: Conversation) -> None:
     a, code = callback_data.a, callback_data.i
-    sheet = await reload(a, deps)
-    message = cb.message if isinstance(cb.message, Message) else None
-    if sheet is None or sheet.tree.item(code) is None or message is None:
+    sheet = await convo.sheet(a)
+    if sheet is None or sheet.tree.item(code) is None or convo.pressed is None:
         await cb.answer()
         return
-    data = await state.get_data()
-    only = bool(data.get("only"))
+    only = bool((await convo.data()).get("only"))
     target: str | None = code
     if callback_data.d == "next":
         target = sheet.next(code, only)
         if target is None:
-            await cb.answer(t(locale, texts.END_OF_LIST)[:190], show_alert=True)
+            await cb.answer(convo.t(texts.END_OF_LIST)[:190], show_alert=True)
             return
     elif callback_data.d == "prev":
         target = sheet.prev(code, only)
         if target is None:
-            await cb.answer(t(locale, texts.START_OF_LIST)[:190])
+            await cb.answer(convo.t(texts.START_OF_LIST)[:190])
             return
     await cb.answer()
-    await show_item(
-        bot=bot,
-        chat_id=message.chat.id,
-        state=state,
-        deps=deps,
-        locale=locale,
-        sheet=sheet,
-        code=target,
-        data=data,
-        edit=None if callback_data.d == "open" else message,
-    )
+    await convo.show(target, sheet=sheet, edit=callback_data.d != "open")
 
 
-@router.callback_query(keyboards.ItemCb.filter(F.d == "only"))
 async def on_toggle_only(
-    cb: CallbackQuery,
-    callback_data: keyboards.ItemCb,
-    locale: str,
-    bot: Bot,
-    state: FSMContext,
-    deps: BotDeps,
+    cb: CallbackQuery, callback_data: keyboards.ItemCb, convo: Conversation
 ) -> None:
-    sheet = await reload(callback_data.a, deps)
-    message = cb.message if isinstance(cb.message, Message) else None
+    sheet = await convo.sheet(callback_data.a)
     await cb.answer()
-    if sheet is None or message is None:
+    if sheet is None or convo.pressed is None:
         return
-    data = await state.get_data()
-    only = not bool(data.get("only"))
+    only = not bool((await convo.data()).get("only"))
     code = callback_data.i
     if only and code in sheet.answered:
         code = sheet.next(code, True) or code
-    await show_item(
-        bot=bot,
-        chat_id=message.chat.id,
-        state=state,
-        deps=deps,
-        locale=locale,
-        sheet=sheet,
-        code=code,
-        data=data,
-        edit=message,
-        only=only,
-    )
+    await convo.show(code, sheet=sheet, only=only)
 
 
-@router.callback_query(keyboards.ItemCb.filter(F.d == "note"))
 async def on_note_button(
-    cb: CallbackQuery,
-    callback_data: keyboards.ItemCb,
-    locale: str,
-    state: FSMContext,
-    deps: BotDeps,
+    cb: CallbackQuery, callback_data: keyboards.ItemCb, convo: Conversation
 ) -> None:
-    sheet = await reload(callback_data.a, deps)
+    sheet = await convo.sheet(callback_data.a)
     await cb.answer()
     if sheet is None or cb.message is None:
         return
     current = sheet.state(callback_data.i)
-    await state.set_state(Walk.note)
-    await state.update_data(a=sheet.id, item=callback_data.i, ver=current.version if current else 0)
-    await cb.message.answer(t(locale, texts.NOTE_PROMPT, code=callback_data.i))
+    data = await convo.data()
+    data.update(a=sheet.id, item=callback_data.i, ver=current.version if current else 0)
+    await convo.save(Walk.note, data)
+    await convo.say(convo.t(texts.NOTE_PROMPT, code=callback_data.i), edit=False)
 
 
-@router.callback_query(keyboards.ItemCb.filter(F.d == "fullnote"))
 async def on_full_note(
-    cb: CallbackQuery, callback_data: keyboards.ItemCb, locale: str, deps: BotDeps
+    cb: CallbackQuery, callback_data: keyboards.ItemCb, convo: Conversation
 ) -> None:
     """The whole note, which the card shows shortened, as a message of its own."""
-    sheet = await reload(callback_data.a, deps)
+    sheet = await convo.sheet(callback_data.a)
     await cb.answer()
     if sheet is None or cb.message is None:
         return
     current = sheet.state(callback_data.i)
     note = current.note if current else ""
-    head = t(locale, texts.NOTE_FULL, code=escape(callback_data.i))
+    head = convo.t(texts.NOTE_FULL, code=escape(callback_data.i))
     # half the limit in characters: even a note of emoji (two units each) fits
     body = clip(note, TEXT_LIMIT // 2 - len(head) - 2) if note else "–"
-    await cb.message.answer(f"{head}\n{escape(body)}")
+    await convo.say(f"{head}\n{escape(body)}", edit=False)
 
 
-@router.callback_query(keyboards.ListCb.filter())
-async def on_list(
-    cb: CallbackQuery, callback_data: keyboards.ListCb, locale: str, bot: Bot, deps: BotDeps
-) -> None:
-    sheet = await reload(callback_data.a, deps)
-    message = cb.message if isinstance(cb.message, Message) else None
+async def on_list(cb: CallbackQuery, callback_data: keyboards.ListCb, convo: Conversation) -> None:
+    sheet = await convo.sheet(callback_data.a)
     await cb.answer()
-    if sheet is None or message is None:
-        return
-    text, markup = _list_view(sheet, callback_data.f, locale)
-    await send_or_edit(bot, message.chat.id, text, markup, edit=message)
+    if sheet is not None and convo.pressed is not None:
+        await convo.say(*_list_view(sheet, callback_data.f, convo.locale))
 
 
-def _list_view(sheet: Sheet, group_code: str, locale: str) -> tuple[str, Any]:
+def _list_view(sheet: Sheet, group_code: str, locale: str) -> tuple[str, InlineKeyboardMarkup]:
     """Fields; a field's criteria (when it has several); a field's or criterion's items."""
     tree = sheet.tree
     group = tree.groups.get(group_code) if group_code else None
     if group is None:
         return (
-            t(locale, texts.CHOOSE_FIELD),
+            texts.t(locale, texts.CHOOSE_FIELD),
             keyboards.fields_keyboard(sheet.id, tree, sheet.progress, locale),
         )
+    title = escape(clip(group.title, texts.TITLE_CHARS))
     if group.parent_code not in tree.groups and len(tree.criteria_of(group.code)) > 1:
         return (
-            t(
-                locale,
-                texts.CHOOSE_CRITERION,
-                code=escape(group.code),
-                title=escape(clip(group.title, texts.TITLE_CHARS)),
-            ),
+            texts.t(locale, texts.CHOOSE_CRITERION, code=escape(group.code), title=title),
             keyboards.criteria_keyboard(sheet.id, tree, group.code, sheet.answered, locale),
         )
     return (
-        t(
-            locale,
-            texts.CHOOSE_ITEM,
-            code=escape(group.code),
-            title=escape(clip(group.title, texts.TITLE_CHARS)),
-        ),
+        texts.t(locale, texts.CHOOSE_ITEM, code=escape(group.code), title=title),
         keyboards.group_items_keyboard(sheet.id, tree, group.code, sheet.answered, locale),
     )
 
@@ -475,102 +255,58 @@ def _list_view(sheet: Sheet, group_code: str, locale: str) -> tuple[str, Any]:
 # --- commands ----------------------------------------------------------------------------------
 
 
-async def _sheet_or_say(
-    message: Message, officer: Officer, state: FSMContext, deps: BotDeps, locale: str
-) -> tuple[Sheet | None, dict[str, Any]]:
-    data = await state.get_data()
-    sheet_id = await sheet_id_for(officer, state, data)
-    sheet = await reload(sheet_id, deps) if sheet_id else None
+async def _sheet_or_say(convo: Conversation) -> Sheet | None:
+    sheet = await convo.sheet()
     if sheet is None or not sheet.codes:
-        await message.answer(t(locale, texts.NO_SHEET))
-        return None, data
-    return sheet, data
+        await convo.say(convo.t(texts.NO_SHEET))
+        return None
+    return sheet
 
 
-@router.message(Command("continue", "tieptuc", "next"))
-async def on_continue(
-    message: Message, officer: Officer, locale: str, bot: Bot, state: FSMContext, deps: BotDeps
-) -> None:
-    await resume_walk(
-        bot=bot, chat_id=message.chat.id, officer=officer, state=state, deps=deps, locale=locale
-    )
+async def on_continue(message: Message, convo: Conversation) -> None:
+    await convo.resume()
 
 
-@router.message(Command("unanswered", "chuatraloi"))
-async def on_unanswered(
-    message: Message, officer: Officer, locale: str, bot: Bot, state: FSMContext, deps: BotDeps
-) -> None:
-    sheet, data = await _sheet_or_say(message, officer, state, deps, locale)
+async def on_unanswered(message: Message, convo: Conversation) -> None:
+    sheet = await _sheet_or_say(convo)
     if sheet is None:
         return
     if not sheet.progress.unanswered:
-        await message.answer(t(locale, texts.ALL_ANSWERED))
+        await convo.say(convo.t(texts.ALL_ANSWERED))
         return
-    await show_item(
-        bot=bot,
-        chat_id=message.chat.id,
-        state=state,
-        deps=deps,
-        locale=locale,
-        sheet=sheet,
-        code=sheet.progress.unanswered[0],
-        data=data,
-        only=True,
-    )
+    await convo.show(sheet.progress.unanswered[0], sheet=sheet, only=True)
 
 
-@router.message(Command("list", "danhsach"))
-async def on_list_command(
-    message: Message, officer: Officer, locale: str, state: FSMContext, deps: BotDeps
-) -> None:
-    sheet, _data = await _sheet_or_say(message, officer, state, deps, locale)
-    if sheet is None:
-        return
-    text, markup = _list_view(sheet, "", locale)
-    await message.answer(text, reply_markup=markup)
+async def on_list_command(message: Message, convo: Conversation) -> None:
+    sheet = await _sheet_or_say(convo)
+    if sheet is not None:
+        await convo.say(*_list_view(sheet, "", convo.locale))
 
 
-@router.message(Command("cancel", "huy"))
-async def on_cancel(
-    message: Message, officer: Officer, locale: str, bot: Bot, state: FSMContext, deps: BotDeps
-) -> None:
-    data = await state.get_data()
-    data = {k: v for k, v in data.items() if not k.startswith("x")}
-    sheet_id = await sheet_id_for(officer, state, data)
-    sheet = await reload(sheet_id, deps) if sheet_id else None
+async def on_cancel(message: Message, convo: Conversation) -> None:
+    data = await convo.data()
+    for key in [k for k in data if k.startswith("x")]:
+        del data[key]
+    sheet = await convo.sheet()
     code = data.get("item")
     if sheet is None or code not in sheet.codes:
-        await state.set_state(None)
-        await state.set_data(data)
-        await message.answer(t(locale, texts.CANCELLED))
+        await convo.save(None, data)
+        await convo.say(convo.t(texts.CANCELLED))
         return
-    await show_item(
-        bot=bot,
-        chat_id=message.chat.id,
-        state=state,
-        deps=deps,
-        locale=locale,
-        sheet=sheet,
-        code=code,
-        data=data,
-        notice=t(locale, texts.CANCELLED),
-    )
+    await convo.show(code, sheet=sheet, notice=convo.t(texts.CANCELLED))
 
 
 # --- typed values and notes ----------------------------------------------------------------
 
 
-@answers.message(Walk.note, TypedText())
-async def on_note_text(
-    message: Message, actor: Actor, locale: str, bot: Bot, state: FSMContext, deps: BotDeps
-) -> None:
-    data = await state.get_data()
+async def on_note_text(message: Message, actor: Actor, convo: Conversation) -> None:
+    data = await convo.data()
     a, code, version = data.get("a"), data.get("item"), int(data.get("ver") or 0)
     if not isinstance(a, int) or not isinstance(code, str):
-        await state.set_state(None)
-        await message.answer(t(locale, texts.TEXT_OUTSIDE_WALK))
+        await convo.state.set_state(None)
+        await convo.say(convo.t(texts.TEXT_OUTSIDE_WALK))
         return
-    notice = t(locale, texts.NOTE_SAVED, code=code)
+    notice = convo.t(texts.NOTE_SAVED, code=code)
     try:
         await record_answer(
             actor,
@@ -578,48 +314,24 @@ async def on_note_text(
             code,
             note=message.text or "",
             expected_version=version,
-            now=deps.now(),
-            tz=deps.tz,
+            now=convo.deps.now(),
+            tz=convo.deps.tz,
         )
     except UserError as exc:
-        notice = "⚠️ " + escape(exc.render(locale))
-    sheet = await reload(a, deps)
-    assert sheet is not None
-    await show_item(
-        bot=bot,
-        chat_id=message.chat.id,
-        state=state,
-        deps=deps,
-        locale=locale,
-        sheet=sheet,
-        code=code,
-        data=data,
-        notice=notice,
-    )
+        notice = "⚠️ " + escape(exc.render(convo.locale))
+    await convo.show(code, sheet=await convo.sheet(a), notice=notice)
 
 
-@answers.message(Walk.item, TypedText())
-async def on_typed_answer(
-    message: Message, actor: Actor, locale: str, bot: Bot, state: FSMContext, deps: BotDeps
-) -> None:
-    data = await state.get_data()
+async def on_typed_answer(message: Message, actor: Actor, convo: Conversation) -> None:
+    data = await convo.data()
     a, code, version = data.get("a"), data.get("item"), int(data.get("ver") or 0)
     if not isinstance(a, int) or not isinstance(code, str):
-        await message.answer(t(locale, texts.TEXT_OUTSIDE_WALK))
+        await convo.say(convo.t(texts.TEXT_OUTSIDE_WALK))
         return
     typed = escape(echo(message.text or ""))
-    if not await sent_at_open_card(
-        message,
-        data,
-        a,
-        code,
-        too_early=t(locale, texts.TYPED_BEFORE_CARD, text=typed),
-        lost=t(locale, texts.TYPED_NOT_SAVED, text=typed),
-        bot=bot,
-        state=state,
-        deps=deps,
-        locale=locale,
-    ):
+    lost = convo.t(texts.TYPED_NOT_SAVED, text=typed)
+    too_early = convo.t(texts.TYPED_BEFORE_CARD, text=typed)
+    if not await convo.sent_at_open_card(message, a, code, too_early=too_early, lost=lost):
         return
     try:
         recorded = await record_answer_in_sheet(
@@ -628,55 +340,24 @@ async def on_typed_answer(
             code,
             text=message.text or "",
             expected_version=version,
-            now=deps.now(),
-            tz=deps.tz,
+            now=convo.deps.now(),
+            tz=convo.deps.tz,
         )
     except UserError as exc:
+        warning = "⚠️ " + escape(exc.render(convo.locale))
         if await _moved_on(a, code, version, actor):
             # this officer answered the remembered item since: the process died after saving
             # that answer and before remembering the next card, so this value was meant for a
             # card the conversation has lost; show where the sheet is instead of misreading it
-            sheet = await reload(a, deps)
+            sheet = await convo.sheet(a)
             assert sheet is not None
-            await show_item(
-                bot=bot,
-                chat_id=message.chat.id,
-                state=state,
-                deps=deps,
-                locale=locale,
-                sheet=sheet,
-                code=sheet.resume(code) or code,
-                data=data,
-                notice=t(locale, texts.TYPED_NOT_SAVED, text=typed),
-            )
+            await convo.show(sheet.resume(code) or code, sheet=sheet, notice=lost)
         elif isinstance(exc, StaleAnswerError):
-            sheet = await reload(a, deps)
-            assert sheet is not None
-            await show_item(
-                bot=bot,
-                chat_id=message.chat.id,
-                state=state,
-                deps=deps,
-                locale=locale,
-                sheet=sheet,
-                code=code,
-                data=data,
-                notice="⚠️ " + escape(exc.render(locale)),
-            )
+            await convo.show(code, sheet=await convo.sheet(a), notice=warning)
         else:
-            await message.reply("⚠️ " + escape(exc.render(locale)))
+            await message.reply(warning)
         return
-    await advance(
-        bot=bot,
-        chat_id=message.chat.id,
-        state=state,
-        deps=deps,
-        locale=locale,
-        sheet_id=a,
-        code=code,
-        edit=None,
-        recorded=recorded,
-    )
+    await advance(convo, a, code, recorded)
 
 
 async def _moved_on(sheet_id: int, code: str, version: int, actor: Actor) -> bool:
@@ -687,6 +368,5 @@ async def _moved_on(sheet_id: int, code: str, version: int, actor: Actor) -> boo
     return bool(found) and found[0][0] > version and found[0][1] == actor.id
 
 
-@router.message(TypedText())
-async def on_text_elsewhere(message: Message, locale: str) -> None:
-    await message.answer(t(locale, texts.TEXT_OUTSIDE_WALK))
+async def on_text_elsewhere(message: Message, convo: Conversation) -> None:
+    await convo.say(convo.t(texts.TEXT_OUTSIDE_WALK))

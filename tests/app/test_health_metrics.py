@@ -39,7 +39,8 @@ from scheduler.config import SchedulerConfig
 from scheduler.ticker import Scheduler
 from scoring import exports
 from tests.app.helpers import CCHC, run
-from tests.e2e.conftest import World, invite, served, world  # noqa: F401  (fixtures)
+from tests.bot.harness import World, invite
+from tests.e2e.conftest import served, world  # noqa: F401  (fixtures)
 from tests.forms.conftest import NOW, sheet  # noqa: F401  (fixture used by the tests)
 from tests.scheduler.conftest import FakeClock, FakeTelegram, build_world, local, make_scheduler
 from tests.waiting import answering, until

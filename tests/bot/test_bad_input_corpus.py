@@ -19,7 +19,7 @@ from core.echo import ECHO_CHARS
 from forms.models import Answer
 from forms.notes import NOTE_MAX_CHARS
 from tests.bad_input import BAD_NUMBERS, BAD_TEXTS
-from tests.bot.conftest import Chat, Harness, Said, bound_chat
+from tests.bot.harness import Chat, Harness, Said, bound_chat
 
 SYSTEM_FAILURE = "Hệ thống gặp sự cố"
 

@@ -11,7 +11,7 @@ from forms.answers import record_answer
 from forms.models import Answer
 from forms.notes import NOTE_MAX_CHARS
 from tests.bot import samples
-from tests.bot.conftest import Harness, bound_chat
+from tests.bot.harness import Harness, bound_chat
 from tests.bot.test_submit import _answer_all
 from tests.forms.conftest import NOW
 

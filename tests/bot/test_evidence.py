@@ -5,7 +5,7 @@ from __future__ import annotations
 from core.models import AuditEvent
 from forms.models import Evidence
 from tests.bot import samples
-from tests.bot.conftest import Harness, bound_chat
+from tests.bot.harness import Harness, bound_chat
 
 
 async def test_an_album_is_kept_whole_with_one_reply(harness: Harness, sheet: dict) -> None:

@@ -15,7 +15,7 @@ from forms.answers import record_answer
 from forms.models import Answer, Assessment, AssessmentStatus
 from scoring.models import Explanation, Review
 from tests.bot import samples
-from tests.bot.conftest import Harness, bound_chat
+from tests.bot.harness import Harness, bound_chat
 from tests.forms.conftest import NOW
 
 

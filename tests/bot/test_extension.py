@@ -10,7 +10,7 @@ from core.models import Officer
 from forms.extensions import parse_day, tell_decision
 from forms.models import Assessment, AssessmentStatus, ExtensionRequest, ExtensionStatus
 from forms.periods import decide_extension
-from tests.bot.conftest import Harness, bound_chat
+from tests.bot.harness import Harness, bound_chat
 from tests.forms.conftest import NOW, SYSTEM
 
 

@@ -28,7 +28,7 @@ from core.invites import bind, normalize_code
 from core.models import Officer
 from core.settings import load_settings
 from forms.models import CriteriaSet
-from tests.bot.conftest import BOT_USER, FakeTelegram
+from tests.bot.harness import BOT_USER, FakeTelegram
 from tests.forms.conftest import NOW
 
 
@@ -229,15 +229,13 @@ def test_redis_storage_when_configured() -> None:
 async def test_a_flood_hold_on_a_chat_holds_every_call_to_that_chat() -> None:
     """Telegram's 429 asks the bot to leave that chat alone for ``retry_after`` seconds: a
     second call to the same chat made meanwhile waits too; other chats are not held."""
-    import asyncio
-
     sent: dict[int, list[float]] = {}
     loop = asyncio.get_running_loop()
-    refused = {"once": False}
+    refused = asyncio.Event()
 
     async def telegram(_bot: object, method: SendMessage) -> str:
-        if method.chat_id == 1 and not refused["once"]:
-            refused["once"] = True
+        if method.chat_id == 1 and not refused.is_set():
+            refused.set()
             raise TelegramRetryAfter(method, "Too Many Requests: retry after 1", retry_after=1)
         sent.setdefault(int(method.chat_id), []).append(loop.time())
         return "ok"
@@ -245,9 +243,29 @@ async def test_a_flood_hold_on_a_chat_holds_every_call_to_that_chat() -> None:
     retry = RetryMiddleware()
     start = loop.time()
     first = asyncio.create_task(retry(telegram, None, SendMessage(chat_id=1, text="a")))  # type: ignore[arg-type]
-    await asyncio.sleep(0.05)  # the first call has been refused and holds chat 1
+    await refused.wait()  # the first call has been refused and holds chat 1
     second = retry(telegram, None, SendMessage(chat_id=1, text="b"))  # type: ignore[arg-type]
     other = retry(telegram, None, SendMessage(chat_id=2, text="c"))  # type: ignore[arg-type]
     await asyncio.gather(first, second, other)
     assert sent[2][0] - start < 0.5  # another chat goes on at once
     assert len(sent[1]) == 2 and min(sent[1]) - start >= 0.95  # nothing to chat 1 meanwhile
+
+
+async def test_a_stop_waits_for_the_updates_in_hand() -> None:
+    """The runtime's drain: an update being handled holds the stop until it is done."""
+    from bot.dispatcher import InFlight
+
+    in_flight = InFlight()
+    started, release = asyncio.Event(), asyncio.Event()
+
+    async def handler(event: object, data: dict[str, Any]) -> str:
+        started.set()
+        await release.wait()
+        return "done"
+
+    task = asyncio.create_task(in_flight(handler, None, {}))  # type: ignore[arg-type]
+    await started.wait()
+    assert not await in_flight.drained(0.01)
+    release.set()
+    assert await in_flight.drained(5)
+    assert await task == "done"

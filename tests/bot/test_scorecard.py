@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 from core.models import AuditEvent, Channel, Officer, Unit, UnitGroup
 from forms.answers import record_answer
 from forms.models import Period
-from tests.bot.conftest import Chat, Harness, bound_chat, invite_code
+from tests.bot.harness import Chat, Harness, bound_chat, invite_code
 from tests.forms.conftest import NOW
 
 

@@ -1,6 +1,6 @@
-"""The bot's request bodies: a call without files goes out as JSON, and the one-pass dump
-sends exactly what aiogram's value-by-value preparation would (defaults resolved, nothing
-empty); calls holding a file or a date still get aiogram's own preparation."""
+"""The bot's request bodies: a call without files goes out as JSON with the bot's defaults
+resolved and nothing empty, as aiogram's form would carry it; calls holding a file or a date
+get aiogram's own form."""
 
 from __future__ import annotations
 
@@ -15,78 +15,65 @@ from aiogram.methods import (
     AnswerCallbackQuery,
     BanChatMember,
     EditMessageText,
+    GetMe,
     SendDocument,
     SendMessage,
     SetMyCommands,
 )
 from aiogram.types import BotCommand, BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup
-from aiohttp import BytesPayload, FormData, JsonPayload
 
-from bot.session import JsonBodySession
+from bot.session import api_method, json_body
 
 KEYBOARD = InlineKeyboardMarkup(
-    inline_keyboard=[
-        [InlineKeyboardButton(text="Có", callback_data="an:1:1.1.1:3:y")],
-        [InlineKeyboardButton(text="Không áp dụng", callback_data="an:1:1.1.1:3:na")],
-    ]
+    inline_keyboard=[[InlineKeyboardButton(text="Có", callback_data="an:1:1.1.1:3:y")]]
 )
+BOT = Bot("42:TEST", default=DefaultBotProperties(parse_mode="HTML"))
 
 
-@pytest.fixture
-async def bot() -> Any:
-    session = JsonBodySession()
-    bot = Bot("42:TEST", session=session, default=DefaultBotProperties(parse_mode="HTML"))
-    yield bot
-    await session.close()
+def _body(method: Any) -> dict[str, Any]:
+    body = json_body(BOT, method)
+    assert body is not None
+    return json.loads(body)  # type: ignore[no-any-return]
 
 
-def _slow(session: JsonBodySession, bot: Bot, method: Any) -> dict[str, Any]:
-    """What aiogram's own preparation sends for a call without files."""
-    files: dict[str, Any] = {}
-    fields = {}
-    for key, value in method.model_dump(warnings=False).items():
-        prepared = session.prepare_value(value, bot=bot, files=files, _dumps_json=False)
-        if prepared:
-            fields[key] = prepared
-    assert not files
-    return fields
+def test_a_card_goes_as_json_with_the_default_parse_mode() -> None:
+    body = _body(SendMessage(chat_id=7, text="<b>1.1.1.</b> Thẻ", reply_markup=KEYBOARD))
+    assert body == {
+        "chat_id": 7,
+        "text": "<b>1.1.1.</b> Thẻ",
+        "parse_mode": "HTML",
+        "reply_markup": {"inline_keyboard": [[{"text": "Có", "callback_data": "an:1:1.1.1:3:y"}]]},
+    }
+    edit = _body(EditMessageText(chat_id=7, message_id=9, text="Đã lưu"))
+    assert edit == {"chat_id": 7, "message_id": 9, "text": "Đã lưu", "parse_mode": "HTML"}
 
 
-def _sent(payload: Any) -> dict[str, Any]:
-    assert isinstance(payload, BytesPayload | JsonPayload)
-    assert payload.content_type == "application/json"
-    return json.loads(payload._value)  # type: ignore[no-any-return]
+def test_false_and_empty_values_are_left_out() -> None:
+    assert _body(AnswerCallbackQuery(callback_query_id="5", text="Đã lưu", show_alert=False)) == {
+        "callback_query_id": "5",
+        "text": "Đã lưu",
+    }
+    assert _body(AnswerCallbackQuery(callback_query_id="5", text="Không", show_alert=True))[
+        "show_alert"
+    ]
+    commands = _body(SetMyCommands(commands=[BotCommand(command="tieptuc", description="Tiếp")]))
+    assert commands == {"commands": [{"command": "tieptuc", "description": "Tiếp"}]}
 
 
 @pytest.mark.parametrize(
     "method",
     [
-        SendMessage(chat_id=7, text="<b>1.1.1.</b> Thẻ chấm điểm", reply_markup=KEYBOARD),
-        EditMessageText(chat_id=7, message_id=9, text="Đã lưu", reply_markup=KEYBOARD),
-        EditMessageText(chat_id=7, message_id=9, text="Không còn nút"),
-        AnswerCallbackQuery(callback_query_id="5", text="Đã lưu", show_alert=False),
-        AnswerCallbackQuery(callback_query_id="5", text="Không được", show_alert=True),
-        SetMyCommands(commands=[BotCommand(command="tieptuc", description="Tiếp tục")]),
+        BanChatMember(chat_id=7, user_id=8, until_date=datetime(2026, 12, 1, tzinfo=UTC)),
+        SendDocument(chat_id=7, document=BufferedInputFile(b"%PDF-1.4", "bien-ban.pdf")),
     ],
-    ids=["send", "edit", "edit-no-keyboard", "answer", "alert", "commands"],
+    ids=["date", "file"],
 )
-async def test_one_pass_body_is_what_aiogram_would_send(bot: Bot, method: Any) -> None:
-    session: JsonBodySession = bot.session  # type: ignore[assignment]
-    body = _sent(session.build_form_data(bot, method))
-    assert body == _slow(session, bot, method)
-    if isinstance(method, SendMessage | EditMessageText):
-        assert body["parse_mode"] == "HTML"  # the bot's default, resolved
+def test_a_file_or_a_date_gets_aiogram_form(method: Any) -> None:
+    assert json_body(BOT, method) is None
 
 
-async def test_a_date_gets_aiogram_preparation(bot: Bot) -> None:
-    session: JsonBodySession = bot.session  # type: ignore[assignment]
-    until = datetime(2026, 12, 1, tzinfo=UTC)
-    method = BanChatMember(chat_id=7, user_id=8, until_date=until)
-    body = _sent(session.build_form_data(bot, method))
-    assert body["until_date"] == str(round(until.timestamp()))
-
-
-async def test_a_file_goes_as_a_multipart_form(bot: Bot) -> None:
-    session: JsonBodySession = bot.session  # type: ignore[assignment]
-    method = SendDocument(chat_id=7, document=BufferedInputFile(b"%PDF-1.4", "bien-ban.pdf"))
-    assert isinstance(session.build_form_data(bot, method), FormData)
+def test_method_names_are_the_bot_api_names() -> None:
+    assert api_method(SendMessage) == "sendMessage"
+    assert api_method(AnswerCallbackQuery) == "answerCallbackQuery"
+    assert api_method(GetMe) == "getMe"
+    assert api_method(SetMyCommands) == "setMyCommands"

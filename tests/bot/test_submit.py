@@ -5,7 +5,7 @@ from __future__ import annotations
 from forms.answers import record_answer
 from forms.models import Assessment, AssessmentStatus, Period
 from tests.bot import samples
-from tests.bot.conftest import Harness, bound_chat
+from tests.bot.harness import Harness, bound_chat
 from tests.forms.conftest import NOW
 
 ALL = {

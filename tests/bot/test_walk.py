@@ -7,7 +7,7 @@ from decimal import Decimal
 from core.models import Officer
 from forms.models import Answer
 from tests.bot import samples
-from tests.bot.conftest import Harness, bound_chat, invite_code
+from tests.bot.harness import Harness, bound_chat, invite_code
 
 
 async def _stored(sheet: dict) -> dict[str, Answer]:

@@ -14,7 +14,7 @@ from scheduler.config import SchedulerConfig
 from scheduler.models import Reminder, ReminderStatus
 from scoring.results import publish
 from tests.api.world import ANSWERS, REQUIRED_EVIDENCE
-from tests.e2e.conftest import World, invite
+from tests.bot.harness import World, invite
 from tests.scheduler.conftest import FakeClock, make_scheduler
 
 

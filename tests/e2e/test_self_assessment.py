@@ -10,7 +10,7 @@ from decimal import Decimal
 from core.models import Officer
 from forms.models import Answer, Assessment, AssessmentStatus, Evidence
 from tests.bot import samples
-from tests.e2e.conftest import World, invite
+from tests.bot.harness import World, invite
 
 
 async def _scores(sheet: dict) -> dict[str, Decimal | None]:

@@ -18,7 +18,7 @@ from forms.models import Answer
 from scheduler.config import SchedulerConfig
 from scheduler.models import Reminder
 from scheduler.ticker import Scheduler
-from tests.e2e.conftest import World, invite
+from tests.bot.harness import World, invite
 from tests.scheduler.conftest import build_world, local
 from tests.waiting import within
 

@@ -12,7 +12,8 @@ from aiogram.types import Update
 
 from forms.answers import record_answer
 from forms.models import Answer
-from tests.bot.conftest import Harness, bound_chat, harness  # noqa: F401  (fixture)
+from tests.bot.conftest import harness  # noqa: F401  (fixture)
+from tests.bot.harness import Harness, bound_chat
 from tests.forms.conftest import NOW
 
 

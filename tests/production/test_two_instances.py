@@ -34,7 +34,7 @@ from forms.models import Answer, Assessment
 from forms.periods import GroupPlan, create_period, update_period
 from scheduler.leader import LOCK_KEY
 from scheduler.models import Reminder, ReminderStatus
-from tests.e2e.conftest import Person
+from tests.bot.harness import Person
 from tests.factories import workbook_bytes
 from tests.production.cluster import Front, Instance, free_port, instance_env
 from tests.waiting import explained, until

@@ -10,19 +10,15 @@ from pathlib import Path
 
 import httpx
 import pytest
-from aiogram import Bot
-from aiogram.client.default import DefaultBotProperties
 from fastapi import FastAPI
 
-from bot.deps import BotDeps
-from bot.dispatcher import build_dispatcher
 from core.files import FileStore
 from core.models import Channel, Officer
 from core.notify import RecordingNotifier
 from forms.answers import record_answer
 from scoring.appraisal import request_explanation
 from tests.api.world import NOW, World, attach, fill_and_submit
-from tests.bot.conftest import TOKEN, FakeTelegram, Harness
+from tests.bot.harness import Harness, in_memory
 from tests.security.conftest import nothing_changes
 from tests.web.conftest import csrf_of, sign_in_officer
 
@@ -124,11 +120,7 @@ async def test_web_guessed_ids_of_another_unit_are_not_found(
 
 @pytest.fixture
 async def harness(world: World, data_dir: Path) -> AsyncIterator[Harness]:
-    tg = FakeTelegram()
-    bot = Bot(TOKEN, session=tg, default=DefaultBotProperties(parse_mode="HTML"))
-    clock = [NOW]
-    deps = BotDeps(files=FileStore(data_dir), max_bytes=64 * 1024, clock=lambda: clock[0])
-    yield Harness(build_dispatcher(deps), bot, tg, deps, clock, message_ids=tg._ids)
+    yield in_memory(data_dir)
 
 
 async def test_bot_buttons_naming_another_units_sheet_are_refused(

@@ -9,17 +9,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
-from aiogram import Bot
-from aiogram.client.default import DefaultBotProperties
 from fastapi import FastAPI
 
-from bot.deps import BotDeps
-from bot.dispatcher import build_dispatcher
 from core.files import FileStore
 from core.models import Officer
 from forms.models import Evidence
-from tests.api.world import NOW, World
-from tests.bot.conftest import TOKEN, FakeTelegram, Harness
+from tests.api.world import World
+from tests.bot.harness import in_memory
 from tests.web.conftest import csrf_of, sign_in_officer
 
 PDF = b"%PDF-1.4\n" + b"1 0 obj << >> endobj\n" * 5 + b"%%EOF\n"
@@ -88,11 +84,7 @@ async def test_web_uploads_with_hostile_names(
 
 
 async def test_bot_uploads_with_hostile_names(world: World, data_dir: Path) -> None:
-    tg = FakeTelegram()
-    bot = Bot(TOKEN, session=tg, default=DefaultBotProperties(parse_mode="HTML"))
-    deps = BotDeps(files=FileStore(data_dir), max_bytes=64 * 1024, clock=lambda: NOW)
-    # one numbering for both sides of the chat, as in Telegram (the bot's own harness does it)
-    harness = Harness(build_dispatcher(deps), bot, tg, deps, [NOW], message_ids=tg._ids)
+    harness = in_memory(data_dir)
     await Officer.filter(id=world.officers["lan"].id).update(
         telegram_user_id=501, telegram_chat_id=501
     )

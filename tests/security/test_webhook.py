@@ -18,7 +18,7 @@ from core.models import Officer
 from core.settings import load_settings
 from forms.models import Answer
 from tests.api.world import NOW, World
-from tests.bot.conftest import FakeTelegram
+from tests.bot.harness import FakeTelegram
 from tests.security.conftest import nothing_changes
 
 SECRET = "s3cret-Token_123"

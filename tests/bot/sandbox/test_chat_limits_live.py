@@ -22,7 +22,7 @@ from bot.sandbox import Sandbox
 from bot.sandbox.htmltext import TEXT_LIMIT, utf16_len
 from core.files import FileStore
 from forms.notes import NOTE_MAX_CHARS
-from tests.bot.conftest import invite_code
+from tests.bot.harness import invite_code
 from tests.forms.conftest import NOW
 
 OFFICER = 7_501
