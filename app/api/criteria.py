@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Request, UploadFile
+from fastapi import APIRouter, File, UploadFile
 from fastapi.responses import Response
 
-from app.api.deps import CurrentActor, Id
+from app.api.deps import CurrentActor, Id, SettingsDep
 from app.api.errors import ApiRoute
 from app.api.schemas import CriteriaSetDetail, CriteriaSetOut, NodeOut
 from app.api.uploads import read_upload
@@ -67,12 +67,12 @@ async def template(actor: CurrentActor) -> Response:
 
 @router.post("/import", response_model=CriteriaSetOut, status_code=201)
 async def import_set(
-    request: Request, actor: CurrentActor, file: Annotated[UploadFile, File()]
+    settings: SettingsDep, actor: CurrentActor, file: Annotated[UploadFile, File()]
 ) -> CriteriaSetOut:
     """Import a criteria workbook: every problem listed (422), nothing imported unless there
     are none. A code whose latest version is in use gets a new version."""
     await require_admin(actor)
-    data = await read_upload(request, file)
+    data = await read_upload(file, settings.max_upload_mb)
     draft = read_workbook(data)
     cset = await import_draft(actor, draft)
     return CriteriaSetOut.model_validate(_set(cset))

@@ -5,10 +5,10 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Request, UploadFile
+from fastapi import APIRouter, File, UploadFile
 from fastapi.responses import Response
 
-from app.api.deps import CurrentActor, Id, Now, OptionalId
+from app.api.deps import CurrentActor, Id, Now, OptionalId, SettingsDep
 from app.api.errors import ApiRoute
 from app.api.schemas import (
     BandsIn,
@@ -208,7 +208,7 @@ async def survey_template(period_id: Id, actor: CurrentActor) -> Response:
 
 @router.post("/{period_id}/survey-scores/import", response_model=SurveyImportOut)
 async def import_survey(
-    request: Request,
+    settings: SettingsDep,
     period_id: Id,
     actor: CurrentActor,
     now: Now,
@@ -216,7 +216,7 @@ async def import_survey(
 ) -> SurveyImportOut:
     """Import survey scores: every problem listed (422), nothing imported unless there are
     none; an empty cell keeps the stored score. Refused after publication (409)."""
-    data = await read_upload(request, file)
+    data = await read_upload(file, settings.max_upload_mb)
     summary = await survey_service.import_scores(
         actor, period_id, data, now=now, source_name=(file.filename or "").replace("\x00", "")
     )

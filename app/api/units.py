@@ -12,10 +12,10 @@ import unicodedata
 from dataclasses import asdict
 from typing import Annotated
 
-from fastapi import APIRouter, File, Query, Request, UploadFile
+from fastapi import APIRouter, File, Query, UploadFile
 from fastapi.responses import Response
 
-from app.api.deps import CurrentActor, Id, Now, OptionalId
+from app.api.deps import CurrentActor, Id, Now, OptionalId, SettingsDep
 from app.api.errors import ApiRoute
 from app.api.schemas import (
     ImportOut,
@@ -137,12 +137,12 @@ async def units_template(actor: CurrentActor) -> Response:
 
 @router.post("/units/import", response_model=ImportOut)
 async def import_units_workbook(
-    request: Request, actor: CurrentActor, file: Annotated[UploadFile, File()]
+    settings: SettingsDep, actor: CurrentActor, file: Annotated[UploadFile, File()]
 ) -> ImportOut:
     """Import units and officers from the workbook: every problem listed, nothing imported
     unless there are none."""
     await require_admin(actor)
-    data = await read_upload(request, file)
+    data = await read_upload(file, settings.max_upload_mb)
     known = set(await Unit.all().values_list("code", flat=True))
     units, officers = read_units_workbook(data, known_units=known)  # type: ignore[arg-type]
     summary = await import_units(actor, units, officers)

@@ -13,10 +13,11 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
+from app.api.deps import Tz
 from app.web.audit_labels import ACTION_LABELS, ACTOR_LABELS, CHANNEL_LABELS, ENTITY_LABELS
 from app.web.dates import parse_local
 from app.web.deps import StaffDep, WebRoute, status_of
-from app.web.render import render, settings_of
+from app.web.render import render
 from core import audit_query
 from core.audit_query import AuditFilter
 from core.auth import require_admin
@@ -43,11 +44,10 @@ def _labelled(template: str, exc: UserError) -> UserError:
     return UserError(Msg(template, problem=exc.msg))
 
 
-async def read_filters(request: Request) -> Filters:
+async def read_filters(request: Request, tz: Any) -> Filters:
     """The filters of the query string; a bad value is refused with the field named."""
     params = request.query_params
     values = {k: params.get(k, "").strip()[:64] for k in FIELDS}
-    tz = settings_of(request).tz
     user_id = officer_id = unit_id = None
     who = values["who"]
     if who:
@@ -93,12 +93,12 @@ async def read_filters(request: Request) -> Filters:
 
 
 @router.get("/audit", response_class=HTMLResponse)
-async def audit_page(request: Request, staff: StaffDep, offset: int = 0) -> Response:
+async def audit_page(request: Request, staff: StaffDep, tz: Tz, offset: int = 0) -> Response:
     await require_admin(staff.actor)
     offset = max(0, offset)
     choices = await _choices()
     try:
-        filters = await read_filters(request)
+        filters = await read_filters(request, tz)
         total, events = await audit_query.list_events(
             staff.actor, filters.query, limit=PAGE, offset=offset
         )
@@ -165,11 +165,10 @@ async def _choices() -> dict[str, Any]:
 
 
 @router.get("/audit/export")
-async def audit_export(request: Request, staff: StaffDep, format: str = "csv") -> Response:
+async def audit_export(request: Request, staff: StaffDep, tz: Tz, format: str = "csv") -> Response:
     """The filtered events, oldest first, as CSV (streamed) or XLSX: the JSON API's exports."""
     await require_admin(staff.actor)
-    filters = await read_filters(request)
-    tz = settings_of(request).tz
+    filters = await read_filters(request, tz)
     if format == "xlsx":
         data = await audit_query.export_xlsx(staff.actor, filters.query, tz=tz)
         return Response(

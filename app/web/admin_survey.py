@@ -12,7 +12,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from app.api.deps import OptionalId
+from app.api.deps import OptionalId, SettingsDep
 from app.web.deps import (
     CsrfError,
     Now,
@@ -23,7 +23,7 @@ from app.web.deps import (
     require_csrf,
     status_of,
 )
-from app.web.render import render, settings_of
+from app.web.render import render
 from app.web.uploads import read_form_stream
 from core.auth import NotFound, require_admin
 from core.i18n import N_, Msg, UserError
@@ -90,15 +90,17 @@ async def survey_template(staff: StaffDep, period: OptionalId = None) -> Respons
 
 
 @router.post("/survey/preview", response_class=HTMLResponse)
-async def preview(request: Request, staff: StaffDep, period: OptionalId = None) -> Response:
+async def preview(
+    request: Request, settings: SettingsDep, staff: StaffDep, period: OptionalId = None
+) -> Response:
     """Step 1: every row of the uploaded workbook beside the stored scores, every problem."""
     current = await _period(period)
     try:
         await require_admin(staff.actor)
         upload = await read_form_stream(
             request,
-            limit_mb=settings_of(request).max_upload_mb,
-            check_csrf=lambda given: require_csrf(request, given),
+            limit_mb=settings.max_upload_mb,
+            check_csrf=lambda given: require_csrf(request, settings, given),
         )
         if not upload.data:
             raise UserError(Msg(N_("Choose a file to upload.")))

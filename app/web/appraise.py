@@ -12,15 +12,14 @@ from urllib.parse import quote, urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from app.api.deps import Id, OptionalId
+from app.api.deps import Id, NotifierDep, OptionalId, SettingsDep
 from app.web import unit_sheet
 from app.web.dates import parse_local
 from app.web.deps import Now, StaffDep, WebRoute, form_with_csrf, pick_period, redirect, status_of
 from app.web.files import file_response, is_previewable
-from app.web.render import render, settings_of
+from app.web.render import render
 from core.auth import NotFound, require_role
 from core.i18n import N_, Msg, UserError
-from core.notify import NullNotifier
 from forms.models import CriteriaNode, NodeLevel, Period, PeriodGroup, Section
 from scoring import appraisal, sheet
 from scoring.assignments import scope_for
@@ -198,10 +197,16 @@ DECIDED = {
 
 @router.post("/appraisal/{assessment_id}/items/{code}/{action}")
 async def decide(
-    request: Request, assessment_id: Id, code: str, action: str, staff: StaffDep, now: Now
+    request: Request,
+    settings: SettingsDep,
+    assessment_id: Id,
+    code: str,
+    action: str,
+    staff: StaffDep,
+    now: Now,
+    notifier: NotifierDep,
 ) -> Response:
     form = await form_with_csrf(request)
-    settings = settings_of(request)
     tz = settings.tz
     try:
         version = int(str(form.get("version", "0")))
@@ -234,7 +239,6 @@ async def decide(
             )
         elif action == "request":
             due = parse_local(str(form.get("due", "")), tz, end_of_day=True)
-            notifier = getattr(request.app.state, "notifier", None) or NullNotifier()
             await appraisal.request_explanation(
                 staff.actor,
                 assessment_id,
@@ -293,11 +297,15 @@ async def decide(
 
 @router.get("/evidence/{evidence_id}")
 async def evidence(
-    request: Request, evidence_id: Id, staff: StaffDep, download: bool = False
+    request: Request,
+    settings: SettingsDep,
+    evidence_id: Id,
+    staff: StaffDep,
+    download: bool = False,
 ) -> Response:
     """A file for those who may see that unit's item: inline for PDF and images."""
     row = await appraisal.evidence_for_download(staff.actor, evidence_id)
-    return await file_response(settings_of(request), row, download=download)
+    return await file_response(settings, row, download=download)
 
 
 router.include_router(unit_sheet.router)

@@ -15,7 +15,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from app.api.deps import Id, OptionalId, get_client_address
+from app.api.deps import Id, NotifierDep, OptionalId, SettingsDep, get_client_address
 from app.web import (
     appraise,
     criteria_annex,
@@ -38,16 +38,16 @@ from app.web.deps import (
     require_csrf,
     status_of,
 )
-from app.web.render import render, request_lang, settings_of
+from app.web.render import render, request_lang
 from app.web.security import set_cookie
 from app.web.sessions import STAFF_COOKIE
 from app.web.uploads import read_form_stream
 from core import auth
 from core.auth import NotFound, require_admin, require_role
+from core.files import FileStore
 from core.i18n import N_, Msg, UserError
 from core.invites import create_invite
 from core.models import Channel, Officer, Unit, UnitGroup, UserRole
-from core.notify import NullNotifier
 from core.units import import_units
 from core.units_workbook import read_units_workbook
 from forms.annex_import import is_printed_annex
@@ -214,9 +214,9 @@ async def _periods(
 
 
 @router.post("/periods")
-async def create_period_form(request: Request, staff: StaffDep) -> Response:
+async def create_period_form(request: Request, settings: SettingsDep, staff: StaffDep) -> Response:
     form = await form_with_csrf(request)
-    tz = settings_of(request).tz
+    tz = settings.tz
     locale = staff.locale
     await require_admin(staff.actor)
     try:
@@ -307,10 +307,10 @@ async def _period(
 
 @router.post("/periods/{period_id}")
 async def update_period_form(
-    request: Request, period_id: Id, staff: StaffDep, now: Now
+    request: Request, settings: SettingsDep, period_id: Id, staff: StaffDep, now: Now
 ) -> Response:
     form = await form_with_csrf(request)
-    tz = settings_of(request).tz
+    tz = settings.tz
     await require_admin(staff.actor)
     try:
         changes: dict[str, Any] = {}
@@ -337,10 +337,15 @@ async def update_period_form(
 
 @router.post("/periods/{period_id}/sheets/{assessment_id}/deadline")
 async def extend_form(
-    request: Request, period_id: Id, assessment_id: Id, staff: StaffDep, now: Now
+    request: Request,
+    settings: SettingsDep,
+    period_id: Id,
+    assessment_id: Id,
+    staff: StaffDep,
+    now: Now,
 ) -> Response:
     form = await form_with_csrf(request)
-    tz = settings_of(request).tz
+    tz = settings.tz
     await require_admin(staff.actor)
     try:
         if not await Assessment.exists(id=assessment_id, period_id=period_id):
@@ -429,12 +434,17 @@ async def _extensions(
 
 @router.post("/extensions/{request_id}")
 async def decide_extension_form(
-    request: Request, request_id: Id, staff: StaffDep, now: Now
+    request: Request,
+    settings: SettingsDep,
+    notifier: NotifierDep,
+    request_id: Id,
+    staff: StaffDep,
+    now: Now,
 ) -> Response:
     """Approve (optionally with another date) or refuse (with a reason) a unit's request, then
     tell the officer who asked."""
     form = await form_with_csrf(request)
-    tz = settings_of(request).tz
+    tz = settings.tz
     await require_admin(staff.actor)
     found = await ExtensionRequest.get_or_none(id=request_id).prefetch_related("assessment")
     if found is None:
@@ -466,7 +476,6 @@ async def decide_extension_form(
             status_code=status_of(exc),
             page_error=exc.render(staff.locale),
         )
-    notifier = getattr(request.app.state, "notifier", None) or NullNotifier()
     reached = await tell_decision(notifier, request_id, tz=tz)
     done = ("approved" if action == "approve" else "refused") if reached else "unreached"
     return redirect(f"/web/extensions?period={period_id}&done={done}")
@@ -503,14 +512,13 @@ async def _units(
 
 
 @router.post("/units/import")
-async def import_units_form(request: Request, staff: StaffDep) -> Response:
-    settings = settings_of(request)
+async def import_units_form(request: Request, settings: SettingsDep, staff: StaffDep) -> Response:
     try:
         await require_admin(staff.actor)
         upload = await read_form_stream(
             request,
             limit_mb=settings.max_upload_mb,
-            check_csrf=lambda given: require_csrf(request, given),
+            check_csrf=lambda given: require_csrf(request, settings, given),
         )
         if not upload.data:
             raise UserError(Msg(N_("Choose a file to upload.")))
@@ -590,19 +598,20 @@ async def _criteria(
 
 
 @router.post("/criteria/import")
-async def import_criteria_form(request: Request, staff: StaffDep) -> Response:
-    settings = settings_of(request)
+async def import_criteria_form(
+    request: Request, settings: SettingsDep, staff: StaffDep
+) -> Response:
     try:
         await require_admin(staff.actor)
         upload = await read_form_stream(
             request,
             limit_mb=settings.max_upload_mb,
-            check_csrf=lambda given: require_csrf(request, given),
+            check_csrf=lambda given: require_csrf(request, settings, given),
         )
         if not upload.data:
             raise UserError(Msg(N_("Choose a file to upload.")))
         if is_printed_annex(upload.data):  # the decision's own table: review it first
-            return redirect(await criteria_annex.stash(request, upload))
+            return redirect(await criteria_annex.stash(FileStore(settings.data_dir), upload))
         draft = read_workbook(upload.data)
         cset = await import_draft(staff.actor, draft)
     except UserError as exc:

@@ -21,7 +21,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from app.api.deps import Id
+from app.api.deps import Id, SettingsDep, get_settings
 from app.web.deps import (
     CsrfError,
     Now,
@@ -34,7 +34,7 @@ from app.web.deps import (
     wants_json,
 )
 from app.web.files import file_response
-from app.web.render import render, render_fragment, request_lang, settings_of
+from app.web.render import render, render_fragment, request_lang
 from app.web.security import set_cookie
 from app.web.sessions import (
     OFFICER_COOKIE,
@@ -93,11 +93,11 @@ def _item_context(view: Any, code: str, locale: str) -> dict[str, Any]:
 
 
 @router.get("/login", response_class=HTMLResponse)
-async def login_page(request: Request, now: Now, t: str = "") -> Response:
+async def login_page(request: Request, settings: SettingsDep, now: Now, t: str = "") -> Response:
     """The link's landing page: a button, because opening a link must not use it up (chat
     apps open links to draw previews)."""
     locale = request_lang(request)
-    claims = read_link(settings_of(request), t)
+    claims = read_link(settings, t)
     error = None
     if claims is None:
         error = Msg(N_("This sign-in link is not valid. Ask the bot for a new one (command /web)."))
@@ -112,9 +112,8 @@ async def login_page(request: Request, now: Now, t: str = "") -> Response:
 
 
 @router.post("/login")
-async def login(request: Request, now: Now) -> Response:
+async def login(request: Request, settings: SettingsDep, now: Now) -> Response:
     form = await form_with_csrf(request)
-    settings = settings_of(request)
     client = request.client.host if request.client else ""
     try:
         officer, session_id = await claim_officer_link(
@@ -171,8 +170,7 @@ async def _page(
     blockers: Any = None,
 ) -> Response:
     locale = _lang(request, session)
-    settings = settings_of(request)
-    view = await load_sheet(await _sheet_id(session), now=now, tz=settings.tz)
+    view = await load_sheet(await _sheet_id(session), now=now, tz=get_settings(request).tz)
     return await render(
         request,
         "web/officer_sheet.html",
@@ -231,8 +229,7 @@ async def _row_response(
 ) -> Response:
     """JSON for the script: the item re-rendered, and the progress panel."""
     locale = _lang(request, session)
-    settings = settings_of(request)
-    view = await load_sheet(await _sheet_id(session), now=now, tz=settings.tz)
+    view = await load_sheet(await _sheet_id(session), now=now, tz=get_settings(request).tz)
     ctx = _item_context(view, code, locale)
     row_html = await render_fragment(
         request,
@@ -260,10 +257,11 @@ async def _row_response(
 
 
 @router.post("/items/{code}")
-async def save_item(request: Request, code: str, session: OfficerDep, now: Now) -> Response:
+async def save_item(
+    request: Request, settings: SettingsDep, code: str, session: OfficerDep, now: Now
+) -> Response:
     form = await form_with_csrf(request)
     locale = _lang(request, session)
-    settings = settings_of(request)
     sheet_id = await _sheet_id(session)
     view = await load_sheet(sheet_id, now=now, tz=settings.tz)
     item = view.tree.item(code)
@@ -314,11 +312,12 @@ async def save_item(request: Request, code: str, session: OfficerDep, now: Now) 
 
 
 @router.get("/preview")
-async def preview(request: Request, session: OfficerDep, now: Now, item: str = "") -> Response:
+async def preview(
+    request: Request, settings: SettingsDep, session: OfficerDep, now: Now, item: str = ""
+) -> Response:
     """The score the inputs would give, computed by the item's rule (nothing is saved)."""
     locale = _lang(request, session)
-    settings = settings_of(request)
-    view = await load_sheet(await _sheet_id(session), now=now, tz=settings.tz)
+    view = await load_sheet(await _sheet_id(session), now=now, tz=get_settings(request).tz)
     node = view.tree.item(item)
     if node is None or node.rule is None:
         return JSONResponse({"ok": False, "error": "unknown item"}, status_code=404)
@@ -348,15 +347,16 @@ async def preview(request: Request, session: OfficerDep, now: Now, item: str = "
 
 
 @router.post("/items/{code}/files")
-async def upload(request: Request, code: str, session: OfficerDep, now: Now) -> Response:
-    settings = settings_of(request)
+async def upload(
+    request: Request, settings: SettingsDep, code: str, session: OfficerDep, now: Now
+) -> Response:
     locale = _lang(request, session)
     sheet_id = await _sheet_id(session)
     try:
         form = await read_form_stream(
             request,
             limit_mb=settings.max_upload_mb,
-            check_csrf=lambda given: require_csrf(request, given),
+            check_csrf=lambda given: require_csrf(request, settings, given),
         )
         if form.data is None:
             raise UserError(Msg(N_("Choose a file to upload.")))
@@ -391,11 +391,13 @@ async def upload(request: Request, code: str, session: OfficerDep, now: Now) -> 
 
 
 @router.post("/files/{evidence_id}/remove")
-async def remove_file(request: Request, evidence_id: Id, session: OfficerDep, now: Now) -> Response:
+async def remove_file(
+    request: Request, settings: SettingsDep, evidence_id: Id, session: OfficerDep, now: Now
+) -> Response:
     await form_with_csrf(request)
     evidence = await _own_evidence(session, evidence_id)
     code = evidence.answer.node.code
-    await remove_evidence(session.actor, evidence_id, now=now, tz=settings_of(request).tz)
+    await remove_evidence(session.actor, evidence_id, now=now, tz=settings.tz)
     if wants_json(request):
         locale = _lang(request, session)
         message = Msg(N_("The file was removed.")).render(locale)
@@ -422,19 +424,24 @@ async def _own_evidence(session: OfficerDep, evidence_id: Id) -> Evidence:
 
 @router.get("/files/{evidence_id}")
 async def view_file(
-    request: Request, evidence_id: Id, session: OfficerDep, download: bool = False
+    request: Request,
+    settings: SettingsDep,
+    evidence_id: Id,
+    session: OfficerDep,
+    download: bool = False,
 ) -> Response:
     evidence = await _own_evidence(session, evidence_id)
-    return await file_response(settings_of(request), evidence, download=download)
+    return await file_response(settings, evidence, download=download)
 
 
 # --- the scorecard -------------------------------------------------------------------------
 
 
 @router.get("/scorecard.xlsx")
-async def scorecard_download(request: Request, session: OfficerDep, now: Now) -> Response:
+async def scorecard_download(
+    request: Request, settings: SettingsDep, session: OfficerDep, now: Now
+) -> Response:
     """The unit's "Bảng tự đánh giá, chấm điểm" as it stands now (the sheet the page shows)."""
-    settings = settings_of(request)
     sheet = await Assessment.get(id=await _sheet_id(session))
     buffer = io.BytesIO()
     export = await scorecard(
@@ -463,10 +470,11 @@ async def scorecard_download(request: Request, session: OfficerDep, now: Now) ->
 
 
 @router.post("/submit")
-async def submit_sheet(request: Request, session: OfficerDep, now: Now) -> Response:
+async def submit_sheet(
+    request: Request, settings: SettingsDep, session: OfficerDep, now: Now
+) -> Response:
     await form_with_csrf(request)
     locale = _lang(request, session)
-    settings = settings_of(request)
     try:
         await submit(session.actor, await _sheet_id(session), now=now, tz=settings.tz)
     except SubmissionBlockedError as exc:
@@ -489,8 +497,9 @@ async def submit_sheet(request: Request, session: OfficerDep, now: Now) -> Respo
 
 
 @router.post("/explanations/{review_id}")
-async def explain(request: Request, review_id: Id, session: OfficerDep, now: Now) -> Response:
-    settings = settings_of(request)
+async def explain(
+    request: Request, settings: SettingsDep, review_id: Id, session: OfficerDep, now: Now
+) -> Response:
     locale = _lang(request, session)
     code = ""
     try:
@@ -499,7 +508,7 @@ async def explain(request: Request, review_id: Id, session: OfficerDep, now: Now
             form = await read_form_stream(
                 request,
                 limit_mb=settings.max_upload_mb,
-                check_csrf=lambda given: require_csrf(request, given),
+                check_csrf=lambda given: require_csrf(request, settings, given),
             )
             fields = form.fields
             data, name = form.data, form.filename

@@ -16,9 +16,9 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from app.api.deps import Id, OptionalId
+from app.api.deps import Id, OptionalId, SettingsDep
 from app.web.deps import Now, StaffDep, WebRoute, form_with_csrf, pick_period, redirect, status_of
-from app.web.render import render, settings_of
+from app.web.render import render
 from core.i18n import UserError
 from forms.models import Period
 from forms.periods import update_period
@@ -97,10 +97,12 @@ async def ranking_option(request: Request, staff: StaffDep, period_id: Id, now: 
 
 
 @router.get("/publication/{period_id}/annex.docx")
-async def annex_download(request: Request, staff: StaffDep, period_id: Id) -> Response:
+async def annex_download(
+    request: Request, settings: SettingsDep, staff: StaffDep, period_id: Id
+) -> Response:
     period = await pick_period(period_id)
     assert period is not None
-    name, data = await annex(staff.actor, period, locale=staff.locale, tz=settings_of(request).tz)
+    name, data = await annex(staff.actor, period, locale=staff.locale, tz=settings.tz)
     return Response(
         data,
         media_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",

@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from app.api.deps import Id, OptionalId
+from app.api.deps import Id, OptionalId, SettingsDep
 from app.web.deps import (
     Now,
     Staff,
@@ -26,7 +26,7 @@ from app.web.deps import (
     status_of,
 )
 from app.web.files import is_previewable
-from app.web.render import render, settings_of
+from app.web.render import render
 from core.auth import NotFound, require_role
 from core.i18n import N_, Msg, UserError
 from forms.models import Period
@@ -182,14 +182,16 @@ async def confirm_accept(
 
 
 @router.post("/sheet/{assessment_id}/accept")
-async def accept_all(request: Request, assessment_id: Id, staff: StaffDep, now: Now) -> Response:
+async def accept_all(
+    request: Request, settings: SettingsDep, assessment_id: Id, staff: StaffDep, now: Now
+) -> Response:
     form = await form_with_csrf(request)
     codes = form["__lists__"].get("item", [])
     field = str(form.get("field", ""))
     assigned = str(form.get("assigned", ""))
     try:
         created = await appraisal.accept_many(
-            staff.actor, assessment_id, codes, now=now, tz=settings_of(request).tz
+            staff.actor, assessment_id, codes, now=now, tz=settings.tz
         )
     except UserError as exc:
         return await _confirm(
