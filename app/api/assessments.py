@@ -32,14 +32,11 @@ from app.api.schemas import (
     AssignmentIn,
     AssignmentOut,
     DeadlineIn,
-    EvidenceOut,
-    ExplanationOut,
     ExplanationRequestIn,
     ExtensionDecisionIn,
     ExtensionRequestOut,
     ItemOut,
     Page,
-    ReviewOut,
     Round2In,
     UnlockIn,
 )
@@ -55,7 +52,6 @@ from forms.models import (
 )
 from forms.periods import decide_extension, extend_deadline
 from scoring import appraisal
-from scoring.appraisal import ItemView, ReviewView
 from scoring.assignments import assign, list_assignments, unassign
 from scoring.results import dec
 
@@ -77,71 +73,6 @@ UnderCode = Annotated[
 
 
 # --- conversions ------------------------------------------------------------------------------
-
-
-def _review(r: ReviewView | None) -> ReviewOut | None:
-    if r is None:
-        return None
-    return ReviewOut(
-        id=r.id,
-        round_no=r.round_no,
-        accepted=r.accepted,
-        appraised_score=dec(r.appraised_score),
-        comment=r.comment,
-        explanation_requested=r.explanation_requested,
-        explanation_due_at=r.explanation_due_at,
-        reviewer_id=r.reviewer_id,
-        version=r.version,
-        updated_at=r.updated_at,
-    )
-
-
-def item_out(v: ItemView) -> ItemOut:
-    x = v.explanation
-    return ItemOut(
-        assessment_id=v.assessment_id,
-        unit_id=v.unit_id,
-        unit_code=v.unit_code,
-        unit_name=v.unit_name,
-        code=v.code,
-        title=v.title,
-        section=v.section,
-        max_score=dec(v.max_score) or "0",
-        rule_type=v.rule_type,
-        declared=v.declared,
-        declared_text=v.declared_text,
-        self_score=dec(v.self_score),
-        not_applicable=v.not_applicable,
-        note=v.note,
-        answer_version=v.answer_version,
-        appraised_score=dec(v.appraised_score),
-        evidence=[
-            EvidenceOut(
-                id=e.id,
-                original_name=e.original_name,
-                size=e.size,
-                content_type=e.content_type,
-                page_ref=e.page_ref,
-                created_at=e.created_at,
-                download_url=f"/api/v1/evidence/{e.id}/download",
-            )
-            for e in v.evidence
-        ],
-        round1=_review(v.round1),
-        round2=_review(v.round2),
-        explanation=None
-        if x is None
-        else ExplanationOut(
-            id=x.id,
-            review_id=x.review_id,
-            text=x.text,
-            proposed_score=dec(x.proposed_score),
-            officer_id=x.officer_id,
-            channel=x.channel,
-            submitted_at=x.submitted_at,
-            evidence_ids=x.evidence_ids,
-        ),
-    )
 
 
 async def assessments_out(rows: list[Assessment]) -> list[AssessmentOut]:
@@ -187,7 +118,7 @@ async def _item(actor: CurrentActor, assessment_id: int, code: str, locale: str)
     )
     if not views:
         raise NotFound(Msg(N_("There is no item “{code}” in this criteria set."), code=code))
-    return item_out(views[0])
+    return ItemOut.model_validate(views[0])
 
 
 # --- score sheets -----------------------------------------------------------------------------
@@ -248,7 +179,9 @@ async def sheet_items(
         offset=offset,
         locale=locale,
     )
-    return Page(total=total, limit=limit, offset=offset, items=[item_out(v) for v in views])
+    return Page(
+        total=total, limit=limit, offset=offset, items=[ItemOut.model_validate(v) for v in views]
+    )
 
 
 @router.get("/appraisal/items", response_model=Page[ItemOut])
@@ -280,7 +213,9 @@ async def worklist(
         offset=offset,
         locale=locale,
     )
-    return Page(total=total, limit=limit, offset=offset, items=[item_out(v) for v in views])
+    return Page(
+        total=total, limit=limit, offset=offset, items=[ItemOut.model_validate(v) for v in views]
+    )
 
 
 @router.put("/assessments/{assessment_id}/answers/{item}", response_model=AnswerOut)
@@ -486,7 +421,9 @@ async def reviews(
         offset=offset,
         locale=locale,
     )
-    return Page(total=total, limit=limit, offset=offset, items=[item_out(v) for v in views])
+    return Page(
+        total=total, limit=limit, offset=offset, items=[ItemOut.model_validate(v) for v in views]
+    )
 
 
 @router.get("/explanations", response_model=Page[ItemOut])
@@ -508,26 +445,12 @@ async def explanations(
         offset=offset,
         locale=locale,
     )
-    return Page(total=total, limit=limit, offset=offset, items=[item_out(v) for v in views])
+    return Page(
+        total=total, limit=limit, offset=offset, items=[ItemOut.model_validate(v) for v in views]
+    )
 
 
 # --- extension requests -----------------------------------------------------------------------
-
-
-def _extension(r: ExtensionRequest) -> ExtensionRequestOut:
-    return ExtensionRequestOut(
-        id=r.id,
-        assessment_id=r.assessment_id,  # type: ignore[attr-defined]
-        unit_id=r.assessment.unit_id,  # type: ignore[attr-defined]
-        reason=r.reason,
-        requested_until=r.requested_until,
-        requested_by=r.requested_by_id,  # type: ignore[attr-defined]
-        status=r.status,
-        decided_by=r.decided_by_id,  # type: ignore[attr-defined]
-        decided_at=r.decided_at,
-        decision_note=r.decision_note,
-        created_at=r.created_at,
-    )
 
 
 @router.get("/extension-requests", response_model=list[ExtensionRequestOut])
@@ -545,7 +468,10 @@ async def extension_requests(
         query = query.filter(assessment__period_id=period_id)
     if status is not None:
         query = query.filter(status=status)
-    return [_extension(r) for r in await query.order_by("id").prefetch_related("assessment")]
+    return [
+        ExtensionRequestOut.model_validate(r)
+        for r in await query.order_by("id").prefetch_related("assessment")
+    ]
 
 
 @router.post("/extension-requests/{request_id}/decision", response_model=ExtensionRequestOut)
@@ -563,7 +489,9 @@ async def decide(
         actor, request_id, approve=body.approve, note=body.note, until=body.until, now=now, tz=tz
     )
     await tell_decision(notifier, request_id, tz=tz)
-    return _extension(await ExtensionRequest.get(id=request_id).prefetch_related("assessment"))
+    return ExtensionRequestOut.model_validate(
+        await ExtensionRequest.get(id=request_id).prefetch_related("assessment")
+    )
 
 
 # --- appraiser assignments --------------------------------------------------------------------
@@ -574,27 +502,14 @@ async def assignments(
     actor: CurrentActor, user_id: OptionalId = None, criteria_set_id: OptionalId = None
 ) -> list[AssignmentOut]:
     rows = await list_assignments(actor, user_id=user_id, criteria_set_id=criteria_set_id)
-    return [
-        AssignmentOut(
-            id=r.id,
-            user_id=r.user_id,  # type: ignore[attr-defined]
-            criteria_set_id=r.criteria_set_id,  # type: ignore[attr-defined]
-            node_code=r.node_code,
-        )
-        for r in rows
-    ]
+    return [AssignmentOut.model_validate(r) for r in rows]
 
 
 @router.post("/assignments", response_model=AssignmentOut, status_code=201, tags=["appraisers"])
 async def create_assignment(body: AssignmentIn, actor: CurrentActor) -> AssignmentOut:
     """Make an appraiser responsible for a field or criterion (administrators)."""
     r = await assign(actor, body.user_id, body.criteria_set_id, body.node_code)
-    return AssignmentOut(
-        id=r.id,
-        user_id=r.user_id,  # type: ignore[attr-defined]
-        criteria_set_id=r.criteria_set_id,  # type: ignore[attr-defined]
-        node_code=r.node_code,
-    )
+    return AssignmentOut.model_validate(r)
 
 
 @router.delete("/assignments/{assignment_id}", status_code=204, tags=["appraisers"])

@@ -183,16 +183,7 @@ async def survey_scores(
     period_id: Id, actor: CurrentActor, unit_id: OptionalId = None
 ) -> list[SurveyScoreOut]:
     rows = await survey_service.list_scores(actor, period_id, unit_id=unit_id)
-    return [
-        SurveyScoreOut(
-            unit_id=r.unit_id,  # type: ignore[attr-defined]
-            node_code=r.node_code,
-            score=dec(r.score) or "0",
-            source=r.source,
-            imported_at=r.imported_at,
-        )
-        for r in rows
-    ]
+    return [SurveyScoreOut.model_validate(r) for r in rows]
 
 
 @router.get("/{period_id}/survey-template.xlsx", response_class=Response)

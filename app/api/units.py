@@ -44,18 +44,6 @@ router = APIRouter(route_class=ApiRoute, tags=["units"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _unit(u: Unit) -> UnitOut:
-    return UnitOut(
-        id=u.id,
-        code=u.code,
-        name=u.name,
-        group_id=u.group_id,  # type: ignore[attr-defined]
-        address=u.address,
-        active=u.active,
-        sort_order=u.sort_order,
-    )
-
-
 def _officer(o: Officer) -> OfficerOut:
     return OfficerOut(
         id=o.id,
@@ -91,7 +79,7 @@ async def list_units(
         query = query.filter(group_id=group_id)
     if active is not None:
         query = query.filter(active=active)
-    return [_unit(u) for u in await query]
+    return [UnitOut.model_validate(u) for u in await query]
 
 
 @router.get("/units/{unit_id}", response_model=UnitOut)
@@ -100,7 +88,7 @@ async def get_unit(unit_id: Id, actor: CurrentActor) -> UnitOut:
     unit = await Unit.get_or_none(id=unit_id)
     if unit is None:
         raise NotFound(Msg(N_("There is no unit with the id {id}."), id=unit_id))
-    return _unit(unit)
+    return UnitOut.model_validate(unit)
 
 
 @router.post("/units", response_model=UnitOut)
@@ -121,7 +109,7 @@ async def save_unit(body: UnitIn, actor: CurrentActor) -> UnitOut:
         ],
         [],
     )
-    return _unit(await Unit.get(code=body.code))
+    return UnitOut.model_validate(await Unit.get(code=body.code))
 
 
 @router.get("/units-template.xlsx", response_class=Response)
