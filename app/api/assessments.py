@@ -3,8 +3,7 @@ unlocking and per-unit deadlines, extension requests, appraiser assignments."""
 
 from __future__ import annotations
 
-from typing import Annotated
-from urllib.parse import quote
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
@@ -40,6 +39,8 @@ from app.api.schemas import (
     Round2In,
     UnlockIn,
 )
+from app.web.files import file_response
+from core.audit import Actor
 from core.auth import NotFound, require_role
 from core.i18n import N_, Msg
 from forms.answers import record_answer, self_assessment_window
@@ -121,6 +122,15 @@ async def _item(actor: CurrentActor, assessment_id: int, code: str, locale: str)
     return ItemOut.model_validate(views[0])
 
 
+async def _item_page(
+    actor: Actor, limit: int, offset: int, locale: str, **filters: Any
+) -> Page[ItemOut]:
+    total, views = await appraisal.item_views(
+        actor, limit=limit, offset=offset, locale=locale, **filters
+    )
+    return Page[ItemOut](total=total, limit=limit, offset=offset, items=views)
+
+
 # --- score sheets -----------------------------------------------------------------------------
 
 
@@ -170,17 +180,14 @@ async def sheet_items(
 ) -> Page[ItemOut]:
     """The sheet's items the caller may see (appraisers: their fields) with the declared
     value, self score, note, evidence, reviews and explanation."""
-    total, views = await appraisal.item_views(
+    return await _item_page(
         actor,
+        limit,
+        offset,
+        locale,
         assessment_id=assessment_id,
         under=under,
         pending_only=pending_only,
-        limit=limit,
-        offset=offset,
-        locale=locale,
-    )
-    return Page(
-        total=total, limit=limit, offset=offset, items=[ItemOut.model_validate(v) for v in views]
     )
 
 
@@ -201,20 +208,17 @@ async def worklist(
 ) -> Page[ItemOut]:
     """The appraiser's worklist: the items of the fields assigned to them, across all units
     of the period (administrators and viewers: every item)."""
-    total, views = await appraisal.item_views(
+    return await _item_page(
         actor,
+        limit,
+        offset,
+        locale,
         period_id=period_id,
         unit_id=unit_id,
         under=under,
         pending_only=pending_only,
         ready_only=ready_only,
         now=now,
-        limit=limit,
-        offset=offset,
-        locale=locale,
-    )
-    return Page(
-        total=total, limit=limit, offset=offset, items=[ItemOut.model_validate(v) for v in views]
     )
 
 
@@ -384,19 +388,7 @@ async def set_deadline(
 async def download(evidence_id: Id, actor: CurrentActor, files: Files) -> Response:
     """The evidence file, for those who may see that unit's item."""
     evidence = await appraisal.evidence_for_download(actor, evidence_id)
-    data = await files.get(evidence.sha256)
-    name = evidence.original_name or f"evidence-{evidence.id}"
-    fallback = "".join(ch if ch.isascii() and ch not in '"\\;' else "_" for ch in name)
-    return Response(
-        data,
-        media_type=evidence.content_type or "application/octet-stream",
-        headers={
-            "Content-Disposition": (
-                f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name)}"
-            ),
-            "X-Content-Type-Options": "nosniff",
-        },
-    )
+    return await file_response(files, evidence, download=True)
 
 
 # --- reviews and explanations as lists --------------------------------------------------------
@@ -412,17 +404,8 @@ async def reviews(
     offset: Offset = 0,
 ) -> Page[ItemOut]:
     """Reviewed items of a period the caller may see, with both rounds and the explanation."""
-    total, views = await appraisal.item_views(
-        actor,
-        period_id=period_id,
-        unit_id=unit_id,
-        state="reviewed",
-        limit=limit,
-        offset=offset,
-        locale=locale,
-    )
-    return Page(
-        total=total, limit=limit, offset=offset, items=[ItemOut.model_validate(v) for v in views]
+    return await _item_page(
+        actor, limit, offset, locale, period_id=period_id, unit_id=unit_id, state="reviewed"
     )
 
 
@@ -436,17 +419,8 @@ async def explanations(
     offset: Offset = 0,
 ) -> Page[ItemOut]:
     """Items whose unit has sent an explanation, with the request and the round-2 score."""
-    total, views = await appraisal.item_views(
-        actor,
-        period_id=period_id,
-        unit_id=unit_id,
-        state="explained",
-        limit=limit,
-        offset=offset,
-        locale=locale,
-    )
-    return Page(
-        total=total, limit=limit, offset=offset, items=[ItemOut.model_validate(v) for v in views]
+    return await _item_page(
+        actor, limit, offset, locale, period_id=period_id, unit_id=unit_id, state="explained"
     )
 
 

@@ -15,7 +15,6 @@ import tempfile
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated
-from urllib.parse import quote
 
 from fastapi import APIRouter, Query
 from fastapi.responses import FileResponse, Response, StreamingResponse
@@ -23,6 +22,7 @@ from starlette.background import BackgroundTask
 
 from app.api.deps import CurrentActor, Files, Id, Now, SettingsDep, Tz
 from app.api.errors import ApiRoute
+from app.web.files import file_response
 from scoring import exports
 
 router = APIRouter(route_class=ApiRoute, tags=["exports"])
@@ -84,20 +84,7 @@ async def shared_evidence(
     """An evidence file through the signed, expiring link of an officer's scorecard (no sign-in:
     the link itself is the permission; see core/links.py)."""
     evidence = await exports.shared_evidence(evidence_id, t, secret=settings.secret_key, now=now)
-    data = await files.get(evidence.sha256)
-    name = evidence.original_name or f"evidence-{evidence.id}"
-    fallback = "".join(ch if ch.isascii() and ch not in '"\\;' else "_" for ch in name)
-    return Response(
-        data,
-        media_type=evidence.content_type or "application/octet-stream",
-        headers={
-            "Content-Disposition": (
-                f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name)}"
-            ),
-            "Cache-Control": "private, no-store",
-            "X-Content-Type-Options": "nosniff",
-        },
-    )
+    return await file_response(files, evidence, download=True)
 
 
 @router.get(

@@ -12,7 +12,7 @@ from urllib.parse import quote, urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from app.api.deps import Id, NotifierDep, OptionalId, SettingsDep
+from app.api.deps import Files, Id, NotifierDep, OptionalId, SettingsDep
 from app.web import unit_sheet
 from app.web.dates import parse_local
 from app.web.deps import Now, StaffDep, WebRoute, form_with_csrf, pick_period, redirect, status_of
@@ -297,15 +297,14 @@ async def decide(
 
 @router.get("/evidence/{evidence_id}")
 async def evidence(
-    request: Request,
-    settings: SettingsDep,
     evidence_id: Id,
+    files: Files,
     staff: StaffDep,
     download: bool = False,
 ) -> Response:
     """A file for those who may see that unit's item: inline for PDF and images."""
     row = await appraisal.evidence_for_download(staff.actor, evidence_id)
-    return await file_response(settings, row, download=download)
+    return await file_response(files, row, download=download)
 
 
 router.include_router(unit_sheet.router)

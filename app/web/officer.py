@@ -21,7 +21,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from app.api.deps import Id, SettingsDep, get_settings
+from app.api.deps import Files, Id, SettingsDep, get_settings
 from app.web.deps import (
     CsrfError,
     Now,
@@ -424,14 +424,13 @@ async def _own_evidence(session: OfficerDep, evidence_id: Id) -> Evidence:
 
 @router.get("/files/{evidence_id}")
 async def view_file(
-    request: Request,
-    settings: SettingsDep,
     evidence_id: Id,
+    files: Files,
     session: OfficerDep,
     download: bool = False,
 ) -> Response:
     evidence = await _own_evidence(session, evidence_id)
-    return await file_response(settings, evidence, download=download)
+    return await file_response(files, evidence, download=download)
 
 
 # --- the scorecard -------------------------------------------------------------------------
