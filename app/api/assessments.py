@@ -54,7 +54,6 @@ from forms.models import (
 from forms.periods import decide_extension, extend_deadline
 from scoring import appraisal
 from scoring.assignments import assign, list_assignments, unassign
-from scoring.results import dec
 
 router = APIRouter(route_class=ApiRoute, tags=["assessments"])
 
@@ -78,34 +77,16 @@ UnderCode = Annotated[
 
 async def assessments_out(rows: list[Assessment]) -> list[AssessmentOut]:
     progress = await appraisal.progress_of(rows)
-    out = []
-    for a in rows:
-        p = progress[a.id]
-        out.append(
-            AssessmentOut(
-                id=a.id,
-                period_id=a.period_id,  # type: ignore[attr-defined]
-                unit_id=a.unit_id,  # type: ignore[attr-defined]
-                unit_code=a.unit.code,
-                unit_name=a.unit.name,
-                criteria_set_id=a.criteria_set_id,  # type: ignore[attr-defined]
-                status=a.status,
-                deadline=self_assessment_window(a.period, a).closes_at,
-                deadline_extended_to=a.deadline_extended_to,
-                submitted_at=a.submitted_at,
-                self_locked_at=a.self_locked_at,
-                explanation_locked_at=a.explanation_locked_at,
-                last_activity_at=a.last_activity_at,
-                progress={
-                    "items": p.items,
-                    "answered": p.answered,
-                    "with_evidence": p.with_evidence,
-                    "reviewed": p.reviewed,
-                    "explanations_pending": p.explanations_pending,
-                },
-            )
+    return [
+        AssessmentOut.of(
+            a,
+            unit_code=a.unit.code,
+            unit_name=a.unit.name,
+            deadline=self_assessment_window(a.period, a).closes_at,
+            progress=progress[a.id],
         )
-    return out
+        for a in rows
+    ]
 
 
 async def _one(assessment_id: int) -> AssessmentOut:
@@ -239,16 +220,7 @@ async def correct_answer(
         note=body.note,
         tz=tz,
     )
-    return AnswerOut(
-        id=answer.id,
-        assessment_id=assessment_id,
-        item=item,
-        declared=answer.declared,
-        self_score=dec(answer.self_score),
-        not_applicable=answer.not_applicable,
-        note=answer.note,
-        version=answer.version,
-    )
+    return AnswerOut.of(answer, assessment_id=assessment_id, item=item)
 
 
 @router.post("/assessments/{assessment_id}/items/{item}/accept", response_model=ItemOut)

@@ -12,6 +12,7 @@ from app.api.deps import CurrentActor, Id, SettingsDep
 from app.api.errors import ApiRoute
 from app.api.schemas import CriteriaSetDetail, CriteriaSetOut
 from app.api.uploads import read_upload
+from app.web.files import workbook_download
 from core.auth import NotFound, require_admin, require_role
 from core.i18n import N_, Msg
 from forms.criteria import import_draft, load_draft
@@ -19,7 +20,6 @@ from forms.criteria_workbook import export_bytes, read_workbook, template_bytes
 from forms.models import CriteriaNode, CriteriaSet
 
 router = APIRouter(route_class=ApiRoute, prefix="/criteria-sets", tags=["criteria"])
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 async def _get(set_id: int) -> CriteriaSet:
@@ -39,11 +39,7 @@ async def list_sets(actor: CurrentActor) -> list[CriteriaSetOut]:
 async def template(actor: CurrentActor) -> Response:
     """The empty criteria workbook with drop-downs and notes (docs/criteria-template.md)."""
     await require_role(actor)
-    return Response(
-        template_bytes(),
-        media_type=XLSX,
-        headers={"Content-Disposition": 'attachment; filename="bo-chi-so-mau.xlsx"'},
-    )
+    return workbook_download(template_bytes(), "bo-chi-so-mau.xlsx")
 
 
 @router.post("/import", response_model=CriteriaSetOut, status_code=201)
@@ -76,11 +72,7 @@ async def export_set(set_id: Id, actor: CurrentActor) -> Response:
     cset = await _get(set_id)
     data = export_bytes(await load_draft(cset))
     name = f"{cset.code}-v{cset.version}.xlsx"
-    return Response(
-        data,
-        media_type=XLSX,
-        headers={"Content-Disposition": f'attachment; filename="{_ascii(name)}"'},
-    )
+    return workbook_download(data, f"{_ascii(name)}")
 
 
 def _ascii(name: str) -> str:

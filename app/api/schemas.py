@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any, Generic, Literal, TypeVar
+from typing import Annotated, Any, Generic, Literal, Self, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -59,7 +59,15 @@ NO_NUL = r"^[^\x00]*$"  # for query and path text
 
 
 class Out(BaseModel):
+    """A response read from a service's object: its attributes of the same names."""
+
     model_config = ConfigDict(from_attributes=True)
+
+    @classmethod
+    def of(cls, obj: Any, **computed: Any) -> Self:
+        """The attributes of ``obj``, and ``computed`` for the fields it does not hold."""
+        names = cls.model_fields.keys() - computed.keys()
+        return cls.model_validate({**{n: getattr(obj, n) for n in names}, **computed})
 
 
 def _no_nul(value: Any) -> Any:
@@ -204,7 +212,7 @@ class ImportOut(BaseModel):
     officers_updated: int = 0
 
 
-class OfficerOut(BaseModel):
+class OfficerOut(Out):
     id: int
     unit_id: int
     full_name: str
@@ -214,7 +222,9 @@ class OfficerOut(BaseModel):
     email: str
     locale: str
     active: bool
-    telegram_bound: bool
+    telegram_bound: Annotated[bool, BeforeValidator(lambda user_id: user_id is not None)] = Field(
+        validation_alias="telegram_user_id"
+    )
     telegram_username: str | None
     bound_at: datetime | None
 
@@ -358,7 +368,7 @@ class PeriodGroupOut(BaseModel):
     bands: list[BandOut]
 
 
-class PeriodOut(BaseModel):
+class PeriodOut(Out):
     id: int
     code: str
     name: str
@@ -396,7 +406,7 @@ class PublishOut(BaseModel):
 # --- assessments, items, reviews --------------------------------------------------------------
 
 
-class ProgressOut(BaseModel):
+class ProgressOut(Out):
     items: int
     answered: int
     with_evidence: int
@@ -404,7 +414,7 @@ class ProgressOut(BaseModel):
     explanations_pending: int
 
 
-class AssessmentOut(BaseModel):
+class AssessmentOut(Out):
     id: int
     period_id: int
     unit_id: int
@@ -509,7 +519,7 @@ class AnswerIn(In):
     note: Annotated[str | None, Field(max_length=100_000)] = None
 
 
-class AnswerOut(BaseModel):
+class AnswerOut(Out):
     id: int
     assessment_id: int
     item: str

@@ -28,6 +28,7 @@ from app.api.schemas import (
     UnitOut,
 )
 from app.api.uploads import read_upload
+from app.web.files import workbook_download
 from core.auth import NotFound, require_admin, require_role
 from core.i18n import N_, Msg
 from core.invites import create_invite
@@ -41,24 +42,6 @@ from core.units_workbook import (
 )
 
 router = APIRouter(route_class=ApiRoute, tags=["units"])
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _officer(o: Officer) -> OfficerOut:
-    return OfficerOut(
-        id=o.id,
-        unit_id=o.unit_id,  # type: ignore[attr-defined]
-        full_name=o.full_name,
-        position=o.position,
-        role=o.role,
-        phone=o.phone,
-        email=o.email,
-        locale=o.locale,
-        active=o.active,
-        telegram_bound=o.telegram_user_id is not None,
-        telegram_username=o.telegram_username,
-        bound_at=o.bound_at,
-    )
 
 
 @router.get("/unit-groups", response_model=list[UnitGroupOut])
@@ -116,11 +99,7 @@ async def save_unit(body: UnitIn, actor: CurrentActor) -> UnitOut:
 async def units_template(actor: CurrentActor) -> Response:
     """The units and officers workbook, filled with the current lists."""
     await require_admin(actor)
-    return Response(
-        template_bytes(),
-        media_type=XLSX,
-        headers={"Content-Disposition": 'attachment; filename="don-vi.xlsx"'},
-    )
+    return workbook_download(template_bytes(), "don-vi.xlsx")
 
 
 @router.post("/units/import", response_model=ImportOut)
@@ -150,7 +129,7 @@ async def list_officers(
         query = query.filter(unit_id=unit_id)
     if active is not None:
         query = query.filter(active=active)
-    return [_officer(o) for o in await query]
+    return [OfficerOut.model_validate(o) for o in await query]
 
 
 @router.get("/officers/{officer_id}", response_model=OfficerOut)
@@ -159,7 +138,7 @@ async def get_officer(officer_id: Id, actor: CurrentActor) -> OfficerOut:
     officer = await Officer.get_or_none(id=officer_id)
     if officer is None:
         raise NotFound(Msg(N_("There is no officer with the id {id}."), id=officer_id))
-    return _officer(officer)
+    return OfficerOut.model_validate(officer)
 
 
 @router.post("/officers", response_model=OfficerOut)
@@ -175,7 +154,7 @@ async def save_officer(body: OfficerIn, actor: CurrentActor) -> OfficerOut:
         [],
         [OfficerRow(body.unit_code, full_name, body.position, body.role, body.phone, body.email)],
     )
-    return _officer(await Officer.get(unit_id=unit.id, full_name=full_name))
+    return OfficerOut.model_validate(await Officer.get(unit_id=unit.id, full_name=full_name))
 
 
 @router.post("/officers/{officer_id}/invites", response_model=InviteOut, status_code=201)

@@ -14,8 +14,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from app.api.deps import Id, SettingsDep
 from app.web.audit_labels import ACTION_LABELS, CHANNEL_LABELS
-from app.web.deps import Now, StaffDep, WebRoute, form_with_csrf, redirect, status_of
-from app.web.render import render
+from app.web.deps import Now, StaffDep, WebRoute, form_with_csrf, redirect, refusal, staff_page
 from app.web.sheet import declared_from_form, form_values, input_kind, posted_values, rule_lines
 from core.i18n import N_, Msg, UserError
 from forms.corrections import REASON_MAX, correct_answer, correction_context
@@ -63,12 +62,11 @@ async def _page(
         "note": ctx.answer.note,
         "reason": "",
     }
-    return await render(
+    return await staff_page(
         request,
+        staff,
         "web/answer_correct.html",
-        locale=staff.locale,
         status_code=status_code,
-        staff=staff,
         ctx=ctx,
         rule=rule,
         kind=input_kind(rule),
@@ -112,12 +110,6 @@ async def correct(
     except UserError as exc:
         posted = {**posted_values(form), "reason": reason.strip(), "version": version}
         return await _page(
-            request,
-            staff,
-            answer_id,
-            now,
-            status_code=status_of(exc),
-            posted=posted,
-            page_error=exc.render(staff.locale),
+            request, staff, answer_id, now, posted=posted, **refusal(exc, staff.locale)
         )
     return redirect(f"/web/answers/{answer_id}/correct?done=saved")

@@ -15,9 +15,17 @@ from fastapi.responses import HTMLResponse, Response
 from app.api.deps import Files, Id, NotifierDep, OptionalId, SettingsDep
 from app.web import unit_sheet
 from app.web.dates import parse_local
-from app.web.deps import Now, StaffDep, WebRoute, form_with_csrf, pick_period, redirect, status_of
+from app.web.deps import (
+    Now,
+    StaffDep,
+    WebRoute,
+    form_with_csrf,
+    pick_period,
+    redirect,
+    refusal,
+    staff_page,
+)
 from app.web.files import file_response, is_previewable
-from app.web.render import render
 from core.auth import NotFound, require_role
 from core.i18n import N_, Msg, UserError
 from forms.models import CriteriaNode, NodeLevel, Period, PeriodGroup, Section
@@ -85,11 +93,10 @@ async def queue(
             offset=max(0, offset),
             locale=staff.locale,
         )
-    return await render(
+    return await staff_page(
         request,
+        staff,
         "web/appraisal_queue.html",
-        locale=staff.locale,
-        staff=staff,
         period=current,
         periods=await Period.all(),
         fields=fields,
@@ -141,12 +148,11 @@ async def _detail(
     following = await sheet.next_undecided(
         staff.actor, assessment_id, code, order=order, now=now or datetime.now(UTC)
     )
-    return await render(
+    return await staff_page(
         request,
+        staff,
         "web/appraisal_item.html",
-        locale=staff.locale,
         status_code=status_code,
-        staff=staff,
         item=view,
         node=node,
         assessment=assessment,
@@ -278,8 +284,7 @@ async def decide(
             staff,
             assessment_id,
             code,
-            status_code=status_of(exc),
-            page_error=exc.render(staff.locale),
+            **refusal(exc, staff.locale),
             order=order,
             typed=typed,
             now=now,

@@ -35,8 +35,8 @@ from app.web.deps import (
     form_with_csrf,
     pick_period,
     redirect,
-    require_csrf,
-    status_of,
+    refusal,
+    staff_page,
 )
 from app.web.render import render, request_lang
 from app.web.security import set_cookie
@@ -75,10 +75,6 @@ from forms.rules import format_params
 from scheduler.digests import read_digests
 
 router = APIRouter(prefix="/web", route_class=WebRoute, include_in_schema=False)
-
-
-def page(staff: StaffDep, **extra: Any) -> dict[str, Any]:
-    return {"staff": staff, **extra}
 
 
 # --- signing in ----------------------------------------------------------------------------
@@ -152,22 +148,19 @@ async def progress_board(
     groups = await UnitGroup.all()
     rows = await board(current.id, now=now, group_id=group) if current else []
     names = {g.id: g.name for g in groups}
-    return await render(
+    return await staff_page(
         request,
+        staff,
         "web/progress.html",
-        locale=staff.locale,
-        **page(
-            staff,
-            period=current,
-            periods=await Period.all(),
-            groups=groups,
-            group_id=group,
-            group_names=names,
-            rows=rows,
-            now=now,
-            pending_extensions=await pending_count(current.id) if current else 0,
-            digest=(await read_digests(current.id, limit=1) or [None])[0] if current else None,
-        ),
+        period=current,
+        periods=await Period.all(),
+        groups=groups,
+        group_id=group,
+        group_names=names,
+        rows=rows,
+        now=now,
+        pending_extensions=await pending_count(current.id) if current else 0,
+        digest=(await read_digests(current.id, limit=1) or [None])[0] if current else None,
     )
 
 
@@ -197,19 +190,16 @@ async def _periods(
     for s in sets:
         if s.code not in latest or s.version > latest[s.code].version:
             latest[s.code] = s
-    return await render(
+    return await staff_page(
         request,
+        staff,
         "web/periods.html",
-        locale=staff.locale,
         status_code=status_code,
-        **page(
-            staff,
-            periods=await Period.all(),
-            groups=await UnitGroup.all(),
-            sets=list(latest.values()),
-            deadline_fields=DEADLINE_FIELDS,
-            **extra,
-        ),
+        periods=await Period.all(),
+        groups=await UnitGroup.all(),
+        sets=list(latest.values()),
+        deadline_fields=DEADLINE_FIELDS,
+        **extra,
     )
 
 
@@ -251,9 +241,7 @@ async def create_period_form(request: Request, settings: SettingsDep, staff: Sta
             **dates,
         )
     except UserError as exc:
-        return await _periods(
-            request, staff, status_code=status_of(exc), page_error=exc.render(locale), posted=form
-        )
+        return await _periods(request, staff, **refusal(exc, locale), posted=form)
     return redirect(f"/web/periods/{period.id}?done=created")
 
 
@@ -287,21 +275,18 @@ async def _period(
         "extended": N_("The unit's deadline was changed."),
     }
     message = Msg(messages[done]).render(staff.locale) if done in messages else None
-    return await render(
+    return await staff_page(
         request,
+        staff,
         "web/period.html",
-        locale=staff.locale,
         status_code=status_code,
-        **page(
-            staff,
-            period=period,
-            links=links,
-            sheets=sheets,
-            deadline_fields=DEADLINE_FIELDS,
-            statuses=[s.value for s in PeriodStatus if s != PeriodStatus.published],
-            message=message,
-            **extra,
-        ),
+        period=period,
+        links=links,
+        sheets=sheets,
+        deadline_fields=DEADLINE_FIELDS,
+        statuses=[s.value for s in PeriodStatus if s != PeriodStatus.published],
+        message=message,
+        **extra,
     )
 
 
@@ -324,14 +309,7 @@ async def update_period_form(
         changes["require_leader_approval"] = form.get("leader") == "1"
         await update_period(staff.actor, period_id, changes, now=now)
     except UserError as exc:
-        return await _period(
-            request,
-            staff,
-            period_id,
-            now,
-            status_code=status_of(exc),
-            page_error=exc.render(staff.locale),
-        )
+        return await _period(request, staff, period_id, now, **refusal(exc, staff.locale))
     return redirect(f"/web/periods/{period_id}?done=saved")
 
 
@@ -360,14 +338,7 @@ async def extend_form(
             tz=tz,
         )
     except UserError as exc:
-        return await _period(
-            request,
-            staff,
-            period_id,
-            now,
-            status_code=status_of(exc),
-            page_error=exc.render(staff.locale),
-        )
+        return await _period(request, staff, period_id, now, **refusal(exc, staff.locale))
     return redirect(f"/web/periods/{period_id}?done=extended#sheet-{assessment_id}")
 
 
@@ -416,19 +387,16 @@ async def _extensions(
             for r in await list_extensions(staff.actor, period_id=current.id, limit=200)
             if r.status != ExtensionStatus.pending.value
         ][:DECIDED_SHOWN]
-    return await render(
+    return await staff_page(
         request,
+        staff,
         "web/extensions.html",
-        locale=staff.locale,
         status_code=status_code,
-        **page(
-            staff,
-            period=current,
-            periods=await Period.all(),
-            pending=pending,
-            decided=decided,
-            **extra,
-        ),
+        period=current,
+        periods=await Period.all(),
+        pending=pending,
+        decided=decided,
+        **extra,
     )
 
 
@@ -469,13 +437,7 @@ async def decide_extension_form(
             tz=tz,
         )
     except UserError as exc:
-        return await _extensions(
-            request,
-            staff,
-            period_id,
-            status_code=status_of(exc),
-            page_error=exc.render(staff.locale),
-        )
+        return await _extensions(request, staff, period_id, **refusal(exc, staff.locale))
     reached = await tell_decision(notifier, request_id, tz=tz)
     done = ("approved" if action == "approve" else "refused") if reached else "unreached"
     return redirect(f"/web/extensions?period={period_id}&done={done}")
@@ -502,12 +464,15 @@ async def _units(
     by_unit: dict[int, list[Officer]] = {}
     for o in officers:
         by_unit.setdefault(o.unit_id, []).append(o)  # type: ignore[attr-defined]
-    return await render(
+    return await staff_page(
         request,
+        staff,
         "web/units.html",
-        locale=staff.locale,
         status_code=status_code,
-        **page(staff, groups=groups, units=units, officers=by_unit, **extra),
+        groups=groups,
+        units=units,
+        officers=by_unit,
+        **extra,
     )
 
 
@@ -515,11 +480,7 @@ async def _units(
 async def import_units_form(request: Request, settings: SettingsDep, staff: StaffDep) -> Response:
     try:
         await require_admin(staff.actor)
-        upload = await read_form_stream(
-            request,
-            limit_mb=settings.max_upload_mb,
-            check_csrf=lambda given: require_csrf(request, settings, given),
-        )
+        upload = await read_form_stream(request, settings)
         if not upload.data:
             raise UserError(Msg(N_("Choose a file to upload.")))
         known = set(await Unit.all().values_list("code", flat=True))
@@ -528,13 +489,10 @@ async def import_units_form(request: Request, settings: SettingsDep, staff: Staf
     except UserError as exc:
         if isinstance(exc, CsrfError):
             raise
-        problems = [p.render(staff.locale) for p in getattr(exc, "problems", [])]
         return await _units(
             request,
             staff,
-            status_code=status_of(exc),
-            page_error=exc.msg.render(staff.locale) if problems else exc.render(staff.locale),
-            problems=problems,
+            **refusal(exc, staff.locale, listed=True),
         )
     return await _units(request, staff, summary=asdict(summary))
 
@@ -555,11 +513,15 @@ async def invite(request: Request, officer_id: Id, staff: StaffDep, now: Now) ->
     username = await _bot_username(request)
     link = f"https://t.me/{username}?start={issued.code}" if username else ""
     qr = qr_svg(link or issued.code, title=issued.pretty)
-    return await render(
+    return await staff_page(
         request,
+        staff,
         "web/invite.html",
-        locale=staff.locale,
-        **page(staff, officer=officer, issued=issued, link=link, qr=qr, bot=username),
+        officer=officer,
+        issued=issued,
+        link=link,
+        qr=qr,
+        bot=username,
     )
 
 
@@ -588,12 +550,13 @@ async def criteria_page(request: Request, staff: StaffDep) -> Response:
 async def _criteria(
     request: Request, staff: StaffDep, *, status_code: int = 200, **extra: Any
 ) -> Response:
-    return await render(
+    return await staff_page(
         request,
+        staff,
         "web/criteria.html",
-        locale=staff.locale,
         status_code=status_code,
-        **page(staff, sets=await CriteriaSet.all(), **extra),
+        sets=await CriteriaSet.all(),
+        **extra,
     )
 
 
@@ -603,11 +566,7 @@ async def import_criteria_form(
 ) -> Response:
     try:
         await require_admin(staff.actor)
-        upload = await read_form_stream(
-            request,
-            limit_mb=settings.max_upload_mb,
-            check_csrf=lambda given: require_csrf(request, settings, given),
-        )
+        upload = await read_form_stream(request, settings)
         if not upload.data:
             raise UserError(Msg(N_("Choose a file to upload.")))
         if is_printed_annex(upload.data):  # the decision's own table: review it first
@@ -617,13 +576,10 @@ async def import_criteria_form(
     except UserError as exc:
         if isinstance(exc, CsrfError):
             raise
-        problems = [p.render(staff.locale) for p in getattr(exc, "problems", [])]
         return await _criteria(
             request,
             staff,
-            status_code=status_of(exc),
-            page_error=exc.msg.render(staff.locale) if problems else exc.render(staff.locale),
-            problems=problems,
+            **refusal(exc, staff.locale, listed=True),
         )
     return redirect(f"/web/criteria/{cset.id}?done=imported")
 
@@ -651,11 +607,13 @@ async def criteria_tree(request: Request, set_id: Id, staff: StaffDep, done: str
         if done == "copied"
         else None
     )
-    return await render(
+    return await staff_page(
         request,
+        staff,
         "web/criteria_tree.html",
-        locale=staff.locale,
-        **page(staff, cset=cset, rows=rows, message=message),
+        cset=cset,
+        rows=rows,
+        message=message,
     )
 
 

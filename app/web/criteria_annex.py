@@ -25,7 +25,7 @@ from forms.annex import AnnexReading, read_annex
 from forms.annex_import import annex_draft, resolve
 from forms.criteria import get_set, import_draft, load_draft
 from forms.criteria_edit import apply_reading, reading_of
-from forms.criteria_rows import UNIT_KIND_LABELS, CriteriaImportError
+from forms.criteria_rows import UNIT_KIND_LABELS
 from forms.models import CriteriaSet
 from forms.rule_words import describe_rule
 from forms.rules import RULE_TYPES
@@ -161,7 +161,7 @@ async def annex_resolve(request: Request, sha: str, staff: StaffDep, files: File
             sha,
             reading,
             info,
-            status_code=status_of(exc) if not isinstance(exc, CriteriaImportError) else 422,
+            status_code=status_of(exc),
             problems=problems,
             changed=set(choices),
         )

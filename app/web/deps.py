@@ -181,6 +181,22 @@ def refuse_unstorable(fields: dict[str, list[str]]) -> None:
             )
 
 
+async def staff_page(request: Request, staff: Staff, template: str, **context: Any) -> Response:
+    """A back-office page, in the signed-in person's language."""
+    return await render(request, template, locale=staff.locale, staff=staff, **context)
+
+
+def refusal(exc: UserError, locale: str, *, listed: bool = False) -> dict[str, Any]:
+    """A service's refusal shown within the page that was sent: the status of the one error
+    table and the sentence; ``listed``: an import's problems one per line under it."""
+    problems = [p.render(locale) for p in getattr(exc, "problems", [])] if listed else []
+    shown = {"status_code": status_of(exc), "page_error": exc.render(locale)}
+    if listed:
+        shown |= {"page_error": exc.msg.render(locale) if problems else exc.render(locale)}
+        shown |= {"problems": problems}
+    return shown
+
+
 def redirect(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
 

@@ -12,6 +12,7 @@ from fastapi.responses import Response
 from core.files import FileStore
 from forms.models import Evidence
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 INLINE_TYPES = frozenset({"application/pdf", "image/jpeg", "image/png"})
 
 
@@ -39,3 +40,9 @@ async def file_response(files: FileStore, evidence: Evidence, *, download: bool)
     return Response(
         data, media_type=evidence.content_type or "application/octet-stream", headers=headers
     )
+
+
+def workbook_download(data: bytes, filename: str) -> Response:
+    """A workbook to save, under an ASCII file name."""
+    disposition = f'attachment; filename="{filename}"'
+    return Response(data, media_type=XLSX, headers={"Content-Disposition": disposition})

@@ -29,7 +29,7 @@ from app.web.deps import (
     WebRoute,
     form_with_csrf,
     redirect,
-    require_csrf,
+    refusal,
     status_of,
     wants_json,
 )
@@ -256,12 +256,43 @@ async def _row_response(
     )
 
 
+async def _item_refused(
+    request: Request,
+    session: OfficerDep,
+    now: Any,
+    code: str,
+    exc: UserError,
+    posted: dict[str, Any] | None = None,
+) -> Response:
+    """The item redrawn with the refusal under it (and what was typed): the row for the page's
+    script, else the whole sheet."""
+    error = exc.render(_lang(request, session))
+    status = status_of(exc)
+    if wants_json(request):
+        return await _row_response(
+            request, session, now, code, status_code=status, error=error, posted=posted
+        )
+    typed = {code: posted} if posted else None
+    return await _page(
+        request, session, now, status_code=status, errors={code: error}, posted=typed
+    )
+
+
+async def _item_done(
+    request: Request, session: OfficerDep, now: Any, code: str, message: Msg, url: str
+) -> Response:
+    """After a change to an item: the row for the page's script, else back to the item."""
+    if wants_json(request):
+        text = message.render(_lang(request, session))
+        return await _row_response(request, session, now, code, message=text)
+    return redirect(f"{url}#item-{quote(code)}")
+
+
 @router.post("/items/{code}")
 async def save_item(
     request: Request, settings: SettingsDep, code: str, session: OfficerDep, now: Now
 ) -> Response:
     form = await form_with_csrf(request)
-    locale = _lang(request, session)
     sheet_id = await _sheet_id(session)
     view = await load_sheet(sheet_id, now=now, tz=settings.tz)
     item = view.tree.item(code)
@@ -290,25 +321,12 @@ async def save_item(
             note=note,
             tz=settings.tz,
         )
-    except StaleAnswerError as exc:
-        error = exc.render(locale)
-        if wants_json(request):
-            return await _row_response(request, session, now, code, status_code=409, error=error)
-        return await _page(request, session, now, status_code=409, errors={code: error})
+    except StaleAnswerError as exc:  # shown with what is stored now, not what was typed
+        return await _item_refused(request, session, now, code, exc)
     except UserError as exc:
-        error = exc.render(locale)
-        status = status_of(exc)
-        if wants_json(request):
-            return await _row_response(
-                request, session, now, code, status_code=status, error=error, posted=posted
-            )
-        return await _page(
-            request, session, now, status_code=status, errors={code: error}, posted={code: posted}
-        )
-    if wants_json(request):
-        message = Msg(N_("Saved: item {code}."), code=code).render(locale)
-        return await _row_response(request, session, now, code, message=message)
-    return redirect(f"/web/o/?saved={quote(code)}#item-{quote(code)}")
+        return await _item_refused(request, session, now, code, exc, posted)
+    saved = Msg(N_("Saved: item {code}."), code=code)
+    return await _item_done(request, session, now, code, saved, f"/web/o/?saved={quote(code)}")
 
 
 @router.get("/preview")
@@ -317,7 +335,7 @@ async def preview(
 ) -> Response:
     """The score the inputs would give, computed by the item's rule (nothing is saved)."""
     locale = _lang(request, session)
-    view = await load_sheet(await _sheet_id(session), now=now, tz=get_settings(request).tz)
+    view = await load_sheet(await _sheet_id(session), now=now, tz=settings.tz)
     node = view.tree.item(item)
     if node is None or node.rule is None:
         return JSONResponse({"ok": False, "error": "unknown item"}, status_code=404)
@@ -350,14 +368,9 @@ async def preview(
 async def upload(
     request: Request, settings: SettingsDep, code: str, session: OfficerDep, now: Now
 ) -> Response:
-    locale = _lang(request, session)
     sheet_id = await _sheet_id(session)
     try:
-        form = await read_form_stream(
-            request,
-            limit_mb=settings.max_upload_mb,
-            check_csrf=lambda given: require_csrf(request, settings, given),
-        )
+        form = await read_form_stream(request, settings)
         if form.data is None:
             raise UserError(Msg(N_("Choose a file to upload.")))
         attached = await attach_evidence(
@@ -375,19 +388,13 @@ async def upload(
     except UserError as exc:
         if isinstance(exc, CsrfError):
             raise
-        error = exc.render(locale)
-        status = status_of(exc)
-        if wants_json(request):
-            return await _row_response(request, session, now, code, status_code=status, error=error)
-        return await _page(request, session, now, status_code=status, errors={code: error})
+        return await _item_refused(request, session, now, code, exc)
     message = (
         Msg(N_("This file was already attached to item {code}."), code=code)
         if attached.duplicate
         else Msg(N_("File attached to item {code}."), code=code)
-    ).render(locale)
-    if wants_json(request):
-        return await _row_response(request, session, now, code, message=message)
-    return redirect(f"/web/o/?saved={quote(code)}#item-{quote(code)}")
+    )
+    return await _item_done(request, session, now, code, message, f"/web/o/?saved={quote(code)}")
 
 
 @router.post("/files/{evidence_id}/remove")
@@ -398,11 +405,8 @@ async def remove_file(
     evidence = await _own_evidence(session, evidence_id)
     code = evidence.answer.node.code
     await remove_evidence(session.actor, evidence_id, now=now, tz=settings.tz)
-    if wants_json(request):
-        locale = _lang(request, session)
-        message = Msg(N_("The file was removed.")).render(locale)
-        return await _row_response(request, session, now, code, message=message)
-    return redirect(f"/web/o/?done=removed#item-{quote(code)}")
+    removed = Msg(N_("The file was removed."))
+    return await _item_done(request, session, now, code, removed, "/web/o/?done=removed")
 
 
 async def _own_review(session: OfficerDep, review_id: Id) -> None:
@@ -486,9 +490,7 @@ async def submit_sheet(
             blockers=exc.blockers,
         )
     except UserError as exc:
-        return await _page(
-            request, session, now, status_code=status_of(exc), page_error=exc.render(locale)
-        )
+        return await _page(request, session, now, **refusal(exc, locale))
     return redirect("/web/o/?done=submitted")
 
 
@@ -499,16 +501,11 @@ async def submit_sheet(
 async def explain(
     request: Request, settings: SettingsDep, review_id: Id, session: OfficerDep, now: Now
 ) -> Response:
-    locale = _lang(request, session)
     code = ""
     try:
         content_type = request.headers.get("content-type", "")
         if content_type.startswith("multipart/"):
-            form = await read_form_stream(
-                request,
-                limit_mb=settings.max_upload_mb,
-                check_csrf=lambda given: require_csrf(request, settings, given),
-            )
+            form = await read_form_stream(request, settings)
             fields = form.fields
             data, name = form.data, form.filename
         else:
@@ -543,13 +540,6 @@ async def explain(
     except UserError as exc:
         if isinstance(exc, CsrfError | NotFound) or not code:
             raise
-        error = exc.render(locale)
-        if wants_json(request):
-            return await _row_response(
-                request, session, now, code, status_code=status_of(exc), error=error
-            )
-        return await _page(request, session, now, status_code=status_of(exc), errors={code: error})
-    if wants_json(request):
-        message = Msg(N_("Your explanation was sent to the appraisal team.")).render(locale)
-        return await _row_response(request, session, now, code, message=message)
-    return redirect(f"/web/o/?done=explained#item-{quote(code)}")
+        return await _item_refused(request, session, now, code, exc)
+    sent = Msg(N_("Your explanation was sent to the appraisal team."))
+    return await _item_done(request, session, now, code, sent, "/web/o/?done=explained")

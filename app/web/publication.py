@@ -17,8 +17,16 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.api.deps import Id, OptionalId, SettingsDep
-from app.web.deps import Now, StaffDep, WebRoute, form_with_csrf, pick_period, redirect, status_of
-from app.web.render import render
+from app.web.deps import (
+    Now,
+    StaffDep,
+    WebRoute,
+    form_with_csrf,
+    pick_period,
+    redirect,
+    refusal,
+    staff_page,
+)
 from core.i18n import UserError
 from forms.models import Period
 from forms.periods import update_period
@@ -38,12 +46,11 @@ async def _page(
     **extra: Any,
 ) -> Response:
     view = await publication_view(staff.actor, period) if period is not None else None
-    return await render(
+    return await staff_page(
         request,
+        staff,
         "web/publication.html",
-        locale=staff.locale,
         status_code=status_code,
-        staff=staff,
         period=period,
         periods=await Period.all(),
         view=view,
@@ -71,8 +78,7 @@ async def publish_form(request: Request, staff: StaffDep, period_id: Id, now: No
             request,
             staff,
             period,
-            status_code=status_of(exc),
-            page_error=exc.render(staff.locale),
+            **refusal(exc, staff.locale),
             posted={"reason": reason, "force": force},
         )
     return redirect(f"/web/publication?period={period_id}&done=1")
@@ -90,9 +96,7 @@ async def ranking_option(request: Request, staff: StaffDep, period_id: Id, now: 
             staff.actor, period_id, {"index_options": {"rank_unsubmitted_last": last}}, now=now
         )
     except UserError as exc:
-        return await _page(
-            request, staff, period, status_code=status_of(exc), page_error=exc.render(staff.locale)
-        )
+        return await _page(request, staff, period, **refusal(exc, staff.locale))
     return redirect(f"/web/publication?period={period_id}")
 
 

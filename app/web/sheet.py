@@ -31,7 +31,6 @@ from forms.progress import (
 from forms.rules import Rule, describe, parse_declared
 
 ZERO = Decimal(0)
-TEXT_RULES = ("percent_tiers", "count", "points")
 
 
 @dataclass

@@ -20,8 +20,9 @@ from fastapi import Request
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from app.api.uploads import MB, TooLarge, page_file_too_large
-from app.web.deps import field_label, refuse_unstorable
+from app.web.deps import field_label, refuse_unstorable, require_csrf
 from core.i18n import N_, Msg, UserError
+from core.settings import Settings
 
 FIELDS_LIMIT = 64 * 1024  # the text fields around a file (explanation text, page reference)
 
@@ -115,10 +116,14 @@ class _Reader:
             self.upload.fields.setdefault(self.name, []).append(text)
 
 
-async def read_form_stream(
-    request: Request, *, limit_mb: int, check_csrf: Callable[[str | None], None]
-) -> Upload:
-    """Parse a multipart form from the request stream with the per-file size limit."""
+async def read_form_stream(request: Request, settings: Settings) -> Upload:
+    """Parse a multipart form from the request stream with the per-file size limit, after the
+    CSRF check."""
+    limit_mb = settings.max_upload_mb
+
+    def check_csrf(given: str | None) -> None:
+        require_csrf(request, settings, given)
+
     max_bytes = limit_mb * MB
     content_type, params = parse_options_header(request.headers.get("content-type", ""))
     boundary = params.get(b"boundary")
