@@ -35,9 +35,7 @@ async def accounts_page(request: Request, staff: StaffDep, now: Now, done: str =
     return await _accounts(request, staff, now, message=message)
 
 
-async def _accounts(
-    request: Request, staff: StaffDep, now: datetime, *, status_code: int = 200, **extra: Any
-) -> Response:
+async def _accounts(request: Request, staff: StaffDep, now: datetime, **extra: Any) -> Response:
     users = await auth.list_users(staff.actor)
     open_tokens: dict[int, int] = {}
     for user_id in await ApiToken.filter(revoked_at=None, expires_at__gt=now).values_list(
@@ -48,7 +46,6 @@ async def _accounts(
         request,
         staff,
         "web/accounts.html",
-        status_code=status_code,
         users=users,
         open_tokens=open_tokens,
         roles=[r.value for r in UserRole],

@@ -51,7 +51,6 @@ async def _page(
     answer_id: int,
     now: datetime,
     *,
-    status_code: int = 200,
     posted: dict[str, Any] | None = None,
     **extra: Any,
 ) -> Response:
@@ -66,7 +65,6 @@ async def _page(
         request,
         staff,
         "web/answer_correct.html",
-        status_code=status_code,
         ctx=ctx,
         rule=rule,
         kind=input_kind(rule),

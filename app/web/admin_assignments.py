@@ -56,8 +56,6 @@ async def _page(
     request: Request,
     staff: StaffDep,
     set_id: int | None,
-    *,
-    status_code: int = 200,
     **extra: Any,
 ) -> Response:
     if set_id is None:
@@ -88,7 +86,6 @@ async def _page(
         request,
         staff,
         "web/assignments.html",
-        status_code=status_code,
         sets=await CriteriaSet.all().order_by("code", "-version"),
         cset=cset,
         nodes=nodes,

@@ -52,8 +52,6 @@ async def _page(
     request: Request,
     staff: StaffDep,
     period: Period,
-    *,
-    status_code: int = 200,
     **extra: Any,
 ) -> Response:
     scores = await survey_service.list_scores(staff.actor, period.id)
@@ -66,7 +64,6 @@ async def _page(
         request,
         staff,
         "web/survey.html",
-        status_code=status_code,
         period=period,
         periods=await Period.all().order_by("-year", "-id"),
         codes=codes,

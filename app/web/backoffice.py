@@ -182,9 +182,7 @@ async def periods_page(request: Request, staff: StaffDep) -> Response:
     return await _periods(request, staff)
 
 
-async def _periods(
-    request: Request, staff: StaffDep, *, status_code: int = 200, **extra: Any
-) -> Response:
+async def _periods(request: Request, staff: StaffDep, **extra: Any) -> Response:
     sets = await CriteriaSet.all()
     latest: dict[str, CriteriaSet] = {}
     for s in sets:
@@ -194,7 +192,6 @@ async def _periods(
         request,
         staff,
         "web/periods.html",
-        status_code=status_code,
         periods=await Period.all(),
         groups=await UnitGroup.all(),
         sets=list(latest.values()),
@@ -259,7 +256,6 @@ async def _period(
     period_id: Id,
     now: datetime,
     *,
-    status_code: int = 200,
     done: str = "",
     **extra: Any,
 ) -> Response:
@@ -279,7 +275,6 @@ async def _period(
         request,
         staff,
         "web/period.html",
-        status_code=status_code,
         period=period,
         links=links,
         sheets=sheets,
@@ -371,8 +366,6 @@ async def _extensions(
     request: Request,
     staff: StaffDep,
     period_id: int | None,
-    *,
-    status_code: int = 200,
     **extra: Any,
 ) -> Response:
     current = await pick_period(period_id)
@@ -391,7 +384,6 @@ async def _extensions(
         request,
         staff,
         "web/extensions.html",
-        status_code=status_code,
         period=current,
         periods=await Period.all(),
         pending=pending,
@@ -455,9 +447,7 @@ async def units_page(request: Request, staff: StaffDep, done: str = "") -> Respo
     return await _units(request, staff, message=message)
 
 
-async def _units(
-    request: Request, staff: StaffDep, *, status_code: int = 200, **extra: Any
-) -> Response:
+async def _units(request: Request, staff: StaffDep, **extra: Any) -> Response:
     groups = await UnitGroup.all()
     units = await Unit.all()
     officers = await Officer.all()
@@ -468,7 +458,6 @@ async def _units(
         request,
         staff,
         "web/units.html",
-        status_code=status_code,
         groups=groups,
         units=units,
         officers=by_unit,
@@ -547,14 +536,11 @@ async def criteria_page(request: Request, staff: StaffDep) -> Response:
     return await _criteria(request, staff)
 
 
-async def _criteria(
-    request: Request, staff: StaffDep, *, status_code: int = 200, **extra: Any
-) -> Response:
+async def _criteria(request: Request, staff: StaffDep, **extra: Any) -> Response:
     return await staff_page(
         request,
         staff,
         "web/criteria.html",
-        status_code=status_code,
         sets=await CriteriaSet.all(),
         **extra,
     )

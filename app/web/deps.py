@@ -189,12 +189,11 @@ async def staff_page(request: Request, staff: Staff, template: str, **context: A
 def refusal(exc: UserError, locale: str, *, listed: bool = False) -> dict[str, Any]:
     """A service's refusal shown within the page that was sent: the status of the one error
     table and the sentence; ``listed``: an import's problems one per line under it."""
-    problems = [p.render(locale) for p in getattr(exc, "problems", [])] if listed else []
-    shown = {"status_code": status_of(exc), "page_error": exc.render(locale)}
-    if listed:
-        shown |= {"page_error": exc.msg.render(locale) if problems else exc.render(locale)}
-        shown |= {"problems": problems}
-    return shown
+    if not listed:
+        return {"status_code": status_of(exc), "page_error": exc.render(locale)}
+    problems = [p.render(locale) for p in getattr(exc, "problems", [])]
+    sentence = exc.msg.render(locale) if problems else exc.render(locale)
+    return {"status_code": status_of(exc), "page_error": sentence, "problems": problems}
 
 
 def redirect(url: str) -> RedirectResponse:

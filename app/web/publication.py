@@ -41,8 +41,6 @@ async def _page(
     request: Request,
     staff: StaffDep,
     period: Period | None,
-    *,
-    status_code: int = 200,
     **extra: Any,
 ) -> Response:
     view = await publication_view(staff.actor, period) if period is not None else None
@@ -50,7 +48,6 @@ async def _page(
         request,
         staff,
         "web/publication.html",
-        status_code=status_code,
         period=period,
         periods=await Period.all(),
         view=view,
