@@ -41,6 +41,10 @@ class CsrfError(AccessDenied):
     session cookie without ``X-CSRF-Token`` (HTTP 403)."""
 
 
+_CHANGED_MEANWHILE = N_("This conflicts with data saved meanwhile; reload and try again.")
+_FILE_MISSING = N_("The stored file is missing; tell the administrator.")
+_FILE_DAMAGED = N_("The stored file is damaged; tell the administrator.")
+
 # (exception class, HTTP status, code, the sentence when the exception carries none),
 # most specific first. Any other UserError is a 422 ``invalid``.
 ERRORS: list[tuple[type[Exception], int, str, str | None]] = [
@@ -56,24 +60,9 @@ ERRORS: list[tuple[type[Exception], int, str, str | None]] = [
     (LockedError, 409, "locked", None),
     (Conflict, 409, "conflict", None),
     (UserError, 422, "invalid", None),
-    (
-        IntegrityError,
-        409,
-        "conflict",
-        N_("This conflicts with data saved meanwhile; reload and try again."),
-    ),
-    (
-        MissingFileError,
-        404,
-        "file_missing",
-        N_("The stored file is missing; tell the administrator."),
-    ),
-    (
-        CorruptFileError,
-        500,
-        "file_damaged",
-        N_("The stored file is damaged; tell the administrator."),
-    ),
+    (IntegrityError, 409, "conflict", _CHANGED_MEANWHILE),
+    (MissingFileError, 404, "file_missing", _FILE_MISSING),
+    (CorruptFileError, 500, "file_damaged", _FILE_DAMAGED),
 ]
 
 
