@@ -16,28 +16,15 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn
 
 from app.backup import BackupError, create_backup, restore_backup
-from core.settings import Settings, SettingsError, load_settings
+from app.cli_support import cli_settings as _settings
+from app.cli_support import console, err_console
 from core.timefmt import format_datetime
 from forms.evidence import size_text
 
-console = Console()
-err_console = Console(stderr=True)
-
 FileArg = Annotated[Path, typer.Argument(help="Tệp sao lưu / backup archive (.tar.gz or .tar).")]
-
-
-def _settings() -> Settings:
-    try:
-        settings = load_settings()
-    except SettingsError as exc:
-        err_console.print(str(exc), markup=False)
-        raise typer.Exit(2) from None
-    settings.prepare_dirs()
-    return settings
 
 
 def _say(text: str) -> None:

@@ -11,26 +11,21 @@ import getpass
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn
 from rich.table import Table
 from rich.tree import Tree
 
 from app import backup_cli, db
+from app.cli_support import CLI_ACTOR, T, cli_settings, console, err_console, run_with_db
 from app.export_cli import export_cli
-from core.audit import Actor
 from core.i18n import N_, Msg, UserError, normalize_locale
-from core.models import Channel, UserRole
+from core.models import UserRole
 from core.numbers import format_score
-from core.settings import Settings, SettingsError, load_settings
+from core.settings import Settings
 from core.timefmt import format_datetime
-
-T = TypeVar("T")
-console = Console()
-err_console = Console(stderr=True)
 
 cli = typer.Typer(
     name="cchc",
@@ -55,7 +50,6 @@ cli.add_typer(officers_cli, name="officers")
 cli.add_typer(period_cli, name="period")
 cli.add_typer(export_cli, name="export")
 
-CLI_ACTOR = Actor.system(Channel.cli, "cli")
 LangOption = Annotated[str | None, typer.Option("--lang", help="vi (default) or en.")]
 
 
@@ -74,29 +68,14 @@ def _main(lang: LangOption = None) -> None:
 
 
 def _settings() -> Settings:
-    try:
-        settings = load_settings()
-    except SettingsError as exc:
-        err_console.print(f"[red]{exc}[/red]")
-        raise typer.Exit(2) from None
+    settings = cli_settings()
     if state.lang is None:
         state.lang = settings.locale
-    settings.prepare_dirs()
     return settings
 
 
 def _run(settings: Settings, work: Callable[[], Awaitable[T]]) -> T:
-    """Run one unit of async work with the database open; user errors end in one message."""
-
-    async def runner() -> T:
-        async with db.database(settings.database_url):
-            return await work()
-
-    try:
-        return asyncio.run(runner())
-    except UserError as exc:
-        err_console.print(exc.render(state.lang), markup=False)
-        raise typer.Exit(1) from None
+    return run_with_db(settings, state.lang, work)
 
 
 @db_cli.command("upgrade")

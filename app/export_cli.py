@@ -14,14 +14,13 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -31,16 +30,12 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from app import db
-from core.audit import Actor
+from app.cli_support import CLI_ACTOR, console, err_console
+from app.cli_support import cli_settings as _settings
+from app.cli_support import run_with_db as _run
 from core.files import FileStore
-from core.i18n import UserError, normalize_locale
-from core.models import Channel
-from core.settings import Settings, SettingsError, load_settings
-
-T = TypeVar("T")
-console = Console()
-err_console = Console(stderr=True)
+from core.i18n import normalize_locale
+from core.settings import Settings
 
 export_cli = typer.Typer(
     name="export",
@@ -50,7 +45,6 @@ export_cli = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-CLI_ACTOR = Actor.system(Channel.cli, "cli")
 PeriodArg = Annotated[str, typer.Argument(help="Mã đợt đánh giá / period code, e.g. P2026.")]
 UnitArg = Annotated[str, typer.Argument(help="Mã đơn vị / unit code, e.g. SNV.")]
 OutArg = Annotated[Path, typer.Argument(help="Tệp .xlsx cần ghi / output .xlsx file.")]
@@ -75,30 +69,6 @@ def _lang(option: str | None, settings: Settings) -> str:
     except ImportError:  # pragma: no cover - the module is always there
         pass
     return normalize_locale(settings.locale)
-
-
-def _settings() -> Settings:
-    try:
-        settings = load_settings()
-    except SettingsError as exc:
-        err_console.print(f"[red]{exc}[/red]")
-        raise typer.Exit(2) from None
-    settings.prepare_dirs()
-    return settings
-
-
-def _run(settings: Settings, lang: str, work: Callable[[], Awaitable[T]]) -> T:
-    """Run one unit of async work with the database open; user errors end in one message."""
-
-    async def runner() -> T:
-        async with db.database(settings.database_url):
-            return await work()
-
-    try:
-        return asyncio.run(runner())
-    except UserError as exc:
-        err_console.print(exc.render(lang), markup=False)
-        raise typer.Exit(1) from None
 
 
 @contextmanager

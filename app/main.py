@@ -13,6 +13,7 @@ from tortoise.contrib.fastapi import RegisterTortoise
 
 from app import db
 from app.api import api_router
+from app.api.uploads import BodyLimit
 from app.bot_runtime import BotRuntime
 from app.ops import install as install_ops
 from app.outage import DatabaseOutageMiddleware
@@ -63,6 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.add_middleware(DatabaseOutageMiddleware, locale=settings.locale)
+    app.add_middleware(BodyLimit, max_upload_mb=settings.max_upload_mb)
     app.state.bot = bot
     app.state.scheduler = scheduler
     app.state.notifier = bot.notifier

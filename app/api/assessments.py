@@ -3,8 +3,7 @@ unlocking and per-unit deadlines, extension requests, appraiser assignments."""
 
 from __future__ import annotations
 
-from typing import Annotated
-from urllib.parse import quote
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
@@ -32,17 +31,16 @@ from app.api.schemas import (
     AssignmentIn,
     AssignmentOut,
     DeadlineIn,
-    EvidenceOut,
-    ExplanationOut,
     ExplanationRequestIn,
     ExtensionDecisionIn,
     ExtensionRequestOut,
     ItemOut,
     Page,
-    ReviewOut,
     Round2In,
     UnlockIn,
 )
+from app.web.files import file_response
+from core.audit import Actor
 from core.auth import NotFound, require_role
 from core.i18n import N_, Msg
 from forms.answers import record_answer, self_assessment_window
@@ -55,9 +53,7 @@ from forms.models import (
 )
 from forms.periods import decide_extension, extend_deadline
 from scoring import appraisal
-from scoring.appraisal import ItemView, ReviewView
 from scoring.assignments import assign, list_assignments, unassign
-from scoring.results import dec
 
 router = APIRouter(route_class=ApiRoute, tags=["assessments"])
 
@@ -79,101 +75,18 @@ UnderCode = Annotated[
 # --- conversions ------------------------------------------------------------------------------
 
 
-def _review(r: ReviewView | None) -> ReviewOut | None:
-    if r is None:
-        return None
-    return ReviewOut(
-        id=r.id,
-        round_no=r.round_no,
-        accepted=r.accepted,
-        appraised_score=dec(r.appraised_score),
-        comment=r.comment,
-        explanation_requested=r.explanation_requested,
-        explanation_due_at=r.explanation_due_at,
-        reviewer_id=r.reviewer_id,
-        version=r.version,
-        updated_at=r.updated_at,
-    )
-
-
-def item_out(v: ItemView) -> ItemOut:
-    x = v.explanation
-    return ItemOut(
-        assessment_id=v.assessment_id,
-        unit_id=v.unit_id,
-        unit_code=v.unit_code,
-        unit_name=v.unit_name,
-        code=v.code,
-        title=v.title,
-        section=v.section,
-        max_score=dec(v.max_score) or "0",
-        rule_type=v.rule_type,
-        declared=v.declared,
-        declared_text=v.declared_text,
-        self_score=dec(v.self_score),
-        not_applicable=v.not_applicable,
-        note=v.note,
-        answer_version=v.answer_version,
-        appraised_score=dec(v.appraised_score),
-        evidence=[
-            EvidenceOut(
-                id=e.id,
-                original_name=e.original_name,
-                size=e.size,
-                content_type=e.content_type,
-                page_ref=e.page_ref,
-                created_at=e.created_at,
-                download_url=f"/api/v1/evidence/{e.id}/download",
-            )
-            for e in v.evidence
-        ],
-        round1=_review(v.round1),
-        round2=_review(v.round2),
-        explanation=None
-        if x is None
-        else ExplanationOut(
-            id=x.id,
-            review_id=x.review_id,
-            text=x.text,
-            proposed_score=dec(x.proposed_score),
-            officer_id=x.officer_id,
-            channel=x.channel,
-            submitted_at=x.submitted_at,
-            evidence_ids=x.evidence_ids,
-        ),
-    )
-
-
 async def assessments_out(rows: list[Assessment]) -> list[AssessmentOut]:
     progress = await appraisal.progress_of(rows)
-    out = []
-    for a in rows:
-        p = progress[a.id]
-        out.append(
-            AssessmentOut(
-                id=a.id,
-                period_id=a.period_id,  # type: ignore[attr-defined]
-                unit_id=a.unit_id,  # type: ignore[attr-defined]
-                unit_code=a.unit.code,
-                unit_name=a.unit.name,
-                criteria_set_id=a.criteria_set_id,  # type: ignore[attr-defined]
-                status=a.status,
-                deadline=self_assessment_window(a.period, a).closes_at,
-                deadline_extended_to=a.deadline_extended_to,
-                submitted_at=a.submitted_at,
-                self_locked_at=a.self_locked_at,
-                explanation_locked_at=a.explanation_locked_at,
-                last_activity_at=a.last_activity_at,
-                progress={
-                    "items": p.items,
-                    "answered": p.answered,
-                    "with_evidence": p.with_evidence,
-                    "reviewed": p.reviewed,
-                    "explanations_pending": p.explanations_pending,
-                },
-            )
+    return [
+        AssessmentOut.of(
+            a,
+            unit_code=a.unit.code,
+            unit_name=a.unit.name,
+            deadline=self_assessment_window(a.period, a).closes_at,
+            progress=progress[a.id],
         )
-    return out
+        for a in rows
+    ]
 
 
 async def _one(assessment_id: int) -> AssessmentOut:
@@ -187,7 +100,16 @@ async def _item(actor: CurrentActor, assessment_id: int, code: str, locale: str)
     )
     if not views:
         raise NotFound(Msg(N_("There is no item “{code}” in this criteria set."), code=code))
-    return item_out(views[0])
+    return ItemOut.model_validate(views[0])
+
+
+async def _item_page(
+    actor: Actor, limit: int, offset: int, locale: str, **filters: Any
+) -> Page[ItemOut]:
+    total, views = await appraisal.item_views(
+        actor, limit=limit, offset=offset, locale=locale, **filters
+    )
+    return Page[ItemOut](total=total, limit=limit, offset=offset, items=views)
 
 
 # --- score sheets -----------------------------------------------------------------------------
@@ -239,16 +161,15 @@ async def sheet_items(
 ) -> Page[ItemOut]:
     """The sheet's items the caller may see (appraisers: their fields) with the declared
     value, self score, note, evidence, reviews and explanation."""
-    total, views = await appraisal.item_views(
+    return await _item_page(
         actor,
+        limit,
+        offset,
+        locale,
         assessment_id=assessment_id,
         under=under,
         pending_only=pending_only,
-        limit=limit,
-        offset=offset,
-        locale=locale,
     )
-    return Page(total=total, limit=limit, offset=offset, items=[item_out(v) for v in views])
 
 
 @router.get("/appraisal/items", response_model=Page[ItemOut])
@@ -268,19 +189,18 @@ async def worklist(
 ) -> Page[ItemOut]:
     """The appraiser's worklist: the items of the fields assigned to them, across all units
     of the period (administrators and viewers: every item)."""
-    total, views = await appraisal.item_views(
+    return await _item_page(
         actor,
+        limit,
+        offset,
+        locale,
         period_id=period_id,
         unit_id=unit_id,
         under=under,
         pending_only=pending_only,
         ready_only=ready_only,
         now=now,
-        limit=limit,
-        offset=offset,
-        locale=locale,
     )
-    return Page(total=total, limit=limit, offset=offset, items=[item_out(v) for v in views])
 
 
 @router.put("/assessments/{assessment_id}/answers/{item}", response_model=AnswerOut)
@@ -300,16 +220,7 @@ async def correct_answer(
         note=body.note,
         tz=tz,
     )
-    return AnswerOut(
-        id=answer.id,
-        assessment_id=assessment_id,
-        item=item,
-        declared=answer.declared,
-        self_score=dec(answer.self_score),
-        not_applicable=answer.not_applicable,
-        note=answer.note,
-        version=answer.version,
-    )
+    return AnswerOut.of(answer, assessment_id=assessment_id, item=item)
 
 
 @router.post("/assessments/{assessment_id}/items/{item}/accept", response_model=ItemOut)
@@ -449,19 +360,7 @@ async def set_deadline(
 async def download(evidence_id: Id, actor: CurrentActor, files: Files) -> Response:
     """The evidence file, for those who may see that unit's item."""
     evidence = await appraisal.evidence_for_download(actor, evidence_id)
-    data = await files.get(evidence.sha256)
-    name = evidence.original_name or f"evidence-{evidence.id}"
-    fallback = "".join(ch if ch.isascii() and ch not in '"\\;' else "_" for ch in name)
-    return Response(
-        data,
-        media_type=evidence.content_type or "application/octet-stream",
-        headers={
-            "Content-Disposition": (
-                f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name)}"
-            ),
-            "X-Content-Type-Options": "nosniff",
-        },
-    )
+    return await file_response(files, evidence, download=True)
 
 
 # --- reviews and explanations as lists --------------------------------------------------------
@@ -477,16 +376,9 @@ async def reviews(
     offset: Offset = 0,
 ) -> Page[ItemOut]:
     """Reviewed items of a period the caller may see, with both rounds and the explanation."""
-    total, views = await appraisal.item_views(
-        actor,
-        period_id=period_id,
-        unit_id=unit_id,
-        state="reviewed",
-        limit=limit,
-        offset=offset,
-        locale=locale,
+    return await _item_page(
+        actor, limit, offset, locale, period_id=period_id, unit_id=unit_id, state="reviewed"
     )
-    return Page(total=total, limit=limit, offset=offset, items=[item_out(v) for v in views])
 
 
 @router.get("/explanations", response_model=Page[ItemOut])
@@ -499,35 +391,12 @@ async def explanations(
     offset: Offset = 0,
 ) -> Page[ItemOut]:
     """Items whose unit has sent an explanation, with the request and the round-2 score."""
-    total, views = await appraisal.item_views(
-        actor,
-        period_id=period_id,
-        unit_id=unit_id,
-        state="explained",
-        limit=limit,
-        offset=offset,
-        locale=locale,
+    return await _item_page(
+        actor, limit, offset, locale, period_id=period_id, unit_id=unit_id, state="explained"
     )
-    return Page(total=total, limit=limit, offset=offset, items=[item_out(v) for v in views])
 
 
 # --- extension requests -----------------------------------------------------------------------
-
-
-def _extension(r: ExtensionRequest) -> ExtensionRequestOut:
-    return ExtensionRequestOut(
-        id=r.id,
-        assessment_id=r.assessment_id,  # type: ignore[attr-defined]
-        unit_id=r.assessment.unit_id,  # type: ignore[attr-defined]
-        reason=r.reason,
-        requested_until=r.requested_until,
-        requested_by=r.requested_by_id,  # type: ignore[attr-defined]
-        status=r.status,
-        decided_by=r.decided_by_id,  # type: ignore[attr-defined]
-        decided_at=r.decided_at,
-        decision_note=r.decision_note,
-        created_at=r.created_at,
-    )
 
 
 @router.get("/extension-requests", response_model=list[ExtensionRequestOut])
@@ -545,7 +414,10 @@ async def extension_requests(
         query = query.filter(assessment__period_id=period_id)
     if status is not None:
         query = query.filter(status=status)
-    return [_extension(r) for r in await query.order_by("id").prefetch_related("assessment")]
+    return [
+        ExtensionRequestOut.model_validate(r)
+        for r in await query.order_by("id").prefetch_related("assessment")
+    ]
 
 
 @router.post("/extension-requests/{request_id}/decision", response_model=ExtensionRequestOut)
@@ -563,7 +435,9 @@ async def decide(
         actor, request_id, approve=body.approve, note=body.note, until=body.until, now=now, tz=tz
     )
     await tell_decision(notifier, request_id, tz=tz)
-    return _extension(await ExtensionRequest.get(id=request_id).prefetch_related("assessment"))
+    return ExtensionRequestOut.model_validate(
+        await ExtensionRequest.get(id=request_id).prefetch_related("assessment")
+    )
 
 
 # --- appraiser assignments --------------------------------------------------------------------
@@ -574,27 +448,14 @@ async def assignments(
     actor: CurrentActor, user_id: OptionalId = None, criteria_set_id: OptionalId = None
 ) -> list[AssignmentOut]:
     rows = await list_assignments(actor, user_id=user_id, criteria_set_id=criteria_set_id)
-    return [
-        AssignmentOut(
-            id=r.id,
-            user_id=r.user_id,  # type: ignore[attr-defined]
-            criteria_set_id=r.criteria_set_id,  # type: ignore[attr-defined]
-            node_code=r.node_code,
-        )
-        for r in rows
-    ]
+    return [AssignmentOut.model_validate(r) for r in rows]
 
 
 @router.post("/assignments", response_model=AssignmentOut, status_code=201, tags=["appraisers"])
 async def create_assignment(body: AssignmentIn, actor: CurrentActor) -> AssignmentOut:
     """Make an appraiser responsible for a field or criterion (administrators)."""
     r = await assign(actor, body.user_id, body.criteria_set_id, body.node_code)
-    return AssignmentOut(
-        id=r.id,
-        user_id=r.user_id,  # type: ignore[attr-defined]
-        criteria_set_id=r.criteria_set_id,  # type: ignore[attr-defined]
-        node_code=r.node_code,
-    )
+    return AssignmentOut.model_validate(r)
 
 
 @router.delete("/assignments/{assignment_id}", status_code=204, tags=["appraisers"])

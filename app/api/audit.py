@@ -4,6 +4,7 @@ route that changes or deletes an event."""
 from __future__ import annotations
 
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response, StreamingResponse
@@ -11,12 +12,13 @@ from fastapi.responses import Response, StreamingResponse
 from app.api.deps import CurrentActor, Limit, Offset, OptionalId, Tz
 from app.api.errors import ApiRoute
 from app.api.schemas import NO_NUL, AuditEventOut, Moment, Page
+from app.web.files import XLSX, workbook_download
 from core import audit_query
+from core.audit import Actor
 from core.audit_query import AuditFilter
 from core.models import Channel
 
 router = APIRouter(route_class=ApiRoute, prefix="/audit-events", tags=["audit"])
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 Short = Annotated[str | None, Query(min_length=1, max_length=64, pattern=NO_NUL)]
 
@@ -89,13 +91,14 @@ async def export(
     format: Annotated[Literal["csv", "xlsx"], Query()] = "csv",
 ) -> Response:
     """All filtered events as CSV (UTF-8, streamed) or XLSX; times in the province's zone."""
+    return await events_file(actor, f, tz, format)
+
+
+async def events_file(actor: Actor, f: AuditFilter, tz: ZoneInfo, format: str) -> Response:
+    """The events as the API and the audit page send them."""
     if format == "xlsx":
         data = await audit_query.export_xlsx(actor, f, tz=tz)
-        return Response(
-            data,
-            media_type=XLSX,
-            headers={"Content-Disposition": 'attachment; filename="nhat-ky.xlsx"'},
-        )
+        return workbook_download(data, "nhat-ky.xlsx")
     stream = await audit_query.export_csv(actor, f, tz=tz)
     return StreamingResponse(
         stream,

@@ -13,6 +13,7 @@ from app.api.deps import (
     Id,
     Now,
     bearer,
+    get_settings,
     session_cookie,
 )
 from app.api.errors import ApiRoute
@@ -26,6 +27,7 @@ from app.api.schemas import (
     UserOut,
     UserUpdate,
 )
+from app.web.security import csrf_token, is_https, remember_csrf_seed
 from core import auth
 from core.models import Channel
 
@@ -81,7 +83,7 @@ async def open_session(
         expires=issued.expires_at,
         httponly=True,
         samesite="strict",
-        secure=_https(request),
+        secure=is_https(request),
         path="/",
     )
     cookies = {**request.cookies, SESSION_COOKIE: issued.token}
@@ -100,18 +102,9 @@ async def csrf(request: Request, response: Response, user: CurrentUser) -> CsrfO
 
 
 def _csrf_token(request: Request, response: Response, cookies: dict[str, str] | None) -> str:
-    from app.web.security import csrf_token, remember_csrf_seed  # app.web imports app.api
-
-    token = csrf_token(request.app.state.settings.secret_key, request, SESSION_COOKIES, cookies)
+    token = csrf_token(get_settings(request).secret_key, request, SESSION_COOKIES, cookies)
     remember_csrf_seed(request, response)
     return token
-
-
-def _https(request: Request) -> bool:
-    """Mark the cookie Secure when the service is published over HTTPS."""
-    settings = getattr(request.app.state, "settings", None)
-    public = settings.public_url if settings is not None else ""
-    return public.startswith("https://") or request.url.scheme == "https"
 
 
 @router.get("/me", response_model=UserOut)

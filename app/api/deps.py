@@ -9,14 +9,14 @@ from zoneinfo import ZoneInfo
 from fastapi import Depends, Path, Query, Request
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 
-from app.api.errors import CsrfRequired, request_locale
+from app.api.errors import CsrfError, request_locale
 from core.audit import Actor
 from core.auth import AuthError, user_actor, verify_token
 from core.files import FileStore
 from core.i18n import N_, Msg
 from core.models import BackofficeUser, Channel
 from core.notify import Notifier, NullNotifier
-from core.timefmt import VIETNAM
+from core.settings import Settings
 
 SESSION_COOKIE = "cchc_session"
 # The cookies a CSRF token is bound to (app.web.sessions.SESSION_COOKIES: the officer's web
@@ -49,17 +49,26 @@ def get_locale(request: Request) -> str:
     return request_locale(request)
 
 
-def get_tz(request: Request) -> ZoneInfo:
-    settings = getattr(request.app.state, "settings", None)
-    return settings.tz if settings is not None else VIETNAM
+def get_settings(request: Request) -> Settings:
+    """The settings the application was built with (:func:`app.main.create_app`); the only
+    place that reads them from the application's state."""
+    return request.app.state.settings  # type: ignore[no-any-return]
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def get_tz(settings: SettingsDep) -> ZoneInfo:
+    return settings.tz
 
 
 def get_notifier(request: Request) -> Notifier:
+    """The bot's notifier; tests put a recording one in its place."""
     return getattr(request.app.state, "notifier", None) or NullNotifier()
 
 
-def get_file_store(request: Request) -> FileStore:
-    return FileStore(request.app.state.settings.data_dir)
+def get_file_store(settings: SettingsDep) -> FileStore:
+    return FileStore(settings.data_dir)
 
 
 Now = Annotated[datetime, Depends(get_now)]
@@ -73,7 +82,7 @@ Files = Annotated[FileStore, Depends(get_file_store)]
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def require_api_csrf(request: Request) -> None:
+def require_api_csrf(request: Request, settings: Settings) -> None:
     """A write made with the session cookie carries the session's CSRF token in
     ``X-CSRF-Token`` (the same signed double submit as the web forms): a foreign page can make
     the browser send the cookie, never the token. Bearer calls need none."""
@@ -82,9 +91,10 @@ def require_api_csrf(request: Request) -> None:
     # imported here: the app.web package imports this module (its routes use these deps)
     from app.web.security import CSRF_HEADER, csrf_valid
 
-    secret = request.app.state.settings.secret_key
-    if not csrf_valid(secret, request, request.headers.get(CSRF_HEADER), SESSION_COOKIES):
-        raise CsrfRequired(
+    if not csrf_valid(
+        settings.secret_key, request, request.headers.get(CSRF_HEADER), SESSION_COOKIES
+    ):
+        raise CsrfError(
             Msg(
                 N_(
                     "The session's anti-forgery token (X-CSRF-Token) is missing or not valid; "
@@ -98,6 +108,7 @@ def require_api_csrf(request: Request) -> None:
 async def current_user(
     now: Now,
     request: Request,
+    settings: SettingsDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     cookie: Annotated[str | None, Depends(session_cookie)],
 ) -> BackofficeUser:
@@ -109,7 +120,7 @@ async def current_user(
         return await verify_token(credentials.credentials, now=now, kind="api")
     if cookie:
         user = await verify_token(cookie, now=now, kind="session")
-        require_api_csrf(request)
+        require_api_csrf(request, settings)
         return user
     raise AuthError(Msg(N_("Sign in first: the token is missing or not valid.")))
 

@@ -1,18 +1,20 @@
-"""One place that turns errors into JSON ``{"detail": "<sentence>", "code": "..."}``.
+"""One table of errors for the JSON API and the web pages: the exception decides the HTTP status.
 
-Every request body is limited to the upload limit while it streams in (413, code
-``too_large``; :mod:`app.api.uploads`). Services raise :class:`~core.i18n.UserError`
-subclasses; the class decides the HTTP status and the message is rendered in the request's
-language (``Accept-Language``: Vietnamese by default, English second). FastAPI's own request
-validation errors get the same shape, with one line per problem in ``problems``. The mapping is
-installed as the route class of every API router, so it needs nothing from the application
-factory.
+Services raise :class:`~core.i18n.UserError` subclasses (and a few other known failures: a write
+that lost a race, a missing or damaged stored file, the database out of reach). :data:`ERRORS`
+gives each its status, its stable ``code`` and, for exceptions that carry no sentence, the
+sentence; :func:`problem_of` turns an exception into a :class:`Problem`. Both route classes
+derive from :class:`ErrorRoute` and only differ in how a problem is shown: the API answers JSON
+``{"detail": "<sentence>", "code": "...", "problems": [...]}`` in the ``Accept-Language`` of the
+request (Vietnamese by default, English second), the pages an HTML page (:mod:`app.web.deps`).
+FastAPI's own request validation errors name every field and problem (:mod:`app.api.problems`).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import Request, Response
@@ -24,14 +26,7 @@ from starlette.exceptions import HTTPException
 from tortoise.exceptions import IntegrityError
 
 from app.api.problems import field_of, invalid_json, problem_msg
-from app.api.uploads import (
-    FORM_ROOM,
-    MB,
-    BodyTooLarge,
-    file_too_large,
-    limit_body,
-    upload_limit_mb,
-)
+from app.api.uploads import BodyTooLarge, TooLarge
 from core.auth import AccessDenied, AuthError, Conflict, NotFound, TooManyAttempts
 from core.dbfaults import RETRY_AFTER_SECONDS, database_unavailable, unavailable_msg
 from core.files import CorruptFileError, MissingFileError
@@ -39,7 +34,90 @@ from core.i18n import N_, Msg, UserError, normalize_locale
 from forms.answers import LockedError, NotAllowedError, StaleAnswerError
 
 log = logging.getLogger("cchc.api")
-JSON_LIMIT = 1 * MB  # a request body that is not an upload (JSON)
+
+
+class CsrfError(AccessDenied):
+    """A write without this site's CSRF token: a form of another page, or a write made with the
+    session cookie without ``X-CSRF-Token`` (HTTP 403)."""
+
+
+_CHANGED_MEANWHILE = N_("This conflicts with data saved meanwhile; reload and try again.")
+_FILE_MISSING = N_("The stored file is missing; tell the administrator.")
+_FILE_DAMAGED = N_("The stored file is damaged; tell the administrator.")
+
+# (exception class, HTTP status, code, the sentence when the exception carries none),
+# most specific first. Any other UserError is a 422 ``invalid``.
+ERRORS: list[tuple[type[Exception], int, str, str | None]] = [
+    (BodyTooLarge, 413, "too_large", None),
+    (TooLarge, 413, "too_large", None),
+    (AuthError, 401, "unauthenticated", None),
+    (TooManyAttempts, 429, "too_many_attempts", None),
+    (CsrfError, 403, "csrf", None),
+    (AccessDenied, 403, "forbidden", None),
+    (NotAllowedError, 403, "forbidden", None),
+    (NotFound, 404, "not_found", None),
+    (StaleAnswerError, 409, "stale", None),
+    (LockedError, 409, "locked", None),
+    (Conflict, 409, "conflict", None),
+    (UserError, 422, "invalid", None),
+    (IntegrityError, 409, "conflict", _CHANGED_MEANWHILE),
+    (MissingFileError, 404, "file_missing", _FILE_MISSING),
+    (CorruptFileError, 500, "file_damaged", _FILE_DAMAGED),
+]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """What an error answers, whoever shows it."""
+
+    status: int
+    code: str
+    detail: Msg
+    problems: list[Any] = field(default_factory=list)  # each has .render(locale)
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def problem_of(exc: Exception) -> Problem | None:
+    """The problem an exception stands for; None for an exception nobody expects (a bug)."""
+    if database_unavailable(exc):
+        return Problem(
+            503,
+            "database_unavailable",
+            unavailable_msg(),
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
+    row = next((row for row in ERRORS if isinstance(exc, row[0])), None)
+    if row is None:
+        return None
+    _cls, status, code, sentence = row
+    headers: dict[str, str] = {}
+    if isinstance(exc, AuthError):
+        headers["WWW-Authenticate"] = "Bearer"
+    if isinstance(exc, TooManyAttempts):
+        headers["Retry-After"] = str(exc.retry_after)
+    msg = Msg(sentence) if sentence else exc.msg  # type: ignore[attr-defined]
+    return Problem(status, code, msg, list(getattr(exc, "problems", [])), headers)
+
+
+def status_of(exc: UserError) -> int:
+    """The HTTP status of a service's refusal, for pages that show it within themselves."""
+    problem = problem_of(exc)
+    return problem.status if problem else 422
+
+
+def validation_problem(exc: RequestValidationError) -> Problem:
+    """422 naming every field and what is wrong with it; a body that is not JSON at all is a
+    400, as documented."""
+    errors = list(exc.errors())
+    if invalid_json(errors):
+        return Problem(400, "bad_request", Msg(N_("The request body is not valid JSON.")))
+    fields = list(dict.fromkeys(field_of(e) for e in errors if field_of(e)))
+    detail = (
+        Msg(N_("The request has invalid values: {fields}."), fields=", ".join(fields[:10]))
+        if fields
+        else Msg(N_("The request has invalid values."))
+    )
+    return Problem(422, "invalid_request", detail, [problem_msg(e) for e in errors[:50]])
 
 
 class ErrorOut(BaseModel):
@@ -69,24 +147,6 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-class CsrfRequired(AccessDenied):
-    """A write authenticated by the session cookie without the session's CSRF token (403)."""
-
-
-# (exception class, HTTP status, code), most specific first.
-_MAPPING: list[tuple[type[Exception], int, str]] = [
-    (AuthError, 401, "unauthenticated"),
-    (TooManyAttempts, 429, "too_many_attempts"),
-    (CsrfRequired, 403, "csrf"),
-    (AccessDenied, 403, "forbidden"),
-    (NotAllowedError, 403, "forbidden"),
-    (NotFound, 404, "not_found"),
-    (StaleAnswerError, 409, "stale"),
-    (LockedError, 409, "locked"),
-    (Conflict, 409, "conflict"),
-]
-
-
 def request_locale(request: Request) -> str:
     """The best supported language of ``Accept-Language`` (q-values honoured), else vi."""
     header = request.headers.get("accept-language", "")
@@ -110,128 +170,64 @@ def request_locale(request: Request) -> str:
     return normalize_locale(None)
 
 
-def error_response(
-    status: int,
-    code: str,
-    detail: str,
-    locale: str,
-    problems: list[str] | None = None,
-    headers: dict[str, str] | None = None,
-) -> JSONResponse:
+def problem_json(problem: Problem, locale: str) -> JSONResponse:
+    """A problem as :class:`ErrorOut`, in ``locale``."""
+    out = ErrorOut(
+        detail=problem.detail.render(locale),
+        code=problem.code,
+        problems=[p.render(locale) for p in problem.problems],
+    )
     return JSONResponse(
-        ErrorOut(detail=detail, code=code, problems=problems or []).model_dump(),
-        status_code=status,
-        headers={"Content-Language": locale, **(headers or {})},
+        out.model_dump(),
+        status_code=problem.status,
+        headers={"Content-Language": locale, **problem.headers},
     )
 
 
-def user_error_response(exc: UserError, locale: str) -> JSONResponse:
-    status, code = next(
-        ((st, cd) for cls, st, cd in _MAPPING if isinstance(exc, cls)), (422, "invalid")
-    )
-    headers: dict[str, str] = {}
-    if isinstance(exc, AuthError):
-        headers["WWW-Authenticate"] = "Bearer"
-    if isinstance(exc, TooManyAttempts):
-        headers["Retry-After"] = str(exc.retry_after)
-    problems = [p.render(locale) for p in getattr(exc, "problems", [])]
-    return error_response(status, code, exc.msg.render(locale), locale, problems, headers)
+class ErrorRoute(APIRoute):
+    """Route class that answers every known error through :data:`ERRORS`; subclasses say how a
+    problem is shown (:meth:`show`) and what an unreadable body is called."""
 
+    unreadable = Msg(N_("The request body cannot be read."))
 
-def validation_response(exc: RequestValidationError, locale: str) -> JSONResponse:
-    """422 naming every field and what is wrong with it, in the request's language; a body
-    that is not JSON at all is a 400, as documented."""
-    errors = list(exc.errors())
-    if invalid_json(errors):
-        msg = Msg(N_("The request body is not valid JSON."))
-        return error_response(400, "bad_request", msg.render(locale), locale)
-    fields = list(dict.fromkeys(field_of(e) for e in errors if field_of(e)))
-    detail = (
-        Msg(N_("The request has invalid values: {fields}."), fields=", ".join(fields[:10]))
-        if fields
-        else Msg(N_("The request has invalid values."))
-    )
-    problems = [problem_msg(e).render(locale) for e in errors[:50]]
-    return error_response(422, "invalid_request", detail.render(locale), locale, problems)
+    def problem(self, exc: Exception) -> Problem | None:
+        if isinstance(exc, RequestValidationError):
+            return validation_problem(exc)
+        if isinstance(exc, HTTPException) and not isinstance(exc, BodyTooLarge):
+            # raised by FastAPI itself, e.g. a body it cannot parse
+            msg = self.unreadable if exc.status_code == 400 else Msg(str(exc.detail))
+            return Problem(exc.status_code, "bad_request", msg, headers=dict(exc.headers or {}))
+        return problem_of(exc)
 
+    async def show(self, request: Request, problem: Problem) -> Response:
+        raise NotImplementedError
 
-def body_limit(request: Request) -> tuple[int, Msg]:
-    """A file upload may reach the upload limit; any other body (JSON) 1 MB, and is told so
-    in those words rather than as a file."""
-    limit_mb = upload_limit_mb(request)
-    if request.headers.get("content-type", "").startswith("multipart/"):
-        return limit_mb * MB + FORM_ROOM, file_too_large(limit_mb)
-    return JSON_LIMIT, Msg(
-        N_("The request body is larger than {mb} MB; nothing was saved."), mb=JSON_LIMIT // MB
-    )
-
-
-class ApiRoute(APIRoute):
-    """Route class of the API: every error leaves as :class:`ErrorOut`."""
+    async def answer(self, request: Request, exc: Exception) -> Response | None:
+        """The response to ``exc``, or None to let it through."""
+        problem = self.problem(exc)
+        if problem is None:
+            return None
+        if problem.status >= 500:
+            log.warning("%s on %s %s: %r", problem.code, request.method, request.url.path, exc)
+        return await self.show(request, problem)
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
 
         async def route(request: Request) -> Response:
-            locale = request_locale(request)
             try:
-                limit_body(request, *body_limit(request))
                 return await handler(request)
-            except BodyTooLarge as exc:
-                return error_response(413, "too_large", exc.msg.render(locale), locale)
-            except UserError as exc:
-                return user_error_response(exc, locale)
-            except RequestValidationError as exc:
-                return validation_response(exc, locale)
-            except HTTPException as exc:  # raised by FastAPI itself, e.g. an unreadable body
-                detail = (
-                    Msg(N_("The request body cannot be read.")).render(locale)
-                    if exc.status_code == 400
-                    else str(exc.detail)
-                )
-                return error_response(
-                    exc.status_code, "bad_request", detail, locale, headers=dict(exc.headers or {})
-                )
-            except IntegrityError:
-                log.info("integrity error on %s %s", request.method, request.url.path)
-                return error_response(
-                    409,
-                    "conflict",
-                    Msg(
-                        N_("This conflicts with data saved meanwhile; reload and try again.")
-                    ).render(locale),
-                    locale,
-                )
-            except MissingFileError:
-                return error_response(
-                    404,
-                    "file_missing",
-                    Msg(N_("The stored file is missing; tell the administrator.")).render(locale),
-                    locale,
-                )
-            except CorruptFileError:
-                log.error("corrupt evidence file on %s", request.url.path)
-                return error_response(
-                    500,
-                    "file_damaged",
-                    Msg(N_("The stored file is damaged; tell the administrator.")).render(locale),
-                    locale,
-                )
             except Exception as exc:
-                if not database_unavailable(exc):
+                response = await self.answer(request, exc)
+                if response is None:
                     raise
-                return database_unavailable_response(request, exc, locale)
+                return response
 
         return route
 
 
-def database_unavailable_response(request: Request, exc: Exception, locale: str) -> JSONResponse:
-    """503 with "try again": the database is out of reach, the request itself was fine."""
-    log.warning("database unavailable on %s %s: %r", request.method, request.url.path, exc)
-    return error_response(
-        503,
-        "database_unavailable",
-        unavailable_msg().render(locale),
-        locale,
-        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
-    )
+class ApiRoute(ErrorRoute):
+    """Route class of the API: every error leaves as :class:`ErrorOut`."""
+
+    async def show(self, request: Request, problem: Problem) -> Response:
+        return problem_json(problem, request_locale(request))

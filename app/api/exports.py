@@ -15,14 +15,14 @@ import tempfile
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated
-from urllib.parse import quote
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from fastapi.responses import FileResponse, Response, StreamingResponse
 from starlette.background import BackgroundTask
 
-from app.api.deps import CurrentActor, Files, Id, Now, Tz
+from app.api.deps import CurrentActor, Files, Id, Now, SettingsDep, Tz
 from app.api.errors import ApiRoute
+from app.web.files import file_response
 from scheduler.ledger import sent_per_sheet
 from scoring import exports
 
@@ -34,11 +34,6 @@ Lang = Annotated[
 ]
 _XLSX_RESPONSE = {200: {"content": {exports.XLSX: {}}, "description": "The workbook."}}
 _ZIP_RESPONSE = {200: {"content": {exports.ZIP: {}}, "description": "The zip file."}}
-
-
-def _public_url(request: Request) -> str:
-    settings = getattr(request.app.state, "settings", None)
-    return settings.public_url if settings is not None else str(request.base_url).rstrip("/")
 
 
 async def _xlsx_response(
@@ -83,7 +78,7 @@ async def consolidated(
 
 @router.get("/evidence/{evidence_id}/shared", response_class=Response, include_in_schema=True)
 async def shared_evidence(
-    request: Request,
+    settings: SettingsDep,
     evidence_id: Id,
     files: Files,
     now: Now,
@@ -91,22 +86,8 @@ async def shared_evidence(
 ) -> Response:
     """An evidence file through the signed, expiring link of an officer's scorecard (no sign-in:
     the link itself is the permission; see core/links.py)."""
-    settings = request.app.state.settings
     evidence = await exports.shared_evidence(evidence_id, t, secret=settings.secret_key, now=now)
-    data = await files.get(evidence.sha256)
-    name = evidence.original_name or f"evidence-{evidence.id}"
-    fallback = "".join(ch if ch.isascii() and ch not in '"\\;' else "_" for ch in name)
-    return Response(
-        data,
-        media_type=evidence.content_type or "application/octet-stream",
-        headers={
-            "Content-Disposition": (
-                f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name)}"
-            ),
-            "Cache-Control": "private, no-store",
-            "X-Content-Type-Options": "nosniff",
-        },
-    )
+    return await file_response(files, evidence, download=True)
 
 
 @router.get(
@@ -132,7 +113,7 @@ async def progress(
     responses=_XLSX_RESPONSE,  # type: ignore[arg-type]
 )
 async def scorecard(
-    request: Request,
+    settings: SettingsDep,
     period_id: Id,
     unit_id: Id,
     actor: CurrentActor,
@@ -151,7 +132,7 @@ async def scorecard(
             path,
             now=now,
             tz=tz,
-            public_url=_public_url(request),
+            public_url=settings.public_url,
             locale=lang,
         )
     )
@@ -163,7 +144,7 @@ async def scorecard(
     responses=_XLSX_RESPONSE,  # type: ignore[arg-type]
 )
 async def evidence_register(
-    request: Request,
+    settings: SettingsDep,
     period_id: Id,
     unit_id: Id,
     actor: CurrentActor,
@@ -182,7 +163,7 @@ async def evidence_register(
             path,
             now=now,
             tz=tz,
-            public_url=_public_url(request),
+            public_url=settings.public_url,
             files=files,
             locale=lang,
         )
@@ -195,7 +176,7 @@ async def evidence_register(
     responses=_ZIP_RESPONSE,  # type: ignore[arg-type]
 )
 async def evidence_zip(
-    request: Request,
+    settings: SettingsDep,
     period_id: Id,
     unit_id: Id,
     actor: CurrentActor,
@@ -212,7 +193,7 @@ async def evidence_zip(
         unit_id,
         now=now,
         tz=tz,
-        public_url=_public_url(request),
+        public_url=settings.public_url,
         files=files,
         locale=lang,
     )

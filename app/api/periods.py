@@ -5,10 +5,10 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Request, UploadFile
+from fastapi import APIRouter, File, UploadFile
 from fastapi.responses import Response
 
-from app.api.deps import CurrentActor, Id, Now, OptionalId
+from app.api.deps import CurrentActor, Id, Now, OptionalId, SettingsDep
 from app.api.errors import ApiRoute
 from app.api.schemas import (
     BandsIn,
@@ -23,6 +23,7 @@ from app.api.schemas import (
     SurveyScoreOut,
 )
 from app.api.uploads import read_upload
+from app.web.files import workbook_download
 from core.auth import require_role
 from forms.models import Period, PeriodGroup
 from forms.periods import (
@@ -38,7 +39,6 @@ from scoring import survey as survey_service
 from scoring.results import dec
 
 router = APIRouter(route_class=ApiRoute, prefix="/periods", tags=["periods"])
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 async def period_out(period: Period) -> PeriodOut:
@@ -46,22 +46,10 @@ async def period_out(period: Period) -> PeriodOut:
         "unit_group", "criteria_set"
     )
     links.sort(key=lambda lk: (lk.unit_group.sort_order, lk.unit_group.id))
-    return PeriodOut(
-        id=period.id,
-        code=period.code,
-        name=period.name,
-        year=period.year,
-        status=period.status,
-        self_assessment_opens_at=period.self_assessment_opens_at,
-        self_assessment_closes_at=period.self_assessment_closes_at,
-        explanation_due_at=period.explanation_due_at,
-        appraisal_round1_due_at=period.appraisal_round1_due_at,
-        appraisal_round2_due_at=period.appraisal_round2_due_at,
-        publication_due_at=period.publication_due_at,
-        published_at=period.published_at,
+    return PeriodOut.of(
+        period,
         index_options=period.index_options or {},
         reminder_policy=period.reminder_policy or {},
-        require_leader_approval=period.require_leader_approval,
         groups=[
             {
                 "unit_group_id": lk.unit_group.id,
@@ -183,32 +171,19 @@ async def survey_scores(
     period_id: Id, actor: CurrentActor, unit_id: OptionalId = None
 ) -> list[SurveyScoreOut]:
     rows = await survey_service.list_scores(actor, period_id, unit_id=unit_id)
-    return [
-        SurveyScoreOut(
-            unit_id=r.unit_id,  # type: ignore[attr-defined]
-            node_code=r.node_code,
-            score=dec(r.score) or "0",
-            source=r.source,
-            imported_at=r.imported_at,
-        )
-        for r in rows
-    ]
+    return [SurveyScoreOut.model_validate(r) for r in rows]
 
 
 @router.get("/{period_id}/survey-template.xlsx", response_class=Response)
 async def survey_template(period_id: Id, actor: CurrentActor) -> Response:
     """The survey workbook of the period: its units, survey items and stored scores."""
     data = await survey_service.template(actor, period_id)
-    return Response(
-        data,
-        media_type=XLSX,
-        headers={"Content-Disposition": 'attachment; filename="diem-dieu-tra-xhh.xlsx"'},
-    )
+    return workbook_download(data, "diem-dieu-tra-xhh.xlsx")
 
 
 @router.post("/{period_id}/survey-scores/import", response_model=SurveyImportOut)
 async def import_survey(
-    request: Request,
+    settings: SettingsDep,
     period_id: Id,
     actor: CurrentActor,
     now: Now,
@@ -216,7 +191,7 @@ async def import_survey(
 ) -> SurveyImportOut:
     """Import survey scores: every problem listed (422), nothing imported unless there are
     none; an empty cell keeps the stored score. Refused after publication (409)."""
-    data = await read_upload(request, file)
+    data = await read_upload(file, settings.max_upload_mb)
     summary = await survey_service.import_scores(
         actor, period_id, data, now=now, source_name=(file.filename or "").replace("\x00", "")
     )

@@ -9,25 +9,32 @@ offset; inputs must carry one.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any, Generic, Literal, TypeVar
+from decimal import Decimal
+from typing import Annotated, Any, Generic, Literal, Self, TypeVar
 
 from pydantic import (
     AfterValidator,
+    AliasPath,
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
+    computed_field,
     field_validator,
 )
 
 from core.i18n import N_
 from core.models import Channel, OfficerRole, UnitKind, UserRole
 from forms.models import AssessmentStatus, ExtensionStatus, PeriodStatus
+from scoring.results import dec
 
 T = TypeVar("T")
 
 Score = Annotated[
-    str, Field(pattern=r"^-?\d+(\.\d+)?$", examples=["0.5"], description="Exact decimal.")
+    str,
+    BeforeValidator(lambda v: dec(v) if isinstance(v, Decimal) else v),
+    Field(pattern=r"^-?\d+(\.\d+)?$", examples=["0.5"], description="Exact decimal."),
 ]
 ScoreIn = Annotated[
     str | float,
@@ -52,7 +59,15 @@ NO_NUL = r"^[^\x00]*$"  # for query and path text
 
 
 class Out(BaseModel):
+    """A response read from a service's object: its attributes of the same names."""
+
     model_config = ConfigDict(from_attributes=True)
+
+    @classmethod
+    def of(cls, obj: Any, **computed: Any) -> Self:
+        """The attributes of ``obj``, and ``computed`` for the fields it does not hold."""
+        names = cls.model_fields.keys() - computed.keys()
+        return cls.model_validate({**{n: getattr(obj, n) for n in names}, **computed})
 
 
 def _no_nul(value: Any) -> Any:
@@ -166,7 +181,7 @@ class UnitGroupOut(Out):
     sort_order: int
 
 
-class UnitOut(BaseModel):
+class UnitOut(Out):
     id: int
     code: str
     name: str
@@ -197,7 +212,7 @@ class ImportOut(BaseModel):
     officers_updated: int = 0
 
 
-class OfficerOut(BaseModel):
+class OfficerOut(Out):
     id: int
     unit_id: int
     full_name: str
@@ -207,7 +222,9 @@ class OfficerOut(BaseModel):
     email: str
     locale: str
     active: bool
-    telegram_bound: bool
+    telegram_bound: Annotated[bool, BeforeValidator(lambda user_id: user_id is not None)] = Field(
+        validation_alias="telegram_user_id"
+    )
     telegram_username: str | None
     bound_at: datetime | None
 
@@ -235,7 +252,7 @@ class InviteOut(BaseModel):
 # --- criteria sets ----------------------------------------------------------------------------
 
 
-class CriteriaSetOut(BaseModel):
+class CriteriaSetOut(Out):
     id: int
     code: str
     version: int
@@ -251,7 +268,7 @@ class CriteriaSetOut(BaseModel):
     frozen_at: datetime | None
 
 
-class NodeOut(BaseModel):
+class NodeOut(Out):
     code: str
     parent_code: str | None
     level: str
@@ -351,7 +368,7 @@ class PeriodGroupOut(BaseModel):
     bands: list[BandOut]
 
 
-class PeriodOut(BaseModel):
+class PeriodOut(Out):
     id: int
     code: str
     name: str
@@ -389,7 +406,7 @@ class PublishOut(BaseModel):
 # --- assessments, items, reviews --------------------------------------------------------------
 
 
-class ProgressOut(BaseModel):
+class ProgressOut(Out):
     items: int
     answered: int
     with_evidence: int
@@ -397,7 +414,7 @@ class ProgressOut(BaseModel):
     explanations_pending: int
 
 
-class AssessmentOut(BaseModel):
+class AssessmentOut(Out):
     id: int
     period_id: int
     unit_id: int
@@ -428,17 +445,21 @@ class DeadlineIn(In):
     reason: Annotated[str, Field(min_length=1, max_length=4000)]
 
 
-class EvidenceOut(BaseModel):
+class EvidenceOut(Out):
     id: int
     original_name: str
     size: int
     content_type: str
     page_ref: str
     created_at: datetime
-    download_url: str
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def download_url(self) -> str:
+        return f"/api/v1/evidence/{self.id}/download"
 
 
-class ReviewOut(BaseModel):
+class ReviewOut(Out):
     id: int
     round_no: int
     accepted: bool
@@ -451,7 +472,7 @@ class ReviewOut(BaseModel):
     updated_at: datetime
 
 
-class ExplanationOut(BaseModel):
+class ExplanationOut(Out):
     id: int
     review_id: int
     text: str
@@ -462,7 +483,7 @@ class ExplanationOut(BaseModel):
     evidence_ids: list[int]
 
 
-class ItemOut(BaseModel):
+class ItemOut(Out):
     assessment_id: int
     unit_id: int
     unit_code: str
@@ -498,7 +519,7 @@ class AnswerIn(In):
     note: Annotated[str | None, Field(max_length=100_000)] = None
 
 
-class AnswerOut(BaseModel):
+class AnswerOut(Out):
     id: int
     assessment_id: int
     item: str
@@ -539,15 +560,15 @@ class Round2In(In):
     comment: Text = ""
 
 
-class ExtensionRequestOut(BaseModel):
+class ExtensionRequestOut(Out):
     id: int
     assessment_id: int
-    unit_id: int
+    unit_id: int = Field(validation_alias=AliasPath("assessment", "unit_id"))
     reason: str
     requested_until: datetime
-    requested_by: int | None
+    requested_by: int | None = Field(validation_alias="requested_by_id")
     status: ExtensionStatus
-    decided_by: int | None
+    decided_by: int | None = Field(validation_alias="decided_by_id")
     decided_at: datetime | None
     decision_note: str
     created_at: datetime
@@ -568,14 +589,14 @@ class AssignmentIn(In):
     node_code: Code
 
 
-class AssignmentOut(BaseModel):
+class AssignmentOut(Out):
     id: int
     user_id: int
     criteria_set_id: int
     node_code: str
 
 
-class SurveyScoreOut(BaseModel):
+class SurveyScoreOut(Out):
     unit_id: int
     node_code: str
     score: Score

@@ -12,10 +12,10 @@ import unicodedata
 from dataclasses import asdict
 from typing import Annotated
 
-from fastapi import APIRouter, File, Query, Request, UploadFile
+from fastapi import APIRouter, File, Query, UploadFile
 from fastapi.responses import Response
 
-from app.api.deps import CurrentActor, Id, Now, OptionalId
+from app.api.deps import CurrentActor, Id, Now, OptionalId, SettingsDep
 from app.api.errors import ApiRoute
 from app.api.schemas import (
     ImportOut,
@@ -28,6 +28,7 @@ from app.api.schemas import (
     UnitOut,
 )
 from app.api.uploads import read_upload
+from app.web.files import workbook_download
 from core.auth import NotFound, require_admin, require_role
 from core.i18n import N_, Msg
 from core.invites import create_invite
@@ -41,36 +42,6 @@ from core.units_workbook import (
 )
 
 router = APIRouter(route_class=ApiRoute, tags=["units"])
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _unit(u: Unit) -> UnitOut:
-    return UnitOut(
-        id=u.id,
-        code=u.code,
-        name=u.name,
-        group_id=u.group_id,  # type: ignore[attr-defined]
-        address=u.address,
-        active=u.active,
-        sort_order=u.sort_order,
-    )
-
-
-def _officer(o: Officer) -> OfficerOut:
-    return OfficerOut(
-        id=o.id,
-        unit_id=o.unit_id,  # type: ignore[attr-defined]
-        full_name=o.full_name,
-        position=o.position,
-        role=o.role,
-        phone=o.phone,
-        email=o.email,
-        locale=o.locale,
-        active=o.active,
-        telegram_bound=o.telegram_user_id is not None,
-        telegram_username=o.telegram_username,
-        bound_at=o.bound_at,
-    )
 
 
 @router.get("/unit-groups", response_model=list[UnitGroupOut])
@@ -91,7 +62,7 @@ async def list_units(
         query = query.filter(group_id=group_id)
     if active is not None:
         query = query.filter(active=active)
-    return [_unit(u) for u in await query]
+    return [UnitOut.model_validate(u) for u in await query]
 
 
 @router.get("/units/{unit_id}", response_model=UnitOut)
@@ -100,7 +71,7 @@ async def get_unit(unit_id: Id, actor: CurrentActor) -> UnitOut:
     unit = await Unit.get_or_none(id=unit_id)
     if unit is None:
         raise NotFound(Msg(N_("There is no unit with the id {id}."), id=unit_id))
-    return _unit(unit)
+    return UnitOut.model_validate(unit)
 
 
 @router.post("/units", response_model=UnitOut)
@@ -121,28 +92,24 @@ async def save_unit(body: UnitIn, actor: CurrentActor) -> UnitOut:
         ],
         [],
     )
-    return _unit(await Unit.get(code=body.code))
+    return UnitOut.model_validate(await Unit.get(code=body.code))
 
 
 @router.get("/units-template.xlsx", response_class=Response)
 async def units_template(actor: CurrentActor) -> Response:
     """The units and officers workbook, filled with the current lists."""
     await require_admin(actor)
-    return Response(
-        template_bytes(),
-        media_type=XLSX,
-        headers={"Content-Disposition": 'attachment; filename="don-vi.xlsx"'},
-    )
+    return workbook_download(template_bytes(), "don-vi.xlsx")
 
 
 @router.post("/units/import", response_model=ImportOut)
 async def import_units_workbook(
-    request: Request, actor: CurrentActor, file: Annotated[UploadFile, File()]
+    settings: SettingsDep, actor: CurrentActor, file: Annotated[UploadFile, File()]
 ) -> ImportOut:
     """Import units and officers from the workbook: every problem listed, nothing imported
     unless there are none."""
     await require_admin(actor)
-    data = await read_upload(request, file)
+    data = await read_upload(file, settings.max_upload_mb)
     known = set(await Unit.all().values_list("code", flat=True))
     units, officers = read_units_workbook(data, known_units=known)  # type: ignore[arg-type]
     summary = await import_units(actor, units, officers)
@@ -162,7 +129,7 @@ async def list_officers(
         query = query.filter(unit_id=unit_id)
     if active is not None:
         query = query.filter(active=active)
-    return [_officer(o) for o in await query]
+    return [OfficerOut.model_validate(o) for o in await query]
 
 
 @router.get("/officers/{officer_id}", response_model=OfficerOut)
@@ -171,7 +138,7 @@ async def get_officer(officer_id: Id, actor: CurrentActor) -> OfficerOut:
     officer = await Officer.get_or_none(id=officer_id)
     if officer is None:
         raise NotFound(Msg(N_("There is no officer with the id {id}."), id=officer_id))
-    return _officer(officer)
+    return OfficerOut.model_validate(officer)
 
 
 @router.post("/officers", response_model=OfficerOut)
@@ -187,7 +154,7 @@ async def save_officer(body: OfficerIn, actor: CurrentActor) -> OfficerOut:
         [],
         [OfficerRow(body.unit_code, full_name, body.position, body.role, body.phone, body.email)],
     )
-    return _officer(await Officer.get(unit_id=unit.id, full_name=full_name))
+    return OfficerOut.model_validate(await Officer.get(unit_id=unit.id, full_name=full_name))
 
 
 @router.post("/officers/{officer_id}/invites", response_model=InviteOut, status_code=201)

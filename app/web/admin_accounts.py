@@ -11,8 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.api.deps import Id
-from app.web.deps import Now, StaffDep, WebRoute, form_with_csrf, redirect, status_of
-from app.web.render import render
+from app.web.deps import Now, StaffDep, WebRoute, form_with_csrf, redirect, refusal, staff_page
 from core import auth
 from core.accounts import reset_password, revoke_all_tokens
 from core.i18n import N_, Msg, UserError
@@ -36,21 +35,17 @@ async def accounts_page(request: Request, staff: StaffDep, now: Now, done: str =
     return await _accounts(request, staff, now, message=message)
 
 
-async def _accounts(
-    request: Request, staff: StaffDep, now: datetime, *, status_code: int = 200, **extra: Any
-) -> Response:
+async def _accounts(request: Request, staff: StaffDep, now: datetime, **extra: Any) -> Response:
     users = await auth.list_users(staff.actor)
     open_tokens: dict[int, int] = {}
     for user_id in await ApiToken.filter(revoked_at=None, expires_at__gt=now).values_list(
         "user_id", flat=True
     ):
         open_tokens[user_id] = open_tokens.get(user_id, 0) + 1
-    return await render(
+    return await staff_page(
         request,
+        staff,
         "web/accounts.html",
-        locale=staff.locale,
-        status_code=status_code,
-        staff=staff,
         users=users,
         open_tokens=open_tokens,
         roles=[r.value for r in UserRole],
@@ -76,8 +71,7 @@ async def create_account(request: Request, staff: StaffDep, now: Now) -> Respons
             request,
             staff,
             now,
-            status_code=status_of(exc),
-            page_error=exc.render(staff.locale),
+            **refusal(exc, staff.locale),
             posted=posted,
         )
     return redirect("/web/accounts?done=created")
@@ -91,9 +85,7 @@ async def set_active(request: Request, user_id: Id, staff: StaffDep, now: Now) -
     try:
         await auth.update_user(staff.actor, user_id, now=now, active=active)
     except UserError as exc:
-        return await _accounts(
-            request, staff, now, status_code=status_of(exc), page_error=exc.render(staff.locale)
-        )
+        return await _accounts(request, staff, now, **refusal(exc, staff.locale))
     return redirect(f"/web/accounts?done={'enabled' if active else 'disabled'}#user-{user_id}")
 
 
@@ -104,9 +96,7 @@ async def change_role(request: Request, user_id: Id, staff: StaffDep, now: Now) 
     try:
         await auth.update_user(staff.actor, user_id, now=now, role=str(form.get("role", "")))
     except UserError as exc:
-        return await _accounts(
-            request, staff, now, status_code=status_of(exc), page_error=exc.render(staff.locale)
-        )
+        return await _accounts(request, staff, now, **refusal(exc, staff.locale))
     return redirect(f"/web/accounts?done=role#user-{user_id}")
 
 
@@ -119,9 +109,7 @@ async def reset(request: Request, user_id: Id, staff: StaffDep, now: Now) -> Res
             staff.actor, user_id, now=now, password=str(form.get("password", ""))
         )
     except UserError as exc:
-        return await _accounts(
-            request, staff, now, status_code=status_of(exc), page_error=exc.render(staff.locale)
-        )
+        return await _accounts(request, staff, now, **refusal(exc, staff.locale))
     return await _accounts(request, staff, now, reset=done)
 
 
@@ -131,7 +119,5 @@ async def revoke(request: Request, user_id: Id, staff: StaffDep, now: Now) -> Re
     try:
         await revoke_all_tokens(staff.actor, user_id, now=now)
     except UserError as exc:
-        return await _accounts(
-            request, staff, now, status_code=status_of(exc), page_error=exc.render(staff.locale)
-        )
+        return await _accounts(request, staff, now, **refusal(exc, staff.locale))
     return redirect(f"/web/accounts?done=revoked#user-{user_id}")

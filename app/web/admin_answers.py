@@ -12,10 +12,9 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from app.api.deps import Id
+from app.api.deps import Id, SettingsDep
 from app.web.audit_labels import ACTION_LABELS, CHANNEL_LABELS
-from app.web.deps import Now, StaffDep, WebRoute, form_with_csrf, redirect, status_of
-from app.web.render import render, settings_of
+from app.web.deps import Now, StaffDep, WebRoute, form_with_csrf, redirect, refusal, staff_page
 from app.web.sheet import declared_from_form, form_values, input_kind, posted_values, rule_lines
 from core.i18n import N_, Msg, UserError
 from forms.corrections import REASON_MAX, correct_answer, correction_context
@@ -52,7 +51,6 @@ async def _page(
     answer_id: int,
     now: datetime,
     *,
-    status_code: int = 200,
     posted: dict[str, Any] | None = None,
     **extra: Any,
 ) -> Response:
@@ -63,12 +61,10 @@ async def _page(
         "note": ctx.answer.note,
         "reason": "",
     }
-    return await render(
+    return await staff_page(
         request,
+        staff,
         "web/answer_correct.html",
-        locale=staff.locale,
-        status_code=status_code,
-        staff=staff,
         ctx=ctx,
         rule=rule,
         kind=input_kind(rule),
@@ -84,7 +80,9 @@ async def _page(
 
 
 @router.post("/answers/{answer_id}/correct", response_class=HTMLResponse)
-async def correct(request: Request, answer_id: Id, staff: StaffDep, now: Now) -> Response:
+async def correct(
+    request: Request, settings: SettingsDep, answer_id: Id, staff: StaffDep, now: Now
+) -> Response:
     form = await form_with_csrf(request)
     ctx = await correction_context(staff.actor, answer_id)
     rule = node_rule(ctx.node)
@@ -105,17 +103,11 @@ async def correct(request: Request, answer_id: Id, staff: StaffDep, now: Now) ->
             now=now,
             declared=declared,
             note=str(form.get("note", "")),
-            tz=settings_of(request).tz,
+            tz=settings.tz,
         )
     except UserError as exc:
         posted = {**posted_values(form), "reason": reason.strip(), "version": version}
         return await _page(
-            request,
-            staff,
-            answer_id,
-            now,
-            status_code=status_of(exc),
-            posted=posted,
-            page_error=exc.render(staff.locale),
+            request, staff, answer_id, now, posted=posted, **refusal(exc, staff.locale)
         )
     return redirect(f"/web/answers/{answer_id}/correct?done=saved")

@@ -10,8 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.api.deps import Id, OptionalId
-from app.web.deps import StaffDep, WebRoute, form_with_csrf, redirect, status_of
-from app.web.render import render
+from app.web.deps import StaffDep, WebRoute, form_with_csrf, redirect, refusal, staff_page
 from core.auth import NotFound, require_admin, require_role
 from core.i18n import N_, Msg, UserError
 from core.models import BackofficeUser, Unit, UserRole
@@ -57,8 +56,6 @@ async def _page(
     request: Request,
     staff: StaffDep,
     set_id: int | None,
-    *,
-    status_code: int = 200,
     **extra: Any,
 ) -> Response:
     if set_id is None:
@@ -85,12 +82,10 @@ async def _page(
     users = {u.id: u for u in await BackofficeUser.all().order_by("username")}
     titles = {n.code: n.title for n in nodes}
     unit_names = {u.id: u.name for u in units}
-    return await render(
+    return await staff_page(
         request,
+        staff,
         "web/assignments.html",
-        locale=staff.locale,
-        status_code=status_code,
-        staff=staff,
         sets=await CriteriaSet.all().order_by("code", "-version"),
         cset=cset,
         nodes=nodes,
@@ -137,8 +132,7 @@ async def create_assignment(request: Request, staff: StaffDep) -> Response:
             request,
             staff,
             set_id,
-            status_code=status_of(exc),
-            page_error=exc.render(staff.locale),
+            **refusal(exc, staff.locale),
             posted=form,
         )
     return redirect(f"/web/assignments?set={set_id}&done=assigned")
@@ -155,7 +149,5 @@ async def remove_assignment(request: Request, assignment_id: Id, staff: StaffDep
         else:
             await unassign(staff.actor, assignment_id)
     except UserError as exc:
-        return await _page(
-            request, staff, set_id, status_code=status_of(exc), page_error=exc.render(staff.locale)
-        )
+        return await _page(request, staff, set_id, **refusal(exc, staff.locale))
     return redirect(f"/web/assignments?set={set_id}&done=removed")

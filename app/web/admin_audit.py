@@ -11,12 +11,13 @@ from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response, StreamingResponse
+from fastapi.responses import HTMLResponse, Response
 
+from app.api.audit import events_file
+from app.api.deps import Tz
 from app.web.audit_labels import ACTION_LABELS, ACTOR_LABELS, CHANNEL_LABELS, ENTITY_LABELS
 from app.web.dates import parse_local
-from app.web.deps import StaffDep, WebRoute, status_of
-from app.web.render import render, settings_of
+from app.web.deps import StaffDep, WebRoute, refusal, staff_page
 from core import audit_query
 from core.audit_query import AuditFilter
 from core.auth import require_admin
@@ -25,7 +26,6 @@ from core.models import AuditEvent, BackofficeUser, Channel, Officer, Unit
 from scoring.audit_items import item_entities
 
 router = APIRouter(prefix="/web", route_class=WebRoute, include_in_schema=False)
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PAGE = 100
 FIELDS = ("who", "unit", "item", "action", "channel", "since", "until", "entity", "entity_id")
 
@@ -43,11 +43,10 @@ def _labelled(template: str, exc: UserError) -> UserError:
     return UserError(Msg(template, problem=exc.msg))
 
 
-async def read_filters(request: Request) -> Filters:
+async def read_filters(request: Request, tz: Any) -> Filters:
     """The filters of the query string; a bad value is refused with the field named."""
     params = request.query_params
     values = {k: params.get(k, "").strip()[:64] for k in FIELDS}
-    tz = settings_of(request).tz
     user_id = officer_id = unit_id = None
     who = values["who"]
     if who:
@@ -93,35 +92,32 @@ async def read_filters(request: Request) -> Filters:
 
 
 @router.get("/audit", response_class=HTMLResponse)
-async def audit_page(request: Request, staff: StaffDep, offset: int = 0) -> Response:
+async def audit_page(request: Request, staff: StaffDep, tz: Tz, offset: int = 0) -> Response:
     await require_admin(staff.actor)
     offset = max(0, offset)
     choices = await _choices()
     try:
-        filters = await read_filters(request)
+        filters = await read_filters(request, tz)
         total, events = await audit_query.list_events(
             staff.actor, filters.query, limit=PAGE, offset=offset
         )
     except UserError as exc:
         values = {k: request.query_params.get(k, "").strip()[:64] for k in FIELDS}
-        return await render(
+        return await staff_page(
             request,
+            staff,
             "web/audit.html",
-            locale=staff.locale,
-            status_code=status_of(exc),
-            staff=staff,
             values=values,
             events=[],
             total=0,
-            page_error=exc.render(staff.locale),
+            **refusal(exc, staff.locale),
             **choices,
             **_paging(values, 0, 0),
         )
-    return await render(
+    return await staff_page(
         request,
+        staff,
         "web/audit.html",
-        locale=staff.locale,
-        staff=staff,
         values=filters.values,
         events=events,
         total=total,
@@ -165,23 +161,10 @@ async def _choices() -> dict[str, Any]:
 
 
 @router.get("/audit/export")
-async def audit_export(request: Request, staff: StaffDep, format: str = "csv") -> Response:
+async def audit_export(request: Request, staff: StaffDep, tz: Tz, format: str = "csv") -> Response:
     """The filtered events, oldest first, as CSV (streamed) or XLSX: the JSON API's exports."""
     await require_admin(staff.actor)
-    filters = await read_filters(request)
-    tz = settings_of(request).tz
-    if format == "xlsx":
-        data = await audit_query.export_xlsx(staff.actor, filters.query, tz=tz)
-        return Response(
-            data,
-            media_type=XLSX,
-            headers={"Content-Disposition": 'attachment; filename="nhat-ky.xlsx"'},
-        )
-    if format != "csv":
+    filters = await read_filters(request, tz)
+    if format not in ("csv", "xlsx"):
         raise UserError(Msg(N_("Format: choose CSV or XLSX.")))
-    stream = await audit_query.export_csv(staff.actor, filters.query, tz=tz)
-    return StreamingResponse(
-        stream,
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": 'attachment; filename="nhat-ky.csv"'},
-    )
+    return await events_file(staff.actor, filters.query, tz, format)

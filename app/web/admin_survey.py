@@ -12,7 +12,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from app.api.deps import OptionalId
+from app.api.deps import OptionalId, SettingsDep
 from app.web.deps import (
     CsrfError,
     Now,
@@ -20,10 +20,10 @@ from app.web.deps import (
     WebRoute,
     form_with_csrf,
     pick_period,
-    require_csrf,
-    status_of,
+    refusal,
+    staff_page,
 )
-from app.web.render import render, settings_of
+from app.web.files import workbook_download
 from app.web.uploads import read_form_stream
 from core.auth import NotFound, require_admin
 from core.i18n import N_, Msg, UserError
@@ -32,7 +32,6 @@ from forms.models import Period
 from scoring import survey as survey_service
 
 router = APIRouter(prefix="/web", route_class=WebRoute, include_in_schema=False)
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_ROWS_FIELD = 20001
 
 
@@ -53,8 +52,6 @@ async def _page(
     request: Request,
     staff: StaffDep,
     period: Period,
-    *,
-    status_code: int = 200,
     **extra: Any,
 ) -> Response:
     scores = await survey_service.list_scores(staff.actor, period.id)
@@ -63,12 +60,10 @@ async def _page(
     for s in scores:
         by_unit.setdefault(s.unit_id, {})[s.node_code] = s.score  # type: ignore[attr-defined]
     units = await Unit.filter(id__in=list(by_unit)).order_by("sort_order", "id")
-    return await render(
+    return await staff_page(
         request,
+        staff,
         "web/survey.html",
-        locale=staff.locale,
-        status_code=status_code,
-        staff=staff,
         period=period,
         periods=await Period.all().order_by("-year", "-id"),
         codes=codes,
@@ -82,24 +77,18 @@ async def survey_template(staff: StaffDep, period: OptionalId = None) -> Respons
     """The workbook to fill in: the period's units and survey items, with stored scores."""
     current = await _period(period)
     data = await survey_service.template(staff.actor, current.id)
-    return Response(
-        data,
-        media_type=XLSX,
-        headers={"Content-Disposition": 'attachment; filename="diem-dieu-tra-xhh.xlsx"'},
-    )
+    return workbook_download(data, "diem-dieu-tra-xhh.xlsx")
 
 
 @router.post("/survey/preview", response_class=HTMLResponse)
-async def preview(request: Request, staff: StaffDep, period: OptionalId = None) -> Response:
+async def preview(
+    request: Request, settings: SettingsDep, staff: StaffDep, period: OptionalId = None
+) -> Response:
     """Step 1: every row of the uploaded workbook beside the stored scores, every problem."""
     current = await _period(period)
     try:
         await require_admin(staff.actor)
-        upload = await read_form_stream(
-            request,
-            limit_mb=settings_of(request).max_upload_mb,
-            check_csrf=lambda given: require_csrf(request, given),
-        )
+        upload = await read_form_stream(request, settings)
         if not upload.data:
             raise UserError(Msg(N_("Choose a file to upload.")))
         result = await survey_service.preview_scores(staff.actor, current.id, upload.data)
@@ -128,14 +117,11 @@ async def preview(request: Request, staff: StaffDep, period: OptionalId = None) 
 
 
 async def _failed(request: Request, staff: StaffDep, period: Period, exc: UserError) -> Response:
-    problems = [p.render(staff.locale) for p in getattr(exc, "problems", [])]
     return await _page(
         request,
         staff,
         period,
-        status_code=status_of(exc),
-        page_error=exc.msg.render(staff.locale) if problems else exc.render(staff.locale),
-        problems=problems,
+        **refusal(exc, staff.locale, listed=True),
     )
 
 

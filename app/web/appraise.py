@@ -12,15 +12,22 @@ from urllib.parse import quote, urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from app.api.deps import Id, OptionalId
+from app.api.deps import Files, Id, NotifierDep, OptionalId, SettingsDep
 from app.web import unit_sheet
 from app.web.dates import parse_local
-from app.web.deps import Now, StaffDep, WebRoute, form_with_csrf, pick_period, redirect, status_of
+from app.web.deps import (
+    Now,
+    StaffDep,
+    WebRoute,
+    form_with_csrf,
+    pick_period,
+    redirect,
+    refusal,
+    staff_page,
+)
 from app.web.files import file_response, is_previewable
-from app.web.render import render, settings_of
 from core.auth import NotFound, require_role
 from core.i18n import N_, Msg, UserError
-from core.notify import NullNotifier
 from forms.models import CriteriaNode, NodeLevel, Period, PeriodGroup, Section
 from scoring import appraisal, sheet
 from scoring.assignments import scope_for
@@ -86,11 +93,10 @@ async def queue(
             offset=max(0, offset),
             locale=staff.locale,
         )
-    return await render(
+    return await staff_page(
         request,
+        staff,
         "web/appraisal_queue.html",
-        locale=staff.locale,
-        staff=staff,
         period=current,
         periods=await Period.all(),
         fields=fields,
@@ -142,12 +148,11 @@ async def _detail(
     following = await sheet.next_undecided(
         staff.actor, assessment_id, code, order=order, now=now or datetime.now(UTC)
     )
-    return await render(
+    return await staff_page(
         request,
+        staff,
         "web/appraisal_item.html",
-        locale=staff.locale,
         status_code=status_code,
-        staff=staff,
         item=view,
         node=node,
         assessment=assessment,
@@ -198,10 +203,16 @@ DECIDED = {
 
 @router.post("/appraisal/{assessment_id}/items/{code}/{action}")
 async def decide(
-    request: Request, assessment_id: Id, code: str, action: str, staff: StaffDep, now: Now
+    request: Request,
+    settings: SettingsDep,
+    assessment_id: Id,
+    code: str,
+    action: str,
+    staff: StaffDep,
+    now: Now,
+    notifier: NotifierDep,
 ) -> Response:
     form = await form_with_csrf(request)
-    settings = settings_of(request)
     tz = settings.tz
     try:
         version = int(str(form.get("version", "0")))
@@ -234,7 +245,6 @@ async def decide(
             )
         elif action == "request":
             due = parse_local(str(form.get("due", "")), tz, end_of_day=True)
-            notifier = getattr(request.app.state, "notifier", None) or NullNotifier()
             await appraisal.request_explanation(
                 staff.actor,
                 assessment_id,
@@ -274,8 +284,7 @@ async def decide(
             staff,
             assessment_id,
             code,
-            status_code=status_of(exc),
-            page_error=exc.render(staff.locale),
+            **refusal(exc, staff.locale),
             order=order,
             typed=typed,
             now=now,
@@ -293,11 +302,14 @@ async def decide(
 
 @router.get("/evidence/{evidence_id}")
 async def evidence(
-    request: Request, evidence_id: Id, staff: StaffDep, download: bool = False
+    evidence_id: Id,
+    files: Files,
+    staff: StaffDep,
+    download: bool = False,
 ) -> Response:
     """A file for those who may see that unit's item: inline for PDF and images."""
     row = await appraisal.evidence_for_download(staff.actor, evidence_id)
-    return await file_response(settings_of(request), row, download=download)
+    return await file_response(files, row, download=download)
 
 
 router.include_router(unit_sheet.router)

@@ -15,7 +15,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from app.api.deps import Id, OptionalId, get_client_address
+from app.api.deps import Id, NotifierDep, OptionalId, SettingsDep, get_client_address
 from app.web import (
     appraise,
     criteria_annex,
@@ -35,19 +35,19 @@ from app.web.deps import (
     form_with_csrf,
     pick_period,
     redirect,
-    require_csrf,
-    status_of,
+    refusal,
+    staff_page,
 )
-from app.web.render import render, request_lang, settings_of
+from app.web.render import render, request_lang
 from app.web.security import set_cookie
 from app.web.sessions import STAFF_COOKIE
 from app.web.uploads import read_form_stream
 from core import auth
 from core.auth import NotFound, require_admin, require_role
+from core.files import FileStore
 from core.i18n import N_, Msg, UserError
 from core.invites import create_invite
 from core.models import Channel, Officer, Unit, UnitGroup, UserRole
-from core.notify import NullNotifier
 from core.units import import_units
 from core.units_workbook import read_units_workbook
 from forms.annex_import import is_printed_annex
@@ -75,10 +75,6 @@ from forms.rules import format_params
 from scheduler.digests import read_digests
 
 router = APIRouter(prefix="/web", route_class=WebRoute, include_in_schema=False)
-
-
-def page(staff: StaffDep, **extra: Any) -> dict[str, Any]:
-    return {"staff": staff, **extra}
 
 
 # --- signing in ----------------------------------------------------------------------------
@@ -152,22 +148,19 @@ async def progress_board(
     groups = await UnitGroup.all()
     rows = await board(current.id, now=now, group_id=group) if current else []
     names = {g.id: g.name for g in groups}
-    return await render(
+    return await staff_page(
         request,
+        staff,
         "web/progress.html",
-        locale=staff.locale,
-        **page(
-            staff,
-            period=current,
-            periods=await Period.all(),
-            groups=groups,
-            group_id=group,
-            group_names=names,
-            rows=rows,
-            now=now,
-            pending_extensions=await pending_count(current.id) if current else 0,
-            digest=(await read_digests(current.id, limit=1) or [None])[0] if current else None,
-        ),
+        period=current,
+        periods=await Period.all(),
+        groups=groups,
+        group_id=group,
+        group_names=names,
+        rows=rows,
+        now=now,
+        pending_extensions=await pending_count(current.id) if current else 0,
+        digest=(await read_digests(current.id, limit=1) or [None])[0] if current else None,
     )
 
 
@@ -189,34 +182,28 @@ async def periods_page(request: Request, staff: StaffDep) -> Response:
     return await _periods(request, staff)
 
 
-async def _periods(
-    request: Request, staff: StaffDep, *, status_code: int = 200, **extra: Any
-) -> Response:
+async def _periods(request: Request, staff: StaffDep, **extra: Any) -> Response:
     sets = await CriteriaSet.all()
     latest: dict[str, CriteriaSet] = {}
     for s in sets:
         if s.code not in latest or s.version > latest[s.code].version:
             latest[s.code] = s
-    return await render(
+    return await staff_page(
         request,
+        staff,
         "web/periods.html",
-        locale=staff.locale,
-        status_code=status_code,
-        **page(
-            staff,
-            periods=await Period.all(),
-            groups=await UnitGroup.all(),
-            sets=list(latest.values()),
-            deadline_fields=DEADLINE_FIELDS,
-            **extra,
-        ),
+        periods=await Period.all(),
+        groups=await UnitGroup.all(),
+        sets=list(latest.values()),
+        deadline_fields=DEADLINE_FIELDS,
+        **extra,
     )
 
 
 @router.post("/periods")
-async def create_period_form(request: Request, staff: StaffDep) -> Response:
+async def create_period_form(request: Request, settings: SettingsDep, staff: StaffDep) -> Response:
     form = await form_with_csrf(request)
-    tz = settings_of(request).tz
+    tz = settings.tz
     locale = staff.locale
     await require_admin(staff.actor)
     try:
@@ -251,9 +238,7 @@ async def create_period_form(request: Request, staff: StaffDep) -> Response:
             **dates,
         )
     except UserError as exc:
-        return await _periods(
-            request, staff, status_code=status_of(exc), page_error=exc.render(locale), posted=form
-        )
+        return await _periods(request, staff, **refusal(exc, locale), posted=form)
     return redirect(f"/web/periods/{period.id}?done=created")
 
 
@@ -271,7 +256,6 @@ async def _period(
     period_id: Id,
     now: datetime,
     *,
-    status_code: int = 200,
     done: str = "",
     **extra: Any,
 ) -> Response:
@@ -287,30 +271,26 @@ async def _period(
         "extended": N_("The unit's deadline was changed."),
     }
     message = Msg(messages[done]).render(staff.locale) if done in messages else None
-    return await render(
+    return await staff_page(
         request,
+        staff,
         "web/period.html",
-        locale=staff.locale,
-        status_code=status_code,
-        **page(
-            staff,
-            period=period,
-            links=links,
-            sheets=sheets,
-            deadline_fields=DEADLINE_FIELDS,
-            statuses=[s.value for s in PeriodStatus if s != PeriodStatus.published],
-            message=message,
-            **extra,
-        ),
+        period=period,
+        links=links,
+        sheets=sheets,
+        deadline_fields=DEADLINE_FIELDS,
+        statuses=[s.value for s in PeriodStatus if s != PeriodStatus.published],
+        message=message,
+        **extra,
     )
 
 
 @router.post("/periods/{period_id}")
 async def update_period_form(
-    request: Request, period_id: Id, staff: StaffDep, now: Now
+    request: Request, settings: SettingsDep, period_id: Id, staff: StaffDep, now: Now
 ) -> Response:
     form = await form_with_csrf(request)
-    tz = settings_of(request).tz
+    tz = settings.tz
     await require_admin(staff.actor)
     try:
         changes: dict[str, Any] = {}
@@ -324,23 +304,21 @@ async def update_period_form(
         changes["require_leader_approval"] = form.get("leader") == "1"
         await update_period(staff.actor, period_id, changes, now=now)
     except UserError as exc:
-        return await _period(
-            request,
-            staff,
-            period_id,
-            now,
-            status_code=status_of(exc),
-            page_error=exc.render(staff.locale),
-        )
+        return await _period(request, staff, period_id, now, **refusal(exc, staff.locale))
     return redirect(f"/web/periods/{period_id}?done=saved")
 
 
 @router.post("/periods/{period_id}/sheets/{assessment_id}/deadline")
 async def extend_form(
-    request: Request, period_id: Id, assessment_id: Id, staff: StaffDep, now: Now
+    request: Request,
+    settings: SettingsDep,
+    period_id: Id,
+    assessment_id: Id,
+    staff: StaffDep,
+    now: Now,
 ) -> Response:
     form = await form_with_csrf(request)
-    tz = settings_of(request).tz
+    tz = settings.tz
     await require_admin(staff.actor)
     try:
         if not await Assessment.exists(id=assessment_id, period_id=period_id):
@@ -355,14 +333,7 @@ async def extend_form(
             tz=tz,
         )
     except UserError as exc:
-        return await _period(
-            request,
-            staff,
-            period_id,
-            now,
-            status_code=status_of(exc),
-            page_error=exc.render(staff.locale),
-        )
+        return await _period(request, staff, period_id, now, **refusal(exc, staff.locale))
     return redirect(f"/web/periods/{period_id}?done=extended#sheet-{assessment_id}")
 
 
@@ -395,8 +366,6 @@ async def _extensions(
     request: Request,
     staff: StaffDep,
     period_id: int | None,
-    *,
-    status_code: int = 200,
     **extra: Any,
 ) -> Response:
     current = await pick_period(period_id)
@@ -411,30 +380,31 @@ async def _extensions(
             for r in await list_extensions(staff.actor, period_id=current.id, limit=200)
             if r.status != ExtensionStatus.pending.value
         ][:DECIDED_SHOWN]
-    return await render(
+    return await staff_page(
         request,
+        staff,
         "web/extensions.html",
-        locale=staff.locale,
-        status_code=status_code,
-        **page(
-            staff,
-            period=current,
-            periods=await Period.all(),
-            pending=pending,
-            decided=decided,
-            **extra,
-        ),
+        period=current,
+        periods=await Period.all(),
+        pending=pending,
+        decided=decided,
+        **extra,
     )
 
 
 @router.post("/extensions/{request_id}")
 async def decide_extension_form(
-    request: Request, request_id: Id, staff: StaffDep, now: Now
+    request: Request,
+    settings: SettingsDep,
+    notifier: NotifierDep,
+    request_id: Id,
+    staff: StaffDep,
+    now: Now,
 ) -> Response:
     """Approve (optionally with another date) or refuse (with a reason) a unit's request, then
     tell the officer who asked."""
     form = await form_with_csrf(request)
-    tz = settings_of(request).tz
+    tz = settings.tz
     await require_admin(staff.actor)
     found = await ExtensionRequest.get_or_none(id=request_id).prefetch_related("assessment")
     if found is None:
@@ -459,14 +429,7 @@ async def decide_extension_form(
             tz=tz,
         )
     except UserError as exc:
-        return await _extensions(
-            request,
-            staff,
-            period_id,
-            status_code=status_of(exc),
-            page_error=exc.render(staff.locale),
-        )
-    notifier = getattr(request.app.state, "notifier", None) or NullNotifier()
+        return await _extensions(request, staff, period_id, **refusal(exc, staff.locale))
     reached = await tell_decision(notifier, request_id, tz=tz)
     done = ("approved" if action == "approve" else "refused") if reached else "unreached"
     return redirect(f"/web/extensions?period={period_id}&done={done}")
@@ -484,34 +447,29 @@ async def units_page(request: Request, staff: StaffDep, done: str = "") -> Respo
     return await _units(request, staff, message=message)
 
 
-async def _units(
-    request: Request, staff: StaffDep, *, status_code: int = 200, **extra: Any
-) -> Response:
+async def _units(request: Request, staff: StaffDep, **extra: Any) -> Response:
     groups = await UnitGroup.all()
     units = await Unit.all()
     officers = await Officer.all()
     by_unit: dict[int, list[Officer]] = {}
     for o in officers:
         by_unit.setdefault(o.unit_id, []).append(o)  # type: ignore[attr-defined]
-    return await render(
+    return await staff_page(
         request,
+        staff,
         "web/units.html",
-        locale=staff.locale,
-        status_code=status_code,
-        **page(staff, groups=groups, units=units, officers=by_unit, **extra),
+        groups=groups,
+        units=units,
+        officers=by_unit,
+        **extra,
     )
 
 
 @router.post("/units/import")
-async def import_units_form(request: Request, staff: StaffDep) -> Response:
-    settings = settings_of(request)
+async def import_units_form(request: Request, settings: SettingsDep, staff: StaffDep) -> Response:
     try:
         await require_admin(staff.actor)
-        upload = await read_form_stream(
-            request,
-            limit_mb=settings.max_upload_mb,
-            check_csrf=lambda given: require_csrf(request, given),
-        )
+        upload = await read_form_stream(request, settings)
         if not upload.data:
             raise UserError(Msg(N_("Choose a file to upload.")))
         known = set(await Unit.all().values_list("code", flat=True))
@@ -520,13 +478,10 @@ async def import_units_form(request: Request, staff: StaffDep) -> Response:
     except UserError as exc:
         if isinstance(exc, CsrfError):
             raise
-        problems = [p.render(staff.locale) for p in getattr(exc, "problems", [])]
         return await _units(
             request,
             staff,
-            status_code=status_of(exc),
-            page_error=exc.msg.render(staff.locale) if problems else exc.render(staff.locale),
-            problems=problems,
+            **refusal(exc, staff.locale, listed=True),
         )
     return await _units(request, staff, summary=asdict(summary))
 
@@ -547,11 +502,15 @@ async def invite(request: Request, officer_id: Id, staff: StaffDep, now: Now) ->
     username = await _bot_username(request)
     link = f"https://t.me/{username}?start={issued.code}" if username else ""
     qr = qr_svg(link or issued.code, title=issued.pretty)
-    return await render(
+    return await staff_page(
         request,
+        staff,
         "web/invite.html",
-        locale=staff.locale,
-        **page(staff, officer=officer, issued=issued, link=link, qr=qr, bot=username),
+        officer=officer,
+        issued=issued,
+        link=link,
+        qr=qr,
+        bot=username,
     )
 
 
@@ -577,44 +536,36 @@ async def criteria_page(request: Request, staff: StaffDep) -> Response:
     return await _criteria(request, staff)
 
 
-async def _criteria(
-    request: Request, staff: StaffDep, *, status_code: int = 200, **extra: Any
-) -> Response:
-    return await render(
+async def _criteria(request: Request, staff: StaffDep, **extra: Any) -> Response:
+    return await staff_page(
         request,
+        staff,
         "web/criteria.html",
-        locale=staff.locale,
-        status_code=status_code,
-        **page(staff, sets=await CriteriaSet.all(), **extra),
+        sets=await CriteriaSet.all(),
+        **extra,
     )
 
 
 @router.post("/criteria/import")
-async def import_criteria_form(request: Request, staff: StaffDep) -> Response:
-    settings = settings_of(request)
+async def import_criteria_form(
+    request: Request, settings: SettingsDep, staff: StaffDep
+) -> Response:
     try:
         await require_admin(staff.actor)
-        upload = await read_form_stream(
-            request,
-            limit_mb=settings.max_upload_mb,
-            check_csrf=lambda given: require_csrf(request, given),
-        )
+        upload = await read_form_stream(request, settings)
         if not upload.data:
             raise UserError(Msg(N_("Choose a file to upload.")))
         if is_printed_annex(upload.data):  # the decision's own table: review it first
-            return redirect(await criteria_annex.stash(request, upload))
+            return redirect(await criteria_annex.stash(FileStore(settings.data_dir), upload))
         draft = read_workbook(upload.data)
         cset = await import_draft(staff.actor, draft)
     except UserError as exc:
         if isinstance(exc, CsrfError):
             raise
-        problems = [p.render(staff.locale) for p in getattr(exc, "problems", [])]
         return await _criteria(
             request,
             staff,
-            status_code=status_of(exc),
-            page_error=exc.msg.render(staff.locale) if problems else exc.render(staff.locale),
-            problems=problems,
+            **refusal(exc, staff.locale, listed=True),
         )
     return redirect(f"/web/criteria/{cset.id}?done=imported")
 
@@ -642,11 +593,13 @@ async def criteria_tree(request: Request, set_id: Id, staff: StaffDep, done: str
         if done == "copied"
         else None
     )
-    return await render(
+    return await staff_page(
         request,
+        staff,
         "web/criteria_tree.html",
-        locale=staff.locale,
-        **page(staff, cset=cset, rows=rows, message=message),
+        cset=cset,
+        rows=rows,
+        message=message,
     )
 
 

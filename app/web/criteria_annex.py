@@ -14,9 +14,9 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from app.api.deps import Id
+from app.api.deps import Files, Id
 from app.web.deps import StaffDep, WebRoute, form_with_csrf, redirect, status_of
-from app.web.render import render, settings_of
+from app.web.render import render
 from app.web.uploads import Upload
 from core.auth import NotFound, require_admin
 from core.files import FileStore, MissingFileError
@@ -25,7 +25,7 @@ from forms.annex import AnnexReading, read_annex
 from forms.annex_import import annex_draft, resolve
 from forms.criteria import get_set, import_draft, load_draft
 from forms.criteria_edit import apply_reading, reading_of
-from forms.criteria_rows import UNIT_KIND_LABELS, CriteriaImportError
+from forms.criteria_rows import UNIT_KIND_LABELS
 from forms.models import CriteriaSet
 from forms.rule_words import describe_rule
 from forms.rules import RULE_TYPES
@@ -45,20 +45,20 @@ RULE_TYPE_LABELS = {
 _SHA = 64
 
 
-async def stash(request: Request, upload: Upload) -> str:
+async def stash(files: FileStore, upload: Upload) -> str:
     """Keep an uploaded annex and return the address of its review page; a file without the
     annex table is refused here, on the criteria page, with the columns it needs."""
     read_annex(upload.data or b"")
-    stored = await FileStore(settings_of(request).data_dir).put(upload.data or b"")
+    stored = await files.put(upload.data or b"")
     query = {k: upload.get(k) for k in ("code", "name", "unit_kind") if upload.get(k)}
     return f"/web/criteria/annex/{stored.sha256}" + (f"?{urlencode(query)}" if query else "")
 
 
-async def _annex(request: Request, sha: str) -> AnnexReading:
+async def _annex(files: FileStore, sha: str) -> AnnexReading:
     if len(sha) != _SHA or not all(c in "0123456789abcdef" for c in sha):
         raise NotFound(Msg(N_("This annex is no longer available; upload it again.")))
     try:
-        data = await FileStore(settings_of(request).data_dir).get(sha)
+        data = await files.get(sha)
     except MissingFileError:
         raise NotFound(Msg(N_("This annex is no longer available; upload it again."))) from None
     return read_annex(data)
@@ -130,17 +130,17 @@ def _info(source: Any) -> dict[str, str]:
 
 
 @router.get("/criteria/annex/{sha}", response_class=HTMLResponse)
-async def annex_review(request: Request, sha: str, staff: StaffDep) -> Response:
+async def annex_review(request: Request, sha: str, staff: StaffDep, files: Files) -> Response:
     await require_admin(staff.actor)
-    reading = await _annex(request, sha)
+    reading = await _annex(files, sha)
     return await _review(request, staff, sha, reading, _info(request.query_params))
 
 
 @router.post("/criteria/annex/{sha}")
-async def annex_resolve(request: Request, sha: str, staff: StaffDep) -> Response:
+async def annex_resolve(request: Request, sha: str, staff: StaffDep, files: Files) -> Response:
     await require_admin(staff.actor)
     form = await form_with_csrf(request)
-    first = await _annex(request, sha)
+    first = await _annex(files, sha)
     choices = _choices(form, first)
     reading = resolve(first, choices)
     info = _info(form)
@@ -161,7 +161,7 @@ async def annex_resolve(request: Request, sha: str, staff: StaffDep) -> Response
             sha,
             reading,
             info,
-            status_code=status_of(exc) if not isinstance(exc, CriteriaImportError) else 422,
+            status_code=status_of(exc),
             problems=problems,
             changed=set(choices),
         )

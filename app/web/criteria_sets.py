@@ -7,8 +7,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.api.deps import Id, OptionalId
-from app.web.deps import StaffDep, WebRoute, form_with_csrf, redirect
-from app.web.render import render
+from app.web.deps import StaffDep, WebRoute, form_with_csrf, redirect, staff_page
 from core.auth import NotFound, require_admin, require_role
 from core.i18n import N_, Msg
 from forms.criteria import load_draft
@@ -47,11 +46,10 @@ async def criteria_diff_page(
         }
         for c in changes
     ]
-    return await render(
+    return await staff_page(
         request,
+        staff,
         "web/criteria_diff.html",
-        locale=staff.locale,
-        staff=staff,
         before=before,
         after=after,
         rows=rows,

@@ -21,7 +21,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from app.api.deps import Id
+from app.api.deps import Files, Id, SettingsDep, get_settings
 from app.web.deps import (
     CsrfError,
     Now,
@@ -29,12 +29,12 @@ from app.web.deps import (
     WebRoute,
     form_with_csrf,
     redirect,
-    require_csrf,
+    refusal,
     status_of,
     wants_json,
 )
 from app.web.files import file_response
-from app.web.render import render, render_fragment, request_lang, settings_of
+from app.web.render import render, render_fragment, request_lang
 from app.web.security import set_cookie
 from app.web.sessions import (
     OFFICER_COOKIE,
@@ -94,11 +94,11 @@ def _item_context(view: Any, code: str, locale: str) -> dict[str, Any]:
 
 
 @router.get("/login", response_class=HTMLResponse)
-async def login_page(request: Request, now: Now, t: str = "") -> Response:
+async def login_page(request: Request, settings: SettingsDep, now: Now, t: str = "") -> Response:
     """The link's landing page: a button, because opening a link must not use it up (chat
     apps open links to draw previews)."""
     locale = request_lang(request)
-    claims = read_link(settings_of(request), t)
+    claims = read_link(settings, t)
     error = None
     if claims is None:
         error = Msg(N_("This sign-in link is not valid. Ask the bot for a new one (command /web)."))
@@ -113,9 +113,8 @@ async def login_page(request: Request, now: Now, t: str = "") -> Response:
 
 
 @router.post("/login")
-async def login(request: Request, now: Now) -> Response:
+async def login(request: Request, settings: SettingsDep, now: Now) -> Response:
     form = await form_with_csrf(request)
-    settings = settings_of(request)
     client = request.client.host if request.client else ""
     try:
         officer, session_id = await claim_officer_link(
@@ -172,8 +171,7 @@ async def _page(
     blockers: Any = None,
 ) -> Response:
     locale = _lang(request, session)
-    settings = settings_of(request)
-    view = await load_sheet(await _sheet_id(session), now=now, tz=settings.tz)
+    view = await load_sheet(await _sheet_id(session), now=now, tz=get_settings(request).tz)
     return await render(
         request,
         "web/officer_sheet.html",
@@ -232,8 +230,7 @@ async def _row_response(
 ) -> Response:
     """JSON for the script: the item re-rendered, and the progress panel."""
     locale = _lang(request, session)
-    settings = settings_of(request)
-    view = await load_sheet(await _sheet_id(session), now=now, tz=settings.tz)
+    view = await load_sheet(await _sheet_id(session), now=now, tz=get_settings(request).tz)
     ctx = _item_context(view, code, locale)
     row_html = await render_fragment(
         request,
@@ -260,11 +257,43 @@ async def _row_response(
     )
 
 
+async def _item_refused(
+    request: Request,
+    session: OfficerDep,
+    now: Any,
+    code: str,
+    exc: UserError,
+    posted: dict[str, Any] | None = None,
+) -> Response:
+    """The item redrawn with the refusal under it (and what was typed): the row for the page's
+    script, else the whole sheet."""
+    error = exc.render(_lang(request, session))
+    status = status_of(exc)
+    if wants_json(request):
+        return await _row_response(
+            request, session, now, code, status_code=status, error=error, posted=posted
+        )
+    typed = {code: posted} if posted else None
+    return await _page(
+        request, session, now, status_code=status, errors={code: error}, posted=typed
+    )
+
+
+async def _item_done(
+    request: Request, session: OfficerDep, now: Any, code: str, message: Msg, url: str
+) -> Response:
+    """After a change to an item: the row for the page's script, else back to the item."""
+    if wants_json(request):
+        text = message.render(_lang(request, session))
+        return await _row_response(request, session, now, code, message=text)
+    return redirect(f"{url}#item-{quote(code)}")
+
+
 @router.post("/items/{code}")
-async def save_item(request: Request, code: str, session: OfficerDep, now: Now) -> Response:
+async def save_item(
+    request: Request, settings: SettingsDep, code: str, session: OfficerDep, now: Now
+) -> Response:
     form = await form_with_csrf(request)
-    locale = _lang(request, session)
-    settings = settings_of(request)
     sheet_id = await _sheet_id(session)
     view = await load_sheet(sheet_id, now=now, tz=settings.tz)
     item = view.tree.item(code)
@@ -293,32 +322,20 @@ async def save_item(request: Request, code: str, session: OfficerDep, now: Now) 
             note=note,
             tz=settings.tz,
         )
-    except StaleAnswerError as exc:
-        error = exc.render(locale)
-        if wants_json(request):
-            return await _row_response(request, session, now, code, status_code=409, error=error)
-        return await _page(request, session, now, status_code=409, errors={code: error})
+    except StaleAnswerError as exc:  # shown with what is stored now, not what was typed
+        return await _item_refused(request, session, now, code, exc)
     except UserError as exc:
-        error = exc.render(locale)
-        status = status_of(exc)
-        if wants_json(request):
-            return await _row_response(
-                request, session, now, code, status_code=status, error=error, posted=posted
-            )
-        return await _page(
-            request, session, now, status_code=status, errors={code: error}, posted={code: posted}
-        )
-    if wants_json(request):
-        message = Msg(N_("Saved: item {code}."), code=code).render(locale)
-        return await _row_response(request, session, now, code, message=message)
-    return redirect(f"/web/o/?saved={quote(code)}#item-{quote(code)}")
+        return await _item_refused(request, session, now, code, exc, posted)
+    saved = Msg(N_("Saved: item {code}."), code=code)
+    return await _item_done(request, session, now, code, saved, f"/web/o/?saved={quote(code)}")
 
 
 @router.get("/preview")
-async def preview(request: Request, session: OfficerDep, now: Now, item: str = "") -> Response:
+async def preview(
+    request: Request, settings: SettingsDep, session: OfficerDep, now: Now, item: str = ""
+) -> Response:
     """The score the inputs would give, computed by the item's rule (nothing is saved)."""
     locale = _lang(request, session)
-    settings = settings_of(request)
     view = await load_sheet(await _sheet_id(session), now=now, tz=settings.tz)
     node = view.tree.item(item)
     if node is None or node.rule is None:
@@ -349,16 +366,12 @@ async def preview(request: Request, session: OfficerDep, now: Now, item: str = "
 
 
 @router.post("/items/{code}/files")
-async def upload(request: Request, code: str, session: OfficerDep, now: Now) -> Response:
-    settings = settings_of(request)
-    locale = _lang(request, session)
+async def upload(
+    request: Request, settings: SettingsDep, code: str, session: OfficerDep, now: Now
+) -> Response:
     sheet_id = await _sheet_id(session)
     try:
-        form = await read_form_stream(
-            request,
-            limit_mb=settings.max_upload_mb,
-            check_csrf=lambda given: require_csrf(request, given),
-        )
+        form = await read_form_stream(request, settings)
         if form.data is None:
             raise UserError(Msg(N_("Choose a file to upload.")))
         attached = await attach_evidence(
@@ -376,32 +389,25 @@ async def upload(request: Request, code: str, session: OfficerDep, now: Now) -> 
     except UserError as exc:
         if isinstance(exc, CsrfError):
             raise
-        error = exc.render(locale)
-        status = status_of(exc)
-        if wants_json(request):
-            return await _row_response(request, session, now, code, status_code=status, error=error)
-        return await _page(request, session, now, status_code=status, errors={code: error})
+        return await _item_refused(request, session, now, code, exc)
     message = (
         Msg(N_("This file was already attached to item {code}."), code=code)
         if attached.duplicate
         else Msg(N_("File attached to item {code}."), code=code)
-    ).render(locale)
-    if wants_json(request):
-        return await _row_response(request, session, now, code, message=message)
-    return redirect(f"/web/o/?saved={quote(code)}#item-{quote(code)}")
+    )
+    return await _item_done(request, session, now, code, message, f"/web/o/?saved={quote(code)}")
 
 
 @router.post("/files/{evidence_id}/remove")
-async def remove_file(request: Request, evidence_id: Id, session: OfficerDep, now: Now) -> Response:
+async def remove_file(
+    request: Request, settings: SettingsDep, evidence_id: Id, session: OfficerDep, now: Now
+) -> Response:
     await form_with_csrf(request)
     evidence = await _own_evidence(session, evidence_id)
     code = evidence.answer.node.code
-    await remove_evidence(session.actor, evidence_id, now=now, tz=settings_of(request).tz)
-    if wants_json(request):
-        locale = _lang(request, session)
-        message = Msg(N_("The file was removed.")).render(locale)
-        return await _row_response(request, session, now, code, message=message)
-    return redirect(f"/web/o/?done=removed#item-{quote(code)}")
+    await remove_evidence(session.actor, evidence_id, now=now, tz=settings.tz)
+    removed = Msg(N_("The file was removed."))
+    return await _item_done(request, session, now, code, removed, "/web/o/?done=removed")
 
 
 async def _own_review(session: OfficerDep, review_id: Id) -> None:
@@ -423,19 +429,23 @@ async def _own_evidence(session: OfficerDep, evidence_id: Id) -> Evidence:
 
 @router.get("/files/{evidence_id}")
 async def view_file(
-    request: Request, evidence_id: Id, session: OfficerDep, download: bool = False
+    evidence_id: Id,
+    files: Files,
+    session: OfficerDep,
+    download: bool = False,
 ) -> Response:
     evidence = await _own_evidence(session, evidence_id)
-    return await file_response(settings_of(request), evidence, download=download)
+    return await file_response(files, evidence, download=download)
 
 
 # --- the scorecard -------------------------------------------------------------------------
 
 
 @router.get("/scorecard.xlsx")
-async def scorecard_download(request: Request, session: OfficerDep, now: Now) -> Response:
+async def scorecard_download(
+    request: Request, settings: SettingsDep, session: OfficerDep, now: Now
+) -> Response:
     """The unit's "Bảng tự đánh giá, chấm điểm" as it stands now (the sheet the page shows)."""
-    settings = settings_of(request)
     sheet = await Assessment.get(id=await _sheet_id(session))
     buffer = io.BytesIO()
     export = await scorecard(
@@ -464,10 +474,11 @@ async def scorecard_download(request: Request, session: OfficerDep, now: Now) ->
 
 
 @router.post("/submit")
-async def submit_sheet(request: Request, session: OfficerDep, now: Now) -> Response:
+async def submit_sheet(
+    request: Request, settings: SettingsDep, session: OfficerDep, now: Now
+) -> Response:
     await form_with_csrf(request)
     locale = _lang(request, session)
-    settings = settings_of(request)
     try:
         await submit(session.actor, await _sheet_id(session), now=now, tz=settings.tz)
     except SubmissionBlockedError as exc:
@@ -480,9 +491,7 @@ async def submit_sheet(request: Request, session: OfficerDep, now: Now) -> Respo
             blockers=exc.blockers,
         )
     except UserError as exc:
-        return await _page(
-            request, session, now, status_code=status_of(exc), page_error=exc.render(locale)
-        )
+        return await _page(request, session, now, **refusal(exc, locale))
     return redirect("/web/o/?done=submitted")
 
 
@@ -490,18 +499,14 @@ async def submit_sheet(request: Request, session: OfficerDep, now: Now) -> Respo
 
 
 @router.post("/explanations/{review_id}")
-async def explain(request: Request, review_id: Id, session: OfficerDep, now: Now) -> Response:
-    settings = settings_of(request)
-    locale = _lang(request, session)
+async def explain(
+    request: Request, settings: SettingsDep, review_id: Id, session: OfficerDep, now: Now
+) -> Response:
     code = ""
     try:
         content_type = request.headers.get("content-type", "")
         if content_type.startswith("multipart/"):
-            form = await read_form_stream(
-                request,
-                limit_mb=settings.max_upload_mb,
-                check_csrf=lambda given: require_csrf(request, given),
-            )
+            form = await read_form_stream(request, settings)
             fields = form.fields
             data, name = form.data, form.filename
         else:
@@ -536,13 +541,6 @@ async def explain(request: Request, review_id: Id, session: OfficerDep, now: Now
     except UserError as exc:
         if isinstance(exc, CsrfError | NotFound) or not code:
             raise
-        error = exc.render(locale)
-        if wants_json(request):
-            return await _row_response(
-                request, session, now, code, status_code=status_of(exc), error=error
-            )
-        return await _page(request, session, now, status_code=status_of(exc), errors={code: error})
-    if wants_json(request):
-        message = Msg(N_("Your explanation was sent to the appraisal team.")).render(locale)
-        return await _row_response(request, session, now, code, message=message)
-    return redirect(f"/web/o/?done=explained#item-{quote(code)}")
+        return await _item_refused(request, session, now, code, exc)
+    sent = Msg(N_("Your explanation was sent to the appraisal team."))
+    return await _item_done(request, session, now, code, sent, "/web/o/?done=explained")

@@ -16,9 +16,17 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from app.api.deps import Id, OptionalId
-from app.web.deps import Now, StaffDep, WebRoute, form_with_csrf, pick_period, redirect, status_of
-from app.web.render import render, settings_of
+from app.api.deps import Id, OptionalId, SettingsDep
+from app.web.deps import (
+    Now,
+    StaffDep,
+    WebRoute,
+    form_with_csrf,
+    pick_period,
+    redirect,
+    refusal,
+    staff_page,
+)
 from core.i18n import UserError
 from forms.models import Period
 from forms.periods import update_period
@@ -33,17 +41,13 @@ async def _page(
     request: Request,
     staff: StaffDep,
     period: Period | None,
-    *,
-    status_code: int = 200,
     **extra: Any,
 ) -> Response:
     view = await publication_view(staff.actor, period) if period is not None else None
-    return await render(
+    return await staff_page(
         request,
+        staff,
         "web/publication.html",
-        locale=staff.locale,
-        status_code=status_code,
-        staff=staff,
         period=period,
         periods=await Period.all(),
         view=view,
@@ -71,8 +75,7 @@ async def publish_form(request: Request, staff: StaffDep, period_id: Id, now: No
             request,
             staff,
             period,
-            status_code=status_of(exc),
-            page_error=exc.render(staff.locale),
+            **refusal(exc, staff.locale),
             posted={"reason": reason, "force": force},
         )
     return redirect(f"/web/publication?period={period_id}&done=1")
@@ -90,17 +93,17 @@ async def ranking_option(request: Request, staff: StaffDep, period_id: Id, now: 
             staff.actor, period_id, {"index_options": {"rank_unsubmitted_last": last}}, now=now
         )
     except UserError as exc:
-        return await _page(
-            request, staff, period, status_code=status_of(exc), page_error=exc.render(staff.locale)
-        )
+        return await _page(request, staff, period, **refusal(exc, staff.locale))
     return redirect(f"/web/publication?period={period_id}")
 
 
 @router.get("/publication/{period_id}/annex.docx")
-async def annex_download(request: Request, staff: StaffDep, period_id: Id) -> Response:
+async def annex_download(
+    request: Request, settings: SettingsDep, staff: StaffDep, period_id: Id
+) -> Response:
     period = await pick_period(period_id)
     assert period is not None
-    name, data = await annex(staff.actor, period, locale=staff.locale, tz=settings_of(request).tz)
+    name, data = await annex(staff.actor, period, locale=staff.locale, tz=settings.tz)
     return Response(
         data,
         media_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",

@@ -16,12 +16,12 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
+from app.api.deps import get_settings
 from app.web.security import csrf_token, remember_csrf_seed
 from app.web.sessions import SESSION_COOKIES
 from core.i18n import N_, Msg, gettext, normalize_locale
 from core.numbers import format_percent, format_score
-from core.settings import Settings
-from core.timefmt import VIETNAM, format_date, format_datetime
+from core.timefmt import format_date, format_datetime
 from forms.evidence import size_text
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -96,10 +96,6 @@ def static_url(name: str) -> str:
     return f"/static/{name}?v={static_version(name)}"
 
 
-def settings_of(request: Request) -> Settings:
-    return request.app.state.settings  # type: ignore[no-any-return]
-
-
 def request_lang(request: Request, fallback: str | None = None) -> str:
     """The page language: the switch (cookie) first, then the person's own, else Vietnamese."""
     chosen = request.cookies.get(LANG_COOKIE)
@@ -161,8 +157,8 @@ def _formatters(locale: str, tz: Any) -> dict[str, Any]:
 
 
 def base_context(request: Request, locale: str) -> dict[str, Any]:
-    settings = settings_of(request)
-    tz = settings.tz if settings else VIETNAM
+    settings = get_settings(request)
+    tz = settings.tz
     path = request.url.path
     if request.url.query:
         path += "?" + request.url.query

@@ -14,8 +14,8 @@ from fastapi.responses import HTMLResponse, Response
 
 from app.api.deps import OptionalId
 from app.web.charts import Bar, bar_chart, gap_class
-from app.web.deps import StaffDep, WebRoute
-from app.web.render import render, svg
+from app.web.deps import StaffDep, WebRoute, staff_page
+from app.web.render import svg
 from core.auth import NotFound, require_role
 from core.i18n import N_, Msg
 from forms.models import Period
@@ -94,11 +94,10 @@ async def results_page(request: Request, staff: StaffDep, period: OptionalId = N
         if current is not None
         else (None, {})
     )
-    return await render(
+    return await staff_page(
         request,
+        staff,
         "web/results.html",
-        locale=staff.locale,
-        staff=staff,
         period=current,
         periods=await Period.all(),
         tables=tables,

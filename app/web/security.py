@@ -23,6 +23,8 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import Response
 
+from app.api.deps import get_settings
+
 CSRF_COOKIE = "cchc_csrf"
 CSRF_FIELD = "csrf"
 CSRF_HEADER = "x-csrf-token"
@@ -70,9 +72,8 @@ def new_id() -> str:
 
 
 def is_https(request: Request) -> bool:
-    settings = getattr(request.app.state, "settings", None)
-    public = settings.public_url if settings is not None else ""
-    return public.startswith("https://") or request.url.scheme == "https"
+    """Mark cookies Secure when the service is published over HTTPS."""
+    return get_settings(request).public_url.startswith("https://") or request.url.scheme == "https"
 
 
 def set_cookie(

@@ -31,7 +31,6 @@ from forms.rules import Rule, describe, parse_declared
 from scoring.models import Review
 
 ZERO = Decimal(0)
-TEXT_RULES = ("percent_tiers", "count", "points")
 
 
 @dataclass

@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from app.api.deps import Id, OptionalId
+from app.api.deps import Id, OptionalId, SettingsDep
 from app.web.deps import (
     Now,
     Staff,
@@ -23,10 +23,10 @@ from app.web.deps import (
     form_with_csrf,
     pick_period,
     redirect,
-    status_of,
+    refusal,
+    staff_page,
 )
 from app.web.files import is_previewable
-from app.web.render import render, settings_of
 from core.auth import NotFound, require_role
 from core.i18n import N_, Msg, UserError
 from forms.models import Period
@@ -108,11 +108,10 @@ async def sheet_page(
         unit.group_id,
     )
     message = Msg(DONE[done], n=n, code=decided[:32]).render(staff.locale) if done in DONE else None
-    return await render(
+    return await staff_page(
         request,
+        staff,
         "web/unit_sheet.html",
-        locale=staff.locale,
-        staff=staff,
         view=view,
         unit=unit,
         period=await Period.get(id=assessment.period_id),  # type: ignore[attr-defined]
@@ -150,12 +149,11 @@ async def _confirm(
         assigned_to=_assigned(staff, assigned),
         locale=staff.locale,
     )
-    return await render(
+    return await staff_page(
         request,
+        staff,
         "web/bulk_accept.html",
-        locale=staff.locale,
         status_code=status_code,
-        staff=staff,
         view=view,
         unit=view.assessment.unit,
         items=[r.item for r in view.rows if r.item is not None and r.code in view.acceptable],
@@ -182,25 +180,20 @@ async def confirm_accept(
 
 
 @router.post("/sheet/{assessment_id}/accept")
-async def accept_all(request: Request, assessment_id: Id, staff: StaffDep, now: Now) -> Response:
+async def accept_all(
+    request: Request, settings: SettingsDep, assessment_id: Id, staff: StaffDep, now: Now
+) -> Response:
     form = await form_with_csrf(request)
     codes = form["__lists__"].get("item", [])
     field = str(form.get("field", ""))
     assigned = str(form.get("assigned", ""))
     try:
         created = await appraisal.accept_many(
-            staff.actor, assessment_id, codes, now=now, tz=settings_of(request).tz
+            staff.actor, assessment_id, codes, now=now, tz=settings.tz
         )
     except UserError as exc:
         return await _confirm(
-            request,
-            staff,
-            assessment_id,
-            now,
-            field,
-            assigned,
-            status_code=status_of(exc),
-            page_error=exc.render(staff.locale),
+            request, staff, assessment_id, now, field, assigned, **refusal(exc, staff.locale)
         )
     return redirect(
         sheet_url(assessment_id, field=field, assigned=assigned, done="accepted", n=len(created))

@@ -3,7 +3,8 @@
 The form is parsed chunk by chunk (``python-multipart``'s streaming parser) straight from the
 request stream, never spooled to disk first. The file's bytes are counted as they arrive and the
 request is refused (413) **as soon as** they pass ``CCHC_MAX_UPLOAD_MB``, without reading the
-rest; a ``Content-Length`` already over the limit is refused before a single byte is read. The
+rest; a ``Content-Length`` already over the limit is refused before a single byte is read
+(:class:`app.api.uploads.BodyLimit`). The
 CSRF token must come before the file (forms put the hidden field first; scripts send the
 header), and is checked when the file part starts, so a forged upload is not read either.
 The stored file then goes through the same service as the bot's
@@ -18,11 +19,12 @@ from dataclasses import dataclass, field
 from fastapi import Request
 from python_multipart.multipart import MultipartParser, parse_options_header
 
-from app.web.deps import TooLarge, field_label, refuse_unstorable
+from app.api.uploads import MB, TooLarge, page_file_too_large
+from app.web.deps import field_label, refuse_unstorable, require_csrf
 from core.i18n import N_, Msg, UserError
+from core.settings import Settings
 
 FIELDS_LIMIT = 64 * 1024  # the text fields around a file (explanation text, page reference)
-MB = 1024 * 1024
 
 
 @dataclass
@@ -37,15 +39,7 @@ class Upload:
 
 
 def too_large(limit_mb: int) -> TooLarge:
-    return TooLarge(
-        Msg(
-            N_(
-                "The file is over the limit of {mb} MB per file; nothing was saved. Send a "
-                "smaller file, e.g. split it or scan at a lower resolution."
-            ),
-            mb=limit_mb,
-        )
-    )
+    return TooLarge(page_file_too_large(limit_mb))
 
 
 class _Reader:
@@ -122,19 +116,20 @@ class _Reader:
             self.upload.fields.setdefault(self.name, []).append(text)
 
 
-async def read_form_stream(
-    request: Request, *, limit_mb: int, check_csrf: Callable[[str | None], None]
-) -> Upload:
-    """Parse a multipart form from the request stream with the per-file size limit."""
+async def read_form_stream(request: Request, settings: Settings) -> Upload:
+    """Parse a multipart form from the request stream with the per-file size limit, after the
+    CSRF check."""
+    limit_mb = settings.max_upload_mb
+
+    def check_csrf(given: str | None) -> None:
+        require_csrf(request, settings, given)
+
     max_bytes = limit_mb * MB
     content_type, params = parse_options_header(request.headers.get("content-type", ""))
     boundary = params.get(b"boundary")
     if content_type != b"multipart/form-data" or not boundary:
         check_csrf(None)  # a forged post is told so (403), whatever it sent
         raise UserError(Msg(N_("Choose a file to upload.")))
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > max_bytes + FIELDS_LIMIT:
-        raise too_large(limit_mb)
     reader = _Reader(max_bytes, limit_mb, check_csrf)
     parser = MultipartParser(
         boundary,

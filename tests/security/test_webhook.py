@@ -13,6 +13,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from app.api.uploads import BodyLimit
 from app.bot_runtime import BotRuntime
 from core.models import Officer
 from core.settings import load_settings
@@ -39,6 +40,7 @@ async def hook(
     )
     runtime = BotRuntime(settings, clock=lambda: NOW)
     app = FastAPI()
+    app.add_middleware(BodyLimit, max_upload_mb=settings.max_upload_mb)  # as create_app does
     runtime.install_routes(app)
     await runtime.start()
     tg = FakeTelegram()
