@@ -96,11 +96,19 @@ async def get_assessment(assessment_id: int) -> Assessment:
     return assessment
 
 
-async def _load_item(actor: Actor, assessment_id: int, code: str) -> _Item:
-    assessment = await get_assessment(assessment_id)
+async def _reviewer_scope(actor: Actor, assessment: Assessment) -> Scope:
     scope = await scope_for(actor, assessment.criteria_set_id)  # type: ignore[attr-defined]
     if not scope.may_review:
         raise NotAllowedError(Msg(N_("Only appraisers and administrators set appraised scores.")))
+    return scope
+
+
+async def _load_item(
+    actor: Actor, assessment_id: int, code: str, now: datetime, tz: ZoneInfo
+) -> _Item:
+    """The item to review, checked: visible to the actor, not a survey item, sheet open."""
+    assessment = await get_assessment(assessment_id)
+    scope = await _reviewer_scope(actor, assessment)
     node = await CriteriaNode.get_or_none(
         criteria_set_id=assessment.criteria_set_id,  # type: ignore[attr-defined]
         code=code,
@@ -116,6 +124,7 @@ async def _load_item(actor: Actor, assessment_id: int, code: str) -> _Item:
         raise NotAllowedError(
             Msg(N_("The item “{code}” is not in the fields assigned to you."), code=node.code)
         )
+    _check_sheet_open(assessment.period, assessment, now, tz)
     return _Item(assessment, assessment.period, node, scope)
 
 
@@ -129,10 +138,6 @@ def self_assessment_closed(period: Period, assessment: Assessment, now: datetime
 def _check_not_published(period: Period, assessment: Assessment) -> None:
     if period.published_at is not None or assessment.status == AssessmentStatus.final:
         raise LockedError(Msg(N_("The results are published; nothing can be changed.")))
-
-
-def _check_appraisal_open(item: _Item, now: datetime, tz: ZoneInfo) -> None:
-    _check_sheet_open(item.period, item.assessment, now, tz)
 
 
 def _check_sheet_open(period: Period, assessment: Assessment, now: datetime, tz: ZoneInfo) -> None:
@@ -205,6 +210,30 @@ def _review_snapshot(review: Review | None) -> dict[str, Any] | None:
     }
 
 
+def _decision(
+    score: Decimal | None,
+    comment: str,
+    *,
+    accepted: bool = False,
+    due: datetime | None = None,
+) -> dict[str, Any]:
+    """The fields of one review decision; a due time means an explanation is requested."""
+    return {
+        "accepted": accepted,
+        "appraised_score": score,
+        "comment": comment,
+        "explanation_requested": due is not None,
+        "explanation_due_at": due,
+    }
+
+
+def _self_score(answer: Answer) -> Decimal | None:
+    """What accepting the self score grants: none if not applicable, 0 if unanswered."""
+    if answer.not_applicable:
+        return None
+    return Decimal(answer.self_score) if answer.self_score is not None else Decimal(0)
+
+
 def _stale_review() -> Conflict:
     return Conflict(Msg(N_("Someone changed this review meanwhile; reload it and decide again.")))
 
@@ -256,6 +285,31 @@ async def _save_review(
     return review
 
 
+async def _save_round1(
+    actor: Actor,
+    item: _Item,
+    values: Any,
+    *,
+    expected_version: int,
+    action: str,
+    now: datetime,
+) -> Review:
+    """Save a round-1 decision; ``values`` maps the unit's answer to the review's fields."""
+    async with in_transaction():
+        answer = await _answer_row(item.assessment, item.node)
+        await _round1_editable(answer)
+        return await _save_review(
+            actor,
+            item,
+            answer,
+            1,
+            values(answer) if callable(values) else values,
+            expected_version=expected_version,
+            action=action,
+            now=now,
+        )
+
+
 async def _round1_editable(answer: Answer) -> None:
     if await Review.filter(answer_id=answer.id, round_no=2).exists():
         raise Conflict(
@@ -283,32 +337,16 @@ async def accept(
     tz: ZoneInfo = VIETNAM,
 ) -> Review:
     """Round 1: the appraised score is the self score as it stands (0 if unanswered)."""
-    item = await _load_item(actor, assessment_id, item_code)
-    _check_appraisal_open(item, now, tz)
+    item = await _load_item(actor, assessment_id, item_code, now, tz)
     text = _comment(comment, required=False)
-    async with in_transaction():
-        answer = await _answer_row(item.assessment, item.node)
-        await _round1_editable(answer)
-        if answer.not_applicable:
-            score = None
-        else:
-            score = Decimal(answer.self_score) if answer.self_score is not None else Decimal(0)
-        return await _save_review(
-            actor,
-            item,
-            answer,
-            1,
-            {
-                "accepted": True,
-                "appraised_score": score,
-                "comment": text,
-                "explanation_requested": False,
-                "explanation_due_at": None,
-            },
-            expected_version=expected_version,
-            action="review.accept",
-            now=now,
-        )
+    return await _save_round1(
+        actor,
+        item,
+        lambda answer: _decision(_self_score(answer), text, accepted=True),
+        expected_version=expected_version,
+        action="review.accept",
+        now=now,
+    )
 
 
 async def accept_many(
@@ -331,9 +369,7 @@ async def accept_many(
     if not codes:
         raise UserError(Msg(N_("There is no item left to accept.")))
     assessment = await get_assessment(assessment_id)
-    scope = await scope_for(actor, assessment.criteria_set_id)  # type: ignore[attr-defined]
-    if not scope.may_review:
-        raise NotAllowedError(Msg(N_("Only appraisers and administrators set appraised scores.")))
+    scope = await _reviewer_scope(actor, assessment)
     _check_sheet_open(assessment.period, assessment, now, tz)
     nodes = {
         n.code: n
@@ -396,21 +432,13 @@ async def accept_many(
         for code in codes:
             node = nodes[code]
             answer = answers.get(node.id) or await _answer_row(assessment, node)
-            if answer.not_applicable:
-                score = None
-            else:
-                score = Decimal(answer.self_score) if answer.self_score is not None else Decimal(0)
             try:
                 review = await Review.create(
                     answer_id=answer.id,
                     round_no=1,
                     reviewer_id=reviewer_id,
                     version=1,
-                    accepted=True,
-                    appraised_score=score,
-                    comment="",
-                    explanation_requested=False,
-                    explanation_due_at=None,
+                    **_decision(_self_score(answer), "", accepted=True),
                 )
             except IntegrityError:
                 raise _stale_review() from None
@@ -440,29 +468,17 @@ async def adjust(
     tz: ZoneInfo = VIETNAM,
 ) -> Review:
     """Round 1: set an appraised score different from the self score; the comment says why."""
-    item = await _load_item(actor, assessment_id, item_code)
-    _check_appraisal_open(item, now, tz)
+    item = await _load_item(actor, assessment_id, item_code, now, tz)
     value = parse_score(score, Decimal(item.node.max_score))
     text = _comment(comment, required=True)
-    async with in_transaction():
-        answer = await _answer_row(item.assessment, item.node)
-        await _round1_editable(answer)
-        return await _save_review(
-            actor,
-            item,
-            answer,
-            1,
-            {
-                "accepted": False,
-                "appraised_score": value,
-                "comment": text,
-                "explanation_requested": False,
-                "explanation_due_at": None,
-            },
-            expected_version=expected_version,
-            action="review.adjust",
-            now=now,
-        )
+    return await _save_round1(
+        actor,
+        item,
+        _decision(value, text),
+        expected_version=expected_version,
+        action="review.adjust",
+        now=now,
+    )
 
 
 async def request_explanation(
@@ -480,8 +496,7 @@ async def request_explanation(
 ) -> Review:
     """Round 1: ask the unit to explain (giải trình) by a due time; its focal officers are told
     in the bot. ``score`` is an optional provisional appraised score."""
-    item = await _load_item(actor, assessment_id, item_code)
-    _check_appraisal_open(item, now, tz)
+    item = await _load_item(actor, assessment_id, item_code, now, tz)
     text = _comment(comment, required=True)
     value = None if score in (None, "") else parse_score(score, Decimal(item.node.max_score))
     due = due_at or item.period.explanation_due_at
@@ -491,25 +506,14 @@ async def request_explanation(
         raise UserError(
             Msg(N_("The due date ({when}) must be in the future."), when=format_datetime(due, tz))
         )
-    async with in_transaction():
-        answer = await _answer_row(item.assessment, item.node)
-        await _round1_editable(answer)
-        review = await _save_review(
-            actor,
-            item,
-            answer,
-            1,
-            {
-                "accepted": False,
-                "appraised_score": value,
-                "comment": text,
-                "explanation_requested": True,
-                "explanation_due_at": due,
-            },
-            expected_version=expected_version,
-            action="review.request_explanation",
-            now=now,
-        )
+    review = await _save_round1(
+        actor,
+        item,
+        _decision(value, text, due=due),
+        expected_version=expected_version,
+        action="review.request_explanation",
+        now=now,
+    )
     unit = await Unit.get(id=item.assessment.unit_id)  # type: ignore[attr-defined]
     await notify_unit(
         notifier,
@@ -566,8 +570,7 @@ async def round2(
     tz: ZoneInfo = VIETNAM,
 ) -> Review:
     """Round 2: the final appraised score of an item whose explanation was requested."""
-    item = await _load_item(actor, assessment_id, item_code)
-    _check_appraisal_open(item, now, tz)
+    item = await _load_item(actor, assessment_id, item_code, now, tz)
     value = parse_score(score, Decimal(item.node.max_score))
     answer = await Answer.get_or_none(assessment_id=item.assessment.id, node_id=item.node.id)
     first = (
@@ -607,13 +610,7 @@ async def round2(
             item,
             answer,
             2,
-            {
-                "accepted": grants_proposal,
-                "appraised_score": value,
-                "comment": text,
-                "explanation_requested": False,
-                "explanation_due_at": None,
-            },
+            _decision(value, text, accepted=grants_proposal),
             expected_version=expected_version,
             action="review.round2",
             now=now,
@@ -691,11 +688,9 @@ async def unlock(
     await require_admin(actor)
     assessment = await get_assessment(assessment_id)
     _check_not_published(assessment.period, assessment)
-    reason = (reason or "").strip()
+    reason = _comment(reason, required=False)
     if not reason:
         raise UserError(Msg(N_("Please give the reason for unlocking.")))
-    if len(reason) > MAX_COMMENT:
-        raise UserError(Msg(N_("The comment is too long (at most {n} characters)."), n=MAX_COMMENT))
     if await Review.filter(answer__assessment_id=assessment.id).exists():
         raise Conflict(
             Msg(N_("Appraisal has started for this unit; its self-assessment cannot be reopened."))
