@@ -269,7 +269,7 @@ class _Checker:
     def add(self, sheet: str, row: int | None, column: str | None, msg: Msg) -> None:
         self.problems.append(Problem(sheet, row, column, msg))
 
-    def node(self, row: int | None, key: str, text: str, **fields: Any) -> None:
+    def node(self, row: int | None, key: str, text: str, /, **fields: Any) -> None:
         """A problem in a cell of the criteria sheet, named by its column key."""
         self.add(SHEET_NODES, row, COLUMN_BY_KEY[key].letter, Msg(text, **fields))
 

@@ -329,7 +329,7 @@ def _refused(text: str, *problems: Msg, rule_type: str | None = None) -> Printed
 
 
 def _refuse(
-    text: str, problem: str, *, rule_type: str | None = None, **fields: Any
+    text: str, problem: str, /, *, rule_type: str | None = None, **fields: Any
 ) -> PrintedReading:
     return _refused(text, Msg(problem, **fields), rule_type=rule_type)
 

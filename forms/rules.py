@@ -130,6 +130,10 @@ class DeclaredValueError(UserError):
     """What an officer declared cannot be scored; the message tells them what to type instead."""
 
 
+def _declared(msgid: str, /, **fields: Any) -> DeclaredValueError:
+    return DeclaredValueError(Msg(msgid, **fields))
+
+
 # ---------------------------------------------------------------------------------------------
 # Numbers inside messages
 # ---------------------------------------------------------------------------------------------
@@ -266,6 +270,10 @@ class _EntryError(Exception):
         self.msg = msg
 
 
+def _entry_error(msgid: str, /, **fields: Any) -> _EntryError:
+    return _EntryError(Msg(msgid, **fields))
+
+
 def _split_entries(text: str | None) -> list[str]:
     if not text:
         return []
@@ -278,13 +286,11 @@ def _split_label_value(number: int, entry: str, example: Msg) -> tuple[str, str]
         label, found, value = entry.rpartition(separator)
         if found and label.strip() and value.strip():
             return label.strip(), value.strip()
-    raise _EntryError(
-        Msg(
-            N_("Entry {number} “{entry}”: expected {example}."),
-            number=number,
-            entry=entry,
-            example=example,
-        )
+    raise _entry_error(
+        N_("Entry {number} “{entry}”: expected {example}."),
+        number=number,
+        entry=entry,
+        example=example,
     )
 
 
@@ -296,13 +302,11 @@ def _parse_amount(number: int, entry: str, text: str, max_score: Decimal) -> Dec
         # unbounded here: the rule's own checks name the entry (decimals: _check_numbers)
         value = parse_decimal(cleaned[:-1] if percent else cleaned, bounded=False)
     except NumberError:
-        raise _EntryError(
-            Msg(
-                N_("Entry {number} “{entry}”: “{value}” is not a number."),
-                number=number,
-                entry=entry,
-                value=text,
-            )
+        raise _entry_error(
+            N_("Entry {number} “{entry}”: “{value}” is not a number."),
+            number=number,
+            entry=entry,
+            value=text,
         ) from None
     return max_score * value / HUNDRED if percent else value
 
@@ -327,7 +331,7 @@ def _parse_keywords(
     entries: Iterable[tuple[int, str]],
     allowed: tuple[str, ...],
     max_score: Decimal,
-    unknown: Callable[[int, str], Msg],
+    unknown: str,
     problems: list[Msg],
 ) -> dict[str, Decimal]:
     """Read "each = 0,5; cap = 2" style entries into field name -> value."""
@@ -338,7 +342,7 @@ def _parse_keywords(
             key, value = _split_label_value(number, entry, example)
             name = _KEYWORDS.get(_fold_ascii(key))
             if name not in allowed:
-                raise _EntryError(unknown(number, entry))
+                raise _entry_error(unknown, number=number, entry=entry)
             amount = _parse_amount(number, entry, value, max_score)
         except _EntryError as exc:
             problems.append(exc.msg)
@@ -367,13 +371,11 @@ def _parse_tier(number: int, entry: str, max_score: Decimal) -> Tier:
         try:
             return parse_decimal(text, bounded=False)
         except NumberError:
-            raise _EntryError(
-                Msg(
-                    N_("Entry {number} “{entry}”: “{value}” is not a number."),
-                    number=number,
-                    entry=entry,
-                    value=text,
-                )
+            raise _entry_error(
+                N_("Entry {number} “{entry}”: “{value}” is not a number."),
+                number=number,
+                entry=entry,
+                value=text,
             ) from None
 
     points = _parse_amount(number, entry, value, max_score)
@@ -398,36 +400,6 @@ def _parse_tiers(
         except _EntryError as exc:
             problems.append(exc.msg)
     return tuple(tiers)
-
-
-def _unknown_count_key(number: int, entry: str) -> Msg:
-    return Msg(
-        N_(
-            "Entry {number} “{entry}”: a count item takes “each” (“mỗi”) and optionally "
-            "“cap” (“tối đa”)."
-        ),
-        number=number,
-        entry=entry,
-    )
-
-
-def _unknown_points_key(number: int, entry: str) -> Msg:
-    return Msg(
-        N_("Entry {number} “{entry}”: a points item takes only “step” (“bước”)."),
-        number=number,
-        entry=entry,
-    )
-
-
-def _unknown_deduction_key(number: int, entry: str) -> Msg:
-    return Msg(
-        N_(
-            "Entry {number} “{entry}”: a deduction item takes “each” (“mỗi”) or a list "
-            "of violation levels."
-        ),
-        number=number,
-        entry=entry,
-    )
 
 
 def _is_keyword_entry(entry: str) -> bool:
@@ -462,14 +434,23 @@ def _parse_fields(
     if rule_type == "percent_tiers":
         return {"tiers": _parse_tiers(entries, max_score, problems)}
     if rule_type == "count":
-        return _parse_keywords(entries, ("each", "cap"), max_score, _unknown_count_key, problems)
+        unknown = N_(
+            "Entry {number} “{entry}”: a count item takes “each” (“mỗi”) and optionally "
+            "“cap” (“tối đa”)."
+        )
+        return _parse_keywords(entries, ("each", "cap"), max_score, unknown, problems)
     if rule_type == "points":
-        return _parse_keywords(entries, ("step",), max_score, _unknown_points_key, problems)
+        unknown = N_("Entry {number} “{entry}”: a points item takes only “step” (“bước”).")
+        return _parse_keywords(entries, ("step",), max_score, unknown, problems)
     # deduction: "each = 0,5" or a list of violation levels
     keyword_entries = [(n, e) for n, e in entries if _is_keyword_entry(e)]
     level_entries = [(n, e) for n, e in entries if not _is_keyword_entry(e)]
+    unknown = N_(
+        "Entry {number} “{entry}”: a deduction item takes “each” (“mỗi”) or a list "
+        "of violation levels."
+    )
     fields: dict[str, Any] = _parse_keywords(
-        keyword_entries, ("each",), max_score, _unknown_deduction_key, problems
+        keyword_entries, ("each",), max_score, unknown, problems
     )
     fields["options"] = _parse_options(level_entries, max_score, problems)
     return fields
@@ -946,18 +927,14 @@ _CHECKERS: dict[str, Callable[[Rule, bool], list[Msg]]] = {
 
 
 def _survey_error() -> DeclaredValueError:
-    return DeclaredValueError(
-        Msg(
-            N_("Survey points are imported from the survey results; units do not self-assess them.")
-        )
+    return _declared(
+        N_("Survey points are imported from the survey results; units do not self-assess them.")
     )
 
 
 def _shape_error() -> DeclaredValueError:
-    return DeclaredValueError(
-        Msg(
-            N_("This answer does not fit the item (it may be out of date); please answer it again.")
-        )
+    return _declared(
+        N_("This answer does not fit the item (it may be out of date); please answer it again.")
     )
 
 
@@ -974,7 +951,7 @@ def _number_field(raw: object) -> Decimal:
 def _whole_field(raw: object, not_whole: str) -> Decimal:
     value = _number_field(raw)
     if value != value.to_integral_value():
-        raise DeclaredValueError(Msg(not_whole, value=_n(value)))
+        raise _declared(not_whole, value=_n(value))
     return value
 
 
@@ -989,7 +966,7 @@ def _find_option(rule: Rule, key: object) -> Option:
     for option in rule.options:
         if option.key == key:
             return option
-    raise DeclaredValueError(Msg(N_("There is no option “{key}” for this item."), key=echo(key)))
+    raise _declared(N_("There is no option “{key}” for this item."), key=echo(key))
 
 
 def _eval_yes_no(rule: Rule, value: Mapping[str, Any]) -> Decimal:
@@ -1010,38 +987,31 @@ def _percent_of(value: Mapping[str, Any]) -> Decimal:
     if "percent" in value:
         percent = _number_field(value["percent"])
         if percent < 0:
-            raise DeclaredValueError(Msg(N_("A percentage cannot be negative.")))
+            raise _declared(N_("A percentage cannot be negative."))
         if percent > HUNDRED:
-            raise DeclaredValueError(
-                Msg(
-                    N_("A percentage cannot be more than 100% (got {percent}%)."),
-                    percent=_n(percent),
-                )
+            raise _declared(
+                N_("A percentage cannot be more than 100% (got {percent}%)."), percent=_n(percent)
             )
         return percent
     numerator = _number_field(value["numerator"])
     denominator = _number_field(value["denominator"])
     params = {"numerator": _n(numerator), "denominator": _n(denominator)}
     if numerator < 0 or denominator < 0:
-        raise DeclaredValueError(
-            Msg(N_("In “{numerator}/{denominator}” neither number can be negative."), **params)
+        raise _declared(
+            N_("In “{numerator}/{denominator}” neither number can be negative."), **params
         )
     if denominator == 0:
-        raise DeclaredValueError(
-            Msg(
-                N_("In “{numerator}/{denominator}” the second number (the total) cannot be 0."),
-                **params,
-            )
+        raise _declared(
+            N_("In “{numerator}/{denominator}” the second number (the total) cannot be 0."),
+            **params,
         )
     if numerator > denominator:
-        raise DeclaredValueError(
-            Msg(
-                N_(
-                    "In “{numerator}/{denominator}” the first number cannot "
-                    "be larger than the second (the total)."
-                ),
-                **params,
-            )
+        raise _declared(
+            N_(
+                "In “{numerator}/{denominator}” the first number cannot "
+                "be larger than the second (the total)."
+            ),
+            **params,
         )
     with localcontext() as ctx:
         ctx.prec = 50
@@ -1066,7 +1036,7 @@ def _eval_checklist(rule: Rule, value: Mapping[str, Any]) -> Decimal:
     for key in checked:
         option = _find_option(rule, key)
         if key in seen:
-            raise DeclaredValueError(Msg(N_("Item {key} is ticked more than once."), key=echo(key)))
+            raise _declared(N_("Item {key} is ticked more than once."), key=echo(key))
         seen.add(key)
         total += option.points
     return total
@@ -1083,7 +1053,7 @@ def _eval_count(rule: Rule, value: Mapping[str, Any]) -> Decimal:
     _expect_keys(value, {"count"})
     count = _whole_field(value["count"], N_("The count must be a whole number (got {value})."))
     if count < 0:
-        raise DeclaredValueError(Msg(N_("The count cannot be negative.")))
+        raise _declared(N_("The count cannot be negative."))
     assert rule.each is not None
     limit = rule.max_score if rule.cap is None else min(rule.cap, rule.max_score)
     return _capped_product(count, rule.each, limit)
@@ -1093,18 +1063,16 @@ def _eval_points(rule: Rule, value: Mapping[str, Any]) -> Decimal:
     _expect_keys(value, {"points"})
     points = _number_field(value["points"])
     if points < 0:
-        raise DeclaredValueError(Msg(N_("Points cannot be negative.")))
+        raise _declared(N_("Points cannot be negative."))
     if points > rule.max_score:
-        raise DeclaredValueError(
-            Msg(
-                N_("{points} points is more than the maximum score {max}."),
-                points=_n(points),
-                max=_n(rule.max_score),
-            )
+        raise _declared(
+            N_("{points} points is more than the maximum score {max}."),
+            points=_n(points),
+            max=_n(rule.max_score),
         )
     step = DEFAULT_STEP if rule.step is None else rule.step
     if not _is_multiple(points, step):
-        raise DeclaredValueError(Msg(N_("Points must be a multiple of {step}."), step=_n(step)))
+        raise _declared(N_("Points must be a multiple of {step}."), step=_n(step))
     return points
 
 
@@ -1120,7 +1088,7 @@ def _eval_deduction(rule: Rule, value: Mapping[str, Any]) -> Decimal:
         value["violations"], N_("The number of violations must be a whole number (got {value}).")
     )
     if violations < 0:
-        raise DeclaredValueError(Msg(N_("The number of violations cannot be negative.")))
+        raise _declared(N_("The number of violations cannot be negative."))
     if violations == 0:
         return rule.max_score
     if rule.each is None:
@@ -1228,15 +1196,13 @@ def _declare_option(rule: Rule, text: str) -> dict[str, Any]:
     if key is None:
         option = _match_label(rule, text)
         if option is None:
-            raise DeclaredValueError(
-                Msg(
-                    N_(
-                        "“{text}” is not one of the options; reply with the "
-                        "option number (1–{count}) or its exact wording."
-                    ),
-                    text=echo(text),
-                    count=len(rule.options),
-                )
+            raise _declared(
+                N_(
+                    "“{text}” is not one of the options; reply with the "
+                    "option number (1–{count}) or its exact wording."
+                ),
+                text=echo(text),
+                count=len(rule.options),
             )
         key = option.key
     return {"option": key}
@@ -1256,14 +1222,12 @@ def _declare_checklist(rule: Rule, text: str) -> dict[str, Any]:
     for part in _split_entries(text):
         option = _match_label(rule, part)
         if option is None:
-            raise DeclaredValueError(
-                Msg(
-                    N_(
-                        "“{text}” does not name items of this list; reply "
-                        "with item numbers such as “1, 3”."
-                    ),
-                    text=echo(part),
-                )
+            raise _declared(
+                N_(
+                    "“{text}” does not name items of this list; reply "
+                    "with item numbers such as “1, 3”."
+                ),
+                text=echo(part),
             )
         keys.append(option.key)
     return {"checked": keys}
@@ -1282,11 +1246,8 @@ def _declare_percent(text: str) -> dict[str, Any]:
     except NumberBoundsError as exc:
         raise DeclaredValueError(exc.msg) from None
     except NumberError:
-        raise DeclaredValueError(
-            Msg(
-                N_("“{text}” is not a percentage; write e.g. “95”, “95%” or “45/50”."),
-                text=echo(text),
-            )
+        raise _declared(
+            N_("“{text}” is not a percentage; write e.g. “95”, “95%” or “45/50”."), text=echo(text)
         ) from None
 
 
@@ -1318,7 +1279,7 @@ def _without_unit(text: str) -> str:
 def _declare_whole(text: str, not_whole: str) -> int:
     value = _declare_number(_without_unit(text))
     if value != value.to_integral_value():
-        raise DeclaredValueError(Msg(not_whole, value=_n(value)))
+        raise _declared(not_whole, value=_n(value))
     return int(value)
 
 
@@ -1345,9 +1306,7 @@ def _declare_yes_no(text: str) -> dict[str, Any]:
         return {"yes": True}
     if word in _NO_WORDS:
         return {"yes": False}
-    raise DeclaredValueError(
-        Msg(N_("“{text}” is not a yes/no answer; reply “có” or “không”."), text=echo(text))
-    )
+    raise _declared(N_("“{text}” is not a yes/no answer; reply “có” or “không”."), text=echo(text))
 
 
 def _declare(rule: Rule, text: str) -> dict[str, Any]:
@@ -1399,7 +1358,7 @@ def check_declared(value: object) -> None:
             except NumberError:
                 continue  # evaluate() names the problem
             if number > limit:
-                raise DeclaredValueError(Msg(msgid, max=_n(limit)))
+                raise _declared(msgid, max=_n(limit))
 
 
 def parse_declared(rule: Rule, text: str) -> dict[str, Any]:
@@ -1414,7 +1373,7 @@ def parse_declared(rule: Rule, text: str) -> dict[str, Any]:
         raise _shape_error()
     text = unicodedata.normalize("NFC", text).strip()
     if not text:
-        raise DeclaredValueError(Msg(N_("Please enter an answer.")))
+        raise _declared(N_("Please enter an answer."))
     if _word(text) in _NA_WORDS and _match_label(rule, text) is None:
         if not rule.na_allowed:
             raise DeclaredValueError(_na_refused())

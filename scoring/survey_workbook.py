@@ -131,7 +131,7 @@ def rows_as_text(
     return out
 
 
-def _refused(text: str, **fields: Any) -> SurveyImportError:
+def _refused(text: str, /, **fields: Any) -> SurveyImportError:
     return SurveyImportError([Problem(SHEET, None, None, Msg(text, **fields))])
 
 
@@ -161,7 +161,7 @@ def check_rows(
     """Every value of the sheet, or :class:`SurveyImportError` with every problem."""
     problems: list[Problem] = []
 
-    def bad(row: int | None, column: str | None, msg: Msg | str, **fields: Any) -> None:
+    def bad(row: int | None, column: str | None, msg: Msg | str, /, **fields: Any) -> None:
         problems.append(
             Problem(SHEET, row, column, msg if isinstance(msg, Msg) else Msg(msg, **fields))
         )
