@@ -30,6 +30,7 @@ every self-assessed item has a round-1 review and no request is pending; ``final
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -288,7 +289,7 @@ async def _save_review(
 async def _save_round1(
     actor: Actor,
     item: _Item,
-    values: Any,
+    values: dict[str, Any] | Callable[[Answer], dict[str, Any]],
     *,
     expected_version: int,
     action: str,
@@ -379,32 +380,26 @@ async def accept_many(
             level=NodeLevel.item,
         )
     }
-    unknown = [c for c in codes if c not in nodes]
-    if unknown:
-        raise NotFound(
-            Msg(
-                N_("Nothing was accepted: there is no item {codes} in this criteria set."),
-                codes=", ".join(unknown),
-            )
-        )
-    survey = [c for c in codes if nodes[c].section == Section.survey]
-    if survey:
-        raise UserError(
-            Msg(
-                N_("Nothing was accepted: survey items are imported, not appraised ({codes})."),
-                codes=", ".join(survey),
-            )
-        )
-    outside = [c for c in codes if not scope.sees_item(c)]
-    if outside:
-        raise NotAllowedError(
-            Msg(
-                N_(
-                    "Nothing was accepted: the items {codes} are not in the fields assigned to you."
-                ),
-                codes=", ".join(outside),
-            )
-        )
+    refusals: list[tuple[type[UserError], str, Callable[[str], bool]]] = [
+        (
+            NotFound,
+            N_("Nothing was accepted: there is no item {codes} in this criteria set."),
+            lambda c: c not in nodes,
+        ),
+        (
+            UserError,
+            N_("Nothing was accepted: survey items are imported, not appraised ({codes})."),
+            lambda c: nodes[c].section == Section.survey,
+        ),
+        (
+            NotAllowedError,
+            N_("Nothing was accepted: the items {codes} are not in the fields assigned to you."),
+            lambda c: not scope.sees_item(c),
+        ),
+    ]
+    for error, msgid, refused in refusals:
+        if bad := [c for c in codes if refused(c)]:
+            raise error(Msg(msgid, codes=", ".join(bad)))
     reviewer_id = actor.id if actor.kind == "user" else None
     created: list[Review] = []
     async with in_transaction():
