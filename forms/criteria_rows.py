@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -175,6 +175,15 @@ class CriteriaDraft:
     bonus_cap: Decimal
     penalty_cap: Decimal
     nodes: tuple[NodeDraft, ...]
+
+
+# What is stored of a set and of a node: every field of the drafts but the nodes and the rule.
+SET_FIELDS = tuple(f.name for f in fields(CriteriaDraft) if f.name != "nodes")
+NODE_FIELDS = tuple(f.name for f in fields(NodeDraft) if f.name != "rule")
+
+
+def values_of(obj: object, names: tuple[str, ...]) -> dict[str, Any]:
+    return {name: getattr(obj, name) for name in names}
 
 
 @dataclass
