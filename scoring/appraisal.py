@@ -30,7 +30,8 @@ every self-assessed item has a round-1 review and no request is pending; ``final
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -630,18 +631,14 @@ async def refresh_status(actor: Actor, assessment_id: int, *, now: datetime) -> 
         .exclude(section=Section.survey)
         .count()
     )
-    reviews = await Review.filter(answer__assessment_id=assessment_id).values(
-        "answer_id", "round_no", "explanation_requested"
+    first = _round1_waiting(
+        await Review.filter(answer__assessment_id=assessment_id).values_list(
+            "answer_id", "round_no", "explanation_requested"
+        )
     )
-    first = {r["answer_id"] for r in reviews if r["round_no"] == 1}
-    second = {r["answer_id"] for r in reviews if r["round_no"] == 2}
-    if not reviews:
+    if not first:
         return assessment
-    pending = any(
-        r["round_no"] == 1 and r["explanation_requested"] and r["answer_id"] not in second
-        for r in reviews
-    )
-    if pending:
+    if any(first.values()):
         status = AssessmentStatus.explanation_requested
     elif len(first) >= reviewable:
         status = AssessmentStatus.appraised
@@ -1007,27 +1004,25 @@ async def _in_state(
             )
         )
         return [(a, n) for a, n in pairs if (a.id, n.id) in keys]
-    first: dict[tuple[int, int], bool] = {}
-    second: set[tuple[int, int]] = set()
-    for aid, nid, round_no, requested in await reviews.values_list(
-        "answer__assessment_id", "answer__node_id", "round_no", "explanation_requested"
-    ):
-        if round_no == 1:
-            first[(aid, nid)] = requested
-        else:
-            second.add((aid, nid))
+    first = _round1_waiting(
+        ((aid, nid), round_no, requested)
+        for aid, nid, round_no, requested in await reviews.values_list(
+            "answer__assessment_id", "answer__node_id", "round_no", "explanation_requested"
+        )
+    )
     if state == "reviewed":
         return [(a, n) for a, n in pairs if (a.id, n.id) in first]
+    return [
+        (a, n) for a, n in pairs if n.section != Section.survey and first.get((a.id, n.id), True)
+    ]
 
-    def pending(a: Assessment, n: CriteriaNode) -> bool:
-        if n.section == Section.survey:
-            return False
-        key = (a.id, n.id)
-        if key not in first:
-            return True
-        return first[key] and key not in second
 
-    return [(a, n) for a, n in pairs if pending(a, n)]
+def _round1_waiting(rows: Iterable[tuple[Any, int, bool]]) -> dict[Any, bool]:
+    """Per key with a round-1 review: whether it still waits for a decision, that is, it
+    requested an explanation and has no round-2 score yet. ``rows``: (key, round, requested)."""
+    rows = list(rows)
+    second = {key for key, round_no, _requested in rows if round_no == 2}
+    return {key: req and key not in second for key, round_no, req in rows if round_no == 1}
 
 
 async def evidence_for_download(actor: Actor, evidence_id: int) -> Evidence:
@@ -1097,19 +1092,14 @@ async def progress_of(assessments: list[Assessment]) -> dict[int, Progress]:
         "answer__assessment_id", "answer_id"
     ):
         with_files.setdefault(row["answer__assessment_id"], set()).add(row["answer_id"])
-    reviewed: dict[int, int] = {}
-    pending: dict[int, int] = {}
-    rows = await Review.filter(answer__assessment_id__in=ids).values(
-        "answer__assessment_id", "answer_id", "round_no", "explanation_requested"
+    first = _round1_waiting(
+        ((aid, answer_id), round_no, requested)
+        for aid, answer_id, round_no, requested in await Review.filter(
+            answer__assessment_id__in=ids
+        ).values_list("answer__assessment_id", "answer_id", "round_no", "explanation_requested")
     )
-    second = {r["answer_id"] for r in rows if r["round_no"] == 2}
-    for r in rows:
-        if r["round_no"] != 1:
-            continue
-        aid = r["answer__assessment_id"]
-        reviewed[aid] = reviewed.get(aid, 0) + 1
-        if r["explanation_requested"] and r["answer_id"] not in second:
-            pending[aid] = pending.get(aid, 0) + 1
+    reviewed = Counter(aid for aid, _answer in first)
+    pending = Counter(aid for (aid, _answer), waiting in first.items() if waiting)
     return {
         a.id: Progress(
             items=per_set.get(a.criteria_set_id, 0),  # type: ignore[attr-defined]
