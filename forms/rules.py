@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, localcontext
 from fractions import Fraction
@@ -591,45 +591,35 @@ def _check_numbers(rule: Rule) -> list[Msg]:
     ]
 
 
-def _check_options(rule: Rule) -> list[Msg]:
-    problems: list[Msg] = []
+def _check_options(rule: Rule) -> Iterator[Msg]:
     seen: set[str] = set()
     reported: set[str] = set()
     for number, option in enumerate(rule.options, 1):
-        problems.extend(_check_label(number, option, rule.type))
+        yield from _check_label(number, option, rule.type)
         if option.key != str(number):
-            problems.append(
-                Msg(
-                    N_("Option {number} has the key “{key}”; keys must be “1”, “2”, … in order."),
-                    number=number,
-                    key=option.key,
-                )
+            yield Msg(
+                N_("Option {number} has the key “{key}”; keys must be “1”, “2”, … in order."),
+                number=number,
+                key=option.key,
             )
         folded = _fold(option.label)
         if folded in seen and folded not in reported:
             reported.add(folded)
-            problems.append(
-                Msg(N_("The label “{label}” appears more than once."), label=option.label)
-            )
+            yield Msg(N_("The label “{label}” appears more than once."), label=option.label)
         seen.add(folded)
         if option.points < 0:
-            problems.append(
-                Msg(
-                    N_("Option “{label}”: points must not be negative ({points})."),
-                    label=option.label,
-                    points=_n(option.points),
-                )
+            yield Msg(
+                N_("Option “{label}”: points must not be negative ({points})."),
+                label=option.label,
+                points=_n(option.points),
             )
         elif option.points > rule.max_score:
-            problems.append(
-                Msg(
-                    N_("Option “{label}”: {points} points is more than the maximum score {max}."),
-                    label=option.label,
-                    points=_n(option.points),
-                    max=_n(rule.max_score),
-                )
+            yield Msg(
+                N_("Option “{label}”: {points} points is more than the maximum score {max}."),
+                label=option.label,
+                points=_n(option.points),
+                max=_n(rule.max_score),
             )
-    return problems
 
 
 def _check_label(number: int, option: Option, rule_type: str) -> list[Msg]:
@@ -658,81 +648,65 @@ def _check_label(number: int, option: Option, rule_type: str) -> list[Msg]:
     return []
 
 
-def _check_levels(rule: Rule, complete: bool) -> list[Msg]:
-    problems = _check_options(rule)
+def _check_levels(rule: Rule, complete: bool) -> Iterator[Msg]:
+    yield from _check_options(rule)
     if not complete:
-        return problems
+        return
     if len(rule.options) < 2:
-        problems.append(
-            Msg(N_("A levels item needs at least 2 options, e.g. “Đúng hạn = 1; Muộn = 0”."))
-        )
+        yield Msg(N_("A levels item needs at least 2 options, e.g. “Đúng hạn = 1; Muộn = 0”."))
     best = max((o.points for o in rule.options), default=None)
     if best is not None and best < rule.max_score:
-        problems.append(
-            Msg(
-                N_(
-                    "The best option gives {best} points, less than the maximum "
-                    "score {max}, so the maximum cannot be reached."
-                ),
-                best=_n(best),
-                max=_n(rule.max_score),
-            )
+        yield Msg(
+            N_(
+                "The best option gives {best} points, less than the maximum "
+                "score {max}, so the maximum cannot be reached."
+            ),
+            best=_n(best),
+            max=_n(rule.max_score),
         )
-    return problems
 
 
-def _check_checklist(rule: Rule, complete: bool) -> list[Msg]:
-    problems = _check_options(rule)
+def _check_checklist(rule: Rule, complete: bool) -> Iterator[Msg]:
+    yield from _check_options(rule)
     if not complete:
-        return problems
+        return
     if not rule.options:
-        problems.append(Msg(N_("A checklist item needs at least 1 item, e.g. “Cấp tỉnh = 0.25”.")))
-        return problems
+        yield Msg(N_("A checklist item needs at least 1 item, e.g. “Cấp tỉnh = 0.25”."))
+        return
     total = sum((o.points for o in rule.options), Decimal(0))
     if total < rule.max_score:
-        problems.append(
-            Msg(
-                N_(
-                    "Ticking every item gives {total} points, less than the maximum "
-                    "score {max}, so the maximum cannot be reached."
-                ),
-                total=_n(total),
-                max=_n(rule.max_score),
-            )
+        yield Msg(
+            N_(
+                "Ticking every item gives {total} points, less than the maximum "
+                "score {max}, so the maximum cannot be reached."
+            ),
+            total=_n(total),
+            max=_n(rule.max_score),
         )
-    return problems
 
 
-def _check_count(rule: Rule, complete: bool) -> list[Msg]:
-    problems: list[Msg] = []
+def _check_count(rule: Rule, complete: bool) -> Iterator[Msg]:
     if rule.each is None:
         if complete:
-            problems.append(Msg(N_("The points per unit are missing; write e.g. “each = 0.5”.")))
+            yield Msg(N_("The points per unit are missing; write e.g. “each = 0.5”."))
     elif rule.each <= 0:
-        problems.append(
-            Msg(N_("The points per unit must be more than 0 (it is {each})."), each=_n(rule.each))
-        )
+        yield Msg(N_("The points per unit must be more than 0 (it is {each})."), each=_n(rule.each))
     if rule.cap is not None:
         if rule.cap > rule.max_score:
-            problems.append(
-                Msg(
-                    N_("The cap {cap} is more than the maximum score {max}."),
-                    cap=_n(rule.cap),
-                    max=_n(rule.max_score),
-                )
+            yield Msg(
+                N_("The cap {cap} is more than the maximum score {max}."),
+                cap=_n(rule.cap),
+                max=_n(rule.max_score),
             )
         elif rule.cap < rule.max_score:
-            problems.append(
-                Msg(
-                    N_(
-                        "The cap {cap} is less than the maximum score {max}, so the "
-                        "maximum cannot be reached."
-                    ),
-                    cap=_n(rule.cap),
-                    max=_n(rule.max_score),
-                )
+            yield Msg(
+                N_(
+                    "The cap {cap} is less than the maximum score {max}, so the "
+                    "maximum cannot be reached."
+                ),
+                cap=_n(rule.cap),
+                max=_n(rule.max_score),
             )
-    return problems
 
 
 def _check_points(rule: Rule, complete: bool) -> list[Msg]:
@@ -750,96 +724,72 @@ def _check_points(rule: Rule, complete: bool) -> list[Msg]:
     return []
 
 
-def _check_deduction(rule: Rule, complete: bool) -> list[Msg]:
-    problems = _check_options(rule)
+def _check_deduction(rule: Rule, complete: bool) -> Iterator[Msg]:
+    yield from _check_options(rule)
     if rule.each is not None and rule.options:
-        problems.append(
-            Msg(
-                N_(
-                    "A deduction item takes either “each = …” or a list of "
-                    "violation levels, not both."
-                )
-            )
+        yield Msg(
+            N_("A deduction item takes either “each = …” or a list of violation levels, not both.")
         )
     elif rule.each is not None and rule.each <= 0:
-        problems.append(
-            Msg(
-                N_("The points deducted per violation must be more than 0 (it is {each})."),
-                each=_n(rule.each),
-            )
+        yield Msg(
+            N_("The points deducted per violation must be more than 0 (it is {each})."),
+            each=_n(rule.each),
         )
     elif complete and rule.each is None and not rule.options:
-        problems.append(
-            Msg(
-                N_(
-                    "A deduction item needs either “each = 0.5” (points per "
-                    "violation) or violation levels, e.g. “Vi phạm nhẹ = 50%; "
-                    "Vi phạm nghiêm trọng = 100%”."
-                )
+        yield Msg(
+            N_(
+                "A deduction item needs either “each = 0.5” (points per "
+                "violation) or violation levels, e.g. “Vi phạm nhẹ = 50%; "
+                "Vi phạm nghiêm trọng = 100%”."
             )
         )
-    return problems
 
 
-def _check_tiers(rule: Rule, complete: bool) -> list[Msg]:
+def _check_tiers(rule: Rule, complete: bool) -> Iterator[Msg]:
     if complete and not rule.tiers:
-        return [
-            Msg(
-                N_(
-                    "The percent tiers are missing; write e.g. “90 < x <= 100 = 2; "
-                    "0 <= x <= 90 = 0”."
-                )
-            )
-        ]
-    problems: list[Msg] = []
+        yield Msg(
+            N_("The percent tiers are missing; write e.g. “90 < x <= 100 = 2; 0 <= x <= 90 = 0”.")
+        )
+        return
     for tier in rule.tiers:
-        problems.extend(_check_tier(tier, rule.max_score))
+        yield from _check_tier(tier, rule.max_score)
     if not complete:
-        return problems
+        return
     in_range = [(t, c) for t in rule.tiers if (c := _clip(t)) is not None]
-    problems.extend(_tier_overlaps(in_range))
-    problems.extend(_tier_gaps([c for _, c in in_range]))
+    yield from _tier_overlaps(in_range)
+    yield from _tier_gaps([c for _, c in in_range])
     if rule.tiers:
         best = max(t.points for t in rule.tiers)
         if best < rule.max_score:
-            problems.append(
-                Msg(
-                    N_(
-                        "The best tier gives {best} points, less than the maximum "
-                        "score {max}, so the maximum cannot be reached."
-                    ),
-                    best=_n(best),
-                    max=_n(rule.max_score),
-                )
+            yield Msg(
+                N_(
+                    "The best tier gives {best} points, less than the maximum "
+                    "score {max}, so the maximum cannot be reached."
+                ),
+                best=_n(best),
+                max=_n(rule.max_score),
             )
-    return problems
 
 
-def _check_tier(tier: Tier, max_score: Decimal) -> list[Msg]:
-    problems: list[Msg] = []
+def _check_tier(tier: Tier, max_score: Decimal) -> Iterator[Msg]:
     text = _TierText(tier)
     if tier.is_empty():
-        problems.append(Msg(N_("Tier “{tier}” contains no value."), tier=text))
+        yield Msg(N_("Tier “{tier}” contains no value."), tier=text)
     elif tier.low < 0 or tier.high > HUNDRED:
-        problems.append(Msg(N_("Tier “{tier}” goes outside 0–100%."), tier=text))
+        yield Msg(N_("Tier “{tier}” goes outside 0–100%."), tier=text)
     if tier.points < 0:
-        problems.append(
-            Msg(
-                N_("Tier “{tier}”: points must not be negative ({points})."),
-                tier=text,
-                points=_n(tier.points),
-            )
+        yield Msg(
+            N_("Tier “{tier}”: points must not be negative ({points})."),
+            tier=text,
+            points=_n(tier.points),
         )
     elif tier.points > max_score:
-        problems.append(
-            Msg(
-                N_("Tier “{tier}”: {points} points is more than the maximum score {max}."),
-                tier=text,
-                points=_n(tier.points),
-                max=_n(max_score),
-            )
+        yield Msg(
+            N_("Tier “{tier}”: {points} points is more than the maximum score {max}."),
+            tier=text,
+            points=_n(tier.points),
+            max=_n(max_score),
         )
-    return problems
 
 
 def _clip(tier: Tier) -> Tier | None:
@@ -852,9 +802,8 @@ def _clip(tier: Tier) -> Tier | None:
     return None if tier.is_empty() else tier
 
 
-def _tier_overlaps(tiers: list[tuple[Tier, Tier]]) -> list[Msg]:
+def _tier_overlaps(tiers: list[tuple[Tier, Tier]]) -> Iterator[Msg]:
     """Every pair of tiers sharing a value; ``tiers`` pairs each tier with its clipped part."""
-    problems: list[Msg] = []
     for i, (first, a) in enumerate(tiers):
         for second, b in tiers[i + 1 :]:
             low = max(a.low, b.low)
@@ -862,45 +811,38 @@ def _tier_overlaps(tiers: list[tuple[Tier, Tier]]) -> list[Msg]:
             low_in = all(t.low_inclusive for t in (a, b) if t.low == low)
             high_in = all(t.high_inclusive for t in (a, b) if t.high == high)
             if low == high and low_in and high_in:
-                problems.append(
-                    Msg(
-                        N_("Tiers “{first}” and “{second}” overlap at {value}%."),
-                        first=_TierText(first),
-                        second=_TierText(second),
-                        value=_n(low),
-                    )
+                yield Msg(
+                    N_("Tiers “{first}” and “{second}” overlap at {value}%."),
+                    first=_TierText(first),
+                    second=_TierText(second),
+                    value=_n(low),
                 )
             elif low < high:
-                problems.append(
-                    Msg(
-                        N_("Tiers “{first}” and “{second}” overlap between {low}% and {high}%."),
-                        first=_TierText(first),
-                        second=_TierText(second),
-                        low=_n(low),
-                        high=_n(high),
-                    )
+                yield Msg(
+                    N_("Tiers “{first}” and “{second}” overlap between {low}% and {high}%."),
+                    first=_TierText(first),
+                    second=_TierText(second),
+                    low=_n(low),
+                    high=_n(high),
                 )
-    return problems
 
 
-def _tier_gaps(tiers: list[Tier]) -> list[Msg]:
+def _tier_gaps(tiers: list[Tier]) -> Iterator[Msg]:
     """Walk the tiers (clipped to 0..100) upwards and name every stretch that none covers."""
-    problems: list[Msg] = []
     reach, reach_in = Decimal(0), False  # everything below reach is covered (reach itself iff in)
     for tier in sorted(tiers, key=lambda t: (t.low, not t.low_inclusive)):
         if tier.low > reach:
-            problems.append(_gap(reach, tier.low))
+            yield _gap(reach, tier.low)
         elif tier.low == reach and not reach_in and not tier.low_inclusive:
-            problems.append(_gap(reach, reach))
+            yield _gap(reach, reach)
         if tier.high > reach:
             reach, reach_in = tier.high, tier.high_inclusive
         elif tier.high == reach:
             reach_in = reach_in or tier.high_inclusive
     if reach < HUNDRED:
-        problems.append(_gap(reach, HUNDRED))
+        yield _gap(reach, HUNDRED)
     elif not reach_in:
-        problems.append(_gap(reach, reach))
-    return problems
+        yield _gap(reach, reach)
 
 
 def _gap(low: Decimal, high: Decimal) -> Msg:
@@ -911,7 +853,7 @@ def _gap(low: Decimal, high: Decimal) -> Msg:
     )
 
 
-_CHECKERS: dict[str, Callable[[Rule, bool], list[Msg]]] = {
+_CHECKERS: dict[str, Callable[[Rule, bool], Iterable[Msg]]] = {
     "levels": _check_levels,
     "checklist": _check_checklist,
     "percent_tiers": _check_tiers,
