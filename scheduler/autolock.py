@@ -26,8 +26,7 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
-from core.audit import Actor, record
-from core.models import Channel
+from core.audit import record
 from forms.answers import self_assessment_window
 from forms.models import Assessment, AssessmentStatus, Period
 from scheduler.config import SchedulerConfig
@@ -38,12 +37,12 @@ from scheduler.delivery import (
     officer_recipient,
     unit_officers,
 )
+from scheduler.digests import SCHEDULER
 from scheduler.models import Reminder, ReminderStatus
 from scheduler.planning import open_periods
 from scheduler.policy import Policy
 from scoring.models import Review
 
-SCHEDULER = Actor.system(Channel.scheduler, "scheduler")
 LOCK_OFFSET = "lock"
 
 

@@ -32,6 +32,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -947,12 +948,9 @@ async def item_views(
         ans = answers.get((a.id, n.id))
         rs = reviews.get(ans.id, {}) if ans else {}
         declared_text = ""
-        if ans is not None and ans.declared is not None:
-            rule = node_rule(n)
-            try:
-                declared_text = describe(rule, ans.declared, locale) if rule else ""
-            except UserError:
-                declared_text = ""
+        rule = node_rule(n) if ans is not None and ans.declared is not None else None
+        with suppress(UserError):  # a stale answer is shown without its description
+            declared_text = describe(rule, ans.declared, locale) if rule and ans else ""
         first = rs.get(1)
         out.append(
             ItemView(
