@@ -29,7 +29,6 @@ every self-assessed item has a round-1 review and no request is pending; ``final
 
 from __future__ import annotations
 
-import logging
 from collections import Counter
 from collections.abc import Callable, Iterable
 from contextlib import suppress
@@ -47,11 +46,12 @@ from core.audit import Actor, record
 from core.auth import Conflict, NotFound, require_admin
 from core.i18n import N_, Msg, UserError
 from core.models import Officer, OfficerRole, Unit
-from core.notify import DeliveryError, Notice, Notifier, Unreachable
+from core.notify import Notifier
 from core.numbers import NumberError, format_score, parse_decimal
 from core.timefmt import VIETNAM, format_datetime
 from forms.answers import LockedError, NotAllowedError, self_assessment_window
 from forms.criteria import node_rule
+from forms.extensions import notify_officers
 from forms.models import (
     Answer,
     Assessment,
@@ -65,8 +65,6 @@ from forms.models import (
 from forms.rules import describe
 from scoring.assignments import Scope, items_under, scope_for
 from scoring.models import Explanation, Review
-
-log = logging.getLogger("cchc.appraisal")
 
 MAX_COMMENT = 4000
 _FOUR_PLACES = Decimal("0.0001")
@@ -537,17 +535,9 @@ async def notify_unit(
 ) -> int:
     """Tell every active focal officer of a unit; returns how many were reached. Delivery
     problems never undo the change that was already committed (and audited)."""
-    reached = 0
-    officers = await Officer.filter(unit_id=unit_id, active=True, role=OfficerRole.focal)
-    for officer in officers:
-        try:
-            await notifier.notify(Notice(officer.id, kind, msg, payload))
-            reached += 1
-        except (Unreachable, DeliveryError) as exc:
-            log.info("notice %s to officer %s not delivered: %s", kind, officer.id, exc)
-        except Exception:  # a broken channel must not turn a saved review into an error
-            log.exception("notice %s to officer %s failed", kind, officer.id)
-    return reached
+    officers = Officer.filter(unit_id=unit_id, active=True, role=OfficerRole.focal)
+    ids = await officers.values_list("id", flat=True)
+    return await notify_officers(notifier, ids, kind, msg, payload)
 
 
 # ----------------------------------------------------------------------------------------------
