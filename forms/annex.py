@@ -302,38 +302,17 @@ def _is_item(node: _Node, depth: int, section: str) -> bool:
 def _emit(
     node: _Node, code: str, level: str, section: str, depth: int, out: list[AnnexItem]
 ) -> None:
-    if depth > 0 and _is_item(node, depth, section):
-        max_score = _parse_max(node.max_text)
-        text = _scoring_text(node)
-        reading = read_printed_rule(text, max_score or Decimal(0), section)
-        out.append(
-            AnnexItem(
-                node.row,
-                node.printed_number,
-                code,
-                "item",
-                section,
-                node.title,
-                max_score,
-                text,
-                node.evidence,
-                reading,
-            )
-        )
-        return
+    is_item = depth > 0 and _is_item(node, depth, section)
+    max_score = _parse_max(node.max_text)
+    text = _scoring_text(node) if is_item else node.rule_text
+    reading = read_printed_rule(text, max_score or Decimal(0), section) if is_item else None
+    level = "item" if is_item else level
     out.append(
-        AnnexItem(
-            node.row,
-            node.printed_number,
-            code,
-            level,
-            section,
-            node.title,
-            _parse_max(node.max_text),
-            node.rule_text,
-            node.evidence,
-        )
-    )
+        AnnexItem(node.row, node.printed_number, code, level, section, node.title, max_score,
+                  text, node.evidence, reading)
+    )  # fmt: skip
+    if is_item:
+        return
     children = [c for c in node.children if c.style != "line"]
     for position, child in enumerate(children, start=1):
         child_level = "criterion" if depth == 0 else "item"

@@ -87,6 +87,12 @@ def _w(name: str) -> str:
     return f"{{{_W}}}{name}"
 
 
+def _val(element: _Xml, path: str, default: str) -> str:
+    """The ``w:val`` of the element at ``path``, or ``default`` when either is absent."""
+    found = element.find(path, _NS)
+    return found.get(_w("val"), default) if found is not None else default
+
+
 def _on(element: _Xml | None) -> bool:
     """A Word toggle such as <w:b/>: on unless its value says off."""
     if element is None:
@@ -168,30 +174,22 @@ class _Numbering:
         for node in root.findall("w:abstractNum", _NS):
             levels: dict[str, tuple[str, str, int]] = {}
             for lvl in node.findall("w:lvl", _NS):
-                fmt = lvl.find("w:numFmt", _NS)
-                text = lvl.find("w:lvlText", _NS)
-                start = lvl.find("w:start", _NS)
                 levels[lvl.get(_w("ilvl"), "0")] = (
-                    fmt.get(_w("val"), "decimal") if fmt is not None else "decimal",
-                    text.get(_w("val"), "") if text is not None else "",
-                    int(start.get(_w("val"), "1")) if start is not None else 1,
+                    _val(lvl, "w:numFmt", "decimal"),
+                    _val(lvl, "w:lvlText", ""),
+                    int(_val(lvl, "w:start", "1")),
                 )
             abstract[node.get(_w("abstractNumId"), "")] = levels
         for num in root.findall("w:num", _NS):
-            ref = num.find("w:abstractNumId", _NS)
-            levels = abstract.get(ref.get(_w("val"), "") if ref is not None else "", {})
+            levels = abstract.get(_val(num, "w:abstractNumId", ""), {})
             for ilvl, level in levels.items():
                 self.levels[(num.get(_w("numId"), ""), ilvl)] = level
 
     def next(self, paragraph: _Xml) -> tuple[str, str]:
         """The number Word shows before this paragraph and its list and level ("5:0"), or
         empty texts when it has none."""
-        num_id_el = paragraph.find("w:pPr/w:numPr/w:numId", _NS)
-        if num_id_el is None:
-            return "", ""
-        num_id = num_id_el.get(_w("val"), "0")
-        ilvl_el = paragraph.find("w:pPr/w:numPr/w:ilvl", _NS)
-        ilvl = ilvl_el.get(_w("val"), "0") if ilvl_el is not None else "0"
+        num_id = _val(paragraph, "w:pPr/w:numPr/w:numId", "0")
+        ilvl = _val(paragraph, "w:pPr/w:numPr/w:ilvl", "0")
         level = self.levels.get((num_id, ilvl))
         if num_id == "0" or level is None:
             return "", ""
@@ -240,12 +238,10 @@ def _docx_grids(data: bytes) -> list[list[AnnexRow]]:
             if number > MAX_ANNEX_ROWS:
                 break
             cells: list[AnnexCell] = []
-            before = tr.find("w:trPr/w:gridBefore", _NS)
-            if before is not None:
-                cells.extend(AnnexCell("") for _ in range(int(before.get(_w("val"), "0"))))
+            before = int(_val(tr, "w:trPr/w:gridBefore", "0"))
+            cells.extend(AnnexCell("") for _ in range(before))
             for tc in tr.findall("w:tc", _NS):
-                span_el = tc.find("w:tcPr/w:gridSpan", _NS)
-                span = int(span_el.get(_w("val"), "1")) if span_el is not None else 1
+                span = int(_val(tc, "w:tcPr/w:gridSpan", "1"))
                 merge = tc.find("w:tcPr/w:vMerge", _NS)
                 continued = merge is not None and merge.get(_w("val"), "continue") == "continue"
                 cells.append(AnnexCell("") if continued else _tc_cell(tc, numbering))

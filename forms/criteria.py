@@ -12,7 +12,7 @@ from tortoise.transactions import in_transaction
 
 from core.audit import Actor, record
 from core.i18n import N_, Msg, UserError
-from forms.criteria_rows import CriteriaDraft, NodeDraft
+from forms.criteria_rows import NODE_FIELDS, SET_FIELDS, CriteriaDraft, NodeDraft, values_of
 from forms.models import CriteriaNode, CriteriaSet
 from forms.rules import Rule, parse_rule
 
@@ -31,7 +31,7 @@ async def import_draft(
         if latest is not None and latest.frozen_at is None:
             old = {"nodes": await CriteriaNode.filter(criteria_set=latest).count()}
             await CriteriaNode.filter(criteria_set=latest).delete()
-            for key, value in _set_fields(draft).items():
+            for key, value in values_of(draft, SET_FIELDS).items():
                 setattr(latest, key, value)
             latest.is_sample = is_sample
             await latest.save()
@@ -40,11 +40,14 @@ async def import_draft(
             old = None
             version = latest.version + 1 if latest is not None else 1
             cset = await CriteriaSet.create(
-                version=version, is_sample=is_sample, **_set_fields(draft)
+                version=version, is_sample=is_sample, **values_of(draft, SET_FIELDS)
             )
             action = "criteria_set.import"
         await CriteriaNode.bulk_create(
-            [CriteriaNode(criteria_set=cset, **_node_fields(node)) for node in draft.nodes]
+            [
+                CriteriaNode(criteria_set=cset, **values_of(node, NODE_FIELDS))
+                for node in draft.nodes
+            ]
         )
         await record(
             actor,
@@ -60,40 +63,6 @@ async def import_draft(
             },
         )
     return cset
-
-
-def _set_fields(draft: CriteriaDraft) -> dict[str, object]:
-    return {
-        "code": draft.code,
-        "name": draft.name,
-        "unit_kind": draft.unit_kind,
-        "document_number": draft.document_number,
-        "issue_date": draft.issue_date,
-        "issuing_body": draft.issuing_body,
-        "total_max": draft.total_max,
-        "bonus_cap": draft.bonus_cap,
-        "penalty_cap": draft.penalty_cap,
-    }
-
-
-def _node_fields(node: NodeDraft) -> dict[str, object]:
-    return {
-        "code": node.code,
-        "parent_code": node.parent_code,
-        "level": node.level,
-        "section": node.section,
-        "position": node.position,
-        "title": node.title,
-        "max_score": node.max_score,
-        "rule_type": node.rule_type,
-        "rule_params": node.rule_params,
-        "guidance": node.guidance,
-        "evidence": node.evidence,
-        "evidence_required": node.evidence_required,
-        "evidence_when": node.evidence_when,
-        "appraising_agency": node.appraising_agency,
-        "na_allowed": node.na_allowed,
-    }
 
 
 async def get_set(code: str, version: int | None = None) -> CriteriaSet:
@@ -126,34 +95,19 @@ def _rule(rule_type: Any, params: str, max_score: str, na_allowed: bool) -> Rule
 async def load_draft(cset: CriteriaSet) -> CriteriaDraft:
     """A stored set in the same shape the importer produces (for export and comparison)."""
     nodes = await CriteriaNode.filter(criteria_set=cset).order_by("position")
+    info = values_of(cset, SET_FIELDS)
+    info |= {k: Decimal(info[k]) for k in ("total_max", "bonus_cap", "penalty_cap")}
     return CriteriaDraft(
-        code=cset.code,
-        name=cset.name,
-        unit_kind=cset.unit_kind,
-        document_number=cset.document_number,
-        issue_date=cset.issue_date,
-        issuing_body=cset.issuing_body,
-        total_max=Decimal(cset.total_max),
-        bonus_cap=Decimal(cset.bonus_cap),
-        penalty_cap=Decimal(cset.penalty_cap),
+        **info,
         nodes=tuple(
             NodeDraft(
-                code=n.code,
-                parent_code=n.parent_code,
-                level=str(n.level),
-                section=str(n.section),
-                position=n.position,
-                title=n.title,
-                max_score=Decimal(n.max_score),
-                rule_type=n.rule_type,
-                rule_params=n.rule_params,
-                guidance=n.guidance,
-                evidence=n.evidence,
-                evidence_required=n.evidence_required,
-                evidence_when=n.evidence_when,
-                appraising_agency=n.appraising_agency,
-                na_allowed=n.na_allowed,
-                rule=node_rule(n),
+                **values_of(n, NODE_FIELDS)
+                | {
+                    "level": str(n.level),
+                    "section": str(n.section),
+                    "max_score": Decimal(n.max_score),
+                    "rule": node_rule(n),
+                }
             )
             for n in nodes
         ),

@@ -13,11 +13,13 @@ from forms.annex import AnnexItem, AnnexReading
 from forms.criteria_rows import (
     NO,
     NODE_COLUMNS,
+    SET_FIELDS,
     YES,
     CriteriaDraft,
     NodeDraft,
     NodeRow,
     build_criteria,
+    values_of,
 )
 from forms.printed_rules import PrintedReading
 
@@ -58,15 +60,5 @@ def apply_reading(draft: CriteriaDraft, reading: AnnexReading) -> CriteriaDraft:
         if result is not None and result.rule_type is not None:
             node = replace(node, rule_type=result.rule_type, rule_params=result.params)
         nodes.append(node)
-    info = {
-        "code": draft.code,
-        "name": draft.name,
-        "unit_kind": draft.unit_kind,
-        "document_number": draft.document_number,
-        "issue_date": draft.issue_date,
-        "issuing_body": draft.issuing_body,
-        "total_max": draft.total_max,
-        "bonus_cap": draft.bonus_cap,
-        "penalty_cap": draft.penalty_cap,
-    }
+    info = values_of(draft, SET_FIELDS)
     return build_criteria(info, [_row(n) for n in nodes])

@@ -11,9 +11,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from core.i18n import N_, Msg
 from core.numbers import NumberError, format_score, parse_decimal
@@ -176,6 +177,15 @@ class CriteriaDraft:
     nodes: tuple[NodeDraft, ...]
 
 
+# What is stored of a set and of a node: every field of the drafts but the nodes and the rule.
+SET_FIELDS = tuple(f.name for f in fields(CriteriaDraft) if f.name != "nodes")
+NODE_FIELDS = tuple(f.name for f in fields(NodeDraft) if f.name != "rule")
+
+
+def values_of(obj: object, names: tuple[str, ...]) -> dict[str, Any]:
+    return {name: getattr(obj, name) for name in names}
+
+
 @dataclass
 class _Parsed:
     """A row after reading its cells; fields are None where the cell was unusable."""
@@ -267,6 +277,10 @@ class _Checker:
 
     def add(self, sheet: str, row: int | None, column: str | None, msg: Msg) -> None:
         self.problems.append(Problem(sheet, row, column, msg))
+
+    def node(self, row: int | None, key: str, text: str, /, **fields: Any) -> None:
+        """A problem in a cell of the criteria sheet, named by its column key."""
+        self.add(SHEET_NODES, row, COLUMN_BY_KEY[key].letter, Msg(text, **fields))
 
     def number(self, sheet: str, row: int, col: str, value: object, what: Msg) -> Decimal | None:
         text = _text(value)
@@ -393,79 +407,64 @@ def build_criteria(info: dict[str, object], rows: list[NodeRow]) -> CriteriaDraf
         section = _lookup(section_text, SECTIONS, SECTION_LABELS)
 
         if not code:
-            check.add(SHEET_NODES, r, col["code"], Msg(N_("The code is empty.")))
+            check.node(r, "code", N_("The code is empty."))
         elif code in seen:
-            check.add(
-                SHEET_NODES,
+            check.node(
                 r,
-                col["code"],
-                Msg(
-                    N_("The code “{code}” is duplicated (already used in row {other})."),
-                    code=code,
-                    other=seen[code],
-                ),
+                "code",
+                N_("The code “{code}” is duplicated (already used in row {other})."),
+                code=code,
+                other=seen[code],
             )
         else:
             seen[code] = r
         if section is None:
-            check.add(
-                SHEET_NODES,
+            check.node(
                 r,
-                col["section"],
-                Msg(
-                    N_("Unknown section “{value}”; use one of: {choices}."),
-                    value=section_text,
-                    choices=", ".join(SECTION_LABELS.values()),
-                ),
+                "section",
+                N_("Unknown section “{value}”; use one of: {choices}."),
+                value=section_text,
+                choices=", ".join(SECTION_LABELS.values()),
             )
         if level is None:
-            check.add(
-                SHEET_NODES,
+            check.node(
                 r,
-                col["level"],
-                Msg(
-                    N_("Unknown level “{value}”; use one of: {choices}."),
-                    value=level_text,
-                    choices=", ".join(LEVEL_LABELS.values()),
-                ),
+                "level",
+                N_("Unknown level “{value}”; use one of: {choices}."),
+                value=level_text,
+                choices=", ".join(LEVEL_LABELS.values()),
             )
         if code and section is not None:
             pattern = _CODE_STANDARD if section == "standard" else _CODE_SPECIAL
             prefix = SECTION_PREFIX.get(section)
             if not pattern.match(code) or (prefix and not code.startswith(prefix)):
                 example = "1, 1.2, 1.2.3" if section == "standard" else f"{prefix}, {prefix}.1"
-                check.add(
-                    SHEET_NODES,
+                check.node(
                     r,
-                    col["code"],
-                    Msg(
-                        N_(
-                            "The code “{code}” is malformed for the section “{section}” "
-                            "(expected codes like {example})."
-                        ),
-                        code=code,
-                        section=SECTION_LABELS[section],
-                        example=example,
+                    "code",
+                    N_(
+                        "The code “{code}” is malformed for the section “{section}” "
+                        "(expected codes like {example})."
                     ),
+                    code=code,
+                    section=SECTION_LABELS[section],
+                    example=example,
                 )
             elif level is not None:
                 expected_depth = LEVELS.index(level) + 1
                 depth = _code_depth(code)
                 special_item = section != "standard" and level == "item" and depth == 2
                 if depth != expected_depth and not special_item:
-                    check.add(
-                        SHEET_NODES,
+                    check.node(
                         r,
-                        col["level"],
-                        Msg(
-                            N_("The code “{code}” does not match the level “{level}”."),
-                            code=code,
-                            level=LEVEL_LABELS[level],
-                        ),
+                        "level",
+                        N_("The code “{code}” does not match the level “{level}”."),
+                        code=code,
+                        level=LEVEL_LABELS[level],
                     )
         title = _text(v.get("title"))
         if not title:
-            check.add(SHEET_NODES, r, col["title"], Msg(N_("The title is empty.")))
+            check.node(r, "title", N_("The title is empty."))
         max_score = check.number(
             SHEET_NODES, r, col["max_score"], v.get("max_score"), Msg(N_("The maximum score"))
         )
@@ -474,40 +473,31 @@ def build_criteria(info: dict[str, object], rows: list[NodeRow]) -> CriteriaDraf
         rule: Rule | None = None
         if level == "item":
             if rule_type is None:
-                check.add(
-                    SHEET_NODES,
+                check.node(
                     r,
-                    col["rule_type"],
-                    Msg(
-                        N_("An item needs a scoring rule; use one of: {choices}."),
-                        choices=", ".join(RULE_TYPES),
-                    ),
+                    "rule_type",
+                    N_("An item needs a scoring rule; use one of: {choices}."),
+                    choices=", ".join(RULE_TYPES),
                 )
             elif rule_type not in RULE_TYPES:
-                check.add(
-                    SHEET_NODES,
+                check.node(
                     r,
-                    col["rule_type"],
-                    Msg(
-                        N_("Unknown scoring rule “{value}”; use one of: {choices}."),
-                        value=rule_type,
-                        choices=", ".join(RULE_TYPES),
-                    ),
+                    "rule_type",
+                    N_("Unknown scoring rule “{value}”; use one of: {choices}."),
+                    value=rule_type,
+                    choices=", ".join(RULE_TYPES),
                 )
             elif section is not None and rule_type not in RULES_BY_SECTION[section]:
-                check.add(
-                    SHEET_NODES,
+                check.node(
                     r,
-                    col["rule_type"],
-                    Msg(
-                        N_(
-                            "The rule “{rule}” cannot be used in the section “{section}”; use one "
-                            "of: {choices}."
-                        ),
-                        rule=rule_type,
-                        section=SECTION_LABELS[section],
-                        choices=", ".join(RULES_BY_SECTION[section]),
+                    "rule_type",
+                    N_(
+                        "The rule “{rule}” cannot be used in the section “{section}”; use one "
+                        "of: {choices}."
                     ),
+                    rule=rule_type,
+                    section=SECTION_LABELS[section],
+                    choices=", ".join(RULES_BY_SECTION[section]),
                 )
             elif max_score is not None:
                 na = _yes_no(v.get("na_allowed"))
@@ -517,13 +507,10 @@ def build_criteria(info: dict[str, object], rows: list[NodeRow]) -> CriteriaDraf
                     for msg in exc.problems:
                         check.add(SHEET_NODES, r, col["rule_params"], msg)
         elif level is not None and (rule_type or params):
-            check.add(
-                SHEET_NODES,
+            check.node(
                 r,
-                col["rule_type"],
-                Msg(
-                    N_("Only items (tiêu chí thành phần) have a scoring rule; leave it empty here.")
-                ),
+                "rule_type",
+                N_("Only items (tiêu chí thành phần) have a scoring rule; leave it empty here."),
             )
         flags: dict[str, bool] = {}
         for key in ("evidence_required", "na_allowed"):
@@ -542,16 +529,13 @@ def build_criteria(info: dict[str, object], rows: list[NodeRow]) -> CriteriaDraf
                 check.add(SHEET_NODES, r, col[key], too_long(headers[key], text, limit))
         when = _evidence_when(v.get("evidence_when"))
         if when is None:
-            check.add(
-                SHEET_NODES,
+            check.node(
                 r,
-                col["evidence_when"],
-                Msg(
-                    N_("Write “{points}” or “{always}”, or leave it empty (found “{value}”)."),
-                    points=EVIDENCE_WHEN_LABELS["points"],
-                    always=EVIDENCE_WHEN_LABELS["always"],
-                    value=_text(v.get("evidence_when")),
-                ),
+                "evidence_when",
+                N_("Write “{points}” or “{always}”, or leave it empty (found “{value}”)."),
+                points=EVIDENCE_WHEN_LABELS["points"],
+                always=EVIDENCE_WHEN_LABELS["always"],
+                value=_text(v.get("evidence_when")),
             )
         nodes.append(
             _Parsed(
@@ -628,7 +612,6 @@ def _group_max(nodes: list[_Parsed], section: str) -> Decimal:
 
 def _check_tree(nodes: list[_Parsed], meta: dict[str, object], check: _Checker) -> None:
     """Parents exist and sit one level up; children add up to their parent; totals reach max."""
-    col = {c.key: c.letter for c in NODE_COLUMNS}
     by_code = {n.code: n for n in nodes if n.code}
     children: dict[str, list[_Parsed]] = defaultdict(list)
     for n in nodes:
@@ -638,27 +621,21 @@ def _check_tree(nodes: list[_Parsed], meta: dict[str, object], check: _Checker) 
         parent = parent_of(code)
         if parent is None:
             if n.level != "field":
-                check.add(
-                    SHEET_NODES,
+                check.node(
                     n.row,
-                    col["code"],
-                    Msg(
-                        N_("“{code}” has no parent: a {level} needs one above it."),
-                        code=code,
-                        level=LEVEL_LABELS[n.level],
-                    ),
+                    "code",
+                    N_("“{code}” has no parent: a {level} needs one above it."),
+                    code=code,
+                    level=LEVEL_LABELS[n.level],
                 )
             continue
         if parent not in by_code:
-            check.add(
-                SHEET_NODES,
+            check.node(
                 n.row,
-                col["code"],
-                Msg(
-                    N_("“{code}” is an orphan: there is no row with the code “{parent}”."),
-                    code=code,
-                    parent=parent,
-                ),
+                "code",
+                N_("“{code}” is an orphan: there is no row with the code “{parent}”."),
+                code=code,
+                parent=parent,
             )
             continue
         pnode = by_code[parent]
@@ -667,39 +644,30 @@ def _check_tree(nodes: list[_Parsed], meta: dict[str, object], check: _Checker) 
             if n.section != "standard" and n.level == "item":
                 allowed = {"criterion", "field"}
             if pnode.level not in allowed:
-                check.add(
-                    SHEET_NODES,
+                check.node(
                     n.row,
-                    col["level"],
-                    Msg(
-                        N_("“{code}” ({level}) cannot sit under “{parent}” ({parent_level})."),
-                        code=code,
-                        level=LEVEL_LABELS[n.level],
-                        parent=parent,
-                        parent_level=LEVEL_LABELS[pnode.level],
-                    ),
+                    "level",
+                    N_("“{code}” ({level}) cannot sit under “{parent}” ({parent_level})."),
+                    code=code,
+                    level=LEVEL_LABELS[n.level],
+                    parent=parent,
+                    parent_level=LEVEL_LABELS[pnode.level],
                 )
         if pnode.section is not None and pnode.section != n.section:
-            check.add(
-                SHEET_NODES,
+            check.node(
                 n.row,
-                col["section"],
-                Msg(
-                    N_("“{code}” must be in the same section as “{parent}”."),
-                    code=code,
-                    parent=parent,
-                ),
+                "section",
+                N_("“{code}” must be in the same section as “{parent}”."),
+                code=code,
+                parent=parent,
             )
         if pnode.row > n.row:
-            check.add(
-                SHEET_NODES,
+            check.node(
                 n.row,
-                col["code"],
-                Msg(
-                    N_("“{code}” comes before its parent “{parent}”; put it below."),
-                    code=code,
-                    parent=parent,
-                ),
+                "code",
+                N_("“{code}” comes before its parent “{parent}”; put it below."),
+                code=code,
+                parent=parent,
             )
         children[parent].append(n)
 
@@ -710,46 +678,35 @@ def _check_tree(nodes: list[_Parsed], meta: dict[str, object], check: _Checker) 
         kids = children.get(code, [])
         if not kids:
             if n.section in ("standard", "survey"):
-                check.add(
-                    SHEET_NODES,
-                    n.row,
-                    col["code"],
-                    Msg(N_("“{code}” has nothing under it."), code=code),
-                )
+                check.node(n.row, "code", N_("“{code}” has nothing under it."), code=code)
             continue
         if any(k.max_score is None for k in kids):
             continue
         total = sum((k.max_score for k in kids), Decimal(0))
         if n.section in ("bonus", "penalty"):
             if total < n.max_score:
-                check.add(
-                    SHEET_NODES,
+                check.node(
                     n.row,
-                    col["max_score"],
-                    Msg(
-                        N_(
-                            "The cap of “{code}” is {max} but its items add up to only {sum}; "
-                            "the cap can never be reached."
-                        ),
-                        code=code,
-                        max=format_score(n.max_score),
-                        sum=format_score(total),
+                    "max_score",
+                    N_(
+                        "The cap of “{code}” is {max} but its items add up to only {sum}; "
+                        "the cap can never be reached."
                     ),
+                    code=code,
+                    max=format_score(n.max_score),
+                    sum=format_score(total),
                 )
             continue
         if total != n.max_score:
             kind = Msg(N_("items")) if n.level == "criterion" else Msg(N_("criteria"))
-            check.add(
-                SHEET_NODES,
+            check.node(
                 n.row,
-                col["max_score"],
-                Msg(
-                    N_("The maximum of “{code}” is {max} but its {children} add up to {sum}."),
-                    code=code,
-                    max=format_score(n.max_score),
-                    children=kind,
-                    sum=format_score(total),
-                ),
+                "max_score",
+                N_("The maximum of “{code}” is {max} but its {children} add up to {sum}."),
+                code=code,
+                max=format_score(n.max_score),
+                children=kind,
+                sum=format_score(total),
             )
 
     scored = [
@@ -779,14 +736,11 @@ def _check_tree(nodes: list[_Parsed], meta: dict[str, object], check: _Checker) 
         groups = [n for n in nodes if n.section == section and n.level == "field"]
         if len(groups) > 1:
             for n in groups[1:]:
-                check.add(
-                    SHEET_NODES,
+                check.node(
                     n.row,
-                    col["code"],
-                    Msg(
-                        N_("The section “{section}” has one group row only."),
-                        section=SECTION_LABELS[section],
-                    ),
+                    "code",
+                    N_("The section “{section}” has one group row only."),
+                    section=SECTION_LABELS[section],
                 )
         cap = meta.get(key)
         if (

@@ -25,8 +25,10 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from tortoise.transactions import in_transaction
@@ -377,20 +379,22 @@ async def tell_decision(notifier: Notifier, request_id: int, *, tz: ZoneInfo = V
         recipients = await Officer.filter(
             unit_id=unit.id, active=True, role=OfficerRole.focal
         ).values_list("id", flat=True)
+    payload = {"assessment_id": assessment.id, "extension_request_id": request.id}
+    return await notify_officers(notifier, recipients, "extension_decided", msg, payload)
+
+
+async def notify_officers(
+    notifier: Notifier, officer_ids: Iterable[object], kind: str, msg: Msg, payload: dict[str, Any]
+) -> int:
+    """Send one notice to each officer; returns how many were reached. Delivery problems are
+    logged, never raised: the change the notice reports is already saved and audited."""
     reached = 0
-    for officer_id in recipients:
+    for officer_id in officer_ids:
         try:
-            await notifier.notify(
-                Notice(
-                    int(officer_id),  # type: ignore[arg-type]
-                    "extension_decided",
-                    msg,
-                    {"assessment_id": assessment.id, "extension_request_id": request.id},
-                )
-            )
+            await notifier.notify(Notice(int(officer_id), kind, msg, payload))  # type: ignore[call-overload]
             reached += 1
         except (Unreachable, DeliveryError) as exc:
-            log.info("extension decision for officer %s not delivered: %s", officer_id, exc)
-        except Exception:  # a broken channel must not turn a saved decision into an error
-            log.exception("extension decision for officer %s failed", officer_id)
+            log.info("notice %s to officer %s not delivered: %s", kind, officer_id, exc)
+        except Exception:  # a broken channel must not turn a saved change into an error
+            log.exception("notice %s to officer %s failed", kind, officer_id)
     return reached

@@ -105,17 +105,16 @@ INDEX_OPTION_KEYS = (
 _SWITCHES = ("cap_index_at_100", "bonus_in_index", "rank_unsubmitted_last")
 
 
+def _refuse_unknown(given: Mapping[str, Any], known: tuple[str, ...], msgid: str) -> None:
+    if unknown := sorted(set(given) - set(known)):
+        raise UserError(Msg(msgid, names=", ".join(unknown), known=", ".join(known)))
+
+
 def check_index_options(options: dict[str, Any]) -> dict[str, Any]:
     """Index options as stored: the two switches as booleans, the caps as text or absent."""
-    unknown = sorted(set(options) - set(INDEX_OPTION_KEYS))
-    if unknown:
-        raise UserError(
-            Msg(
-                N_("Unknown index option(s): {names}; use {known}."),
-                names=", ".join(unknown),
-                known=", ".join(INDEX_OPTION_KEYS),
-            )
-        )
+    _refuse_unknown(
+        options, INDEX_OPTION_KEYS, N_("Unknown index option(s): {names}; use {known}.")
+    )
     out = dict(DEFAULT_INDEX_OPTIONS)
     for key in _SWITCHES:
         if key in options:
@@ -143,15 +142,8 @@ def check_index_options(options: dict[str, Any]) -> dict[str, Any]:
 
 def check_reminder_policy(policy: dict[str, Any]) -> dict[str, Any]:
     """A reminder policy as stored: the defaults, overridden by the known keys given."""
-    unknown = sorted(set(policy) - set(DEFAULT_REMINDER_POLICY))
-    if unknown:
-        raise UserError(
-            Msg(
-                N_("Unknown reminder setting(s): {names}; use {known}."),
-                names=", ".join(unknown),
-                known=", ".join(DEFAULT_REMINDER_POLICY),
-            )
-        )
+    known = tuple(DEFAULT_REMINDER_POLICY)
+    _refuse_unknown(policy, known, N_("Unknown reminder setting(s): {names}; use {known}."))
     out = dict(DEFAULT_REMINDER_POLICY)
     out.update(policy)
     return out
@@ -255,14 +247,7 @@ DEADLINE_FIELDS = (
     "appraisal_round2_due_at",
     "publication_due_at",
 )
-_NULLABLE = frozenset(
-    (
-        "explanation_due_at",
-        "appraisal_round1_due_at",
-        "appraisal_round2_due_at",
-        "publication_due_at",
-    )
-)
+_NULLABLE = frozenset(DEADLINE_FIELDS[2:])  # every deadline but the self-assessment's
 _ALLOWED_STATUS = {
     PeriodStatus.draft: (PeriodStatus.open,),
     PeriodStatus.open: (PeriodStatus.closed,),
@@ -293,15 +278,8 @@ async def update_period(
     await require_admin(actor)
     period = await get_period(period_id)
     _check_published(period)
-    allowed = {
-        "name",
-        "status",
-        "index_options",
-        "reminder_policy",
-        "require_leader_approval",
-        *DEADLINE_FIELDS,
-    }
-    unknown = sorted(set(changes) - allowed)
+    allowed = {"name", "status", "index_options", "reminder_policy", "require_leader_approval"}
+    unknown = sorted(set(changes) - allowed - set(DEADLINE_FIELDS))
     if unknown:
         raise UserError(
             Msg(N_("These settings cannot be changed: {names}."), names=", ".join(unknown))

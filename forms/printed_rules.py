@@ -20,6 +20,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from core.i18n import N_, Msg
 from core.numbers import NumberError, parse_decimal
@@ -327,19 +328,20 @@ def _refused(text: str, *problems: Msg, rule_type: str | None = None) -> Printed
     return PrintedReading(text, rule_type, "", None, problems)
 
 
+def _refuse(
+    text: str, problem: str, /, *, rule_type: str | None = None, **fields: Any
+) -> PrintedReading:
+    return _refused(text, Msg(problem, **fields), rule_type=rule_type)
+
+
 def _params(rule_type: str, max_score: Decimal, **fields: object) -> str:
     return format_params(Rule(type=rule_type, max_score=max_score, **fields))  # type: ignore[arg-type]
 
 
 def _not_recognised(text: str) -> PrintedReading:
-    return _refused(
+    return _refuse(
         text,
-        Msg(
-            N_(
-                "The scoring text was not recognised; choose the rule type and enter its "
-                "parameters."
-            )
-        ),
+        N_("The scoring text was not recognised; choose the rule type and enter its parameters."),
     )
 
 
@@ -355,21 +357,18 @@ def read_printed_rule(
     if section == "survey":
         return _done(raw, "survey", "", max_score)
     if not raw:
-        return _refused(raw, Msg(N_("The item has no scoring text.")))
+        return _refuse(raw, N_("The item has no scoring text."))
     if len(raw) > MAX_TEXT:
-        return _refused(
+        return _refuse(
             raw,
-            Msg(
-                N_("The scoring text is longer than {limit} characters; choose the rule type."),
-                limit=MAX_TEXT,
-            ),
+            N_("The scoring text is longer than {limit} characters; choose the rule type."),
+            limit=MAX_TEXT,
         )
     prepared = _prepare(raw)
     folded = fold_letters(prepared)
     if _SURVEY.search(folded) and section == "standard" and not re.search(_NUM, folded):
-        return _refused(
-            raw,
-            Msg(N_("The text speaks of a survey but the item is not in the survey section.")),
+        return _refuse(
+            raw, N_("The text speaks of a survey but the item is not in the survey section.")
         )
     if _BARE_YES_NO.match(folded):
         return _done(raw, "yes_no", "", max_score)
@@ -402,13 +401,11 @@ def _read_whole(raw: str, folded: str, max_score: Decimal, section: str) -> Prin
     if match := _RANGE.search(folded):
         high = _number(match["hi"] or match["hi2"])
         if high != max_score:
-            return _refused(
+            return _refuse(
                 raw,
-                Msg(
-                    N_("The text scores from 0 to {high} but the item's maximum is {max}."),
-                    high=Num(high),
-                    max=Num(max_score),
-                ),
+                N_("The text scores from 0 to {high} but the item's maximum is {max}."),
+                high=Num(high),
+                max=Num(max_score),
                 rule_type="points",
             )
         step_match = _STEP.search(folded)
@@ -427,13 +424,11 @@ def _read_whole(raw: str, folded: str, max_score: Decimal, section: str) -> Prin
     cap_match = _CAP.search(folded)
     cap = _number(cap_match["cap"] or cap_match["cap2"]) if cap_match else None
     if cap is not None and cap != max_score:
-        return _refused(
+        return _refuse(
             raw,
-            Msg(
-                N_("The text caps the item at {cap} points but the item's maximum is {max}."),
-                cap=Num(cap),
-                max=Num(max_score),
-            ),
+            N_("The text caps the item at {cap} points but the item's maximum is {max}."),
+            cap=Num(cap),
+            max=Num(max_score),
             rule_type=rule_type,
         )
     if rule_type == "count":
@@ -451,15 +446,10 @@ def _read_list(raw: str, entries: list[_Entry], max_score: Decimal, section: str
         )
     if any(b is not None for b in bands) and len(entries) > 1:
         mixed = [e.label for e, b in zip(entries, bands, strict=True) if b is None]
-        return _refused(
+        return _refuse(
             raw,
-            Msg(
-                N_(
-                    "Some lines name a percentage and others do not ({entries}); choose the "
-                    "rule type."
-                ),
-                entries="; ".join(mixed),
-            ),
+            N_("Some lines name a percentage and others do not ({entries}); choose the rule type."),
+            entries="; ".join(mixed),
         )
     points = [e.points or ZERO for e in entries]
     labels = {e.folded.strip(" :") for e in entries}
@@ -467,13 +457,11 @@ def _read_list(raw: str, entries: list[_Entry], max_score: Decimal, section: str
         best = max(points)
         if sorted(points) == [ZERO, max_score]:
             return _done(raw, "yes_no", "", max_score)
-        return _refused(
+        return _refuse(
             raw,
-            Msg(
-                N_("A yes/no item gives its maximum {max} for yes and 0 for no, not {best}."),
-                max=Num(max_score),
-                best=Num(best),
-            ),
+            N_("A yes/no item gives its maximum {max} for yes and 0 for no, not {best}."),
+            max=Num(max_score),
+            best=Num(best),
             rule_type="yes_no",
         )
     options = tuple(
@@ -483,9 +471,8 @@ def _read_list(raw: str, entries: list[_Entry], max_score: Decimal, section: str
     if all(minus) and section == "standard":
         return _done(raw, "deduction", _params("deduction", max_score, options=options), max_score)
     if any(minus) and not all(minus):
-        return _refused(
-            raw,
-            Msg(N_("Some lines deduct points and others award them; choose the rule type.")),
+        return _refuse(
+            raw, N_("Some lines deduct points and others award them; choose the rule type.")
         )
     if section in ("bonus", "penalty"):
         if len(options) == 1 and options[0].points == max_score:
@@ -495,9 +482,9 @@ def _read_list(raw: str, entries: list[_Entry], max_score: Decimal, section: str
             shifted = (Option(str(i), o.label, o.points) for i, o in enumerate(options, 2))
             options = (Option("1", none, ZERO), *shifted)
     if len(options) == 1:
-        return _refused(
+        return _refuse(
             raw,
-            Msg(N_("Only one scoring line was found; a choice needs at least two.")),
+            N_("Only one scoring line was found; a choice needs at least two."),
             rule_type="levels",
         )
     best = max(o.points for o in options)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, localcontext
 from fractions import Fraction
@@ -128,6 +128,10 @@ class RuleDefinitionError(Exception):
 
 class DeclaredValueError(UserError):
     """What an officer declared cannot be scored; the message tells them what to type instead."""
+
+
+def _declared(msgid: str, /, **fields: Any) -> DeclaredValueError:
+    return DeclaredValueError(Msg(msgid, **fields))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -266,6 +270,10 @@ class _EntryError(Exception):
         self.msg = msg
 
 
+def _entry_error(msgid: str, /, **fields: Any) -> _EntryError:
+    return _EntryError(Msg(msgid, **fields))
+
+
 def _split_entries(text: str | None) -> list[str]:
     if not text:
         return []
@@ -278,13 +286,11 @@ def _split_label_value(number: int, entry: str, example: Msg) -> tuple[str, str]
         label, found, value = entry.rpartition(separator)
         if found and label.strip() and value.strip():
             return label.strip(), value.strip()
-    raise _EntryError(
-        Msg(
-            N_("Entry {number} “{entry}”: expected {example}."),
-            number=number,
-            entry=entry,
-            example=example,
-        )
+    raise _entry_error(
+        N_("Entry {number} “{entry}”: expected {example}."),
+        number=number,
+        entry=entry,
+        example=example,
     )
 
 
@@ -296,13 +302,11 @@ def _parse_amount(number: int, entry: str, text: str, max_score: Decimal) -> Dec
         # unbounded here: the rule's own checks name the entry (decimals: _check_numbers)
         value = parse_decimal(cleaned[:-1] if percent else cleaned, bounded=False)
     except NumberError:
-        raise _EntryError(
-            Msg(
-                N_("Entry {number} “{entry}”: “{value}” is not a number."),
-                number=number,
-                entry=entry,
-                value=text,
-            )
+        raise _entry_error(
+            N_("Entry {number} “{entry}”: “{value}” is not a number."),
+            number=number,
+            entry=entry,
+            value=text,
         ) from None
     return max_score * value / HUNDRED if percent else value
 
@@ -327,7 +331,7 @@ def _parse_keywords(
     entries: Iterable[tuple[int, str]],
     allowed: tuple[str, ...],
     max_score: Decimal,
-    unknown: Callable[[int, str], Msg],
+    unknown: str,
     problems: list[Msg],
 ) -> dict[str, Decimal]:
     """Read "each = 0,5; cap = 2" style entries into field name -> value."""
@@ -338,7 +342,7 @@ def _parse_keywords(
             key, value = _split_label_value(number, entry, example)
             name = _KEYWORDS.get(_fold_ascii(key))
             if name not in allowed:
-                raise _EntryError(unknown(number, entry))
+                raise _entry_error(unknown, number=number, entry=entry)
             amount = _parse_amount(number, entry, value, max_score)
         except _EntryError as exc:
             problems.append(exc.msg)
@@ -367,13 +371,11 @@ def _parse_tier(number: int, entry: str, max_score: Decimal) -> Tier:
         try:
             return parse_decimal(text, bounded=False)
         except NumberError:
-            raise _EntryError(
-                Msg(
-                    N_("Entry {number} “{entry}”: “{value}” is not a number."),
-                    number=number,
-                    entry=entry,
-                    value=text,
-                )
+            raise _entry_error(
+                N_("Entry {number} “{entry}”: “{value}” is not a number."),
+                number=number,
+                entry=entry,
+                value=text,
             ) from None
 
     points = _parse_amount(number, entry, value, max_score)
@@ -398,36 +400,6 @@ def _parse_tiers(
         except _EntryError as exc:
             problems.append(exc.msg)
     return tuple(tiers)
-
-
-def _unknown_count_key(number: int, entry: str) -> Msg:
-    return Msg(
-        N_(
-            "Entry {number} “{entry}”: a count item takes “each” (“mỗi”) and optionally "
-            "“cap” (“tối đa”)."
-        ),
-        number=number,
-        entry=entry,
-    )
-
-
-def _unknown_points_key(number: int, entry: str) -> Msg:
-    return Msg(
-        N_("Entry {number} “{entry}”: a points item takes only “step” (“bước”)."),
-        number=number,
-        entry=entry,
-    )
-
-
-def _unknown_deduction_key(number: int, entry: str) -> Msg:
-    return Msg(
-        N_(
-            "Entry {number} “{entry}”: a deduction item takes “each” (“mỗi”) or a list "
-            "of violation levels."
-        ),
-        number=number,
-        entry=entry,
-    )
 
 
 def _is_keyword_entry(entry: str) -> bool:
@@ -462,14 +434,23 @@ def _parse_fields(
     if rule_type == "percent_tiers":
         return {"tiers": _parse_tiers(entries, max_score, problems)}
     if rule_type == "count":
-        return _parse_keywords(entries, ("each", "cap"), max_score, _unknown_count_key, problems)
+        unknown = N_(
+            "Entry {number} “{entry}”: a count item takes “each” (“mỗi”) and optionally "
+            "“cap” (“tối đa”)."
+        )
+        return _parse_keywords(entries, ("each", "cap"), max_score, unknown, problems)
     if rule_type == "points":
-        return _parse_keywords(entries, ("step",), max_score, _unknown_points_key, problems)
+        unknown = N_("Entry {number} “{entry}”: a points item takes only “step” (“bước”).")
+        return _parse_keywords(entries, ("step",), max_score, unknown, problems)
     # deduction: "each = 0,5" or a list of violation levels
     keyword_entries = [(n, e) for n, e in entries if _is_keyword_entry(e)]
     level_entries = [(n, e) for n, e in entries if not _is_keyword_entry(e)]
+    unknown = N_(
+        "Entry {number} “{entry}”: a deduction item takes “each” (“mỗi”) or a list "
+        "of violation levels."
+    )
     fields: dict[str, Any] = _parse_keywords(
-        keyword_entries, ("each",), max_score, _unknown_deduction_key, problems
+        keyword_entries, ("each",), max_score, unknown, problems
     )
     fields["options"] = _parse_options(level_entries, max_score, problems)
     return fields
@@ -610,45 +591,35 @@ def _check_numbers(rule: Rule) -> list[Msg]:
     ]
 
 
-def _check_options(rule: Rule) -> list[Msg]:
-    problems: list[Msg] = []
+def _check_options(rule: Rule) -> Iterator[Msg]:
     seen: set[str] = set()
     reported: set[str] = set()
     for number, option in enumerate(rule.options, 1):
-        problems.extend(_check_label(number, option, rule.type))
+        yield from _check_label(number, option, rule.type)
         if option.key != str(number):
-            problems.append(
-                Msg(
-                    N_("Option {number} has the key “{key}”; keys must be “1”, “2”, … in order."),
-                    number=number,
-                    key=option.key,
-                )
+            yield Msg(
+                N_("Option {number} has the key “{key}”; keys must be “1”, “2”, … in order."),
+                number=number,
+                key=option.key,
             )
         folded = _fold(option.label)
         if folded in seen and folded not in reported:
             reported.add(folded)
-            problems.append(
-                Msg(N_("The label “{label}” appears more than once."), label=option.label)
-            )
+            yield Msg(N_("The label “{label}” appears more than once."), label=option.label)
         seen.add(folded)
         if option.points < 0:
-            problems.append(
-                Msg(
-                    N_("Option “{label}”: points must not be negative ({points})."),
-                    label=option.label,
-                    points=_n(option.points),
-                )
+            yield Msg(
+                N_("Option “{label}”: points must not be negative ({points})."),
+                label=option.label,
+                points=_n(option.points),
             )
         elif option.points > rule.max_score:
-            problems.append(
-                Msg(
-                    N_("Option “{label}”: {points} points is more than the maximum score {max}."),
-                    label=option.label,
-                    points=_n(option.points),
-                    max=_n(rule.max_score),
-                )
+            yield Msg(
+                N_("Option “{label}”: {points} points is more than the maximum score {max}."),
+                label=option.label,
+                points=_n(option.points),
+                max=_n(rule.max_score),
             )
-    return problems
 
 
 def _check_label(number: int, option: Option, rule_type: str) -> list[Msg]:
@@ -677,81 +648,65 @@ def _check_label(number: int, option: Option, rule_type: str) -> list[Msg]:
     return []
 
 
-def _check_levels(rule: Rule, complete: bool) -> list[Msg]:
-    problems = _check_options(rule)
+def _check_levels(rule: Rule, complete: bool) -> Iterator[Msg]:
+    yield from _check_options(rule)
     if not complete:
-        return problems
+        return
     if len(rule.options) < 2:
-        problems.append(
-            Msg(N_("A levels item needs at least 2 options, e.g. “Đúng hạn = 1; Muộn = 0”."))
-        )
+        yield Msg(N_("A levels item needs at least 2 options, e.g. “Đúng hạn = 1; Muộn = 0”."))
     best = max((o.points for o in rule.options), default=None)
     if best is not None and best < rule.max_score:
-        problems.append(
-            Msg(
-                N_(
-                    "The best option gives {best} points, less than the maximum "
-                    "score {max}, so the maximum cannot be reached."
-                ),
-                best=_n(best),
-                max=_n(rule.max_score),
-            )
+        yield Msg(
+            N_(
+                "The best option gives {best} points, less than the maximum "
+                "score {max}, so the maximum cannot be reached."
+            ),
+            best=_n(best),
+            max=_n(rule.max_score),
         )
-    return problems
 
 
-def _check_checklist(rule: Rule, complete: bool) -> list[Msg]:
-    problems = _check_options(rule)
+def _check_checklist(rule: Rule, complete: bool) -> Iterator[Msg]:
+    yield from _check_options(rule)
     if not complete:
-        return problems
+        return
     if not rule.options:
-        problems.append(Msg(N_("A checklist item needs at least 1 item, e.g. “Cấp tỉnh = 0.25”.")))
-        return problems
+        yield Msg(N_("A checklist item needs at least 1 item, e.g. “Cấp tỉnh = 0.25”."))
+        return
     total = sum((o.points for o in rule.options), Decimal(0))
     if total < rule.max_score:
-        problems.append(
-            Msg(
-                N_(
-                    "Ticking every item gives {total} points, less than the maximum "
-                    "score {max}, so the maximum cannot be reached."
-                ),
-                total=_n(total),
-                max=_n(rule.max_score),
-            )
+        yield Msg(
+            N_(
+                "Ticking every item gives {total} points, less than the maximum "
+                "score {max}, so the maximum cannot be reached."
+            ),
+            total=_n(total),
+            max=_n(rule.max_score),
         )
-    return problems
 
 
-def _check_count(rule: Rule, complete: bool) -> list[Msg]:
-    problems: list[Msg] = []
+def _check_count(rule: Rule, complete: bool) -> Iterator[Msg]:
     if rule.each is None:
         if complete:
-            problems.append(Msg(N_("The points per unit are missing; write e.g. “each = 0.5”.")))
+            yield Msg(N_("The points per unit are missing; write e.g. “each = 0.5”."))
     elif rule.each <= 0:
-        problems.append(
-            Msg(N_("The points per unit must be more than 0 (it is {each})."), each=_n(rule.each))
-        )
+        yield Msg(N_("The points per unit must be more than 0 (it is {each})."), each=_n(rule.each))
     if rule.cap is not None:
         if rule.cap > rule.max_score:
-            problems.append(
-                Msg(
-                    N_("The cap {cap} is more than the maximum score {max}."),
-                    cap=_n(rule.cap),
-                    max=_n(rule.max_score),
-                )
+            yield Msg(
+                N_("The cap {cap} is more than the maximum score {max}."),
+                cap=_n(rule.cap),
+                max=_n(rule.max_score),
             )
         elif rule.cap < rule.max_score:
-            problems.append(
-                Msg(
-                    N_(
-                        "The cap {cap} is less than the maximum score {max}, so the "
-                        "maximum cannot be reached."
-                    ),
-                    cap=_n(rule.cap),
-                    max=_n(rule.max_score),
-                )
+            yield Msg(
+                N_(
+                    "The cap {cap} is less than the maximum score {max}, so the "
+                    "maximum cannot be reached."
+                ),
+                cap=_n(rule.cap),
+                max=_n(rule.max_score),
             )
-    return problems
 
 
 def _check_points(rule: Rule, complete: bool) -> list[Msg]:
@@ -769,96 +724,72 @@ def _check_points(rule: Rule, complete: bool) -> list[Msg]:
     return []
 
 
-def _check_deduction(rule: Rule, complete: bool) -> list[Msg]:
-    problems = _check_options(rule)
+def _check_deduction(rule: Rule, complete: bool) -> Iterator[Msg]:
+    yield from _check_options(rule)
     if rule.each is not None and rule.options:
-        problems.append(
-            Msg(
-                N_(
-                    "A deduction item takes either “each = …” or a list of "
-                    "violation levels, not both."
-                )
-            )
+        yield Msg(
+            N_("A deduction item takes either “each = …” or a list of violation levels, not both.")
         )
     elif rule.each is not None and rule.each <= 0:
-        problems.append(
-            Msg(
-                N_("The points deducted per violation must be more than 0 (it is {each})."),
-                each=_n(rule.each),
-            )
+        yield Msg(
+            N_("The points deducted per violation must be more than 0 (it is {each})."),
+            each=_n(rule.each),
         )
     elif complete and rule.each is None and not rule.options:
-        problems.append(
-            Msg(
-                N_(
-                    "A deduction item needs either “each = 0.5” (points per "
-                    "violation) or violation levels, e.g. “Vi phạm nhẹ = 50%; "
-                    "Vi phạm nghiêm trọng = 100%”."
-                )
+        yield Msg(
+            N_(
+                "A deduction item needs either “each = 0.5” (points per "
+                "violation) or violation levels, e.g. “Vi phạm nhẹ = 50%; "
+                "Vi phạm nghiêm trọng = 100%”."
             )
         )
-    return problems
 
 
-def _check_tiers(rule: Rule, complete: bool) -> list[Msg]:
+def _check_tiers(rule: Rule, complete: bool) -> Iterator[Msg]:
     if complete and not rule.tiers:
-        return [
-            Msg(
-                N_(
-                    "The percent tiers are missing; write e.g. “90 < x <= 100 = 2; "
-                    "0 <= x <= 90 = 0”."
-                )
-            )
-        ]
-    problems: list[Msg] = []
+        yield Msg(
+            N_("The percent tiers are missing; write e.g. “90 < x <= 100 = 2; 0 <= x <= 90 = 0”.")
+        )
+        return
     for tier in rule.tiers:
-        problems.extend(_check_tier(tier, rule.max_score))
+        yield from _check_tier(tier, rule.max_score)
     if not complete:
-        return problems
+        return
     in_range = [(t, c) for t in rule.tiers if (c := _clip(t)) is not None]
-    problems.extend(_tier_overlaps(in_range))
-    problems.extend(_tier_gaps([c for _, c in in_range]))
+    yield from _tier_overlaps(in_range)
+    yield from _tier_gaps([c for _, c in in_range])
     if rule.tiers:
         best = max(t.points for t in rule.tiers)
         if best < rule.max_score:
-            problems.append(
-                Msg(
-                    N_(
-                        "The best tier gives {best} points, less than the maximum "
-                        "score {max}, so the maximum cannot be reached."
-                    ),
-                    best=_n(best),
-                    max=_n(rule.max_score),
-                )
+            yield Msg(
+                N_(
+                    "The best tier gives {best} points, less than the maximum "
+                    "score {max}, so the maximum cannot be reached."
+                ),
+                best=_n(best),
+                max=_n(rule.max_score),
             )
-    return problems
 
 
-def _check_tier(tier: Tier, max_score: Decimal) -> list[Msg]:
-    problems: list[Msg] = []
+def _check_tier(tier: Tier, max_score: Decimal) -> Iterator[Msg]:
     text = _TierText(tier)
     if tier.is_empty():
-        problems.append(Msg(N_("Tier “{tier}” contains no value."), tier=text))
+        yield Msg(N_("Tier “{tier}” contains no value."), tier=text)
     elif tier.low < 0 or tier.high > HUNDRED:
-        problems.append(Msg(N_("Tier “{tier}” goes outside 0–100%."), tier=text))
+        yield Msg(N_("Tier “{tier}” goes outside 0–100%."), tier=text)
     if tier.points < 0:
-        problems.append(
-            Msg(
-                N_("Tier “{tier}”: points must not be negative ({points})."),
-                tier=text,
-                points=_n(tier.points),
-            )
+        yield Msg(
+            N_("Tier “{tier}”: points must not be negative ({points})."),
+            tier=text,
+            points=_n(tier.points),
         )
     elif tier.points > max_score:
-        problems.append(
-            Msg(
-                N_("Tier “{tier}”: {points} points is more than the maximum score {max}."),
-                tier=text,
-                points=_n(tier.points),
-                max=_n(max_score),
-            )
+        yield Msg(
+            N_("Tier “{tier}”: {points} points is more than the maximum score {max}."),
+            tier=text,
+            points=_n(tier.points),
+            max=_n(max_score),
         )
-    return problems
 
 
 def _clip(tier: Tier) -> Tier | None:
@@ -871,9 +802,8 @@ def _clip(tier: Tier) -> Tier | None:
     return None if tier.is_empty() else tier
 
 
-def _tier_overlaps(tiers: list[tuple[Tier, Tier]]) -> list[Msg]:
+def _tier_overlaps(tiers: list[tuple[Tier, Tier]]) -> Iterator[Msg]:
     """Every pair of tiers sharing a value; ``tiers`` pairs each tier with its clipped part."""
-    problems: list[Msg] = []
     for i, (first, a) in enumerate(tiers):
         for second, b in tiers[i + 1 :]:
             low = max(a.low, b.low)
@@ -881,45 +811,38 @@ def _tier_overlaps(tiers: list[tuple[Tier, Tier]]) -> list[Msg]:
             low_in = all(t.low_inclusive for t in (a, b) if t.low == low)
             high_in = all(t.high_inclusive for t in (a, b) if t.high == high)
             if low == high and low_in and high_in:
-                problems.append(
-                    Msg(
-                        N_("Tiers “{first}” and “{second}” overlap at {value}%."),
-                        first=_TierText(first),
-                        second=_TierText(second),
-                        value=_n(low),
-                    )
+                yield Msg(
+                    N_("Tiers “{first}” and “{second}” overlap at {value}%."),
+                    first=_TierText(first),
+                    second=_TierText(second),
+                    value=_n(low),
                 )
             elif low < high:
-                problems.append(
-                    Msg(
-                        N_("Tiers “{first}” and “{second}” overlap between {low}% and {high}%."),
-                        first=_TierText(first),
-                        second=_TierText(second),
-                        low=_n(low),
-                        high=_n(high),
-                    )
+                yield Msg(
+                    N_("Tiers “{first}” and “{second}” overlap between {low}% and {high}%."),
+                    first=_TierText(first),
+                    second=_TierText(second),
+                    low=_n(low),
+                    high=_n(high),
                 )
-    return problems
 
 
-def _tier_gaps(tiers: list[Tier]) -> list[Msg]:
+def _tier_gaps(tiers: list[Tier]) -> Iterator[Msg]:
     """Walk the tiers (clipped to 0..100) upwards and name every stretch that none covers."""
-    problems: list[Msg] = []
     reach, reach_in = Decimal(0), False  # everything below reach is covered (reach itself iff in)
     for tier in sorted(tiers, key=lambda t: (t.low, not t.low_inclusive)):
         if tier.low > reach:
-            problems.append(_gap(reach, tier.low))
+            yield _gap(reach, tier.low)
         elif tier.low == reach and not reach_in and not tier.low_inclusive:
-            problems.append(_gap(reach, reach))
+            yield _gap(reach, reach)
         if tier.high > reach:
             reach, reach_in = tier.high, tier.high_inclusive
         elif tier.high == reach:
             reach_in = reach_in or tier.high_inclusive
     if reach < HUNDRED:
-        problems.append(_gap(reach, HUNDRED))
+        yield _gap(reach, HUNDRED)
     elif not reach_in:
-        problems.append(_gap(reach, reach))
-    return problems
+        yield _gap(reach, reach)
 
 
 def _gap(low: Decimal, high: Decimal) -> Msg:
@@ -930,7 +853,7 @@ def _gap(low: Decimal, high: Decimal) -> Msg:
     )
 
 
-_CHECKERS: dict[str, Callable[[Rule, bool], list[Msg]]] = {
+_CHECKERS: dict[str, Callable[[Rule, bool], Iterable[Msg]]] = {
     "levels": _check_levels,
     "checklist": _check_checklist,
     "percent_tiers": _check_tiers,
@@ -946,18 +869,14 @@ _CHECKERS: dict[str, Callable[[Rule, bool], list[Msg]]] = {
 
 
 def _survey_error() -> DeclaredValueError:
-    return DeclaredValueError(
-        Msg(
-            N_("Survey points are imported from the survey results; units do not self-assess them.")
-        )
+    return _declared(
+        N_("Survey points are imported from the survey results; units do not self-assess them.")
     )
 
 
 def _shape_error() -> DeclaredValueError:
-    return DeclaredValueError(
-        Msg(
-            N_("This answer does not fit the item (it may be out of date); please answer it again.")
-        )
+    return _declared(
+        N_("This answer does not fit the item (it may be out of date); please answer it again.")
     )
 
 
@@ -974,7 +893,7 @@ def _number_field(raw: object) -> Decimal:
 def _whole_field(raw: object, not_whole: str) -> Decimal:
     value = _number_field(raw)
     if value != value.to_integral_value():
-        raise DeclaredValueError(Msg(not_whole, value=_n(value)))
+        raise _declared(not_whole, value=_n(value))
     return value
 
 
@@ -989,7 +908,7 @@ def _find_option(rule: Rule, key: object) -> Option:
     for option in rule.options:
         if option.key == key:
             return option
-    raise DeclaredValueError(Msg(N_("There is no option “{key}” for this item."), key=echo(key)))
+    raise _declared(N_("There is no option “{key}” for this item."), key=echo(key))
 
 
 def _eval_yes_no(rule: Rule, value: Mapping[str, Any]) -> Decimal:
@@ -1010,38 +929,31 @@ def _percent_of(value: Mapping[str, Any]) -> Decimal:
     if "percent" in value:
         percent = _number_field(value["percent"])
         if percent < 0:
-            raise DeclaredValueError(Msg(N_("A percentage cannot be negative.")))
+            raise _declared(N_("A percentage cannot be negative."))
         if percent > HUNDRED:
-            raise DeclaredValueError(
-                Msg(
-                    N_("A percentage cannot be more than 100% (got {percent}%)."),
-                    percent=_n(percent),
-                )
+            raise _declared(
+                N_("A percentage cannot be more than 100% (got {percent}%)."), percent=_n(percent)
             )
         return percent
     numerator = _number_field(value["numerator"])
     denominator = _number_field(value["denominator"])
     params = {"numerator": _n(numerator), "denominator": _n(denominator)}
     if numerator < 0 or denominator < 0:
-        raise DeclaredValueError(
-            Msg(N_("In “{numerator}/{denominator}” neither number can be negative."), **params)
+        raise _declared(
+            N_("In “{numerator}/{denominator}” neither number can be negative."), **params
         )
     if denominator == 0:
-        raise DeclaredValueError(
-            Msg(
-                N_("In “{numerator}/{denominator}” the second number (the total) cannot be 0."),
-                **params,
-            )
+        raise _declared(
+            N_("In “{numerator}/{denominator}” the second number (the total) cannot be 0."),
+            **params,
         )
     if numerator > denominator:
-        raise DeclaredValueError(
-            Msg(
-                N_(
-                    "In “{numerator}/{denominator}” the first number cannot "
-                    "be larger than the second (the total)."
-                ),
-                **params,
-            )
+        raise _declared(
+            N_(
+                "In “{numerator}/{denominator}” the first number cannot "
+                "be larger than the second (the total)."
+            ),
+            **params,
         )
     with localcontext() as ctx:
         ctx.prec = 50
@@ -1066,7 +978,7 @@ def _eval_checklist(rule: Rule, value: Mapping[str, Any]) -> Decimal:
     for key in checked:
         option = _find_option(rule, key)
         if key in seen:
-            raise DeclaredValueError(Msg(N_("Item {key} is ticked more than once."), key=echo(key)))
+            raise _declared(N_("Item {key} is ticked more than once."), key=echo(key))
         seen.add(key)
         total += option.points
     return total
@@ -1083,7 +995,7 @@ def _eval_count(rule: Rule, value: Mapping[str, Any]) -> Decimal:
     _expect_keys(value, {"count"})
     count = _whole_field(value["count"], N_("The count must be a whole number (got {value})."))
     if count < 0:
-        raise DeclaredValueError(Msg(N_("The count cannot be negative.")))
+        raise _declared(N_("The count cannot be negative."))
     assert rule.each is not None
     limit = rule.max_score if rule.cap is None else min(rule.cap, rule.max_score)
     return _capped_product(count, rule.each, limit)
@@ -1093,18 +1005,16 @@ def _eval_points(rule: Rule, value: Mapping[str, Any]) -> Decimal:
     _expect_keys(value, {"points"})
     points = _number_field(value["points"])
     if points < 0:
-        raise DeclaredValueError(Msg(N_("Points cannot be negative.")))
+        raise _declared(N_("Points cannot be negative."))
     if points > rule.max_score:
-        raise DeclaredValueError(
-            Msg(
-                N_("{points} points is more than the maximum score {max}."),
-                points=_n(points),
-                max=_n(rule.max_score),
-            )
+        raise _declared(
+            N_("{points} points is more than the maximum score {max}."),
+            points=_n(points),
+            max=_n(rule.max_score),
         )
     step = DEFAULT_STEP if rule.step is None else rule.step
     if not _is_multiple(points, step):
-        raise DeclaredValueError(Msg(N_("Points must be a multiple of {step}."), step=_n(step)))
+        raise _declared(N_("Points must be a multiple of {step}."), step=_n(step))
     return points
 
 
@@ -1120,7 +1030,7 @@ def _eval_deduction(rule: Rule, value: Mapping[str, Any]) -> Decimal:
         value["violations"], N_("The number of violations must be a whole number (got {value}).")
     )
     if violations < 0:
-        raise DeclaredValueError(Msg(N_("The number of violations cannot be negative.")))
+        raise _declared(N_("The number of violations cannot be negative."))
     if violations == 0:
         return rule.max_score
     if rule.each is None:
@@ -1228,15 +1138,13 @@ def _declare_option(rule: Rule, text: str) -> dict[str, Any]:
     if key is None:
         option = _match_label(rule, text)
         if option is None:
-            raise DeclaredValueError(
-                Msg(
-                    N_(
-                        "“{text}” is not one of the options; reply with the "
-                        "option number (1–{count}) or its exact wording."
-                    ),
-                    text=echo(text),
-                    count=len(rule.options),
-                )
+            raise _declared(
+                N_(
+                    "“{text}” is not one of the options; reply with the "
+                    "option number (1–{count}) or its exact wording."
+                ),
+                text=echo(text),
+                count=len(rule.options),
             )
         key = option.key
     return {"option": key}
@@ -1256,14 +1164,12 @@ def _declare_checklist(rule: Rule, text: str) -> dict[str, Any]:
     for part in _split_entries(text):
         option = _match_label(rule, part)
         if option is None:
-            raise DeclaredValueError(
-                Msg(
-                    N_(
-                        "“{text}” does not name items of this list; reply "
-                        "with item numbers such as “1, 3”."
-                    ),
-                    text=echo(part),
-                )
+            raise _declared(
+                N_(
+                    "“{text}” does not name items of this list; reply "
+                    "with item numbers such as “1, 3”."
+                ),
+                text=echo(part),
             )
         keys.append(option.key)
     return {"checked": keys}
@@ -1282,11 +1188,8 @@ def _declare_percent(text: str) -> dict[str, Any]:
     except NumberBoundsError as exc:
         raise DeclaredValueError(exc.msg) from None
     except NumberError:
-        raise DeclaredValueError(
-            Msg(
-                N_("“{text}” is not a percentage; write e.g. “95”, “95%” or “45/50”."),
-                text=echo(text),
-            )
+        raise _declared(
+            N_("“{text}” is not a percentage; write e.g. “95”, “95%” or “45/50”."), text=echo(text)
         ) from None
 
 
@@ -1318,7 +1221,7 @@ def _without_unit(text: str) -> str:
 def _declare_whole(text: str, not_whole: str) -> int:
     value = _declare_number(_without_unit(text))
     if value != value.to_integral_value():
-        raise DeclaredValueError(Msg(not_whole, value=_n(value)))
+        raise _declared(not_whole, value=_n(value))
     return int(value)
 
 
@@ -1345,9 +1248,7 @@ def _declare_yes_no(text: str) -> dict[str, Any]:
         return {"yes": True}
     if word in _NO_WORDS:
         return {"yes": False}
-    raise DeclaredValueError(
-        Msg(N_("“{text}” is not a yes/no answer; reply “có” or “không”."), text=echo(text))
-    )
+    raise _declared(N_("“{text}” is not a yes/no answer; reply “có” or “không”."), text=echo(text))
 
 
 def _declare(rule: Rule, text: str) -> dict[str, Any]:
@@ -1399,7 +1300,7 @@ def check_declared(value: object) -> None:
             except NumberError:
                 continue  # evaluate() names the problem
             if number > limit:
-                raise DeclaredValueError(Msg(msgid, max=_n(limit)))
+                raise _declared(msgid, max=_n(limit))
 
 
 def parse_declared(rule: Rule, text: str) -> dict[str, Any]:
@@ -1414,7 +1315,7 @@ def parse_declared(rule: Rule, text: str) -> dict[str, Any]:
         raise _shape_error()
     text = unicodedata.normalize("NFC", text).strip()
     if not text:
-        raise DeclaredValueError(Msg(N_("Please enter an answer.")))
+        raise _declared(N_("Please enter an answer."))
     if _word(text) in _NA_WORDS and _match_label(rule, text) is None:
         if not rule.na_allowed:
             raise DeclaredValueError(_na_refused())

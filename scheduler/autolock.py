@@ -19,13 +19,14 @@ reminder (exactly once, rate-limited, never in quiet hours).
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from tortoise.transactions import in_transaction
 
-from core.audit import Actor, record
-from core.models import Channel
+from core.audit import record
 from forms.answers import self_assessment_window
 from forms.models import Assessment, AssessmentStatus, Period
 from scheduler.config import SchedulerConfig
@@ -36,12 +37,12 @@ from scheduler.delivery import (
     officer_recipient,
     unit_officers,
 )
+from scheduler.digests import SCHEDULER
 from scheduler.models import Reminder, ReminderStatus
 from scheduler.planning import open_periods
 from scheduler.policy import Policy
 from scoring.models import Review
 
-SCHEDULER = Actor.system(Channel.scheduler, "scheduler")
 LOCK_OFFSET = "lock"
 
 
@@ -54,15 +55,8 @@ class LockReport:
 
     @property
     def changed(self) -> int:
-        return sum(
-            len(x)
-            for x in (
-                self.locked,
-                self.unlocked,
-                self.explanations_locked,
-                self.explanations_unlocked,
-            )
-        )
+        lists = (self.locked, self.unlocked, self.explanations_locked, self.explanations_unlocked)
+        return sum(len(x) for x in lists)
 
 
 async def autolock(now: datetime, config: SchedulerConfig, *, write: bool = True) -> LockReport:
@@ -73,6 +67,39 @@ async def autolock(now: datetime, config: SchedulerConfig, *, write: bool = True
         await _self_assessment(period, policy, now, config, report, write)
         await _explanations(period, policy, now, config, report, write)
     return report
+
+
+@dataclass(frozen=True)
+class _Lock:
+    """One of the two locks of a sheet: its column, and how the audit and notices name it."""
+
+    column: str
+    when: str  # the key of the deadline in the audit event
+    action: str
+    lock_reason: str
+    unlock_reason: str
+    subject: Callable[[int], str]
+    where: dict[str, Any]
+
+
+_SELF = _Lock(
+    "self_locked_at",
+    "deadline",
+    "assessment.autolock",
+    "self-assessment deadline passed without submission",
+    "the unit's deadline moved after the automatic lock",
+    assessment_subject,
+    {"status": AssessmentStatus.draft},
+)
+_EXPLANATIONS = _Lock(
+    "explanation_locked_at",
+    "due",
+    "assessment.explanations_autolock",
+    "explanation deadline passed",
+    "an explanation request is due later than the lock",
+    explanation_subject,
+    {},
+)
 
 
 async def _self_assessment(
@@ -96,56 +123,8 @@ async def _self_assessment(
                 continue  # appraisal has begun: only an administrator reopens (scoring.unlock)
             report.unlocked.append(sheet.id)
             if write:
-                await _unlock_self(sheet, deadline, now)
-    if not to_lock:
-        return
-    people = await unit_officers(sorted({s.unit_id for s, _ in to_lock}))  # type: ignore[attr-defined]
-    notify_at = policy.next_allowed(now, config.tz)
-    for sheet, deadline in to_lock:
-        if not write:
-            report.locked.append(sheet.id)
-            continue
-        async with in_transaction():
-            changed = await Assessment.filter(
-                id=sheet.id, status=AssessmentStatus.draft, self_locked_at__isnull=True
-            ).update(self_locked_at=now)
-            if not changed:
-                continue
-            await record(
-                SCHEDULER,
-                "assessment.autolock",
-                "assessment",
-                sheet.id,
-                unit_id=sheet.unit_id,  # type: ignore[attr-defined]
-                old={"self_locked_at": None},
-                new={"self_locked_at": now, "deadline": deadline},
-                reason="self-assessment deadline passed without submission",
-            )
-            await _plan_notices(
-                people.get(sheet.unit_id, []),  # type: ignore[attr-defined]
-                assessment_subject(sheet.id),
-                deadline,
-                notify_at,
-            )
-        report.locked.append(sheet.id)
-
-
-async def _unlock_self(sheet: Assessment, deadline: datetime, now: datetime) -> None:
-    async with in_transaction():
-        changed = await Assessment.filter(
-            id=sheet.id, status=AssessmentStatus.draft, self_locked_at=sheet.self_locked_at
-        ).update(self_locked_at=None)
-        if changed:
-            await record(
-                SCHEDULER,
-                "assessment.autounlock",
-                "assessment",
-                sheet.id,
-                unit_id=sheet.unit_id,  # type: ignore[attr-defined]
-                old={"self_locked_at": sheet.self_locked_at},
-                new={"self_locked_at": None, "deadline": deadline},
-                reason="the unit's deadline moved after the automatic lock",
-            )
+                await _unlock(_SELF, sheet, deadline)
+    await _lock(_SELF, to_lock, policy, now, config, report.locked, write)
 
 
 async def _explanations(
@@ -178,55 +157,68 @@ async def _explanations(
         elif sheet.explanation_locked_at is not None and last > now:
             report.explanations_unlocked.append(sheet.id)
             if write:
-                await _unlock_explanations(sheet, last)
+                await _unlock(_EXPLANATIONS, sheet, last)
+    await _lock(_EXPLANATIONS, to_lock, policy, now, config, report.explanations_locked, write)
+
+
+async def _lock(
+    lock: _Lock,
+    to_lock: list[tuple[Assessment, datetime]],
+    policy: Policy,
+    now: datetime,
+    config: SchedulerConfig,
+    locked: list[int],
+    write: bool,
+) -> None:
     if not to_lock:
         return
     people = await unit_officers(sorted({s.unit_id for s, _ in to_lock}))  # type: ignore[attr-defined]
     notify_at = policy.next_allowed(now, config.tz)
-    for sheet, due in to_lock:
+    for sheet, deadline in to_lock:
         if not write:
-            report.explanations_locked.append(sheet.id)
+            locked.append(sheet.id)
             continue
         async with in_transaction():
             changed = await Assessment.filter(
-                id=sheet.id, explanation_locked_at__isnull=True
-            ).update(explanation_locked_at=now)
+                id=sheet.id, **lock.where, **{f"{lock.column}__isnull": True}
+            ).update(**{lock.column: now})
             if not changed:
                 continue
             await record(
                 SCHEDULER,
-                "assessment.explanations_autolock",
+                lock.action,
                 "assessment",
                 sheet.id,
                 unit_id=sheet.unit_id,  # type: ignore[attr-defined]
-                old={"explanation_locked_at": None},
-                new={"explanation_locked_at": now, "due": due},
-                reason="explanation deadline passed",
+                old={lock.column: None},
+                new={lock.column: now, lock.when: deadline},
+                reason=lock.lock_reason,
             )
             await _plan_notices(
                 people.get(sheet.unit_id, []),  # type: ignore[attr-defined]
-                explanation_subject(sheet.id),
-                due,
+                lock.subject(sheet.id),
+                deadline,
                 notify_at,
             )
-        report.explanations_locked.append(sheet.id)
+        locked.append(sheet.id)
 
 
-async def _unlock_explanations(sheet: Assessment, due: datetime) -> None:
+async def _unlock(lock: _Lock, sheet: Assessment, deadline: datetime) -> None:
+    was = getattr(sheet, lock.column)
     async with in_transaction():
-        changed = await Assessment.filter(
-            id=sheet.id, explanation_locked_at=sheet.explanation_locked_at
-        ).update(explanation_locked_at=None)
+        changed = await Assessment.filter(id=sheet.id, **lock.where, **{lock.column: was}).update(
+            **{lock.column: None}
+        )
         if changed:
             await record(
                 SCHEDULER,
-                "assessment.explanations_autounlock",
+                lock.action.replace("lock", "unlock"),
                 "assessment",
                 sheet.id,
                 unit_id=sheet.unit_id,  # type: ignore[attr-defined]
-                old={"explanation_locked_at": sheet.explanation_locked_at},
-                new={"explanation_locked_at": None, "due": due},
-                reason="an explanation request is due later than the lock",
+                old={lock.column: was},
+                new={lock.column: None, lock.when: deadline},
+                reason=lock.unlock_reason,
             )
 
 

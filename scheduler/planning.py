@@ -119,8 +119,7 @@ class Planner:
     def _row(
         self,
         kind: str,
-        recipient: str,
-        chat_id: object,
+        officer: dict[str, object],
         subject: str,
         deadline: datetime,
         slot: Slot,
@@ -128,6 +127,7 @@ class Planner:
     ) -> Reminder | None:
         """The ledger row for one recipient's due slot, or None when this planner has already
         seen that key (no model is built: a steady-state tick stays cheap)."""
+        recipient = officer_recipient(int(officer["id"]))  # type: ignore[call-overload]
         if (recipient, subject, deadline.timestamp(), slot.key) in self._known:
             return None
         stale = now - slot.due_at > self.config.stale_after
@@ -139,7 +139,7 @@ class Planner:
         return Reminder(
             kind=kind,
             recipient=recipient,
-            chat_id=chat_id,
+            chat_id=officer["telegram_chat_id"],
             subject=subject,
             deadline_at=deadline,
             offset_key=slot.key,
@@ -181,15 +181,13 @@ class Planner:
         for sheet, deadline, focal, escalate in due_sheets:
             subject = assessment_subject(int(sheet["id"]))
             for officer in people.get(int(sheet["unit_id"]), []):
-                recipient = officer_recipient(int(officer["id"]))  # type: ignore[call-overload]
-                chat = officer["telegram_chat_id"]
                 if officer["role"] == OfficerRole.leader:
                     if escalate is not None:
                         rows.append(
-                            self._row(ESCALATION, recipient, chat, subject, deadline, escalate, now)
+                            self._row(ESCALATION, officer, subject, deadline, escalate, now)
                         )
                 elif focal is not None:
-                    rows.append(self._row(SELF, recipient, chat, subject, deadline, focal, now))
+                    rows.append(self._row(SELF, officer, subject, deadline, focal, now))
         return [r for r in rows if r is not None]
 
     async def _explanations(self, period: Period, policy: Policy, now: datetime) -> list[Reminder]:
@@ -220,7 +218,7 @@ class Planner:
             sorted({a.unit_id for a in sheets.values()}),  # type: ignore[attr-defined]
             roles=(OfficerRole.focal,),
         )
-        rows: list[Reminder] = []
+        rows: list[Reminder | None] = []
         by_unit: dict[int, list[dict[str, object]]] = defaultdict(list, people)
         for (sheet_id, due), asked in sorted(groups.items()):
             slot = latest_due(
@@ -230,12 +228,8 @@ class Planner:
                 continue
             subject = explanation_subject(sheet_id)
             for officer in by_unit[sheets[sheet_id].unit_id]:  # type: ignore[attr-defined]
-                recipient = officer_recipient(int(officer["id"]))  # type: ignore[call-overload]
-                chat = officer["telegram_chat_id"]
-                row = self._row(EXPLANATION, recipient, chat, subject, due, slot, now)
-                if row is not None:
-                    rows.append(row)
-        return rows
+                rows.append(self._row(EXPLANATION, officer, subject, due, slot, now))
+        return [r for r in rows if r is not None]
 
     async def _digest(self, period: Period, policy: Policy, now: datetime) -> list[Reminder]:
         if now < period.self_assessment_opens_at:
@@ -278,16 +272,12 @@ class Planner:
         if not sheets:
             return []
         people = await unit_officers(sorted({unit for unit, _ in sheets.values()}))
-        rows: list[Reminder] = []
+        rows: list[Reminder | None] = []
         for sheet_id, (unit_id, settled) in sorted(sheets.items()):
             slot = Slot(offset, min(settled, now) if due_when_settled else now, False)
             for officer in people.get(unit_id, []):
-                recipient = officer_recipient(int(officer["id"]))  # type: ignore[call-overload]
-                chat = officer["telegram_chat_id"]
-                row = self._row(kind, recipient, chat, subject(sheet_id), settled, slot, now)
-                if row is not None:
-                    rows.append(row)
-        return rows
+                rows.append(self._row(kind, officer, subject(sheet_id), settled, slot, now))
+        return [r for r in rows if r is not None]
 
     async def _published(self, now: datetime) -> list[Reminder]:
         """Periods published within the stale cutoff: every unit's officers hear the result."""

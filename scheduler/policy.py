@@ -170,10 +170,6 @@ class Slot:
     due_at: datetime
     overdue: bool  # after the deadline
 
-    @property
-    def days_overdue(self) -> int:
-        return int(self.key[1:-1]) if self.overdue and self.key.endswith("d") else 0
-
 
 def before_slots(
     policy: Policy, deadline: datetime, tz: ZoneInfo, *, not_before: datetime | None = None

@@ -29,7 +29,9 @@ every self-assessed item has a round-1 review and no request is pending; ``final
 
 from __future__ import annotations
 
-import logging
+from collections import Counter
+from collections.abc import Callable, Iterable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -44,11 +46,12 @@ from core.audit import Actor, record
 from core.auth import Conflict, NotFound, require_admin
 from core.i18n import N_, Msg, UserError
 from core.models import Officer, OfficerRole, Unit
-from core.notify import DeliveryError, Notice, Notifier, Unreachable
+from core.notify import Notifier
 from core.numbers import NumberError, format_score, parse_decimal
 from core.timefmt import VIETNAM, format_datetime
 from forms.answers import LockedError, NotAllowedError, self_assessment_window
 from forms.criteria import node_rule
+from forms.extensions import notify_officers
 from forms.models import (
     Answer,
     Assessment,
@@ -62,8 +65,6 @@ from forms.models import (
 from forms.rules import describe
 from scoring.assignments import Scope, items_under, scope_for
 from scoring.models import Explanation, Review
-
-log = logging.getLogger("cchc.appraisal")
 
 MAX_COMMENT = 4000
 _FOUR_PLACES = Decimal("0.0001")
@@ -96,11 +97,19 @@ async def get_assessment(assessment_id: int) -> Assessment:
     return assessment
 
 
-async def _load_item(actor: Actor, assessment_id: int, code: str) -> _Item:
-    assessment = await get_assessment(assessment_id)
+async def _reviewer_scope(actor: Actor, assessment: Assessment) -> Scope:
     scope = await scope_for(actor, assessment.criteria_set_id)  # type: ignore[attr-defined]
     if not scope.may_review:
         raise NotAllowedError(Msg(N_("Only appraisers and administrators set appraised scores.")))
+    return scope
+
+
+async def _load_item(
+    actor: Actor, assessment_id: int, code: str, now: datetime, tz: ZoneInfo
+) -> _Item:
+    """The item to review, checked: visible to the actor, not a survey item, sheet open."""
+    assessment = await get_assessment(assessment_id)
+    scope = await _reviewer_scope(actor, assessment)
     node = await CriteriaNode.get_or_none(
         criteria_set_id=assessment.criteria_set_id,  # type: ignore[attr-defined]
         code=code,
@@ -116,6 +125,7 @@ async def _load_item(actor: Actor, assessment_id: int, code: str) -> _Item:
         raise NotAllowedError(
             Msg(N_("The item “{code}” is not in the fields assigned to you."), code=node.code)
         )
+    _check_sheet_open(assessment.period, assessment, now, tz)
     return _Item(assessment, assessment.period, node, scope)
 
 
@@ -129,10 +139,6 @@ def self_assessment_closed(period: Period, assessment: Assessment, now: datetime
 def _check_not_published(period: Period, assessment: Assessment) -> None:
     if period.published_at is not None or assessment.status == AssessmentStatus.final:
         raise LockedError(Msg(N_("The results are published; nothing can be changed.")))
-
-
-def _check_appraisal_open(item: _Item, now: datetime, tz: ZoneInfo) -> None:
-    _check_sheet_open(item.period, item.assessment, now, tz)
 
 
 def _check_sheet_open(period: Period, assessment: Assessment, now: datetime, tz: ZoneInfo) -> None:
@@ -205,6 +211,30 @@ def _review_snapshot(review: Review | None) -> dict[str, Any] | None:
     }
 
 
+def _decision(
+    score: Decimal | None,
+    comment: str,
+    *,
+    accepted: bool = False,
+    due: datetime | None = None,
+) -> dict[str, Any]:
+    """The fields of one review decision; a due time means an explanation is requested."""
+    return {
+        "accepted": accepted,
+        "appraised_score": score,
+        "comment": comment,
+        "explanation_requested": due is not None,
+        "explanation_due_at": due,
+    }
+
+
+def _self_score(answer: Answer) -> Decimal | None:
+    """What accepting the self score grants: none if not applicable, 0 if unanswered."""
+    if answer.not_applicable:
+        return None
+    return Decimal(answer.self_score) if answer.self_score is not None else Decimal(0)
+
+
 def _stale_review() -> Conflict:
     return Conflict(Msg(N_("Someone changed this review meanwhile; reload it and decide again.")))
 
@@ -256,6 +286,31 @@ async def _save_review(
     return review
 
 
+async def _save_round1(
+    actor: Actor,
+    item: _Item,
+    values: dict[str, Any] | Callable[[Answer], dict[str, Any]],
+    *,
+    expected_version: int,
+    action: str,
+    now: datetime,
+) -> Review:
+    """Save a round-1 decision; ``values`` maps the unit's answer to the review's fields."""
+    async with in_transaction():
+        answer = await _answer_row(item.assessment, item.node)
+        await _round1_editable(answer)
+        return await _save_review(
+            actor,
+            item,
+            answer,
+            1,
+            values(answer) if callable(values) else values,
+            expected_version=expected_version,
+            action=action,
+            now=now,
+        )
+
+
 async def _round1_editable(answer: Answer) -> None:
     if await Review.filter(answer_id=answer.id, round_no=2).exists():
         raise Conflict(
@@ -283,32 +338,16 @@ async def accept(
     tz: ZoneInfo = VIETNAM,
 ) -> Review:
     """Round 1: the appraised score is the self score as it stands (0 if unanswered)."""
-    item = await _load_item(actor, assessment_id, item_code)
-    _check_appraisal_open(item, now, tz)
+    item = await _load_item(actor, assessment_id, item_code, now, tz)
     text = _comment(comment, required=False)
-    async with in_transaction():
-        answer = await _answer_row(item.assessment, item.node)
-        await _round1_editable(answer)
-        if answer.not_applicable:
-            score = None
-        else:
-            score = Decimal(answer.self_score) if answer.self_score is not None else Decimal(0)
-        return await _save_review(
-            actor,
-            item,
-            answer,
-            1,
-            {
-                "accepted": True,
-                "appraised_score": score,
-                "comment": text,
-                "explanation_requested": False,
-                "explanation_due_at": None,
-            },
-            expected_version=expected_version,
-            action="review.accept",
-            now=now,
-        )
+    return await _save_round1(
+        actor,
+        item,
+        lambda answer: _decision(_self_score(answer), text, accepted=True),
+        expected_version=expected_version,
+        action="review.accept",
+        now=now,
+    )
 
 
 async def accept_many(
@@ -331,9 +370,7 @@ async def accept_many(
     if not codes:
         raise UserError(Msg(N_("There is no item left to accept.")))
     assessment = await get_assessment(assessment_id)
-    scope = await scope_for(actor, assessment.criteria_set_id)  # type: ignore[attr-defined]
-    if not scope.may_review:
-        raise NotAllowedError(Msg(N_("Only appraisers and administrators set appraised scores.")))
+    scope = await _reviewer_scope(actor, assessment)
     _check_sheet_open(assessment.period, assessment, now, tz)
     nodes = {
         n.code: n
@@ -343,32 +380,26 @@ async def accept_many(
             level=NodeLevel.item,
         )
     }
-    unknown = [c for c in codes if c not in nodes]
-    if unknown:
-        raise NotFound(
-            Msg(
-                N_("Nothing was accepted: there is no item {codes} in this criteria set."),
-                codes=", ".join(unknown),
-            )
-        )
-    survey = [c for c in codes if nodes[c].section == Section.survey]
-    if survey:
-        raise UserError(
-            Msg(
-                N_("Nothing was accepted: survey items are imported, not appraised ({codes})."),
-                codes=", ".join(survey),
-            )
-        )
-    outside = [c for c in codes if not scope.sees_item(c)]
-    if outside:
-        raise NotAllowedError(
-            Msg(
-                N_(
-                    "Nothing was accepted: the items {codes} are not in the fields assigned to you."
-                ),
-                codes=", ".join(outside),
-            )
-        )
+    refusals: list[tuple[type[UserError], str, Callable[[str], bool]]] = [
+        (
+            NotFound,
+            N_("Nothing was accepted: there is no item {codes} in this criteria set."),
+            lambda c: c not in nodes,
+        ),
+        (
+            UserError,
+            N_("Nothing was accepted: survey items are imported, not appraised ({codes})."),
+            lambda c: nodes[c].section == Section.survey,
+        ),
+        (
+            NotAllowedError,
+            N_("Nothing was accepted: the items {codes} are not in the fields assigned to you."),
+            lambda c: not scope.sees_item(c),
+        ),
+    ]
+    for error, msgid, refused in refusals:
+        if bad := [c for c in codes if refused(c)]:
+            raise error(Msg(msgid, codes=", ".join(bad)))
     reviewer_id = actor.id if actor.kind == "user" else None
     created: list[Review] = []
     async with in_transaction():
@@ -396,21 +427,13 @@ async def accept_many(
         for code in codes:
             node = nodes[code]
             answer = answers.get(node.id) or await _answer_row(assessment, node)
-            if answer.not_applicable:
-                score = None
-            else:
-                score = Decimal(answer.self_score) if answer.self_score is not None else Decimal(0)
             try:
                 review = await Review.create(
                     answer_id=answer.id,
                     round_no=1,
                     reviewer_id=reviewer_id,
                     version=1,
-                    accepted=True,
-                    appraised_score=score,
-                    comment="",
-                    explanation_requested=False,
-                    explanation_due_at=None,
+                    **_decision(_self_score(answer), "", accepted=True),
                 )
             except IntegrityError:
                 raise _stale_review() from None
@@ -440,29 +463,17 @@ async def adjust(
     tz: ZoneInfo = VIETNAM,
 ) -> Review:
     """Round 1: set an appraised score different from the self score; the comment says why."""
-    item = await _load_item(actor, assessment_id, item_code)
-    _check_appraisal_open(item, now, tz)
+    item = await _load_item(actor, assessment_id, item_code, now, tz)
     value = parse_score(score, Decimal(item.node.max_score))
     text = _comment(comment, required=True)
-    async with in_transaction():
-        answer = await _answer_row(item.assessment, item.node)
-        await _round1_editable(answer)
-        return await _save_review(
-            actor,
-            item,
-            answer,
-            1,
-            {
-                "accepted": False,
-                "appraised_score": value,
-                "comment": text,
-                "explanation_requested": False,
-                "explanation_due_at": None,
-            },
-            expected_version=expected_version,
-            action="review.adjust",
-            now=now,
-        )
+    return await _save_round1(
+        actor,
+        item,
+        _decision(value, text),
+        expected_version=expected_version,
+        action="review.adjust",
+        now=now,
+    )
 
 
 async def request_explanation(
@@ -480,8 +491,7 @@ async def request_explanation(
 ) -> Review:
     """Round 1: ask the unit to explain (giải trình) by a due time; its focal officers are told
     in the bot. ``score`` is an optional provisional appraised score."""
-    item = await _load_item(actor, assessment_id, item_code)
-    _check_appraisal_open(item, now, tz)
+    item = await _load_item(actor, assessment_id, item_code, now, tz)
     text = _comment(comment, required=True)
     value = None if score in (None, "") else parse_score(score, Decimal(item.node.max_score))
     due = due_at or item.period.explanation_due_at
@@ -491,25 +501,14 @@ async def request_explanation(
         raise UserError(
             Msg(N_("The due date ({when}) must be in the future."), when=format_datetime(due, tz))
         )
-    async with in_transaction():
-        answer = await _answer_row(item.assessment, item.node)
-        await _round1_editable(answer)
-        review = await _save_review(
-            actor,
-            item,
-            answer,
-            1,
-            {
-                "accepted": False,
-                "appraised_score": value,
-                "comment": text,
-                "explanation_requested": True,
-                "explanation_due_at": due,
-            },
-            expected_version=expected_version,
-            action="review.request_explanation",
-            now=now,
-        )
+    review = await _save_round1(
+        actor,
+        item,
+        _decision(value, text, due=due),
+        expected_version=expected_version,
+        action="review.request_explanation",
+        now=now,
+    )
     unit = await Unit.get(id=item.assessment.unit_id)  # type: ignore[attr-defined]
     await notify_unit(
         notifier,
@@ -536,17 +535,9 @@ async def notify_unit(
 ) -> int:
     """Tell every active focal officer of a unit; returns how many were reached. Delivery
     problems never undo the change that was already committed (and audited)."""
-    reached = 0
-    officers = await Officer.filter(unit_id=unit_id, active=True, role=OfficerRole.focal)
-    for officer in officers:
-        try:
-            await notifier.notify(Notice(officer.id, kind, msg, payload))
-            reached += 1
-        except (Unreachable, DeliveryError) as exc:
-            log.info("notice %s to officer %s not delivered: %s", kind, officer.id, exc)
-        except Exception:  # a broken channel must not turn a saved review into an error
-            log.exception("notice %s to officer %s failed", kind, officer.id)
-    return reached
+    officers = Officer.filter(unit_id=unit_id, active=True, role=OfficerRole.focal)
+    ids = await officers.values_list("id", flat=True)
+    return await notify_officers(notifier, ids, kind, msg, payload)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -566,8 +557,7 @@ async def round2(
     tz: ZoneInfo = VIETNAM,
 ) -> Review:
     """Round 2: the final appraised score of an item whose explanation was requested."""
-    item = await _load_item(actor, assessment_id, item_code)
-    _check_appraisal_open(item, now, tz)
+    item = await _load_item(actor, assessment_id, item_code, now, tz)
     value = parse_score(score, Decimal(item.node.max_score))
     answer = await Answer.get_or_none(assessment_id=item.assessment.id, node_id=item.node.id)
     first = (
@@ -607,13 +597,7 @@ async def round2(
             item,
             answer,
             2,
-            {
-                "accepted": grants_proposal,
-                "appraised_score": value,
-                "comment": text,
-                "explanation_requested": False,
-                "explanation_due_at": None,
-            },
+            _decision(value, text, accepted=grants_proposal),
             expected_version=expected_version,
             action="review.round2",
             now=now,
@@ -638,18 +622,14 @@ async def refresh_status(actor: Actor, assessment_id: int, *, now: datetime) -> 
         .exclude(section=Section.survey)
         .count()
     )
-    reviews = await Review.filter(answer__assessment_id=assessment_id).values(
-        "answer_id", "round_no", "explanation_requested"
+    first = _round1_waiting(
+        await Review.filter(answer__assessment_id=assessment_id).values_list(
+            "answer_id", "round_no", "explanation_requested"
+        )
     )
-    first = {r["answer_id"] for r in reviews if r["round_no"] == 1}
-    second = {r["answer_id"] for r in reviews if r["round_no"] == 2}
-    if not reviews:
+    if not first:
         return assessment
-    pending = any(
-        r["round_no"] == 1 and r["explanation_requested"] and r["answer_id"] not in second
-        for r in reviews
-    )
-    if pending:
+    if any(first.values()):
         status = AssessmentStatus.explanation_requested
     elif len(first) >= reviewable:
         status = AssessmentStatus.appraised
@@ -691,11 +671,9 @@ async def unlock(
     await require_admin(actor)
     assessment = await get_assessment(assessment_id)
     _check_not_published(assessment.period, assessment)
-    reason = (reason or "").strip()
+    reason = _comment(reason, required=False)
     if not reason:
         raise UserError(Msg(N_("Please give the reason for unlocking.")))
-    if len(reason) > MAX_COMMENT:
-        raise UserError(Msg(N_("The comment is too long (at most {n} characters)."), n=MAX_COMMENT))
     if await Review.filter(answer__assessment_id=assessment.id).exists():
         raise Conflict(
             Msg(N_("Appraisal has started for this unit; its self-assessment cannot be reopened."))
@@ -960,12 +938,9 @@ async def item_views(
         ans = answers.get((a.id, n.id))
         rs = reviews.get(ans.id, {}) if ans else {}
         declared_text = ""
-        if ans is not None and ans.declared is not None:
-            rule = node_rule(n)
-            try:
-                declared_text = describe(rule, ans.declared, locale) if rule else ""
-            except UserError:
-                declared_text = ""
+        rule = node_rule(n) if ans is not None and ans.declared is not None else None
+        with suppress(UserError):  # a stale answer is shown without its description
+            declared_text = describe(rule, ans.declared, locale) if rule and ans else ""
         first = rs.get(1)
         out.append(
             ItemView(
@@ -1017,27 +992,25 @@ async def _in_state(
             )
         )
         return [(a, n) for a, n in pairs if (a.id, n.id) in keys]
-    first: dict[tuple[int, int], bool] = {}
-    second: set[tuple[int, int]] = set()
-    for aid, nid, round_no, requested in await reviews.values_list(
-        "answer__assessment_id", "answer__node_id", "round_no", "explanation_requested"
-    ):
-        if round_no == 1:
-            first[(aid, nid)] = requested
-        else:
-            second.add((aid, nid))
+    first = _round1_waiting(
+        ((aid, nid), round_no, requested)
+        for aid, nid, round_no, requested in await reviews.values_list(
+            "answer__assessment_id", "answer__node_id", "round_no", "explanation_requested"
+        )
+    )
     if state == "reviewed":
         return [(a, n) for a, n in pairs if (a.id, n.id) in first]
+    return [
+        (a, n) for a, n in pairs if n.section != Section.survey and first.get((a.id, n.id), True)
+    ]
 
-    def pending(a: Assessment, n: CriteriaNode) -> bool:
-        if n.section == Section.survey:
-            return False
-        key = (a.id, n.id)
-        if key not in first:
-            return True
-        return first[key] and key not in second
 
-    return [(a, n) for a, n in pairs if pending(a, n)]
+def _round1_waiting(rows: Iterable[tuple[Any, int, bool]]) -> dict[Any, bool]:
+    """Per key with a round-1 review: whether it still waits for a decision, that is, it
+    requested an explanation and has no round-2 score yet. ``rows``: (key, round, requested)."""
+    rows = list(rows)
+    second = {key for key, round_no, _requested in rows if round_no == 2}
+    return {key: req and key not in second for key, round_no, req in rows if round_no == 1}
 
 
 async def evidence_for_download(actor: Actor, evidence_id: int) -> Evidence:
@@ -1107,19 +1080,14 @@ async def progress_of(assessments: list[Assessment]) -> dict[int, Progress]:
         "answer__assessment_id", "answer_id"
     ):
         with_files.setdefault(row["answer__assessment_id"], set()).add(row["answer_id"])
-    reviewed: dict[int, int] = {}
-    pending: dict[int, int] = {}
-    rows = await Review.filter(answer__assessment_id__in=ids).values(
-        "answer__assessment_id", "answer_id", "round_no", "explanation_requested"
+    first = _round1_waiting(
+        ((aid, answer_id), round_no, requested)
+        for aid, answer_id, round_no, requested in await Review.filter(
+            answer__assessment_id__in=ids
+        ).values_list("answer__assessment_id", "answer_id", "round_no", "explanation_requested")
     )
-    second = {r["answer_id"] for r in rows if r["round_no"] == 2}
-    for r in rows:
-        if r["round_no"] != 1:
-            continue
-        aid = r["answer__assessment_id"]
-        reviewed[aid] = reviewed.get(aid, 0) + 1
-        if r["explanation_requested"] and r["answer_id"] not in second:
-            pending[aid] = pending.get(aid, 0) + 1
+    reviewed = Counter(aid for aid, _answer in first)
+    pending = Counter(aid for (aid, _answer), waiting in first.items() if waiting)
     return {
         a.id: Progress(
             items=per_set.get(a.criteria_set_id, 0),  # type: ignore[attr-defined]

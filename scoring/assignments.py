@@ -220,44 +220,35 @@ async def assign_unit(
 
 async def unassign_unit(actor: Actor, assignment_id: int) -> None:
     """End a unit assignment (administrators)."""
-    await require_admin(actor)
-    row = await AppraiserUnitAssignment.get_or_none(id=assignment_id)
-    if row is None:
-        raise NotFound(Msg(N_("There is no assignment with the id {id}."), id=assignment_id))
-    async with in_transaction():
-        await AppraiserUnitAssignment.filter(id=row.id).delete()
-        await record(
-            actor,
-            "assignment.delete",
-            "appraiser_unit_assignment",
-            row.id,
-            unit_id=row.unit_id,  # type: ignore[attr-defined]
-            old={
-                "user_id": row.user_id,  # type: ignore[attr-defined]
-                "unit_id": row.unit_id,  # type: ignore[attr-defined]
-                "criteria_set_id": row.criteria_set_id,  # type: ignore[attr-defined]
-                "node_code": row.node_code,
-            },
-        )
+    await _unassign(actor, AppraiserUnitAssignment, "appraiser_unit_assignment", assignment_id)
 
 
 async def unassign(actor: Actor, assignment_id: int) -> None:
+    await _unassign(actor, AppraiserAssignment, "appraiser_assignment", assignment_id)
+
+
+async def _unassign(
+    actor: Actor,
+    model: type[AppraiserAssignment] | type[AppraiserUnitAssignment],
+    entity: str,
+    assignment_id: int,
+) -> None:
     await require_admin(actor)
-    row = await AppraiserAssignment.get_or_none(id=assignment_id)
+    row = await model.get_or_none(id=assignment_id)
     if row is None:
         raise NotFound(Msg(N_("There is no assignment with the id {id}."), id=assignment_id))
+    unit_id = getattr(row, "unit_id", None)
+    old = {"user_id": row.user_id, "unit_id": unit_id}  # type: ignore[union-attr]
+    old |= {"criteria_set_id": row.criteria_set_id, "node_code": row.node_code}  # type: ignore[union-attr]
     async with in_transaction():
-        await AppraiserAssignment.filter(id=row.id).delete()
+        await model.filter(id=row.id).delete()
         await record(
             actor,
             "assignment.delete",
-            "appraiser_assignment",
+            entity,
             row.id,
-            old={
-                "user_id": row.user_id,  # type: ignore[attr-defined]
-                "criteria_set_id": row.criteria_set_id,  # type: ignore[attr-defined]
-                "node_code": row.node_code,
-            },
+            unit_id=unit_id,
+            old={k: v for k, v in old.items() if k != "unit_id" or unit_id is not None},
         )
 
 

@@ -269,21 +269,19 @@ async def next_undecided(
             limit=100_000,
         )
         views = [v for v in views if v.code == code]
-        keys = [v.assessment_id for v in views]
-        pending = {v.assessment_id for v in views if needs_decision(v, now)}
-        start = keys.index(assessment_id) + 1 if assessment_id in keys else 0
-        for aid in keys[start:] + keys[:start]:
-            if aid in pending and aid != assessment_id:
-                return aid, code
-        return None
+        found = _next_pending([(v.assessment_id, v) for v in views], assessment_id, now)
+        return None if found is None else (found, code)
     _total, views = await item_views(actor, assessment_id=assessment_id, limit=100_000)
-    codes = [v.code for v in views]
-    pending_codes = {v.code for v in views if needs_decision(v, now)}
-    start = codes.index(code) + 1 if code in codes else 0
-    for c in codes[start:] + codes[:start]:
-        if c in pending_codes and c != code:
-            return assessment_id, c
-    return None
+    found = _next_pending([(v.code, v) for v in views], code, now)
+    return None if found is None else (assessment_id, found)
+
+
+def _next_pending(keyed: list[tuple[Any, ItemView]], current: Any, now: datetime) -> Any:
+    """The first key after ``current`` (wrapping around) whose item still needs a decision."""
+    keys = [k for k, _v in keyed]
+    pending = {k for k, v in keyed if needs_decision(v, now)}
+    start = keys.index(current) + 1 if current in keys else 0
+    return next((k for k in keys[start:] + keys[:start] if k in pending and k != current), None)
 
 
 async def sheet_choices(period_id: int, group_id: int | None) -> tuple[list[Any], list[Assessment]]:

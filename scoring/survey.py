@@ -16,13 +16,14 @@ from typing import BinaryIO
 from tortoise.transactions import in_transaction
 
 from core.audit import Actor, record
-from core.auth import NotFound, require_admin, require_role
+from core.auth import require_admin, require_role
 from core.i18n import N_, Msg, UserError
 from core.models import Unit
 from core.numbers import NumberError, parse_decimal
 from core.sheets import Problem
 from forms.answers import LockedError
 from forms.models import Assessment, CriteriaNode, NodeLevel, Period, Section
+from forms.periods import get_period
 from scoring.models import SurveyScore
 from scoring.survey_workbook import (
     SurveyImportError,
@@ -88,10 +89,11 @@ class SurveyPreview:
         return not self.problems and any(c.given for r in self.rows for c in r.cells)
 
 
-async def _period(period_id: int) -> Period:
-    period = await Period.get_or_none(id=period_id)
-    if period is None:
-        raise NotFound(Msg(N_("There is no period with the id {id}."), id=period_id))
+async def _open_period(period_id: int) -> Period:
+    """The period whose survey scores may still change (not published)."""
+    period = await get_period(period_id)
+    if period.published_at is not None:
+        raise LockedError(Msg(N_("The results are published; nothing can be changed.")))
     return period
 
 
@@ -117,13 +119,7 @@ async def _layout(period: Period) -> tuple[list[SurveyItem], list[SurveyUnit]]:
     set_of_unit = {s["unit_id"]: s["criteria_set_id"] for s in sheets}
     units = await Unit.filter(id__in=list(set_of_unit)).order_by("sort_order", "id")
     return list(items.values()), [
-        SurveyUnit(
-            u.id,
-            u.code,
-            u.name,
-            per_set.get(set_of_unit[u.id], {}),
-            stored.get(u.id, {}),
-        )
+        SurveyUnit(u.id, u.code, u.name, per_set.get(set_of_unit[u.id], {}), stored.get(u.id, {}))
         for u in units
     ]
 
@@ -131,7 +127,7 @@ async def _layout(period: Period) -> tuple[list[SurveyItem], list[SurveyUnit]]:
 async def template(actor: Actor, period_id: int) -> bytes:
     """The workbook to fill in for a period (administrators)."""
     await require_admin(actor)
-    items, units = await _layout(await _period(period_id))
+    items, units = await _layout(await get_period(period_id))
     return template_bytes(items, units)
 
 
@@ -139,7 +135,7 @@ async def list_scores(
     actor: Actor, period_id: int, *, unit_id: int | None = None
 ) -> list[SurveyScore]:
     await require_role(actor)
-    await _period(period_id)
+    await get_period(period_id)
     query = SurveyScore.filter(period_id=period_id)
     if unit_id is not None:
         query = query.filter(unit_id=unit_id)
@@ -150,9 +146,7 @@ async def preview_scores(actor: Actor, period_id: int, source: bytes | BinaryIO)
     """What an import of this workbook would do, row by row, with every problem; nothing is
     stored. File-level problems (not a workbook, no sheet) still raise, as the import does."""
     await require_admin(actor)
-    period = await _period(period_id)
-    if period.published_at is not None:
-        raise LockedError(Msg(N_("The results are published; nothing can be changed.")))
+    period = await _open_period(period_id)
     items, units = await _layout(period)
     rows = rows_as_text(read_rows(source))
     problems: list[Problem] = []
@@ -197,7 +191,7 @@ async def import_scores(
 ) -> SurveyImportSummary:
     """Check the whole workbook and store its scores, or store nothing and list every problem."""
     await require_admin(actor)
-    await _period(period_id)
+    await get_period(period_id)
     return await import_rows(actor, period_id, read_rows(source), now=now, source_name=source_name)
 
 
@@ -212,9 +206,7 @@ async def import_rows(
     """Check rows read from a workbook (or confirmed from a preview) and store their scores,
     or store nothing and list every problem: the state may have changed since the preview."""
     await require_admin(actor)
-    period = await _period(period_id)
-    if period.published_at is not None:
-        raise LockedError(Msg(N_("The results are published; nothing can be changed.")))
+    period = await _open_period(period_id)
     items, units = await _layout(period)
     values = check_rows(rows, {i.code: i for i in items}, {u.code: u for u in units})
     if not values:

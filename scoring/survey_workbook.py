@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from io import BytesIO
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from core.i18n import N_, Msg
 from core.numbers import NumberError, format_score, parse_decimal
@@ -131,37 +131,22 @@ def rows_as_text(
     return out
 
 
+def _refused(text: str, /, **fields: Any) -> SurveyImportError:
+    return SurveyImportError([Problem(SHEET, None, None, Msg(text, **fields))])
+
+
 def read_rows(source: bytes | BinaryIO) -> list[tuple[int, tuple[object, ...]]]:
     """The sheet's rows with their numbers (1-based), header included; file problems raise."""
     wb = open_workbook(source, SurveyImportError)
     try:
         if SHEET not in wb.sheetnames:
-            raise SurveyImportError(
-                [
-                    Problem(
-                        SHEET,
-                        None,
-                        None,
-                        Msg(
-                            N_("The sheet “{sheet}” is missing; start from the template."),
-                            sheet=SHEET,
-                        ),
-                    )
-                ]
+            raise _refused(
+                N_("The sheet “{sheet}” is missing; start from the template."), sheet=SHEET
             )
         rows: list[tuple[int, tuple[object, ...]]] = []
         for number, row in enumerate(wb[SHEET].iter_rows(values_only=True), start=1):
             if number > MAX_ROWS + 1:
-                raise SurveyImportError(
-                    [
-                        Problem(
-                            SHEET,
-                            None,
-                            None,
-                            Msg(N_("The sheet has more than {limit} rows."), limit=MAX_ROWS),
-                        )
-                    ]
-                )
+                raise _refused(N_("The sheet has more than {limit} rows."), limit=MAX_ROWS)
             rows.append((number, tuple(row)))
     finally:
         wb.close()
@@ -176,8 +161,10 @@ def check_rows(
     """Every value of the sheet, or :class:`SurveyImportError` with every problem."""
     problems: list[Problem] = []
 
-    def bad(row: int | None, column: str | None, msg: Msg) -> None:
-        problems.append(Problem(SHEET, row, column, msg))
+    def bad(row: int | None, column: str | None, msg: Msg | str, /, **fields: Any) -> None:
+        problems.append(
+            Problem(SHEET, row, column, msg if isinstance(msg, Msg) else Msg(msg, **fields))
+        )
 
     iterator = iter(rows)
     first = next(iterator, None)
@@ -190,36 +177,30 @@ def check_rows(
             bad(
                 1,
                 col_letter(i + 1),
-                Msg(
-                    N_("The header should be “{expected}” (found “{found}”)."),
-                    expected=expected,
-                    found=found,
-                ),
+                N_("The header should be “{expected}” (found “{found}”)."),
+                expected=expected,
+                found=found,
             )
     columns: list[tuple[int, str]] = []
     seen_codes: dict[str, str] = {}
     for k, code in enumerate(header[len(HEAD) :], start=len(HEAD)):
         letter = col_letter(k + 1)
         if not code:
-            bad(1, letter, Msg(N_("The header of a score column is empty.")))
+            bad(1, letter, N_("The header of a score column is empty."))
         elif code not in items:
             bad(
                 1,
                 letter,
-                Msg(
-                    N_("“{code}” is not a survey item of this period's criteria sets."),
-                    code=code,
-                ),
+                N_("“{code}” is not a survey item of this period's criteria sets."),
+                code=code,
             )
         elif code in seen_codes:
             bad(
                 1,
                 letter,
-                Msg(
-                    N_("The column “{code}” appears twice (also column {other})."),
-                    code=code,
-                    other=seen_codes[code],
-                ),
+                N_("The column “{code}” appears twice (also column {other})."),
+                code=code,
+                other=seen_codes[code],
             )
         else:
             seen_codes[code] = letter
@@ -235,22 +216,18 @@ def check_rows(
         unit_code = _text(cells[0] if cells else None)
         unit = units.get(unit_code)
         if not unit_code:
-            bad(number, "A", Msg(N_("The unit code is empty.")))
+            bad(number, "A", N_("The unit code is empty."))
         elif unit is None:
             bad(
-                number,
-                "A",
-                Msg(N_("The unit “{code}” is not assessed in this period."), code=unit_code),
+                number, "A", N_("The unit “{code}” is not assessed in this period."), code=unit_code
             )
         elif unit_code in seen_units:
             bad(
                 number,
                 "A",
-                Msg(
-                    N_("The unit “{code}” appears twice (also row {other})."),
-                    code=unit_code,
-                    other=seen_units[unit_code],
-                ),
+                N_("The unit “{code}” appears twice (also row {other})."),
+                code=unit_code,
+                other=seen_units[unit_code],
             )
             unit = None
         else:
@@ -269,11 +246,9 @@ def check_rows(
                 bad(
                     number,
                     letter,
-                    Msg(
-                        N_("The criteria set of “{unit}” has no survey item “{code}”."),
-                        unit=unit.code,
-                        code=code,
-                    ),
+                    N_("The criteria set of “{unit}” has no survey item “{code}”."),
+                    unit=unit.code,
+                    code=code,
                 )
                 continue
             maximum = unit.items[code] if unit is not None else items[code].max_score
@@ -281,19 +256,15 @@ def check_rows(
                 bad(
                     number,
                     letter,
-                    Msg(
-                        N_("The score {value} of “{code}” must be between 0 and {max}."),
-                        value=format_score(score),
-                        code=code,
-                        max=format_score(maximum),
-                    ),
+                    N_("The score {value} of “{code}” must be between 0 and {max}."),
+                    value=format_score(score),
+                    code=code,
+                    max=format_score(maximum),
                 )
                 continue
             if score != score.quantize(_FOUR_PLACES):
                 bad(
-                    number,
-                    letter,
-                    Msg(N_("The score of “{code}” has more than 4 decimals."), code=code),
+                    number, letter, N_("The score of “{code}” has more than 4 decimals."), code=code
                 )
                 continue
             if unit is not None:
