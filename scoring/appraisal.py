@@ -47,7 +47,7 @@ from core.models import Officer, OfficerRole, Unit
 from core.notify import DeliveryError, Notice, Notifier, Unreachable
 from core.numbers import NumberError, format_score, parse_decimal
 from core.timefmt import VIETNAM, format_datetime
-from forms.answers import LockedError, NotAllowedError, self_assessment_window
+from forms.answers import LockedError, NotAllowedError, answer_row, self_assessment_window
 from forms.criteria import node_rule
 from forms.models import (
     Answer,
@@ -180,18 +180,6 @@ def _comment(text: str | None, *, required: bool) -> str:
     return text
 
 
-async def _answer_row(assessment: Assessment, node: CriteriaNode) -> Answer:
-    """The unit's answer; an item the unit left unanswered gets an empty one (score 0) so it
-    can be reviewed like any other."""
-    answer = await Answer.get_or_none(assessment_id=assessment.id, node_id=node.id)
-    if answer is not None:
-        return answer
-    try:
-        return await Answer.create(assessment_id=assessment.id, node_id=node.id, version=0)
-    except IntegrityError:  # created by someone else a moment ago
-        return await Answer.get(assessment_id=assessment.id, node_id=node.id)
-
-
 def _review_snapshot(review: Review | None) -> dict[str, Any] | None:
     if review is None:
         return None
@@ -288,7 +276,7 @@ async def accept(
     _check_appraisal_open(item, now, tz)
     text = _comment(comment, required=False)
     async with in_transaction():
-        answer = await _answer_row(item.assessment, item.node)
+        answer = await answer_row(item.assessment.id, item.node.id)
         await _round1_editable(answer)
         if answer.not_applicable:
             score = None
@@ -396,7 +384,7 @@ async def accept_many(
         }
         for code in codes:
             node = nodes[code]
-            answer = answers.get(node.id) or await _answer_row(assessment, node)
+            answer = answers.get(node.id) or await answer_row(assessment.id, node.id)
             if answer.not_applicable:
                 score = None
             else:
@@ -446,7 +434,7 @@ async def adjust(
     value = parse_score(score, Decimal(item.node.max_score))
     text = _comment(comment, required=True)
     async with in_transaction():
-        answer = await _answer_row(item.assessment, item.node)
+        answer = await answer_row(item.assessment.id, item.node.id)
         await _round1_editable(answer)
         return await _save_review(
             actor,
@@ -493,7 +481,7 @@ async def request_explanation(
             Msg(N_("The due date ({when}) must be in the future."), when=format_datetime(due, tz))
         )
     async with in_transaction():
-        answer = await _answer_row(item.assessment, item.node)
+        answer = await answer_row(item.assessment.id, item.node.id)
         await _round1_editable(answer)
         review = await _save_review(
             actor,
