@@ -91,13 +91,12 @@ class Ledger:
         """Take up to ``limit`` due reminders for this worker, oldest due first."""
         token = f"{self.worker}#{next(_claims)}"[:64]
         expired = now - claim_timeout
-        claimable = self._claimable(now, expired)
         # a transaction only where rows can be locked: on SQLite a read that turns into a write
         # inside one fails at once when another process wrote in between
         locks = connections.get("default").capabilities.support_for_update
         async with in_transaction() if locks else contextlib.nullcontext():
             picked = (
-                await Reminder.filter(claimable)
+                await Reminder.filter(self._claimable(now, expired))
                 .order_by("due_at", "id")
                 .limit(limit)
                 .only("id")
@@ -106,7 +105,7 @@ class Ledger:
             ids = [r.id for r in picked]
             if ids:
                 # the compare-and-set: a row another sender claimed meanwhile no longer matches
-                await Reminder.filter(claimable, id__in=ids).update(
+                await Reminder.filter(self._claimable(now, expired), id__in=ids).update(
                     status=ReminderStatus.claimed, claimed_by=token, claimed_at=now
                 )
         if not ids:
