@@ -17,7 +17,6 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from tortoise import Tortoise, connections
-from tortoise.backends.base.config_generator import expand_db_url
 
 MODEL_MODULES = [
     "core.models",
@@ -34,22 +33,26 @@ MIGRATION_LOCK_KEY = zlib.crc32(b"cchc.migrations")
 # flush per answer was the largest single cost of the bot on SQLite. ``?synchronous=FULL`` in
 # CCHC_DATABASE_URL restores a flush per commit (docs/configuration.md).
 SQLITE_SYNCHRONOUS = "NORMAL"
+# Another process holding the SQLite file's write lock (``cchc backup``, an administrator's
+# shell) is waited for up to this long, in milliseconds, by SQLite itself on aiosqlite's worker
+# thread (the event loop runs on meanwhile); only then does the statement fail.
+SQLITE_BUSY_TIMEOUT_MS = 5000
 
 
 def tortoise_config(database_url: str) -> dict[str, Any]:
     url = database_url
     if url.startswith("postgresql://"):
         url = "postgres://" + url.removeprefix("postgresql://")
-    if url.startswith("sqlite://") and "synchronous=" not in url:
-        url += ("&" if "?" in url else "?") + f"synchronous={SQLITE_SYNCHRONOUS}"
-    connection: str | dict[str, Any] = url
     if url.startswith("sqlite://"):
-        # Tortoise's SQLite client, with the hot path's short statements run on the loop's
-        # thread instead of a hand-off to aiosqlite's (core/sqlite_client.py says why)
-        connection = expand_db_url(url)
-        connection["engine"] = "core.sqlite_client"
+        # Tortoise's SQLite client sends every other URL parameter as a PRAGMA
+        for pragma, value in (
+            ("synchronous", SQLITE_SYNCHRONOUS),
+            ("busy_timeout", SQLITE_BUSY_TIMEOUT_MS),
+        ):
+            if f"{pragma}=" not in url:
+                url += ("&" if "?" in url else "?") + f"{pragma}={value}"
     return {
-        "connections": {"default": connection},
+        "connections": {"default": url},
         "apps": {
             APP_LABEL: {
                 "models": MODEL_MODULES,
@@ -117,10 +120,10 @@ async def _one_migrator(database_url: str) -> AsyncIterator[None]:
 async def database(database_url: str) -> AsyncIterator[None]:
     """Open the ORM for a command or a test session and close it afterwards.
 
-    The global fallback makes the context visible to every task of the loop (pytest fixtures
-    and tests run in different tasks); the web app uses ``RegisterTortoise`` instead.
+    The ORM's context is the caller's: tasks started inside it (and, with pytest-asyncio,
+    the tests using a fixture that opened it) see it; the web app uses ``RegisterTortoise``.
     """
-    await Tortoise.init(config=tortoise_config(database_url), _enable_global_fallback=True)
+    await Tortoise.init(config=tortoise_config(database_url))
     try:
         yield
     finally:

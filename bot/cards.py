@@ -14,7 +14,6 @@ from aiogram.types import InlineKeyboardMarkup
 
 from bot import keyboards, texts
 from bot.walk import first_open, next_code, prev_code
-from core import sql
 from core.i18n import Msg
 from core.models import Officer, Unit
 from forms.answers import LockedError, check_open, self_assessment_window
@@ -71,12 +70,13 @@ class Sheet:
 
 async def current_assessment_id(officer: Officer) -> int | None:
     """The unit's score sheet in the newest open period (None when nothing is open)."""
-    row = await sql.first(
-        "SELECT a.id FROM assessment a JOIN period p ON p.id = a.period_id "
-        "WHERE a.unit_id = ? AND p.status = ? ORDER BY p.year DESC, a.id DESC LIMIT 1",
-        [officer.unit_id, PeriodStatus.open.value],  # type: ignore[attr-defined]
+    found = (
+        await Assessment.filter(unit_id=officer.unit_id, period__status=PeriodStatus.open)  # type: ignore[attr-defined]
+        .order_by("-period__year", "-id")
+        .limit(1)
+        .values_list("id", flat=True)
     )
-    return int(row["id"]) if row else None
+    return int(found[0]) if found else None
 
 
 async def load_sheet(
@@ -87,20 +87,14 @@ async def load_sheet(
     outlines: dict[int, Outline] | None = None,
     header: tuple[Assessment, Period, Unit] | None = None,
 ) -> Sheet | None:
-    """The sheet with its questionnaire, answers and progress: two hand-written queries
-    (``core.sql``: the walk reloads the sheet on every answer) once the questionnaire is
-    cached, one when the caller has just read the sheet, its period and unit (``header``:
-    recording an answer does)."""
+    """The sheet with its questionnaire, answers and progress: two queries once the
+    questionnaire is cached (the walk reloads the sheet on every answer), one when the caller
+    has just read the sheet, its period and unit (``header``: recording an answer does)."""
     if header is None:
-        found = await sql.joined(
-            {"a": Assessment, "p": Period, "u": Unit},
-            "assessment a JOIN period p ON p.id = a.period_id JOIN unit u ON u.id = a.unit_id "
-            "WHERE a.id = ?",
-            [assessment_id],
-        )
+        found = await Assessment.filter(id=assessment_id).select_related("period", "unit").first()
         if found is None:
             return None
-        header = found[0]["a"], found[0]["p"], found[0]["u"]
+        header = found, found.period, found.unit
     assessment, period, unit = header
     tree = await outline(assessment.criteria_set_id, outlines)  # type: ignore[attr-defined]
     states = await answer_states(assessment.id)

@@ -10,7 +10,6 @@ from aiogram import BaseMiddleware
 from aiogram.dispatcher.event.bases import UNHANDLED
 from aiogram.types import TelegramObject, Update, User
 
-from core import sql
 from core.audit import Actor
 from core.i18n import normalize_locale
 from core.metrics import UPDATES_HANDLED
@@ -34,8 +33,7 @@ class OfficerMiddleware(BaseMiddleware):
         chat = data.get("event_chat")
         officer = None
         if user is not None:
-            # hand-written (core.sql): this runs before every update the bot handles
-            officer = await sql.get(Officer, "telegram_user_id = ? AND active = ?", [user.id, True])
+            officer = await Officer.get_or_none(telegram_user_id=user.id, active=True)
         if officer is not None:
             changes: dict[str, Any] = {}
             if officer.bot_blocked_at is not None:
@@ -43,7 +41,7 @@ class OfficerMiddleware(BaseMiddleware):
             if chat is not None and chat.type == "private" and officer.telegram_chat_id != chat.id:
                 changes["telegram_chat_id"] = chat.id
             if changes:
-                await sql.update(Officer, changes, "id = ?", [officer.id])
+                await Officer.filter(id=officer.id).update(**changes)
                 for key, value in changes.items():
                     setattr(officer, key, value)
             data["locale"] = normalize_locale(officer.locale)

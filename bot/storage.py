@@ -24,7 +24,6 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from bot.models import BotState
-from core import sql
 
 log = logging.getLogger("cchc.bot")
 
@@ -69,8 +68,7 @@ class TortoiseStorage(BaseStorage):
         return row
 
     async def _write(self, name: str, **values: Any) -> None:
-        # hand-written UPDATE (core.sql): this runs after nearly every update the bot handles
-        if await sql.update(BotState, values, "key = ?", [name]):
+        if await BotState.filter(key=name).update(**values):
             return
         try:
             await BotState.create(key=name, **values)

@@ -8,7 +8,6 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from core import sql
 from core.models import AuditEvent, Channel
 
 
@@ -52,22 +51,18 @@ async def record(
     new: Any = None,
     reason: str = "",
 ) -> None:
-    """Append one event. A plain INSERT (``core.sql``): the audit row is written on every
-    answer, on the bot's hot path, and nothing ever reads it back in the same request."""
-    await sql.insert(
-        AuditEvent,
-        {
-            "at": datetime.now(UTC),
-            "actor_type": actor.kind,
-            "actor_id": actor.id,
-            "actor_name": actor.name,
-            "channel": actor.channel,
-            "action": action,
-            "entity": entity,
-            "entity_id": str(entity_id),
-            "unit_id": unit_id,
-            "old_value": _plain(old),
-            "new_value": _plain(new),
-            "reason": reason,
-        },
+    """Append one event (in the caller's transaction, when there is one)."""
+    await AuditEvent.create(
+        at=datetime.now(UTC),
+        actor_type=actor.kind,
+        actor_id=actor.id,
+        actor_name=actor.name,
+        channel=actor.channel,
+        action=action,
+        entity=entity,
+        entity_id=str(entity_id),
+        unit_id=unit_id,
+        old_value=_plain(old),
+        new_value=_plain(new),
+        reason=reason,
     )

@@ -10,13 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from core import sql
 from core.audit import Actor, record
 from core.i18n import N_, Msg, UserError
 from core.metrics import ANSWERS_RECORDED
@@ -68,21 +66,10 @@ def self_assessment_window(period: Period, assessment: Assessment) -> Deadline:
     return Deadline(period.self_assessment_opens_at, closes)
 
 
-async def check_actor(
-    actor: Actor, assessment: Assessment, officer_unit_id: int | Literal[False] | None = False
-) -> bool:
-    """Return whether the actor edits as an administrator (allowed after the lock).
-
-    ``officer_unit_id`` is the acting officer's unit when the caller already read it with the
-    sheet (None: no such active officer); by default it is read here.
-    """
+async def check_actor(actor: Actor, assessment: Assessment) -> bool:
+    """Return whether the actor edits as an administrator (allowed after the lock)."""
     if actor.kind == "officer":
-        if officer_unit_id is False:
-            row = await sql.first(
-                "SELECT unit_id FROM officer WHERE id = ? AND active = ?", [actor.id, True]
-            )
-            officer_unit_id = row["unit_id"] if row else None
-        if officer_unit_id is None or officer_unit_id != assessment.unit_id:  # type: ignore[attr-defined]
+        if not await Officer.exists(id=actor.id, active=True, unit_id=assessment.unit_id):  # type: ignore[attr-defined]
             raise NotAllowedError(Msg(N_("You can only answer for your own unit.")))
         return False
     if actor.kind == "user":
@@ -172,32 +159,18 @@ async def record_answer_in_sheet(
     stored version differs the change is refused and the current answer returned in the error,
     so nothing confirmed is silently overwritten.
     """
-    # Hand-written SQL (core.sql) on this path: it runs on every answer in the bot and the
-    # web form, and the ORM's query building cost several times the queries themselves. One
-    # statement reads the sheet, its period and unit, the item, the officer's unit and the
-    # current answer. Reading the answer before the transaction is safe: the UPDATE below only
-    # applies to the version read, so the "old" values audited are exactly the ones replaced.
-    found = await sql.joined(
-        {"a": Assessment, "p": Period, "u": Unit, "n": CriteriaNode, "x": Answer},
-        "assessment a JOIN period p ON p.id = a.period_id JOIN unit u ON u.id = a.unit_id "
-        "LEFT JOIN criteria_node n ON n.criteria_set_id = a.criteria_set_id "
-        "AND n.code = ? AND n.level = ? "
-        "LEFT JOIN answer x ON x.assessment_id = a.id AND x.node_id = n.id "
-        "LEFT JOIN officer o ON o.id = ? AND o.active = ? "
-        "WHERE a.id = ?",
-        [node_code, "item", actor.id if actor.kind == "officer" else None, True, assessment_id],
-        extra="o.unit_id AS officer_unit_id",
-    )
-    if found is None:
+    assessment = await Assessment.filter(id=assessment_id).select_related("period", "unit").first()
+    if assessment is None:
         raise NotAllowedError(Msg(N_("This score sheet does not exist.")))
-    parts, row = found
-    assessment: Assessment = parts["a"]
-    period: Period = parts["p"]
-    unit: Unit = parts["u"]
-    node: CriteriaNode | None = parts["n"]
-    current: Answer | None = parts["x"]
-    as_admin = await check_actor(actor, assessment, row["officer_unit_id"])
+    period: Period = assessment.period
+    unit: Unit = assessment.unit
+    as_admin = await check_actor(actor, assessment)
     check_open(period, assessment, now, as_admin=as_admin, tz=tz)
+    node = await CriteriaNode.get_or_none(
+        criteria_set_id=assessment.criteria_set_id,  # type: ignore[attr-defined]
+        code=node_code,
+        level="item",
+    )
     if node is None:
         raise UserError(Msg(N_("There is no item “{code}” in this criteria set."), code=node_code))
     rule = node_rule(node)
@@ -214,51 +187,59 @@ async def record_answer_in_sheet(
         changes["note"] = check_note(note)
     if not changes:
         raise UserError(Msg(N_("Nothing to save.")))
-    by = {
+    # Read before the transaction: the UPDATE below only applies to the version read, so the
+    # "old" values audited are exactly the ones replaced.
+    current = await Answer.get_or_none(assessment_id=assessment.id, node_id=node.id)
+    if (current.version if current else 0) != expected_version:
+        raise await _stale(current)
+    fields = {
+        "version": expected_version + 1,
+        "updated_at": now,
         "updated_by_officer_id": actor.id if actor.kind == "officer" else None,
         "updated_by_user_id": actor.id if actor.kind == "user" else None,
         "channel": actor.channel.value,
+        **changes,
     }
-    if current is not None and current.version != expected_version:
-        raise await _stale(current)
     async with in_transaction():
-        old = _snapshot(current)
-        if current is None:
-            if expected_version != 0:
-                raise await _stale(None)
-            try:
-                answer = await Answer.create(
-                    assessment_id=assessment.id, node_id=node.id, version=1, **changes, **by
-                )
-            except IntegrityError:
-                raise await _stale(
-                    await Answer.get_or_none(assessment_id=assessment.id, node_id=node.id)
-                ) from None
-        else:
-            fields = {"version": expected_version + 1, "updated_at": now, **changes, **by}
-            updated = await sql.update(
-                Answer, fields, "id = ? AND version = ?", [current.id, expected_version]
-            )
-            if updated == 0:  # changed since it was read above
-                raise await _stale(await Answer.get(id=current.id))
-            # the row is now exactly ``current`` with these fields: no need to read it again
-            for key, value in fields.items():
-                setattr(current, key, value)
-            answer = current
-        await sql.update(Assessment, {"last_activity_at": now}, "id = ?", [assessment.id])
+        answer = current or await answer_row(assessment.id, node.id)
+        updated = await Answer.filter(id=answer.id, version=expected_version).update(**fields)
+        if updated == 0:  # changed since it was read above
+            raise await _stale(await Answer.get(id=answer.id))
+        # the row is now exactly ``answer`` with these fields: no need to read it again
+        for key, value in fields.items():
+            setattr(answer, key, value)
+        await Assessment.filter(id=assessment.id).update(last_activity_at=now)
         await record(
             actor,
             action,
             "answer",
             answer.id,
             unit_id=assessment.unit_id,  # type: ignore[attr-defined]
-            old=old,
+            old=_snapshot(current),
             new=_snapshot(answer) | {"item": node_code},
             reason=reason,
         )
     assessment.last_activity_at = now
     ANSWERS_RECORDED.labels(channel=actor.channel.value).inc()
     return RecordedAnswer(answer, assessment, period, unit)
+
+
+async def answer_row(assessment_id: int, node_id: int) -> Answer:
+    """The item's answer row, created empty (version 0: never answered) when there is none
+    yet: files may come before the answer, and appraisers review unanswered items too.
+
+    The only place an answer row is created. ``ON CONFLICT DO NOTHING`` (``ignore_conflicts``)
+    rather than catching the duplicate: a colleague may create the row at the same moment,
+    and on PostgreSQL a failed INSERT would abort the caller's transaction.
+    """
+    answer = await Answer.get_or_none(assessment_id=assessment_id, node_id=node_id)
+    if answer is None:
+        await Answer.bulk_create(
+            [Answer(assessment_id=assessment_id, node_id=node_id, version=0)],
+            ignore_conflicts=True,
+        )
+        answer = await Answer.get(assessment_id=assessment_id, node_id=node_id)
+    return answer
 
 
 def _snapshot(answer: Answer | None) -> dict[str, Any] | None:

@@ -19,7 +19,6 @@ from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from core.audit import Actor, record
@@ -27,7 +26,7 @@ from core.files import FileStore, sha256_of
 from core.i18n import N_, Msg, UserError
 from core.numbers import format_score
 from core.timefmt import VIETNAM
-from forms.answers import NotAllowedError, check_actor, check_open
+from forms.answers import NotAllowedError, answer_row, check_actor, check_open
 from forms.models import Answer, Assessment, CriteriaNode, Evidence
 
 ALLOWED_TYPES_TEXT = "PDF, Word (doc, docx), Excel (xls, xlsx), ODT, ODS, JPG, PNG"
@@ -177,12 +176,7 @@ async def _answer_for(assessment: Assessment, code: str) -> tuple[Answer, Criter
     )
     if node is None:
         raise UserError(Msg(N_("There is no item “{code}” in this criteria set."), code=code))
-    answer = await Answer.get_or_none(assessment_id=assessment.id, node_id=node.id)
-    if answer is None:
-        try:
-            answer = await Answer.create(assessment_id=assessment.id, node_id=node.id, version=0)
-        except IntegrityError:  # a colleague created it a moment ago
-            answer = await Answer.get(assessment_id=assessment.id, node_id=node.id)
+    answer = await answer_row(assessment.id, node.id)
     return answer, node
 
 

@@ -20,8 +20,9 @@ from core import sql
 from core.i18n import N_, Msg
 from core.timefmt import VIETNAM, format_datetime
 from forms.answers import self_assessment_window
-from forms.models import Answer, Assessment
+from forms.models import Assessment
 from forms.outline import Outline, outline
+from forms.queries import sheet_answers
 from forms.rollup import RollupOptions, UnitRollup
 
 
@@ -99,29 +100,19 @@ def days_between(now: datetime, deadline: datetime, tz: ZoneInfo) -> int:
 
 async def answer_states(assessment_id: int) -> dict[str, AnswerState]:
     """Every stored answer of the sheet by item code, with its file count and author (one
-    hand-written query, ``core.sql``: the walk calls this on every answer)."""
-    rows = await sql.rows(
-        "SELECT n.code, a.version, a.declared, a.self_score, a.not_applicable, a.note, "
-        "a.updated_at, o.full_name, "
-        "(SELECT COUNT(*) FROM evidence e WHERE e.answer_id = a.id AND e.removed_at IS NULL) "
-        "AS files "
-        "FROM answer a JOIN criteria_node n ON n.id = a.node_id "
-        "LEFT JOIN officer o ON o.id = a.updated_by_officer_id "
-        "WHERE a.assessment_id = ?",
-        [assessment_id],
-    )
+    named query, ``forms.queries.sheet_answers``: the walk calls this on every answer)."""
     return {
         row["code"]: AnswerState(
             version=row["version"],
-            declared=sql.python_value(Answer, "declared", row["declared"]),
-            self_score=sql.python_value(Answer, "self_score", row["self_score"]),
+            declared=sql.as_json(row["declared"]),
+            self_score=sql.as_decimal(row["self_score"]),
             not_applicable=bool(row["not_applicable"]),
             note=row["note"] or "",
             files=int(row["files"] or 0),
             updated_by=row["full_name"] or "",
-            updated_at=sql.python_value(Answer, "updated_at", row["updated_at"]),
+            updated_at=sql.as_datetime(row["updated_at"]),
         )
-        for row in rows
+        for row in await sheet_answers(assessment_id)
     }
 
 

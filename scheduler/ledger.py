@@ -6,16 +6,18 @@ overwrite what another sender did since:
 
 * **claim**: ``planned`` (due, retry time reached) → ``claimed`` with a token unique to this
   claim; a ``claimed`` row whose claim is older than the claim timeout is taken over (its sender
-  died). On PostgreSQL the candidates are picked with ``SELECT … FOR UPDATE SKIP LOCKED`` so
-  concurrent senders skip each other's rows instead of queueing; on SQLite the single
-  ``UPDATE … WHERE id IN (…) AND status = 'planned'`` statement is the compare-and-set (SQLite
-  runs one writer at a time, across processes too).
+  died). One transaction picks the candidates and updates them with the same condition, so the
+  ``UPDATE`` is the compare-and-set. On PostgreSQL the pick is ``SELECT … FOR UPDATE SKIP
+  LOCKED``, so concurrent senders skip each other's rows instead of queueing; SQLite has no row
+  locks (Tortoise leaves the clause out), runs one writer at a time, across processes too, and
+  needs no transaction there.
 * **mark** (sent, blocked, skipped, failed, retry, release): only while the row is still
   ``claimed`` by the same token.
 """
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -32,15 +34,6 @@ from scheduler.models import Reminder, ReminderStatus
 Key = tuple[str, str, datetime, str]  # recipient, subject, deadline_at, offset_key
 
 _CHUNK = 500
-_SENT_SQLITE = (
-    "UPDATE reminder SET status = 'sent', sent_at = ?, message_id = ?, attempts = attempts + 1, "
-    "last_error = '' WHERE id = ? AND status = 'claimed' AND claimed_by = ?"
-)
-_SENT_POSTGRES = (
-    "UPDATE reminder SET status = 'sent', sent_at = $1, message_id = $2, "
-    "attempts = attempts + 1, last_error = '' WHERE id = $3 AND status = 'claimed' "
-    "AND claimed_by = $4"
-)
 _claims = itertools.count(1)
 
 
@@ -115,11 +108,23 @@ class Ledger:
         """Take up to ``limit`` due reminders for this worker, oldest due first."""
         token = f"{self.worker}#{next(_claims)}"[:64]
         expired = now - claim_timeout
-        conn = connections.get("default")
-        if conn.capabilities.dialect == "postgres":
-            ids = await self._pick_postgres(now, expired, limit, token)
-        else:
-            ids = await self._pick_sqlite(now, expired, limit, token)
+        # a transaction only where rows can be locked: on SQLite a read that turns into a write
+        # inside one fails at once when another process wrote in between
+        locks = connections.get("default").capabilities.support_for_update
+        async with in_transaction() if locks else contextlib.nullcontext():
+            picked = (
+                await Reminder.filter(self._claimable(now, expired))
+                .order_by("due_at", "id")
+                .limit(limit)
+                .only("id")
+                .select_for_update(skip_locked=True)
+            )
+            ids = [r.id for r in picked]
+            if ids:
+                # the compare-and-set: a row another sender claimed meanwhile no longer matches
+                await Reminder.filter(self._claimable(now, expired), id__in=ids).update(
+                    status=ReminderStatus.claimed, claimed_by=token, claimed_at=now
+                )
         if not ids:
             return []
         rows = await Reminder.filter(id__in=ids, claimed_by=token, status=ReminderStatus.claimed)
@@ -134,47 +139,6 @@ class Ledger:
             join_type="OR",
         )
 
-    async def _pick_sqlite(
-        self, now: datetime, expired: datetime, limit: int, token: str
-    ) -> list[int]:
-        candidates = list(
-            await Reminder.filter(self._claimable(now, expired))
-            .order_by("due_at", "id")
-            .limit(limit)
-            .values_list("id", flat=True)
-        )
-        if not candidates:
-            return []
-        # the compare-and-set: a row another sender claimed meanwhile no longer matches
-        await Reminder.filter(self._claimable(now, expired), id__in=candidates).update(
-            status=ReminderStatus.claimed, claimed_by=token, claimed_at=now
-        )
-        return candidates
-
-    async def _pick_postgres(
-        self, now: datetime, expired: datetime, limit: int, token: str
-    ) -> list[int]:
-        sql = """
-            WITH picked AS (
-                SELECT id FROM reminder
-                WHERE (status = 'planned' AND due_at <= $1
-                       AND (next_attempt_at IS NULL OR next_attempt_at <= $1))
-                   OR (status = 'claimed' AND claimed_at < $2)
-                ORDER BY due_at, id
-                LIMIT $3
-                FOR UPDATE SKIP LOCKED
-            )
-            UPDATE reminder AS r
-            SET status = 'claimed', claimed_by = $4, claimed_at = $1
-            FROM picked
-            WHERE r.id = picked.id
-              AND (r.status = 'planned' OR (r.status = 'claimed' AND r.claimed_at < $2))
-            RETURNING r.id
-        """
-        async with in_transaction() as tx:
-            rows = await tx.execute_query_dict(sql, [now, expired, limit, token])
-        return [int(r["id"]) for r in rows]
-
     # -- marks ------------------------------------------------------------------------------
 
     async def _mark(self, reminder: Reminder, **changes: object) -> bool:
@@ -184,14 +148,15 @@ class Ledger:
         return changed == 1
 
     async def sent(self, reminder: Reminder, now: datetime, message_id: int | None) -> bool:
-        """The hot path right after the channel accepted a message: one prepared statement,
-        no query building, so the window before the commit stays as short as it can be."""
-        conn = connections.get("default")
-        sql = _SENT_POSTGRES if conn.capabilities.dialect == "postgres" else _SENT_SQLITE
-        changed, _ = await conn.execute_query(
-            sql, [now, message_id, reminder.id, reminder.claimed_by]
+        """Right after the channel accepted a message."""
+        return await self._mark(
+            reminder,
+            status=ReminderStatus.sent,
+            sent_at=now,
+            message_id=message_id,
+            attempts=F("attempts") + 1,
+            last_error="",
         )
-        return changed == 1
 
     async def finish(self, reminder: Reminder, status: ReminderStatus, reason: str) -> bool:
         """A final state other than sent: skipped, blocked, failed."""

@@ -49,7 +49,7 @@ from core.models import Officer, OfficerRole, Unit
 from core.notify import Notifier
 from core.numbers import NumberError, format_score, parse_decimal
 from core.timefmt import VIETNAM, format_datetime
-from forms.answers import LockedError, NotAllowedError, self_assessment_window
+from forms.answers import LockedError, NotAllowedError, answer_row, self_assessment_window
 from forms.criteria import node_rule
 from forms.extensions import notify_officers
 from forms.models import (
@@ -185,18 +185,6 @@ def _comment(text: str | None, *, required: bool) -> str:
     return text
 
 
-async def _answer_row(assessment: Assessment, node: CriteriaNode) -> Answer:
-    """The unit's answer; an item the unit left unanswered gets an empty one (score 0) so it
-    can be reviewed like any other."""
-    answer = await Answer.get_or_none(assessment_id=assessment.id, node_id=node.id)
-    if answer is not None:
-        return answer
-    try:
-        return await Answer.create(assessment_id=assessment.id, node_id=node.id, version=0)
-    except IntegrityError:  # created by someone else a moment ago
-        return await Answer.get(assessment_id=assessment.id, node_id=node.id)
-
-
 def _review_snapshot(review: Review | None) -> dict[str, Any] | None:
     if review is None:
         return None
@@ -297,7 +285,7 @@ async def _save_round1(
 ) -> Review:
     """Save a round-1 decision; ``values`` maps the unit's answer to the review's fields."""
     async with in_transaction():
-        answer = await _answer_row(item.assessment, item.node)
+        answer = await answer_row(item.assessment.id, item.node.id)
         await _round1_editable(answer)
         return await _save_review(
             actor,
@@ -426,7 +414,7 @@ async def accept_many(
         }
         for code in codes:
             node = nodes[code]
-            answer = answers.get(node.id) or await _answer_row(assessment, node)
+            answer = answers.get(node.id) or await answer_row(assessment.id, node.id)
             try:
                 review = await Review.create(
                     answer_id=answer.id,
