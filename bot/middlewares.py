@@ -45,7 +45,13 @@ class OfficerMiddleware(BaseMiddleware):
                 for key, value in changes.items():
                     setattr(officer, key, value)
             data["locale"] = normalize_locale(officer.locale)
-            data["actor"] = Actor("officer", officer.id, officer.full_name, Channel.bot)
+            data["actor"] = Actor(
+                "officer",
+                officer.id,
+                officer.full_name,
+                Channel.bot,
+                unit_id=officer.unit_id,  # type: ignore[attr-defined]
+            )
         else:
             # Not bound yet: Vietnamese, the service's language, whatever the phone's language.
             data["locale"] = normalize_locale(None)

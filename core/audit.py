@@ -19,6 +19,9 @@ class Actor:
     id: int | None
     name: str
     channel: Channel
+    # An officer's unit when the caller has just read the active officer (the bot's middleware,
+    # once per update): the unit checks then need not read the officer again. None: read it.
+    unit_id: int | None = None
 
     @classmethod
     def system(cls, channel: Channel = Channel.system, name: str = "system") -> Actor:

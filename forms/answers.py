@@ -21,10 +21,10 @@ from core.metrics import ANSWERS_RECORDED
 from core.models import BackofficeUser, Officer, Unit, UserRole
 from core.numbers import format_score
 from core.timefmt import VIETNAM, format_datetime
-from forms.criteria import node_rule
-from forms.models import Answer, Assessment, AssessmentStatus, CriteriaNode, Period
+from forms.models import Answer, Assessment, AssessmentStatus, Period
 from forms.notes import check_note
-from forms.rules import check_declared, describe, evaluate, parse_declared
+from forms.outline import outline_of
+from forms.rules import Rule, check_declared, describe, evaluate, parse_declared
 
 
 class NotAllowedError(UserError):
@@ -67,9 +67,17 @@ def self_assessment_window(period: Period, assessment: Assessment) -> Deadline:
 
 
 async def check_actor(actor: Actor, assessment: Assessment) -> bool:
-    """Return whether the actor edits as an administrator (allowed after the lock)."""
+    """Return whether the actor edits as an administrator (allowed after the lock).
+
+    An officer's unit comes with the actor when the caller has just read the active officer
+    (the bot's middleware, once per update); otherwise it is read here."""
     if actor.kind == "officer":
-        if not await Officer.exists(id=actor.id, active=True, unit_id=assessment.unit_id):  # type: ignore[attr-defined]
+        unit_id = assessment.unit_id  # type: ignore[attr-defined]
+        if actor.unit_id is not None:
+            member = actor.unit_id == unit_id
+        else:
+            member = await Officer.exists(id=actor.id, active=True, unit_id=unit_id)
+        if not member:
             raise NotAllowedError(Msg(N_("You can only answer for your own unit.")))
         return False
     if actor.kind == "user":
@@ -159,21 +167,23 @@ async def record_answer_in_sheet(
     stored version differs the change is refused and the current answer returned in the error,
     so nothing confirmed is silently overwritten.
     """
-    assessment = await Assessment.filter(id=assessment_id).select_related("period", "unit").first()
+    # The criteria set comes with the sheet so that its item is taken from the set's cached
+    # outline (no query once the set is frozen) rather than read again on every answer.
+    assessment = (
+        await Assessment.filter(id=assessment_id)
+        .select_related("period", "unit", "criteria_set")
+        .first()
+    )
     if assessment is None:
         raise NotAllowedError(Msg(N_("This score sheet does not exist.")))
     period: Period = assessment.period
     unit: Unit = assessment.unit
     as_admin = await check_actor(actor, assessment)
     check_open(period, assessment, now, as_admin=as_admin, tz=tz)
-    node = await CriteriaNode.get_or_none(
-        criteria_set_id=assessment.criteria_set_id,  # type: ignore[attr-defined]
-        code=node_code,
-        level="item",
-    )
-    if node is None:
+    node = (await outline_of(assessment.criteria_set)).by_code.get(node_code)
+    if node is None or node.level != "item":
         raise UserError(Msg(N_("There is no item “{code}” in this criteria set."), code=node_code))
-    rule = node_rule(node)
+    rule = node.rule
     assert rule is not None
     changes: dict[str, Any] = {}
     if text is not None:
@@ -191,7 +201,7 @@ async def record_answer_in_sheet(
     # "old" values audited are exactly the ones replaced.
     current = await Answer.get_or_none(assessment_id=assessment.id, node_id=node.id)
     if (current.version if current else 0) != expected_version:
-        raise await _stale(current)
+        raise await _stale(current, rule)
     fields = {
         "version": expected_version + 1,
         "updated_at": now,
@@ -204,7 +214,7 @@ async def record_answer_in_sheet(
         answer = current or await answer_row(assessment.id, node.id)
         updated = await Answer.filter(id=answer.id, version=expected_version).update(**fields)
         if updated == 0:  # changed since it was read above
-            raise await _stale(await Answer.get(id=answer.id))
+            raise await _stale(await Answer.get(id=answer.id), rule)
         # the row is now exactly ``answer`` with these fields: no need to read it again
         for key, value in fields.items():
             setattr(answer, key, value)
@@ -254,11 +264,10 @@ def _snapshot(answer: Answer | None) -> dict[str, Any] | None:
     }
 
 
-async def _stale(current: Answer | None) -> StaleAnswerError:
+async def _stale(current: Answer | None, rule: Rule) -> StaleAnswerError:
     """Tell the person what is stored now and who set it, so they can decide again."""
     if current is None:
         return StaleAnswerError(Msg(N_("This answer was changed meanwhile; please reload.")), None)
-    node = await CriteriaNode.get(id=current.node_id)  # type: ignore[attr-defined]
     who = ""
     if current.updated_by_officer_id is not None:  # type: ignore[attr-defined]
         officer = await Officer.get_or_none(id=current.updated_by_officer_id)  # type: ignore[attr-defined]
@@ -266,8 +275,7 @@ async def _stale(current: Answer | None) -> StaleAnswerError:
     elif current.updated_by_user_id is not None:  # type: ignore[attr-defined]
         user = await BackofficeUser.get_or_none(id=current.updated_by_user_id)  # type: ignore[attr-defined]
         who = (user.full_name or user.username) if user else ""
-    rule = node_rule(node)
-    value = describe(rule, current.declared) if rule and current.declared else "–"
+    value = describe(rule, current.declared) if current.declared else "–"
     score = format_score(Decimal(current.self_score)) if current.self_score is not None else "–"
     return StaleAnswerError(
         Msg(

@@ -104,3 +104,18 @@ async def test_survey_items_are_never_self_assessed(sheet: dict) -> None:
         await record_answer(
             sheet["lan"], sheet["assessment"].id, "X.1", text="2", expected_version=0, now=NOW
         )
+
+
+async def test_unit_carried_with_the_actor_is_checked_without_reading_the_officer(
+    sheet: dict,
+) -> None:
+    """The bot's middleware hands the officer's unit along; another unit is still refused."""
+    a, other, lan = sheet["assessment"], sheet["other"], sheet["lan"]
+    stranger = Actor("officer", other.id, other.name, Channel.bot, unit_id=a.unit_id + 1000)
+    with pytest.raises(NotAllowedError) as info:
+        await record_answer(stranger, a.id, "1.1.2", text="có", expected_version=0, now=NOW)
+    assert "đơn vị của mình" in info.value.render("vi")
+    assert await Answer.all().count() == 0
+    own = Actor("officer", lan.id, lan.name, Channel.bot, unit_id=a.unit_id)
+    ok = await record_answer(own, a.id, "1.1.2", text="có", expected_version=0, now=NOW)
+    assert ok.self_score == Decimal(1)
