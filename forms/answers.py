@@ -210,6 +210,7 @@ async def record_answer_in_sheet(
         "channel": actor.channel.value,
         **changes,
     }
+    old = _snapshot(current)  # before ``current`` takes the new fields below
     async with in_transaction():
         answer = current or await answer_row(assessment.id, node.id)
         updated = await Answer.filter(id=answer.id, version=expected_version).update(**fields)
@@ -225,7 +226,7 @@ async def record_answer_in_sheet(
             "answer",
             answer.id,
             unit_id=assessment.unit_id,  # type: ignore[attr-defined]
-            old=_snapshot(current),
+            old=old,
             new=_snapshot(answer) | {"item": node_code},
             reason=reason,
         )
