@@ -67,8 +67,10 @@ def backoffice_app(tmp_path_factory: pytest.TempPathFactory) -> Any:
 
 
 @pytest.fixture(scope="session")
-async def backoffice_served(backoffice_app: Any) -> AsyncIterator[Any]:
-    """The back office served by uvicorn in the tests' loop, for a real browser."""
+async def backoffice_served(backoffice_app: Any, _migrated: str) -> AsyncIterator[Any]:
+    """The back office served by uvicorn in the tests' loop, for a real browser. Started after
+    the database is open, so that the server's task (and every request it serves) runs in the
+    ORM's context, as the app's own lifespan would give it."""
     from tests.web.browser import free_port, serve
 
     async for served in serve(backoffice_app, free_port()):
