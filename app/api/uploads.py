@@ -11,7 +11,7 @@ against ``CCHC_MAX_UPLOAD_MB``.
 
 from __future__ import annotations
 
-from fastapi import Request, UploadFile
+from fastapi import UploadFile
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -106,14 +106,6 @@ class BodyLimit:
             return message
 
         await self.app(scope, counted, send)
-
-
-def limit_body(request: Request, max_bytes: int, msg: Msg) -> None:
-    """Refuse a body whose ``Content-Length`` is over ``max_bytes``; a chunked one is cut off by
-    :class:`BodyLimit`. Kept for the webhook (app/bot_runtime.py)."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > max_bytes:
-        raise BodyTooLarge(msg)
 
 
 async def read_upload(file: UploadFile, limit_mb: int) -> bytes:

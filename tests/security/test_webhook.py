@@ -121,7 +121,7 @@ async def test_an_oversized_webhook_body_is_cut_off_while_it_streams(
 ) -> None:
     """Even with the right secret, a body past 1 MB is refused (413) as soon as it passes the
     limit: the rest is never read, and nothing is processed."""
-    from app.bot_runtime import WEBHOOK_MAX_BYTES
+    from app.api.uploads import SMALL_BODY as WEBHOOK_MAX_BYTES
 
     client, tg = hook
     consumed = 0
