@@ -104,19 +104,9 @@ async def load_period(
     sheets: dict[int, list[SheetRow]] = {lk.unit_group.id: [] for lk in links}
     if links:
         for row in await queries.sheets(period.id, list(sheets), answers=answers):
-            sheets[row["group_id"]].append(
-                SheetRow(
-                    row["id"],
-                    row["unit_id"],
-                    row["code"],
-                    row["name"],
-                    str(row["status"]),
-                    row["group_id"],
-                    sql.as_datetime(row["submitted_at"]),
-                    row["answers"],
-                    row["survey"],
-                )
-            )
+            sent = sql.as_datetime(row["submitted_at"])
+            sheet = SheetRow(**{**row, "status": str(row["status"]), "submitted_at": sent})
+            sheets[sheet.group_id].append(sheet)
     groups = [
         GroupLink(
             lk.unit_group.id,

@@ -55,7 +55,8 @@ _SURVEY = (
 # SHEETS: one row per sheet of a period in the given unit groups ({groups}: one "?" each), in
 # the groups' unit order; {answers} is the answer-token subquery or nothing.
 SHEETS = (
-    "SELECT a.id, a.unit_id, u.code, u.name, a.status, u.group_id, a.submitted_at, "
+    "SELECT a.id AS assessment_id, a.unit_id, u.code AS unit_code, u.name AS unit_name, "
+    "a.status, u.group_id, a.submitted_at, "
     "{answer_tokens} AS answers, sv.tokens AS survey "
     "FROM assessment a JOIN unit u ON u.id = a.unit_id "
     "{answers}LEFT JOIN ({survey}) sv ON sv.aid = a.id "
