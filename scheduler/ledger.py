@@ -6,11 +6,12 @@ overwrite what another sender did since:
 
 * **claim**: ``planned`` (due, retry time reached) → ``claimed`` with a token unique to this
   claim; a ``claimed`` row whose claim is older than the claim timeout is taken over (its sender
-  died). One transaction picks the candidates and updates them with the same condition, so the
-  ``UPDATE`` is the compare-and-set. On PostgreSQL the pick is ``SELECT … FOR UPDATE SKIP
-  LOCKED``, so concurrent senders skip each other's rows instead of queueing; SQLite has no row
-  locks (Tortoise leaves the clause out), runs one writer at a time, across processes too, and
-  needs no transaction there.
+  died). One transaction picks the candidates (whole rows) and updates them with the same
+  condition, so the ``UPDATE`` is the compare-and-set; when it changed every picked row, the
+  picked rows are the claim and are not read again. On PostgreSQL the pick is ``SELECT … FOR
+  UPDATE SKIP LOCKED``, so concurrent senders skip each other's rows instead of queueing; SQLite
+  has no row locks (Tortoise leaves the clause out), runs one writer at a time, across
+  processes too, and needs no transaction there.
 * **mark** (sent, blocked, skipped, failed, retry, release): only while the row is still
   ``claimed`` by the same token.
 """
@@ -116,18 +117,24 @@ class Ledger:
                 await Reminder.filter(self._claimable(now, expired))
                 .order_by("due_at", "id")
                 .limit(limit)
-                .only("id")
                 .select_for_update(skip_locked=True)
             )
-            ids = [r.id for r in picked]
-            if ids:
+            taken = 0
+            if picked:
                 # the compare-and-set: a row another sender claimed meanwhile no longer matches
-                await Reminder.filter(self._claimable(now, expired), id__in=ids).update(
-                    status=ReminderStatus.claimed, claimed_by=token, claimed_at=now
-                )
-        if not ids:
-            return []
-        rows = await Reminder.filter(id__in=ids, claimed_by=token, status=ReminderStatus.claimed)
+                taken = await Reminder.filter(
+                    self._claimable(now, expired), id__in=[r.id for r in picked]
+                ).update(status=ReminderStatus.claimed, claimed_by=token, claimed_at=now)
+        if taken == len(picked):
+            # every picked row is ours (always so on PostgreSQL, where they are locked): no
+            # third statement to read them back
+            for row in picked:
+                row.status, row.claimed_by, row.claimed_at = ReminderStatus.claimed, token, now
+            return list(picked)
+        # SQLite: another sender took some in between; read back which ones are ours
+        rows = await Reminder.filter(
+            id__in=[r.id for r in picked], claimed_by=token, status=ReminderStatus.claimed
+        )
         return sorted(rows, key=lambda r: (r.due_at, r.id))
 
     @staticmethod

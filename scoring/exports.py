@@ -35,8 +35,6 @@ from pathlib import Path
 from typing import IO, Any
 from zoneinfo import ZoneInfo
 
-from tortoise import connections
-
 from core.audit import Actor, record
 from core.auth import NotFound, require_role
 from core.files import FileStore
@@ -48,8 +46,9 @@ from core.timefmt import VIETNAM
 from forms.answers import NotAllowedError, self_assessment_window
 from forms.models import Assessment, Evidence, Period, PeriodGroup
 from forms.outline import Outline, outline_of
+from scoring import queries
 from scoring.assignments import scope_for
-from scoring.loader import answer_rows, bands_of, load_period, marks
+from scoring.loader import answer_rows, bands_of, load_period
 from scoring.models import Explanation, ResultSnapshot, SurveyScore
 from scoring.results import rank_unsubmitted_last, rollup_options
 from scoring.workbooks.consolidated import (
@@ -458,8 +457,7 @@ async def load_scorecard(
     u = await _unit(actor, period_id, unit_id, officers=True)
     aid = u.assessment.id
     node_codes = {n.id: n.code for n in u.criteria.nodes}
-    mark = marks(connections.get("default").capabilities.dialect, 1)[0]
-    answers = (await answer_rows(f"a.id = {mark}", [aid], node_codes)).get(aid, {})
+    answers = answer_rows(*await queries.answers(sheet_id=aid), node_codes).get(aid, {})
     if u.visible is not None:
         answers = {c: a for c, a in answers.items() if u.visible(c)}
     survey = {
