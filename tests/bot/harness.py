@@ -352,25 +352,32 @@ class Served:
 
 
 @asynccontextmanager
-async def serve() -> AsyncIterator[Served]:
-    """One uvicorn server on a free port, forwarding to whatever app a test installs."""
-    switch = Switch()
+async def on_free_port(app: Any) -> AsyncIterator[str]:
+    """Serve ``app`` with uvicorn on a free local port; yields its base URL."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(
-        switch, lifespan="off", log_level="warning", timeout_graceful_shutdown=2
-    )
+    config = uvicorn.Config(app, lifespan="off", log_level="warning", timeout_graceful_shutdown=2)
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve(sockets=[sock]))
     async with asyncio.timeout(10):
         while not server.started:  # uvicorn has no startup event; a flag to poll
             await asyncio.sleep(0.01)
-    yield Served(switch, f"http://127.0.0.1:{port}")
-    server.should_exit = True
-    await task
-    sock.close()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
+        sock.close()
+
+
+@asynccontextmanager
+async def serve() -> AsyncIterator[Served]:
+    """One uvicorn server on a free port, forwarding to whatever app a test installs."""
+    switch = Switch()
+    async with on_free_port(switch) as base_url:
+        yield Served(switch, base_url)
 
 
 @dataclass

@@ -8,13 +8,11 @@ go to a tiny webhook receiver instead, standing in for the bot's own web server.
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-import uvicorn
 from aiogram import Bot
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
@@ -23,6 +21,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from bot.sandbox import Sandbox
+from tests.bot.harness import on_free_port
 
 TOKEN = "123456:SANDBOX-TEST"
 
@@ -86,22 +85,8 @@ class Served:
 @pytest.fixture(scope="session")
 async def served() -> AsyncIterator[Served]:
     switch = Switch()
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(
-        switch, lifespan="off", log_level="warning", timeout_graceful_shutdown=2
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    async with asyncio.timeout(10):
-        while not server.started:  # uvicorn offers no startup event; this only polls a flag
-            await asyncio.sleep(0.01)
-    yield Served(switch, f"http://127.0.0.1:{port}")
-    server.should_exit = True
-    await task
-    sock.close()
+    async with on_free_port(switch) as base_url:
+        yield Served(switch, base_url)
 
 
 @pytest.fixture
