@@ -13,22 +13,24 @@ from zoneinfo import ZoneInfo
 from aiogram.types import InlineKeyboardMarkup
 
 from bot import keyboards, texts
+from bot.queries import ChatOfficer
 from bot.walk import first_open, next_code, prev_code
 from core.i18n import Msg
-from core.models import Officer, Unit
+from core.models import Officer
 from forms.answers import LockedError, check_open, self_assessment_window
-from forms.models import Assessment, AssessmentStatus, Period, PeriodStatus
+from forms.models import Assessment, AssessmentStatus, PeriodStatus
 from forms.outline import Outline, outline
 from forms.progress import AnswerState, Progress, answer_states, compute
+from forms.queries import PeriodHead, SheetHead, UnitHead, sheet_head
 
 
 @dataclass
 class Sheet:
     """One score sheet as the bot shows it, loaded with a few queries."""
 
-    assessment: Assessment
-    period: Period
-    unit: Unit
+    assessment: SheetHead
+    period: PeriodHead
+    unit: UnitHead
     tree: Outline
     states: dict[str, AnswerState]
     progress: Progress
@@ -68,7 +70,7 @@ class Sheet:
         return self.start()
 
 
-async def current_assessment_id(officer: Officer) -> int | None:
+async def current_assessment_id(officer: Officer | ChatOfficer) -> int | None:
     """The unit's score sheet in the newest open period (None when nothing is open)."""
     found = (
         await Assessment.filter(unit_id=officer.unit_id, period__status=PeriodStatus.open)  # type: ignore[attr-defined]
@@ -85,27 +87,24 @@ async def load_sheet(
     now: datetime,
     tz: ZoneInfo,
     outlines: dict[int, Outline] | None = None,
-    header: tuple[Assessment, Period, Unit] | None = None,
+    head: SheetHead | None = None,
 ) -> Sheet | None:
     """The sheet with its questionnaire, answers and progress: two queries once the
     questionnaire is cached (the walk reloads the sheet on every answer), one when the caller
-    has just read the sheet, its period and unit (``header``: recording an answer does)."""
-    if header is None:
-        found = await Assessment.filter(id=assessment_id).select_related("period", "unit").first()
-        if found is None:
-            return None
-        header = found, found.period, found.unit
-    assessment, period, unit = header
-    tree = await outline(assessment.criteria_set_id, outlines)  # type: ignore[attr-defined]
-    states = await answer_states(assessment.id)
-    window = self_assessment_window(period, assessment)
-    progress = compute(assessment, tree, states, deadline=window.closes_at, now=now, tz=tz)
+    has just read the sheet, its period and unit (``head``: recording an answer does)."""
+    head = head or await sheet_head(assessment_id)
+    if head is None:
+        return None
+    tree = await outline(head.criteria_set_id, outlines)
+    states = await answer_states(head.id)
+    window = self_assessment_window(head.period, head)
+    progress = compute(head, tree, states, deadline=window.closes_at, now=now, tz=tz)
     locked: Msg | None = None
     try:
-        check_open(period, assessment, now, as_admin=False, tz=tz)
+        check_open(head.period, head, now, as_admin=False, tz=tz)
     except LockedError as exc:
         locked = exc.msg
-    return Sheet(assessment, period, unit, tree, states, progress, locked)
+    return Sheet(head, head.period, head.unit, tree, states, progress, locked)
 
 
 async def sheet_outline(

@@ -24,6 +24,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, Telegram
 from bot import texts
 from bot.cards import Sheet, current_assessment_id, item_message, load_sheet
 from bot.deps import BotDeps
+from bot.queries import ChatOfficer
 from bot.texts import t
 from core.audit import Actor
 from core.models import Officer
@@ -46,7 +47,7 @@ class Conversation:
     state: FSMContext
     deps: BotDeps
     locale: str
-    officer: Officer | None = None
+    officer: ChatOfficer | Officer | None = None
     actor: Actor | None = None
     pressed: Message | None = None  # the bot's message whose button was pressed: edited
     _data: dict[str, Any] | None = field(default=None, init=False, repr=False)
@@ -84,10 +85,10 @@ class Conversation:
             sheet_id = await self.sheet_id()
             if sheet_id is None:
                 return None
-        header = (recorded.assessment, recorded.period, recorded.unit) if recorded else None
         deps = self.deps
+        head = recorded.sheet if recorded else None
         return await load_sheet(
-            sheet_id, now=deps.now(), tz=deps.tz, outlines=deps.outlines, header=header
+            sheet_id, now=deps.now(), tz=deps.tz, outlines=deps.outlines, head=head
         )
 
     async def sheet_id(self) -> int | None:

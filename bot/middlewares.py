@@ -4,12 +4,14 @@ how many updates the bot handled."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Any
 
 from aiogram import BaseMiddleware
 from aiogram.dispatcher.event.bases import UNHANDLED
 from aiogram.types import TelegramObject, Update, User
 
+from bot.queries import chat_officer
 from core.audit import Actor
 from core.i18n import normalize_locale
 from core.metrics import UPDATES_HANDLED
@@ -33,7 +35,7 @@ class OfficerMiddleware(BaseMiddleware):
         chat = data.get("event_chat")
         officer = None
         if user is not None:
-            officer = await Officer.get_or_none(telegram_user_id=user.id, active=True)
+            officer = await chat_officer(user.id)
         if officer is not None:
             changes: dict[str, Any] = {}
             if officer.bot_blocked_at is not None:
@@ -42,15 +44,14 @@ class OfficerMiddleware(BaseMiddleware):
                 changes["telegram_chat_id"] = chat.id
             if changes:
                 await Officer.filter(id=officer.id).update(**changes)
-                for key, value in changes.items():
-                    setattr(officer, key, value)
+                officer = replace(officer, **changes)
             data["locale"] = normalize_locale(officer.locale)
             data["actor"] = Actor(
                 "officer",
                 officer.id,
                 officer.full_name,
                 Channel.bot,
-                unit_id=officer.unit_id,  # type: ignore[attr-defined]
+                unit_id=officer.unit_id,
             )
         else:
             # Not bound yet: Vietnamese, the service's language, whatever the phone's language.

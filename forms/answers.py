@@ -18,12 +18,13 @@ from tortoise.transactions import in_transaction
 from core.audit import Actor, record
 from core.i18n import N_, Msg, UserError
 from core.metrics import ANSWERS_RECORDED
-from core.models import BackofficeUser, Officer, Unit, UserRole
+from core.models import BackofficeUser, Officer, UserRole
 from core.numbers import format_score
 from core.timefmt import VIETNAM, format_datetime
 from forms.models import Answer, Assessment, AssessmentStatus, Period
 from forms.notes import check_note
-from forms.outline import outline_of
+from forms.outline import frozen_outline
+from forms.queries import PeriodHead, SheetHead, sheet_head
 from forms.rules import Rule, check_declared, describe, evaluate, parse_declared
 
 
@@ -49,9 +50,7 @@ class RecordedAnswer:
     the write, so a caller that shows the sheet next need not read them again."""
 
     answer: Answer
-    assessment: Assessment
-    period: Period
-    unit: Unit
+    sheet: SheetHead
 
 
 @dataclass(frozen=True)
@@ -60,19 +59,21 @@ class Deadline:
     closes_at: datetime
 
 
-def self_assessment_window(period: Period, assessment: Assessment) -> Deadline:
+def self_assessment_window(
+    period: Period | PeriodHead, assessment: Assessment | SheetHead
+) -> Deadline:
     """A per-unit extension replaces the period's closing time for that unit only."""
     closes = assessment.deadline_extended_to or period.self_assessment_closes_at
     return Deadline(period.self_assessment_opens_at, closes)
 
 
-async def check_actor(actor: Actor, assessment: Assessment) -> bool:
+async def check_actor(actor: Actor, assessment: Assessment | SheetHead) -> bool:
     """Return whether the actor edits as an administrator (allowed after the lock).
 
     An officer's unit comes with the actor when the caller has just read the active officer
     (the bot's middleware, once per update); otherwise it is read here."""
     if actor.kind == "officer":
-        unit_id = assessment.unit_id  # type: ignore[attr-defined]
+        unit_id = assessment.unit_id  # type: ignore[union-attr]
         if actor.unit_id is not None:
             member = actor.unit_id == unit_id
         else:
@@ -96,7 +97,12 @@ async def check_actor(actor: Actor, assessment: Assessment) -> bool:
 
 
 def check_open(
-    period: Period, assessment: Assessment, now: datetime, *, as_admin: bool, tz: ZoneInfo
+    period: Period | PeriodHead,
+    assessment: Assessment | SheetHead,
+    now: datetime,
+    *,
+    as_admin: bool,
+    tz: ZoneInfo,
 ) -> None:
     """Refuse self-assessment changes outside the window, after submission or publication."""
     if assessment.status == AssessmentStatus.final or period.published_at is not None:
@@ -167,20 +173,12 @@ async def record_answer_in_sheet(
     stored version differs the change is refused and the current answer returned in the error,
     so nothing confirmed is silently overwritten.
     """
-    # The criteria set comes with the sheet so that its item is taken from the set's cached
-    # outline (no query once the set is frozen) rather than read again on every answer.
-    assessment = (
-        await Assessment.filter(id=assessment_id)
-        .select_related("period", "unit", "criteria_set")
-        .first()
-    )
-    if assessment is None:
+    head = await sheet_head(assessment_id)
+    if head is None:
         raise NotAllowedError(Msg(N_("This score sheet does not exist.")))
-    period: Period = assessment.period
-    unit: Unit = assessment.unit
-    as_admin = await check_actor(actor, assessment)
-    check_open(period, assessment, now, as_admin=as_admin, tz=tz)
-    node = (await outline_of(assessment.criteria_set)).by_code.get(node_code)
+    as_admin = await check_actor(actor, head)
+    check_open(head.period, head, now, as_admin=as_admin, tz=tz)
+    node = (await frozen_outline(head.criteria_set_id, head.set_frozen_at)).by_code.get(node_code)
     if node is None or node.level != "item":
         raise UserError(Msg(N_("There is no item “{code}” in this criteria set."), code=node_code))
     rule = node.rule
@@ -199,7 +197,7 @@ async def record_answer_in_sheet(
         raise UserError(Msg(N_("Nothing to save.")))
     # Read before the transaction: the UPDATE below only applies to the version read, so the
     # "old" values audited are exactly the ones replaced.
-    current = await Answer.get_or_none(assessment_id=assessment.id, node_id=node.id)
+    current = await Answer.get_or_none(assessment_id=head.id, node_id=node.id)
     if (current.version if current else 0) != expected_version:
         raise await _stale(current, rule)
     fields = {
@@ -212,27 +210,26 @@ async def record_answer_in_sheet(
     }
     old = _snapshot(current)  # before ``current`` takes the new fields below
     async with in_transaction():
-        answer = current or await answer_row(assessment.id, node.id)
+        answer = current or await answer_row(head.id, node.id)
         updated = await Answer.filter(id=answer.id, version=expected_version).update(**fields)
         if updated == 0:  # changed since it was read above
             raise await _stale(await Answer.get(id=answer.id), rule)
         # the row is now exactly ``answer`` with these fields: no need to read it again
         for key, value in fields.items():
             setattr(answer, key, value)
-        await Assessment.filter(id=assessment.id).update(last_activity_at=now)
+        await Assessment.filter(id=head.id).update(last_activity_at=now)
         await record(
             actor,
             action,
             "answer",
             answer.id,
-            unit_id=assessment.unit_id,  # type: ignore[attr-defined]
+            unit_id=head.unit_id,
             old=old,
             new=_snapshot(answer) | {"item": node_code},
             reason=reason,
         )
-    assessment.last_activity_at = now
     ANSWERS_RECORDED.labels(channel=actor.channel.value).inc()
-    return RecordedAnswer(answer, assessment, period, unit)
+    return RecordedAnswer(answer, head)
 
 
 async def answer_row(assessment_id: int, node_id: int) -> Answer:

@@ -258,6 +258,14 @@ async def outline_of(cset: CriteriaSet) -> Outline:
     return found
 
 
+async def frozen_outline(criteria_set_id: int, frozen_at: datetime | None) -> Outline:
+    """The outline of a set whose id and freezing time the caller has just read (with its
+    sheet, say): no query at all once the set is frozen and its outline cached."""
+    if frozen_at is not None and (criteria_set_id, frozen_at) in _outlines:
+        return _outlines[criteria_set_id, frozen_at]
+    return await outline_of(await CriteriaSet.get(id=criteria_set_id))
+
+
 async def outline(criteria_set_id: int, cache: dict[int, Outline] | None = None) -> Outline:
     """The outline of a set by id. ``cache`` is the caller's own (the bot's, for the life of
     the process): a frozen set found there costs no query at all."""

@@ -22,7 +22,7 @@ from core.timefmt import VIETNAM, format_datetime
 from forms.answers import self_assessment_window
 from forms.models import Assessment
 from forms.outline import Outline, outline
-from forms.queries import sheet_answers
+from forms.queries import SheetHead, sheet_answers
 from forms.rollup import RollupOptions, UnitRollup
 
 
@@ -135,7 +135,7 @@ def preview(tree: Outline, states: dict[str, AnswerState]) -> UnitRollup:
 
 
 def compute(
-    assessment: Assessment,
+    assessment: Assessment | SheetHead,
     tree: Outline,
     states: dict[str, AnswerState],
     *,

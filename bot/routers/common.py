@@ -11,8 +11,8 @@ from aiogram.types import CallbackQuery, TelegramObject
 from magic_filter import MagicFilter
 
 from bot.deps import BotDeps
+from bot.queries import ChatOfficer
 from core.i18n import N_, Msg
-from core.models import Officer
 from forms.models import Assessment
 from scoring.models import Review
 
@@ -26,12 +26,12 @@ class Explain(StatesGroup):
 class Bound(Filter):
     """Passes only for a Telegram account bound to an active officer."""
 
-    async def __call__(self, event: TelegramObject, officer: Officer | None = None) -> bool:
+    async def __call__(self, event: TelegramObject, officer: ChatOfficer | None = None) -> bool:
         return officer is not None
 
 
 class Unbound(Filter):
-    async def __call__(self, event: TelegramObject, officer: Officer | None = None) -> bool:
+    async def __call__(self, event: TelegramObject, officer: ChatOfficer | None = None) -> bool:
         return officer is None
 
 
@@ -50,7 +50,7 @@ class ForeignButton(Filter):
     show another unit's answers, files and progress. Sheets and reviews never change unit, so
     the answer is cached for the life of the bot (``deps.unit_of_button``)."""
 
-    async def __call__(self, event: TelegramObject, officer: Officer, deps: BotDeps) -> bool:
+    async def __call__(self, event: TelegramObject, officer: ChatOfficer, deps: BotDeps) -> bool:
         if not isinstance(event, CallbackQuery) or not event.data:
             return False
         prefix, _, rest = event.data.partition(":")

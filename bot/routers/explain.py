@@ -15,11 +15,11 @@ from bot import keyboards, texts
 from bot.conversation import Conversation
 from bot.deps import BotDeps
 from bot.fit import clip
+from bot.queries import ChatOfficer
 from bot.routers.common import Explain, TypedText, bound_router
 from bot.texts import n, t
 from core.audit import Actor
 from core.i18n import UserError
-from core.models import Officer
 from core.numbers import NumberError, parse_decimal
 from core.timefmt import format_datetime
 from forms.progress import days_between, remaining
@@ -104,7 +104,7 @@ async def _end(convo: Conversation) -> None:
 async def on_open(
     cb: CallbackQuery,
     callback_data: keyboards.ExplainCb,
-    officer: Officer,
+    officer: ChatOfficer,
     locale: str,
     state: FSMContext,
 ) -> None:

@@ -17,11 +17,11 @@ from bot import keyboards, texts
 from bot.cards import current_assessment_id
 from bot.conversation import Conversation
 from bot.deps import BotDeps
+from bot.queries import ChatOfficer
 from bot.routers.common import TypedText, bound_router
 from bot.texts import t
 from core.audit import Actor
 from core.i18n import UserError
-from core.models import Officer
 from core.timefmt import format_date, format_datetime
 from forms.extensions import (
     ExtensionWindow,
@@ -76,7 +76,7 @@ async def _window(
 
 async def on_extend(
     message: Message,
-    officer: Officer,
+    officer: ChatOfficer,
     actor: Actor,
     locale: str,
     convo: Conversation,

@@ -16,11 +16,11 @@ from aiogram.types import BufferedInputFile, Message
 from bot import texts
 from bot.cards import current_assessment_id
 from bot.deps import BotDeps
+from bot.queries import ChatOfficer
 from bot.routers.common import bound_router
 from bot.texts import t
 from core.audit import Actor
 from core.i18n import UserError
-from core.models import Officer
 from core.timefmt import format_datetime
 from forms.models import Assessment
 from scoring.exports import scorecard
@@ -63,7 +63,7 @@ def link_secret(deps: BotDeps) -> str | None:
         return None
 
 
-async def unit_sheet(officer: Officer) -> Assessment | None:
+async def unit_sheet(officer: ChatOfficer) -> Assessment | None:
     """The unit's sheet in the open period, else its newest (after the period closed, the
     scorecard shows the appraisal too)."""
     sheet_id = await current_assessment_id(officer)
@@ -76,7 +76,7 @@ async def unit_sheet(officer: Officer) -> Assessment | None:
 
 
 async def on_scorecard(
-    message: Message, officer: Officer, actor: Actor, locale: str, bot: Bot, deps: BotDeps
+    message: Message, officer: ChatOfficer, actor: Actor, locale: str, bot: Bot, deps: BotDeps
 ) -> None:
     sheet = await unit_sheet(officer)
     if sheet is None:

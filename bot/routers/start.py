@@ -11,6 +11,7 @@ from aiogram.types import CallbackQuery, ChatMemberUpdated, Message
 from bot import keyboards, texts
 from bot.conversation import Conversation
 from bot.deps import BotDeps
+from bot.queries import ChatOfficer
 from bot.routers.common import Magic, Unbound
 from bot.texts import t
 from core.i18n import gettext
@@ -89,7 +90,7 @@ async def on_help(message: Message, locale: str, deps: BotDeps) -> None:
     await message.answer(t(locale, texts.HELP, limit=size_text(deps.max_bytes, locale)))
 
 
-async def on_language(message: Message, officer: Officer | None) -> None:
+async def on_language(message: Message, officer: ChatOfficer | None) -> None:
     if officer is None:
         await message.answer(not_bound_text())
         return
@@ -102,7 +103,7 @@ async def on_language(message: Message, officer: Officer | None) -> None:
 
 
 async def on_language_chosen(
-    cb: CallbackQuery, callback_data: keyboards.LangCb, officer: Officer | None
+    cb: CallbackQuery, callback_data: keyboards.LangCb, officer: ChatOfficer | None
 ) -> None:
     if officer is None:
         await cb.answer()

@@ -13,6 +13,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from bot import keyboards, texts
 from bot.cards import Sheet
 from bot.conversation import Conversation
+from bot.queries import ChatOfficer
 from bot.routers.common import bound_router
 from bot.texts import n, t
 from core.audit import Actor
@@ -36,7 +37,7 @@ def router() -> Router:
 
 
 async def _ask(
-    sheet: Sheet, officer: Officer, locale: str
+    sheet: Sheet, officer: ChatOfficer, locale: str
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     """The answer to "submit": what blocks it, the leader rule, or the confirmation."""
     if sheet.locked is not None:
@@ -76,7 +77,7 @@ async def _ask(
     return text, keyboards.submit_confirm_keyboard(sheet.id, locale)
 
 
-async def on_submit_command(message: Message, officer: Officer, convo: Conversation) -> None:
+async def on_submit_command(message: Message, officer: ChatOfficer, convo: Conversation) -> None:
     sheet = await convo.sheet()
     if sheet is None:
         await convo.say(convo.t(texts.NO_SHEET))
@@ -85,7 +86,7 @@ async def on_submit_command(message: Message, officer: Officer, convo: Conversat
 
 
 async def on_submit_button(
-    cb: CallbackQuery, callback_data: keyboards.MenuCb, officer: Officer, convo: Conversation
+    cb: CallbackQuery, callback_data: keyboards.MenuCb, officer: ChatOfficer, convo: Conversation
 ) -> None:
     await cb.answer()
     sheet = await convo.sheet(callback_data.a)
@@ -129,7 +130,7 @@ async def on_cancel_submit(cb: CallbackQuery, convo: Conversation) -> None:
 
 
 async def on_tell_leader(
-    cb: CallbackQuery, callback_data: keyboards.MenuCb, officer: Officer, convo: Conversation
+    cb: CallbackQuery, callback_data: keyboards.MenuCb, officer: ChatOfficer, convo: Conversation
 ) -> None:
     sheet = await convo.sheet(callback_data.a)
     if sheet is None or sheet.unit.id != officer.unit_id:  # type: ignore[attr-defined]
