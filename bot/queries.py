@@ -1,9 +1,10 @@
-"""The bot's named read query (docs/data-access.md): who writes, read on every update."""
+"""The bot's named read queries (docs/data-access.md): what every update reads."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from core import sql
 from core.models import OfficerRole
@@ -45,3 +46,16 @@ async def chat_officer(telegram_user_id: int) -> ChatOfficer | None:
         telegram_chat_id=row["telegram_chat_id"],
         bot_blocked_at=sql.as_datetime(row["bot_blocked_at"]),
     )
+
+
+CONVERSATION = "SELECT state, data FROM bot_state WHERE key = ?"
+
+
+async def conversation_row(key: str) -> tuple[str | None, dict[str, Any]]:
+    """A chat's remembered state and data (none yet: no state, no data). Read up to twice per
+    update where conversations are shared between instances (the FSM's state, then the
+    data), so a plain statement rather than the ORM's query building."""
+    row = await sql.first(CONVERSATION, [key])
+    if row is None:
+        return None, {}
+    return row["state"], dict(sql.as_json(row["data"]) or {})

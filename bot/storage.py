@@ -24,6 +24,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from bot.models import BotState
+from bot.queries import conversation_row
 
 log = logging.getLogger("cchc.bot")
 
@@ -60,8 +61,7 @@ class TortoiseStorage(BaseStorage):
     async def _row(self, name: str) -> tuple[str | None, dict[str, Any]]:
         if self.cache is not None and name in self.cache:
             return self.cache[name]
-        rows = await BotState.filter(key=name).values_list("state", "data")
-        row = (rows[0][0], dict(rows[0][1] or {})) if rows else (None, {})
+        row = await conversation_row(name)
         if self.cache is not None:
             self.cache.setdefault(name, row)
             return self.cache[name]

@@ -7,7 +7,7 @@ item's rule (nobody types points), and an audit event is written in the same tra
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -24,7 +24,7 @@ from core.timefmt import VIETNAM, format_datetime
 from forms.models import Answer, Assessment, AssessmentStatus, Period
 from forms.notes import check_note
 from forms.outline import frozen_outline
-from forms.queries import PeriodHead, SheetHead, sheet_head
+from forms.queries import PeriodHead, SheetHead, StoredAnswer, answer_target
 from forms.rules import Rule, check_declared, describe, evaluate, parse_declared
 
 
@@ -39,7 +39,7 @@ class LockedError(UserError):
 class StaleAnswerError(UserError):
     """Someone changed the answer since this person last saw it: maps to HTTP 409."""
 
-    def __init__(self, msg: Msg, current: Answer | None) -> None:
+    def __init__(self, msg: Msg, current: Answer | StoredAnswer | None) -> None:
         super().__init__(msg)
         self.current = current
 
@@ -49,7 +49,7 @@ class RecordedAnswer:
     """An answer as stored, with the sheet, period and unit read to check it: current as of
     the write, so a caller that shows the sheet next need not read them again."""
 
-    answer: Answer
+    answer: StoredAnswer
     sheet: SheetHead
 
 
@@ -137,7 +137,7 @@ async def record_answer(
     text: str | None = None,
     note: str | None = None,
     tz: ZoneInfo = VIETNAM,
-) -> Answer:
+) -> StoredAnswer:
     """:func:`record_answer_in_sheet`, for callers that need only the stored answer."""
     recorded = await record_answer_in_sheet(
         actor,
@@ -173,7 +173,10 @@ async def record_answer_in_sheet(
     stored version differs the change is refused and the current answer returned in the error,
     so nothing confirmed is silently overwritten.
     """
-    head = await sheet_head(assessment_id)
+    # One statement reads the sheet, its period and unit, and the item's stored answer. The
+    # UPDATE below applies only to the version read, so the "old" values audited are exactly
+    # the ones replaced.
+    head, current = await answer_target(assessment_id, node_code)
     if head is None:
         raise NotAllowedError(Msg(N_("This score sheet does not exist.")))
     as_admin = await check_actor(actor, head)
@@ -195,9 +198,6 @@ async def record_answer_in_sheet(
         changes["note"] = check_note(note)
     if not changes:
         raise UserError(Msg(N_("Nothing to save.")))
-    # Read before the transaction: the UPDATE below only applies to the version read, so the
-    # "old" values audited are exactly the ones replaced.
-    current = await Answer.get_or_none(assessment_id=head.id, node_id=node.id)
     if (current.version if current else 0) != expected_version:
         raise await _stale(current, rule)
     fields = {
@@ -208,15 +208,14 @@ async def record_answer_in_sheet(
         "channel": actor.channel.value,
         **changes,
     }
-    old = _snapshot(current)  # before ``current`` takes the new fields below
     async with in_transaction():
-        answer = current or await answer_row(head.id, node.id)
-        updated = await Answer.filter(id=answer.id, version=expected_version).update(**fields)
+        answer_id = current.id if current else (await answer_row(head.id, node.id)).id
+        updated = await Answer.filter(id=answer_id, version=expected_version).update(**fields)
         if updated == 0:  # changed since it was read above
-            raise await _stale(await Answer.get(id=answer.id), rule)
-        # the row is now exactly ``answer`` with these fields: no need to read it again
-        for key, value in fields.items():
-            setattr(answer, key, value)
+            raise await _stale(await Answer.get(id=answer_id), rule)
+        # the row is now exactly the one read with these fields: no need to read it again
+        before = current or StoredAnswer(answer_id, head.id, 0, None, None, False, "", None, None)
+        answer = replace(before, **{k: v for k, v in fields.items() if hasattr(before, k)})
         await Assessment.filter(id=head.id).update(last_activity_at=now)
         await record(
             actor,
@@ -224,7 +223,7 @@ async def record_answer_in_sheet(
             "answer",
             answer.id,
             unit_id=head.unit_id,
-            old=old,
+            old=_snapshot(current),
             new=_snapshot(answer) | {"item": node_code},
             reason=reason,
         )
@@ -250,7 +249,7 @@ async def answer_row(assessment_id: int, node_id: int) -> Answer:
     return answer
 
 
-def _snapshot(answer: Answer | None) -> dict[str, Any] | None:
+def _snapshot(answer: StoredAnswer | None) -> dict[str, Any] | None:
     if answer is None:
         return None
     return {
@@ -262,7 +261,7 @@ def _snapshot(answer: Answer | None) -> dict[str, Any] | None:
     }
 
 
-async def _stale(current: Answer | None, rule: Rule) -> StaleAnswerError:
+async def _stale(current: Answer | StoredAnswer | None, rule: Rule) -> StaleAnswerError:
     """Tell the person what is stored now and who set it, so they can decide again."""
     if current is None:
         return StaleAnswerError(Msg(N_("This answer was changed meanwhile; please reload.")), None)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from core import sql
@@ -29,13 +30,24 @@ async def sheet_answers(assessment_id: int) -> list[Mapping[str, Any]]:
     return await sql.rows(SHEET_ANSWERS, [assessment_id])
 
 
-SHEET_HEAD = (
+_HEAD_COLUMNS = (
     "SELECT a.id, a.unit_id, a.criteria_set_id, a.status, a.submitted_at, a.self_locked_at, "
     "a.deadline_extended_to, s.frozen_at AS set_frozen_at, "
     "p.id AS period_id, p.name AS period_name, p.published_at, p.self_assessment_opens_at, "
-    "p.self_assessment_closes_at, p.require_leader_approval, u.name AS unit_name "
-    "FROM assessment a JOIN period p ON p.id = a.period_id JOIN unit u ON u.id = a.unit_id "
-    "JOIN criteria_set s ON s.id = a.criteria_set_id WHERE a.id = ?"
+    "p.self_assessment_closes_at, p.require_leader_approval, u.name AS unit_name"
+)
+_HEAD_JOINS = (
+    " FROM assessment a JOIN period p ON p.id = a.period_id JOIN unit u ON u.id = a.unit_id "
+    "JOIN criteria_set s ON s.id = a.criteria_set_id"
+)
+SHEET_HEAD = _HEAD_COLUMNS + _HEAD_JOINS + " WHERE a.id = ?"
+ANSWER_TARGET = (
+    _HEAD_COLUMNS
+    + ", x.id AS answer_id, x.version, x.declared, x.self_score, x.not_applicable, x.note, "
+    "x.updated_by_officer_id, x.updated_by_user_id"
+    + _HEAD_JOINS
+    + " LEFT JOIN criteria_node n ON n.criteria_set_id = a.criteria_set_id AND n.code = ? "
+    "LEFT JOIN answer x ON x.assessment_id = a.id AND x.node_id = n.id WHERE a.id = ?"
 )
 
 
@@ -75,10 +87,51 @@ class SheetHead:
     unit: UnitHead
 
 
+@dataclass(frozen=True)
+class StoredAnswer:
+    """An answer as stored (names as on :class:`forms.models.Answer`)."""
+
+    id: int
+    assessment_id: int
+    version: int
+    declared: Any
+    self_score: Decimal | None
+    not_applicable: bool
+    note: str
+    updated_by_officer_id: int | None
+    updated_by_user_id: int | None
+
+
 async def sheet_head(assessment_id: int) -> SheetHead | None:
     row = await sql.first(SHEET_HEAD, [assessment_id])
+    return None if row is None else _head(row)
+
+
+async def answer_target(
+    assessment_id: int, code: str
+) -> tuple[SheetHead | None, StoredAnswer | None]:
+    """The sheet an answer goes to and the item's stored answer (None: never stored), in
+    one statement: recording an answer reads both before it checks and writes."""
+    row = await sql.first(ANSWER_TARGET, [code, assessment_id])
     if row is None:
-        return None
+        return None, None
+    current = None
+    if row["answer_id"] is not None:
+        current = StoredAnswer(
+            id=row["answer_id"],
+            assessment_id=row["id"],
+            version=row["version"],
+            declared=sql.as_json(row["declared"]),
+            self_score=sql.as_decimal(row["self_score"]),
+            not_applicable=bool(row["not_applicable"]),
+            note=row["note"] or "",
+            updated_by_officer_id=row["updated_by_officer_id"],
+            updated_by_user_id=row["updated_by_user_id"],
+        )
+    return _head(row), current
+
+
+def _head(row: Mapping[str, Any]) -> SheetHead:
     when = sql.as_datetime
     return SheetHead(
         id=row["id"],

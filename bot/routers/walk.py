@@ -26,6 +26,7 @@ from forms.answers import RecordedAnswer, StaleAnswerError, record_answer, recor
 from forms.models import Answer
 from forms.outline import OutlineNode
 from forms.progress import AnswerState
+from forms.queries import StoredAnswer
 
 
 def answers() -> Router:
@@ -119,7 +120,7 @@ async def _save_press(
     await advance(convo, a, item.code, recorded)
 
 
-def _state_of(answer: Answer) -> AnswerState:
+def _state_of(answer: StoredAnswer) -> AnswerState:
     return AnswerState(
         answer.version,
         answer.declared,
