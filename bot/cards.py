@@ -19,7 +19,7 @@ from core.i18n import Msg
 from core.models import Officer
 from forms.answers import LockedError, check_open, self_assessment_window
 from forms.models import Assessment, AssessmentStatus, PeriodStatus
-from forms.outline import Outline, outline
+from forms.outline import Outline, frozen_outline
 from forms.progress import AnswerState, Progress, answer_states, compute
 from forms.queries import PeriodHead, SheetHead, UnitHead, sheet_head
 
@@ -86,7 +86,6 @@ async def load_sheet(
     *,
     now: datetime,
     tz: ZoneInfo,
-    outlines: dict[int, Outline] | None = None,
     head: SheetHead | None = None,
 ) -> Sheet | None:
     """The sheet with its questionnaire, answers and progress: two queries once the
@@ -95,7 +94,7 @@ async def load_sheet(
     head = head or await sheet_head(assessment_id)
     if head is None:
         return None
-    tree = await outline(head.criteria_set_id, outlines)
+    tree = await frozen_outline(head.criteria_set_id, head.set_frozen_at)
     states = await answer_states(head.id)
     window = self_assessment_window(head.period, head)
     progress = compute(head, tree, states, deadline=window.closes_at, now=now, tz=tz)
@@ -105,19 +104,6 @@ async def load_sheet(
     except LockedError as exc:
         locked = exc.msg
     return Sheet(head, head.period, head.unit, tree, states, progress, locked)
-
-
-async def sheet_outline(
-    assessment_id: int, outlines: dict[int, Outline], sheet_sets: dict[int, int]
-) -> Outline | None:
-    """Only the questionnaire of a sheet (no answers), usually without any query."""
-    set_id = sheet_sets.get(assessment_id)
-    if set_id is None:
-        found = await Assessment.filter(id=assessment_id).values_list("criteria_set_id", flat=True)
-        if not found:
-            return None
-        set_id = sheet_sets[assessment_id] = int(found[0])
-    return await outline(set_id, outlines)
 
 
 def item_message(

@@ -15,7 +15,6 @@ from zoneinfo import ZoneInfo
 
 from core.files import FileStore
 from core.timefmt import VIETNAM
-from forms.outline import Outline
 
 if TYPE_CHECKING:
     from bot.routers.evidence import Batch
@@ -36,10 +35,6 @@ class BotDeps:
     # that signs them; the composition root sets both ("": the configured settings).
     public_url: str = ""
     secret_key: str = ""
-    # Frozen criteria sets never change and a sheet never changes its set: both are cached
-    # for the life of the bot, which saves queries on every answer.
-    outlines: dict[int, Outline] = field(default_factory=dict)
-    sheet_sets: dict[int, int] = field(default_factory=dict)
     # The web form's one-time sign-in link for an officer: (url, expiry). The app wires it
     # (the bot cannot import the app); None when the web form is not part of this build.
     web_link: Callable[[int, datetime], Awaitable[tuple[str, datetime]]] | None = None

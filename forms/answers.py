@@ -7,6 +7,7 @@ item's rule (nobody types points), and an audit event is written in the same tra
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
@@ -23,7 +24,7 @@ from core.numbers import format_score
 from core.timefmt import VIETNAM, format_datetime
 from forms.models import Answer, Assessment, AssessmentStatus, Period
 from forms.notes import check_note
-from forms.outline import frozen_outline
+from forms.outline import OutlineNode, frozen_outline
 from forms.queries import PeriodHead, SheetHead, StoredAnswer, answer_target
 from forms.rules import Rule, check_declared, describe, evaluate, parse_declared
 
@@ -51,6 +52,7 @@ class RecordedAnswer:
 
     answer: StoredAnswer
     sheet: SheetHead
+    item: OutlineNode
 
 
 @dataclass(frozen=True)
@@ -160,14 +162,16 @@ async def record_answer_in_sheet(
     *,
     expected_version: int,
     now: datetime,
-    declared: dict[str, Any] | None = None,
+    declared: dict[str, Any] | Callable[[OutlineNode], dict[str, Any]] | None = None,
     text: str | None = None,
     note: str | None = None,
     tz: ZoneInfo = VIETNAM,
     reason: str = "",
     action: str = "answer.record",
 ) -> RecordedAnswer:
-    """Store a declared value (as a dict from buttons/forms or as typed ``text``) and/or a note.
+    """Store a declared value (as a dict from buttons/forms, as a function of the item giving
+    one, e.g. a pressed button read against the item's rule, or as typed ``text``) and/or a
+    note.
 
     ``expected_version`` is the version the person saw (0 for an item never answered); if the
     stored version differs the change is refused and the current answer returned in the error,
@@ -187,6 +191,8 @@ async def record_answer_in_sheet(
     rule = node.rule
     assert rule is not None
     changes: dict[str, Any] = {}
+    if callable(declared):
+        declared = declared(node)
     if text is not None:
         declared = parse_declared(rule, text)
     elif declared is not None:
@@ -228,7 +234,7 @@ async def record_answer_in_sheet(
             reason=reason,
         )
     ANSWERS_RECORDED.labels(channel=actor.channel.value).inc()
-    return RecordedAnswer(answer, head)
+    return RecordedAnswer(answer, head, node)
 
 
 async def answer_row(assessment_id: int, node_id: int) -> Answer:

@@ -266,13 +266,6 @@ async def frozen_outline(criteria_set_id: int, frozen_at: datetime | None) -> Ou
     return await outline_of(await CriteriaSet.get(id=criteria_set_id))
 
 
-async def outline(criteria_set_id: int, cache: dict[int, Outline] | None = None) -> Outline:
-    """The outline of a set by id. ``cache`` is the caller's own (the bot's, for the life of
-    the process): a frozen set found there costs no query at all."""
-    if cache is not None and criteria_set_id in cache:
-        return cache[criteria_set_id]
-    cset = await CriteriaSet.get(id=criteria_set_id)
-    found = await outline_of(cset)
-    if cache is not None and cset.frozen_at is not None:
-        cache[cset.id] = found
-    return found
+async def outline(criteria_set_id: int) -> Outline:
+    """The outline of a set by id (one query for the set row once its outline is cached)."""
+    return await outline_of(await CriteriaSet.get(id=criteria_set_id))

@@ -6,6 +6,8 @@ so a press on an outdated card is refused and the card shows what is stored now 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from html import escape
 from typing import Any
 
@@ -14,7 +16,7 @@ from aiogram.filters import Command, StateFilter
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot import keyboards, texts
-from bot.cards import Sheet, sheet_outline
+from bot.cards import Sheet
 from bot.conversation import Conversation, Walk
 from bot.fit import TEXT_LIMIT, clip
 from bot.routers.common import TypedText, bound_router
@@ -77,32 +79,27 @@ async def _refresh_with_notice(convo: Conversation, sheet_id: int, code: str, no
 async def on_answer_button(
     cb: CallbackQuery, callback_data: keyboards.AnswerCb, convo: Conversation
 ) -> None:
-    a, code = callback_data.a, callback_data.i
-    tree = await sheet_outline(a, convo.deps.outlines, convo.deps.sheet_sets)
-    item = tree.item(code) if tree else None
-    if item is None:
-        await cb.answer()
-        return
-    declared = declared_from_button(item, callback_data.x)
-    await _save_press(cb, convo, a, item, declared, callback_data.v)
+    declared = partial(declared_from_button, value=callback_data.x)
+    await _save_press(cb, convo, callback_data.a, callback_data.i, declared, callback_data.v)
 
 
 async def _save_press(
     cb: CallbackQuery,
     convo: Conversation,
     a: int,
-    item: OutlineNode,
-    declared: dict[str, Any],
+    code: str,
+    declared: dict[str, Any] | Callable[[OutlineNode], dict[str, Any]],
     version: int,
 ) -> None:
-    """Save an answer given by buttons; on refusal (stale view, lock) show why on the card."""
+    """Save an answer given by buttons; on refusal (stale view, lock, an item the sheet does
+    not have) show why on the card."""
     assert convo.actor is not None
     deps = convo.deps
     try:
         recorded = await record_answer_in_sheet(
             convo.actor,
             a,
-            item.code,
+            code,
             declared=declared,
             expected_version=version,
             now=deps.now(),
@@ -113,11 +110,12 @@ async def _save_press(
         await cb.answer(text[:190], show_alert=True)
         await convo.state.update_data(ticks=None)
         convo.forget()
-        await _refresh_with_notice(convo, a, item.code, "⚠️ " + text)
+        await _refresh_with_notice(convo, a, code, "⚠️ " + text)
         return
-    await cb.answer(texts.answer_text(item, _state_of(recorded.answer), convo.locale)[:190])
+    answer = texts.answer_text(recorded.item, _state_of(recorded.answer), convo.locale)
+    await cb.answer(answer[:190])
     # the next card (advance -> show) stores the conversation once, ticks cleared
-    await advance(convo, a, item.code, recorded)
+    await advance(convo, a, code, recorded)
 
 
 def _state_of(answer: StoredAnswer) -> AnswerState:
@@ -156,7 +154,7 @@ async def on_tick(cb: CallbackQuery, callback_data: keyboards.TickCb, convo: Con
         await cb.answer()
         await convo.show(code, sheet=sheet, ticks=ticks)
         return
-    await _save_press(cb, convo, a, item, {"checked": ticks}, callback_data.v)
+    await _save_press(cb, convo, a, code, {"checked": ticks}, callback_data.v)
 
 
 async def on_nav(cb: CallbackQuery, callback_data: keyboards.NavCb, convo: Conversation) -> None:
