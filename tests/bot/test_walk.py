@@ -112,6 +112,20 @@ async def test_a_value_the_rule_refuses_changes_nothing(harness: Harness, sheet:
     assert await Answer.all().count() == 0
 
 
+async def test_an_answer_button_for_an_item_the_sheet_lacks_is_refused(
+    harness: Harness, sheet: dict
+) -> None:
+    """A hand-made button (or one from a card of a set since replaced) naming an item the
+    sheet's criteria set does not have: the officer is told so, and nothing is stored."""
+    from bot.keyboards import AnswerCb
+
+    chat = await bound_chat(harness, sheet["lan"], 501)
+    forged = AnswerCb(a=sheet["assessment"].id, i="9.9.9", v=0, x="y").pack()
+    await chat.press(forged)
+    assert "9.9.9" in harness.tg.alerts[-1]
+    assert await Answer.all().count() == 0
+
+
 async def test_a_stale_card_shows_the_current_value_and_who_set_it(
     harness: Harness, sheet: dict
 ) -> None:
