@@ -52,6 +52,8 @@ class TortoiseStorage(BaseStorage):
         self.key_builder = key_builder or DefaultKeyBuilder(prefix="fsm")
         self.cache: dict[str, tuple[str | None, dict[str, Any]]] | None = {} if cache else None
         self._dirty: set[str] = set()
+        # Without the cache: the row read with the state, for the same task's data read next.
+        self._read: dict[str, tuple[asyncio.Task[Any] | None, dict[str, Any]]] = {}
         self._commit_lock = asyncio.Lock()
         self.commits = 0  # transactions that stored cached writes (tests see the grouping)
 
@@ -77,6 +79,7 @@ class TortoiseStorage(BaseStorage):
 
     async def _upsert(self, key: StorageKey, **values: Any) -> None:
         name = self._key(key)
+        self._read.pop(name, None)
         if self.cache is None:
             await self._write(name, **values)
             return
@@ -123,13 +126,23 @@ class TortoiseStorage(BaseStorage):
         await self._upsert(key, state=_state_name(state))
 
     async def get_state(self, key: StorageKey) -> str | None:
-        return (await self._row(self._key(key)))[0]
+        name = self._key(key)
+        state, data = await self._row(name)
+        if self.cache is None:
+            # aiogram reads the state as every update starts, and the handler then reads the
+            # data: one statement serves both, in the task that read it and only once
+            self._read[name] = (asyncio.current_task(), data)
+        return state
 
     async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
         await self._upsert(key, data=dict(data))
 
     async def get_data(self, key: StorageKey) -> dict[str, Any]:
-        return dict((await self._row(self._key(key)))[1])
+        name = self._key(key)
+        read = self._read.pop(name, None)
+        if read is not None and read[0] is asyncio.current_task():
+            return dict(read[1])
+        return dict((await self._row(name))[1])
 
     async def save(self, key: StorageKey, state: StateType, data: Mapping[str, Any]) -> None:
         """State and data in one write."""

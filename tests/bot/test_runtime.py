@@ -122,6 +122,24 @@ async def test_conversation_state_lives_in_the_database(db: str) -> None:
     assert (await second.get_data(key))["item"] == "1.1.3"
 
 
+async def test_instances_sharing_conversations_see_each_others_writes(db: str) -> None:
+    """Two instances behind one webhook: the data read along with the state serves only the
+    update (task) that read it; any later read, in another update, sees the other instance's
+    write."""
+    key = StorageKey(bot_id=1, chat_id=7, user_id=7)
+    one, two = TortoiseStorage(), TortoiseStorage()
+    await one.save(key, "Walk:item", {"item": "1.1.1", "ver": 1})
+
+    async def one_update() -> tuple[str | None, dict]:
+        return await one.get_state(key), await one.get_data(key)
+
+    assert await asyncio.create_task(one_update()) == ("Walk:item", {"item": "1.1.1", "ver": 1})
+    assert await one.get_state(key) == "Walk:item"  # read here, this task's data unread
+    await two.save(key, "Walk:note", {"item": "1.1.2", "ver": 3})
+    assert await asyncio.create_task(one_update()) == ("Walk:note", {"item": "1.1.2", "ver": 3})
+    assert await asyncio.create_task(one.get_data(key)) == {"item": "1.1.2", "ver": 3}
+
+
 class Flaky:
     """make_request that fails as told, then succeeds."""
 
