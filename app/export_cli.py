@@ -59,16 +59,9 @@ _STAGES = {
 
 
 def _lang(option: str | None, settings: Settings) -> str:
-    if option:
-        return normalize_locale(option)
-    try:  # `cchc --lang en export ...` sets the main command's language
-        from app.cli import state
+    from app.cli import state  # `cchc --lang en export ...` sets the main command's language
 
-        if state.lang:
-            return normalize_locale(state.lang)
-    except ImportError:  # pragma: no cover - the module is always there
-        pass
-    return normalize_locale(settings.locale)
+    return normalize_locale(option or state.lang or settings.locale)
 
 
 @contextmanager
