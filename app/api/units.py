@@ -78,20 +78,7 @@ async def get_unit(unit_id: Id, actor: CurrentActor) -> UnitOut:
 async def save_unit(body: UnitIn, actor: CurrentActor) -> UnitOut:
     """Create a unit (and its group if new), or update the unit with that code."""
     await require_admin(actor)
-    await import_units(
-        actor,
-        [
-            UnitRow(
-                body.group_code,
-                body.group_name,
-                body.group_kind,
-                body.code,
-                body.name,
-                body.address,
-            )
-        ],
-        [],
-    )
+    await import_units(actor, [UnitRow(**body.model_dump())], [])
     return UnitOut.model_validate(await Unit.get(code=body.code))
 
 
