@@ -43,6 +43,7 @@ from app.web.files import file_response
 from core.audit import Actor
 from core.auth import NotFound, require_role
 from core.i18n import N_, Msg
+from core.models import given
 from forms.answers import record_answer, self_assessment_window
 from forms.extensions import tell_decision
 from forms.models import (
@@ -126,13 +127,7 @@ async def list_assessments(
 ) -> Page[AssessmentOut]:
     """Score sheets with their status and progress (every back-office role)."""
     await require_role(actor)
-    query = Assessment.all()
-    if period_id is not None:
-        query = query.filter(period_id=period_id)
-    if unit_id is not None:
-        query = query.filter(unit_id=unit_id)
-    if status is not None:
-        query = query.filter(status=status)
+    query = Assessment.filter(**given(period_id=period_id, unit_id=unit_id, status=status))
     total = await query.count()
     rows = (
         await query.order_by("period_id", "unit__sort_order", "unit_id")
@@ -356,11 +351,7 @@ async def extension_requests(
     from core.models import UserRole
 
     await require_role(actor, UserRole.admin, UserRole.viewer)
-    query = ExtensionRequest.all()
-    if period_id is not None:
-        query = query.filter(assessment__period_id=period_id)
-    if status is not None:
-        query = query.filter(status=status)
+    query = ExtensionRequest.filter(**given(assessment__period_id=period_id, status=status))
     return [
         ExtensionRequestOut.model_validate(r)
         for r in await query.order_by("id").prefetch_related("assessment")
