@@ -80,7 +80,7 @@ async def save_unit(body: UnitIn, actor: CurrentActor) -> UnitOut:
 
 @router.get("/units-template.xlsx", response_class=Response)
 async def units_template(actor: CurrentActor) -> Response:
-    """The units and officers workbook, filled with the current lists."""
+    """The empty units and officers workbook to fill in and import."""
     await require_admin(actor)
     return workbook_download(template_bytes(), "don-vi.xlsx")
 
