@@ -109,7 +109,7 @@ class Scheduler:
 
     # -- one pass ---------------------------------------------------------------------------
 
-    async def tick(self, now: datetime | None = None, *, budget: float | None = None) -> TickReport:
+    async def tick(self, now: datetime | None = None) -> TickReport:
         """One pass: plan, lock, send. ``now`` defaults to the clock; sending uses the clock
         (time passes while it waits for the limiter)."""
         now = now or self.clock()
@@ -120,7 +120,7 @@ class Scheduler:
         report.plan, report.locks = await self._plan_and_lock(now)
         self._ticked()
         if self._can_send:
-            report.send = await self.sender.run(budget=budget, stopping=lambda: self._stopping)
+            report.send = await self.sender.run(stopping=lambda: self._stopping)
         self._log(report)
         return report
 
@@ -153,7 +153,7 @@ class Scheduler:
         if report.plan.planned or report.locks.changed or s.sent or s.failed or s.throttled:
             log.info(
                 "scheduler: planned %d (stale %d), locks %d, sent %d, skipped %d, blocked %d, "
-                "retried %d, failed %d, 429s %d, postponed %d%s",
+                "retried %d, failed %d, 429s %d, postponed %d",
                 report.plan.planned,
                 report.plan.stale,
                 report.locks.changed,
@@ -164,7 +164,6 @@ class Scheduler:
                 s.failed,
                 s.throttled,
                 s.postponed,
-                ", more to send" if s.more else "",
             )
 
     async def _plan_and_lock(self, now: datetime) -> tuple[PlanReport, LockReport]:
