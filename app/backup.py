@@ -537,9 +537,7 @@ def _write_members(
     return written
 
 
-def create_backup_sync(
-    database_url: str, data_dir: Path, out: Path, *, now: datetime | None = None
-) -> BackupReport:
+def create_backup_sync(database_url: str, data_dir: Path, out: Path) -> BackupReport:
     """Write the archive (blocking: call :func:`create_backup` from async code)."""
     database = open_database(database_url)
     out = Path(out).absolute()
@@ -547,7 +545,7 @@ def create_backup_sync(
         raise BackupError(
             f"Thư mục {out.parent} không tồn tại.", f"The folder {out.parent} does not exist."
         )
-    created = now or datetime.now(UTC)
+    created = datetime.now(UTC)
     stamp = created.timestamp()
     work = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp"))
     try:
@@ -604,11 +602,9 @@ def create_backup_sync(
     )
 
 
-async def create_backup(
-    database_url: str, data_dir: Path, out: Path, *, now: datetime | None = None
-) -> BackupReport:
+async def create_backup(database_url: str, data_dir: Path, out: Path) -> BackupReport:
     """Back up the database and the evidence store into ``out``, atomically."""
-    return await asyncio.to_thread(create_backup_sync, database_url, data_dir, out, now=now)
+    return await asyncio.to_thread(create_backup_sync, database_url, data_dir, out)
 
 
 # -- restore -----------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.progress import (
@@ -58,17 +58,13 @@ _STAGES = {
 }
 
 
-def _lang(option: str | None, settings: Settings) -> str:
-    if option:
-        return normalize_locale(option)
-    try:  # `cchc --lang en export ...` sets the main command's language
-        from app.cli import state
+def _setup(option: str | None) -> tuple[Settings, str, dict[str, Any]]:
+    """The settings, the workbook language, and the arguments every export service takes."""
+    from app.cli import state  # `cchc --lang en export ...` sets the main command's language
 
-        if state.lang:
-            return normalize_locale(state.lang)
-    except ImportError:  # pragma: no cover - the module is always there
-        pass
-    return normalize_locale(settings.locale)
+    settings = _settings()
+    language = normalize_locale(option or state.lang or settings.locale)
+    return settings, language, {"now": datetime.now(UTC), "tz": settings.tz, "locale": language}
 
 
 @contextmanager
@@ -119,8 +115,7 @@ def consolidated(period: PeriodArg, out: OutArg, lang: LangOption = None) -> Non
     from scheduler.ledger import sent_per_sheet
     from scoring import exports
 
-    settings = _settings()
-    language = _lang(lang, settings)
+    settings, language, common = _setup(lang)
     with _atomic(out) as tmp, _bar(language) as report:
 
         async def work() -> exports.Export:
@@ -129,9 +124,7 @@ def consolidated(period: PeriodArg, out: OutArg, lang: LangOption = None) -> Non
                 CLI_ACTOR,
                 period_id,
                 tmp,
-                now=datetime.now(UTC),
-                tz=settings.tz,
-                locale=language,
+                **common,
                 progress=report,
                 reminder_counts=sent_per_sheet,
             )
@@ -161,8 +154,7 @@ def progress(period: PeriodArg, out: OutArg, lang: LangOption = None) -> None:
     from scheduler.ledger import sent_per_sheet
     from scoring import exports
 
-    settings = _settings()
-    language = _lang(lang, settings)
+    settings, language, common = _setup(lang)
     with _atomic(out) as tmp:
 
         async def work() -> exports.Export:
@@ -171,9 +163,7 @@ def progress(period: PeriodArg, out: OutArg, lang: LangOption = None) -> None:
                 CLI_ACTOR,
                 period_id,
                 tmp,
-                now=datetime.now(UTC),
-                tz=settings.tz,
-                locale=language,
+                **common,
                 reminder_counts=sent_per_sheet,
             )
 
@@ -192,8 +182,7 @@ def scorecard(period: PeriodArg, unit: UnitArg, out: OutArg, lang: LangOption = 
     """Bảng tự đánh giá, chấm điểm của một đơn vị / one unit's scorecard."""
     from scoring import exports
 
-    settings = _settings()
-    language = _lang(lang, settings)
+    settings, language, common = _setup(lang)
     with _atomic(out) as tmp, _bar(language) as report:
 
         async def work() -> exports.Export:
@@ -204,10 +193,8 @@ def scorecard(period: PeriodArg, unit: UnitArg, out: OutArg, lang: LangOption = 
                 period_id,
                 unit_id,
                 tmp,
-                now=datetime.now(UTC),
-                tz=settings.tz,
+                **common,
                 public_url=settings.public_url,
-                locale=language,
                 progress=report,
             )
 
@@ -233,25 +220,21 @@ def register(
     """Danh mục tài liệu kiểm chứng của một đơn vị (và tệp nén) / evidence register (and zip)."""
     from scoring import exports
 
-    settings = _settings()
-    language = _lang(lang, settings)
+    settings, language, common = _setup(lang)
     store = FileStore(settings.data_dir)
     with _atomic(out) as tmp, _bar(language) as report:
 
         async def work() -> tuple[exports.Export, int | None]:
             period_id = await exports.period_id_of(period)
             unit_id = await exports.unit_id_of(unit)
-            now = datetime.now(UTC)
             result = await exports.register(
                 CLI_ACTOR,
                 period_id,
                 unit_id,
                 tmp,
-                now=now,
-                tz=settings.tz,
+                **common,
                 public_url=settings.public_url,
                 files=store,
-                locale=language,
                 progress=report,
             )
             if zip_out is None:
@@ -261,11 +244,9 @@ def register(
                     CLI_ACTOR,
                     period_id,
                     unit_id,
-                    now=now,
-                    tz=settings.tz,
+                    **common,
                     public_url=settings.public_url,
                     files=store,
-                    locale=language,
                     progress=report,
                 )
                 with zip_tmp.open("wb") as fh:

@@ -23,7 +23,7 @@ from tortoise.expressions import Q
 from core.audit import Actor
 from core.auth import require_admin
 from core.i18n import N_, Msg, UserError
-from core.models import AuditEvent
+from core.models import AuditEvent, given
 from core.timefmt import VIETNAM
 from core.xlsx import Book
 
@@ -66,34 +66,30 @@ class AuditFilter:
 def _query(f: AuditFilter):  # type: ignore[no-untyped-def]
     if f.since is not None and f.until is not None and f.until <= f.since:
         raise UserError(Msg(N_("The end of the time range must be after its start.")))
-    q = AuditEvent.all()
-    if f.unit_id is not None:
-        q = q.filter(unit_id=f.unit_id)
+    q = AuditEvent.filter(
+        **given(
+            unit_id=f.unit_id,
+            actor_type=f.actor_type or None,
+            channel=f.channel or None,
+            entity=f.entity or None,
+            entity_id=f.entity_id or None,
+            at__gte=f.since,
+            at__lt=f.until,
+        )
+    )
     if f.user_id is not None:
         q = q.filter(actor_type="user", actor_id=f.user_id)
     if f.officer_id is not None:
         q = q.filter(actor_type="officer", actor_id=f.officer_id)
-    if f.actor_type:
-        q = q.filter(actor_type=f.actor_type)
-    if f.channel:
-        q = q.filter(channel=f.channel)
     if f.action:
         q = (
             q.filter(action__startswith=f.action)
             if f.action.endswith(".")
             else q.filter(action=f.action)
         )
-    if f.entity:
-        q = q.filter(entity=f.entity)
-    if f.entity_id:
-        q = q.filter(entity_id=f.entity_id)
     if f.any_of is not None:
         matches = [Q(entity=e, entity_id__in=list(ids)) for e, ids in f.any_of.items() if ids]
         q = q.filter(Q(*matches, join_type="OR")) if matches else q.filter(id__in=[])
-    if f.since is not None:
-        q = q.filter(at__gte=f.since)
-    if f.until is not None:
-        q = q.filter(at__lt=f.until)
     return q
 
 

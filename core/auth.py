@@ -40,7 +40,6 @@ from core.users import MIN_PASSWORD, add_user, hash_password, verify_password
 
 TOKEN_KINDS = ("api", "session")
 TOKEN_TTL = {"api": timedelta(hours=12), "session": timedelta(hours=8)}
-MAX_TTL = timedelta(days=30)
 MAX_FAILURES = PAIR_LIMIT  # failures of one account from one address within LOCKOUT
 LOCKOUT = WINDOW
 TOKEN_PREFIX = "cchc_"
@@ -98,7 +97,6 @@ async def login(
     now: datetime,
     kind: str = "api",
     name: str = "",
-    ttl: timedelta | None = None,
     channel: Channel = Channel.api,
     address: str | None = None,
 ) -> IssuedToken:
@@ -127,11 +125,8 @@ async def login(
                 )
         raise _bad_credentials()
     assert user is not None
-    ttl = TOKEN_TTL[kind] if ttl is None else min(ttl, MAX_TTL)
-    if ttl <= timedelta(0):
-        raise UserError(Msg(N_("A token must be valid for a positive time.")))
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    expires_at = now + ttl
+    expires_at = now + TOKEN_TTL[kind]
     async with in_transaction():
         row = await ApiToken.create(
             user=user,

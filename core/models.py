@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 from tortoise import fields
 from tortoise.models import Model
+
+
+def given(**filters: Any) -> dict[str, Any]:
+    """ORM filters from optional arguments: an argument left at None does not filter."""
+    return {k: v for k, v in filters.items() if v is not None}
 
 
 class UnitKind(StrEnum):

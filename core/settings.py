@@ -7,7 +7,6 @@ A wrong value stops start-up with one sentence naming the variable (see :func:`l
 
 from __future__ import annotations
 
-import secrets
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -155,7 +154,3 @@ def load_settings(**overrides: object) -> Settings:
         if loc:
             raise SettingsError(f"Invalid setting {name}: {reason}.") from None
         raise SettingsError(f"Invalid settings: {reason}.") from None
-
-
-def new_secret() -> str:
-    return secrets.token_urlsafe(32)

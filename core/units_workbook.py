@@ -6,7 +6,7 @@ Reading checks every row and reports all problems at once; nothing is stored her
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from enum import Enum
 from io import BytesIO
@@ -69,28 +69,18 @@ def _text(value: object) -> str:
 _WIDTHS = (14, 36, 20, 14, 40, 40)
 
 
-def template_bytes(units: Sequence[UnitRow] = (), officers: Sequence[OfficerRow] = ()) -> bytes:
-    """The template, optionally filled (used to export the current lists). Names, positions
-    and addresses are written as text whatever they start with (:mod:`core.xlsx`)."""
+def template_bytes() -> bytes:
+    """The empty template, with drop-down lists for the group kind and the officer's role."""
     buf = BytesIO()
     book = Book(buf, title="Đơn vị và cán bộ đầu mối")
     ws = book.sheet(SHEET_UNITS, widths=_WIDTHS)
     ws.row(UNIT_HEADERS, ws.styles(*["list_header"] * len(UNIT_HEADERS)))
     ws.freeze("A2")
     ws.choices(2, MAX_ROWS, 3, list(KIND_LABELS.values()))
-    plain = ws.styles("list_code", "list_text", "list_text", "list_code", "list_text", "list_text")
-    for u in units:
-        ws.row(
-            [u.group_code, u.group_name, KIND_LABELS[u.group_kind], u.code, u.name, u.address],
-            plain,
-        )
     wo = book.sheet(SHEET_OFFICERS, widths=_WIDTHS)
     wo.row(OFFICER_HEADERS, wo.styles(*["list_header"] * len(OFFICER_HEADERS)))
     wo.freeze("A2")
     wo.choices(2, MAX_ROWS, 4, list(ROLE_LABELS.values()))
-    plain = wo.styles("list_code", "list_text", "list_text", "list_text", "list_code", "list_text")
-    for o in officers:
-        wo.row([o.unit_code, o.full_name, o.position, ROLE_LABELS[o.role], o.phone, o.email], plain)
     book.close()
     return buf.getvalue()
 

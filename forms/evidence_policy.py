@@ -19,7 +19,6 @@ from forms.rules import Rule
 
 WHEN_POINTS = "points"
 WHEN_ALWAYS = "always"
-EVIDENCE_WHEN = (WHEN_POINTS, WHEN_ALWAYS)
 
 
 def evidence_needed(

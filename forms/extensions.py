@@ -36,7 +36,7 @@ from tortoise.transactions import in_transaction
 from core.audit import Actor, record
 from core.auth import Conflict, NotFound, require_role
 from core.i18n import N_, Msg, UserError
-from core.models import Officer, OfficerRole, Unit, UserRole
+from core.models import Officer, OfficerRole, Unit, UserRole, given
 from core.notify import DeliveryError, Notice, Notifier, Unreachable
 from core.timefmt import VIETNAM, format_date, format_datetime
 from forms.answers import LockedError, NotAllowedError, self_assessment_window
@@ -278,9 +278,7 @@ async def list_extensions(
     """Requests of a period, oldest pending first, newest decided first (administrators and
     viewers, as the JSON API's list)."""
     await require_role(actor, UserRole.admin, UserRole.viewer)
-    query = ExtensionRequest.filter(assessment__period_id=period_id)
-    if status is not None:
-        query = query.filter(status=status)
+    query = ExtensionRequest.filter(assessment__period_id=period_id, **given(status=status))
     if status == ExtensionStatus.pending:
         order: tuple[str, ...] = ("id",)  # the oldest waits longest: first
     elif status is None:

@@ -30,13 +30,9 @@ class DryRunItem:
     kind: str
     recipient: str
     officer_name: str
-    subject: str
-    offset_key: str
-    due_at: datetime
     deadline_at: datetime
     reason: Msg
     message: Msg | None
-    payload: dict[str, object]
     in_ledger: bool  # False: planning would add it now
 
     def render(self, locale: str | None = None) -> str:
@@ -48,9 +44,7 @@ class DryRun:
     now: datetime
     items: list[DryRunItem]
     would_lock: list[int]  # assessment ids whose self-assessment would lock now
-    would_unlock: list[int]
     would_lock_explanations: list[int]
-    would_unlock_explanations: list[int]
 
     @property
     def to_send(self) -> list[DryRunItem]:
@@ -80,21 +74,10 @@ async def dry_run(now: datetime, config: SchedulerConfig, *, limit: int = 1000) 
                 kind=reminder.kind,
                 recipient=reminder.recipient,
                 officer_name=names.get(officer_id or 0, ""),
-                subject=reminder.subject,
-                offset_key=reminder.offset_key,
-                due_at=reminder.due_at,
                 deadline_at=reminder.deadline_at,
                 reason=decision.reason,
                 message=notice.msg if notice else None,
-                payload=dict(notice.payload) if notice else {},
                 in_ledger=in_ledger,
             )
         )
-    return DryRun(
-        now,
-        items,
-        locks.locked,
-        locks.unlocked,
-        locks.explanations_locked,
-        locks.explanations_unlocked,
-    )
+    return DryRun(now, items, locks.locked, locks.explanations_locked)

@@ -17,7 +17,7 @@ Both take the clock as an argument so tests never sleep.
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -26,7 +26,6 @@ Clock = Callable[[], float]
 # nobody is told to wait less than a millisecond
 _EPSILON = 1e-9
 _MIN_WAIT = 0.001
-Sleep = Callable[[float], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -55,20 +54,6 @@ class Limiter(Protocol):
     async def pause(self, seconds: float) -> None:
         """Honour a ``retry_after``: nobody sends for ``seconds``."""
         ...
-
-
-async def acquire(limiter: Limiter, chat: str, sleep: Sleep, *, max_wait: float) -> float | None:
-    """Wait for a token for ``chat``; return the seconds waited, or None (and take nothing)
-    when the next token is further away than ``max_wait`` (the caller postpones instead)."""
-    waited = 0.0
-    while True:
-        wait = await limiter.try_acquire(chat)
-        if wait <= 0:
-            return waited
-        if wait > max_wait:
-            return None
-        await sleep(wait)
-        waited += wait
 
 
 @dataclass

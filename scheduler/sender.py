@@ -1,6 +1,6 @@
 """The sender: claim due reminders, decide, wait for the limiter, send, mark.
 
-One run drains what is due (or stops at its time budget): a producer claims small batches from
+One run drains what is due (or stops when the scheduler stops): a producer claims small batches from
 the ledger, a few consumers deliver them concurrently, and the limiter paces the consumers so
 neither Telegram's overall limit nor its per-chat limit is ever exceeded, however large the
 backlog after downtime.
@@ -64,13 +64,6 @@ class SendReport:
     postponed: int = 0  # quiet hours, or the limiter asked for a long wait
     errors: int = 0  # unexpected errors; the claim is recovered after the claim timeout
     lost_claims: int = 0  # a mark found the claim taken over (this sender was too slow)
-    more: bool = False  # stopped by the budget with due reminders left
-
-    def add(self, other: SendReport) -> None:
-        for name in self.__dataclass_fields__:
-            if name != "more":
-                setattr(self, name, getattr(self, name) + getattr(other, name))
-        self.more = other.more
 
 
 class Sender:
@@ -90,14 +83,11 @@ class Sender:
         self.sleep = sleep
         self.ledger = Ledger(config.worker)
 
-    async def run(
-        self, *, budget: float | None = None, stopping: Callable[[], bool] = lambda: False
-    ) -> SendReport:
-        """Deliver what is due now; stop claiming after ``budget`` seconds or when
-        ``stopping()`` turns true, and always finish the deliveries already claimed."""
+    async def run(self, *, stopping: Callable[[], bool] = lambda: False) -> SendReport:
+        """Deliver what is due now; stop claiming when ``stopping()`` turns true, and always
+        finish the deliveries already claimed."""
         report = SendReport()
         ctx = Context(self.config)
-        started = self.clock()
         batch = self.config.claim_batch
         low_water = max(1, batch // 2)
         queue: asyncio.Queue[Reminder | None] = asyncio.Queue()
@@ -133,9 +123,6 @@ class Sender:
         workers = [asyncio.create_task(consume()) for _ in range(max(1, self.config.concurrency))]
         try:
             while not stopping():
-                if budget is not None and (self.clock() - started).total_seconds() >= budget:
-                    report.more = True
-                    break
                 while queue.qsize() >= low_water:
                     room.clear()
                     await room.wait()
@@ -148,7 +135,7 @@ class Sender:
                     # retry): wait for them, then for the next due row if it is near
                     await drained.wait()
                     check_workers()
-                    if not await self._wait_for_next(started, budget, stopping):
+                    if not await self._wait_for_next(stopping):
                         break
                     continue
                 await ctx.prefetch(claimed)
@@ -168,19 +155,14 @@ class Sender:
             raise
         return report
 
-    async def _wait_for_next(
-        self, started: datetime, budget: float | None, stopping: Callable[[], bool]
-    ) -> bool:
-        """Sleep until the next row becomes claimable if that is within a tick (and within the
-        budget); False when there is nothing that soon."""
+    async def _wait_for_next(self, stopping: Callable[[], bool]) -> bool:
+        """Sleep until the next row becomes claimable if that is within a tick; False when there
+        is nothing that soon."""
         soon = await self.ledger.next_due(self.config.claim_timeout)
         if soon is None:
             return False
         wait = (soon - self.clock()).total_seconds()
         if wait > self.config.tick_seconds:
-            return False
-        elapsed = (self.clock() - started).total_seconds()
-        if budget is not None and elapsed + wait >= budget:
             return False
         while wait > 0 and not stopping():
             step = min(wait, 1.0)

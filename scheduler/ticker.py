@@ -76,10 +76,11 @@ class Scheduler:
         self._owned: list[Any] = []  # clients built by from_settings, closed on stop
         self._warned = False
         # what /healthz reports; wall-clock times (an injected clock is business time)
-        self._leading: bool | None = None
-        self._last_tick_at: datetime | None = None
-        self._last_error: str | None = None
-        self._started_at: datetime | None = None
+        self.is_leader: bool | None = None  # what the last leadership check found
+        self.last_tick_at: datetime | None = None  # when the last pass completed
+        # the exception type of the last pass when it failed (cleared by one that completes)
+        self.last_error: str | None = None
+        self.started_at: datetime | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings, notifier: Notifier, **kwargs: Any) -> Scheduler:
@@ -108,7 +109,7 @@ class Scheduler:
 
     # -- one pass ---------------------------------------------------------------------------
 
-    async def tick(self, now: datetime | None = None, *, budget: float | None = None) -> TickReport:
+    async def tick(self, now: datetime | None = None) -> TickReport:
         """One pass: plan, lock, send. ``now`` defaults to the clock; sending uses the clock
         (time passes while it waits for the limiter)."""
         now = now or self.clock()
@@ -119,21 +120,21 @@ class Scheduler:
         report.plan, report.locks = await self._plan_and_lock(now)
         self._ticked()
         if self._can_send:
-            report.send = await self.sender.run(budget=budget, stopping=lambda: self._stopping)
+            report.send = await self.sender.run(stopping=lambda: self._stopping)
         self._log(report)
         return report
 
     async def _is_leader(self) -> bool:
-        self._leading = await self.leader.is_leader()
-        SCHEDULER_LEADER.set(1 if self._leading else 0)
-        return self._leading
+        self.is_leader = await self.leader.is_leader()
+        SCHEDULER_LEADER.set(1 if self.is_leader else 0)
+        return self.is_leader
 
     def _ticked(self) -> None:
         """A pass (leadership check, and planning and locking when leading) completed."""
-        self._last_tick_at = datetime.now(UTC)
-        self._last_error = None
+        self.last_tick_at = datetime.now(UTC)
+        self.last_error = None
         SCHEDULER_TICKS.labels(outcome="ok").inc()
-        SCHEDULER_LAST_TICK.set(self._last_tick_at.timestamp())
+        SCHEDULER_LAST_TICK.set(self.last_tick_at.timestamp())
 
     # -- state, for health checks -----------------------------------------------------------
 
@@ -141,26 +142,6 @@ class Scheduler:
     def running(self) -> bool:
         """Ticking in this process (started and not stopped)."""
         return self._aps is not None and not self._stopping
-
-    @property
-    def is_leader(self) -> bool | None:
-        """What the last leadership check found (None before the first tick)."""
-        return self._leading
-
-    @property
-    def last_tick_at(self) -> datetime | None:
-        """When the last pass completed (UTC wall clock), None before the first."""
-        return self._last_tick_at
-
-    @property
-    def last_error(self) -> str | None:
-        """The exception type of the last pass, when it failed (cleared by the next pass that
-        completes)."""
-        return self._last_error
-
-    @property
-    def started_at(self) -> datetime | None:
-        return self._started_at
 
     @property
     def can_send(self) -> bool:
@@ -172,7 +153,7 @@ class Scheduler:
         if report.plan.planned or report.locks.changed or s.sent or s.failed or s.throttled:
             log.info(
                 "scheduler: planned %d (stale %d), locks %d, sent %d, skipped %d, blocked %d, "
-                "retried %d, failed %d, 429s %d, postponed %d%s",
+                "retried %d, failed %d, 429s %d, postponed %d",
                 report.plan.planned,
                 report.plan.stale,
                 report.locks.changed,
@@ -183,7 +164,6 @@ class Scheduler:
                 s.failed,
                 s.throttled,
                 s.postponed,
-                ", more to send" if s.more else "",
             )
 
     async def _plan_and_lock(self, now: datetime) -> tuple[PlanReport, LockReport]:
@@ -226,7 +206,7 @@ class Scheduler:
             report.send = sending.result()
             self._log(report)
         except Exception as exc:
-            self._last_error = type(exc).__name__  # the details go to the log, not to /healthz
+            self.last_error = type(exc).__name__  # the details go to the log, not to /healthz
             SCHEDULER_TICKS.labels(outcome="error").inc()
             log.exception("scheduler tick failed; retrying at the next tick")
         except BaseException:
@@ -267,7 +247,7 @@ class Scheduler:
             next_run_time=utcnow() + timedelta(seconds=first_tick_in),
         )
         self._aps.start()
-        self._started_at = datetime.now(UTC)
+        self.started_at = datetime.now(UTC)
         log.info("scheduler started (tick every %ss)", self.config.tick_seconds)
 
     async def stop(self, timeout: float = 30.0) -> None:

@@ -45,7 +45,7 @@ from tortoise.transactions import in_transaction
 from core.audit import Actor, record
 from core.auth import Conflict, NotFound, require_admin
 from core.i18n import N_, Msg, UserError
-from core.models import Officer, OfficerRole, Unit
+from core.models import Officer, OfficerRole, Unit, given
 from core.notify import Notifier
 from core.numbers import NumberError, format_score, parse_decimal
 from core.timefmt import VIETNAM, format_datetime
@@ -841,13 +841,7 @@ async def item_views(
         state = "pending"
     if state not in (None, *ITEM_STATES):
         raise ValueError(f"unknown item state {state!r}")
-    query = Assessment.all()
-    if assessment_id is not None:
-        query = query.filter(id=assessment_id)
-    if period_id is not None:
-        query = query.filter(period_id=period_id)
-    if unit_id is not None:
-        query = query.filter(unit_id=unit_id)
+    query = Assessment.filter(**given(id=assessment_id, period_id=period_id, unit_id=unit_id))
     assessments = await query.prefetch_related("unit", "period").order_by(
         "unit__sort_order", "unit_id"
     )

@@ -23,7 +23,7 @@ from tortoise.transactions import in_transaction
 from core.audit import Actor, record
 from core.auth import NotFound, require_admin, require_role
 from core.i18n import N_, Msg, UserError
-from core.models import BackofficeUser, Officer, Unit, UserRole
+from core.models import BackofficeUser, Officer, Unit, UserRole, given
 from forms.answers import NotAllowedError
 from forms.models import Assessment, CriteriaNode, CriteriaSet, NodeLevel
 from scoring.models import AppraiserAssignment, AppraiserUnitAssignment
@@ -257,11 +257,7 @@ async def list_assignments(
 ) -> list[AppraiserAssignment]:
     """Everyone in the back-office may read who appraises what (appraisers see colleagues')."""
     await require_role(actor)
-    query = AppraiserAssignment.all()
-    if user_id is not None:
-        query = query.filter(user_id=user_id)
-    if criteria_set_id is not None:
-        query = query.filter(criteria_set_id=criteria_set_id)
+    query = AppraiserAssignment.filter(**given(user_id=user_id, criteria_set_id=criteria_set_id))
     return await query.order_by("criteria_set_id", "node_code", "user_id")
 
 
@@ -270,7 +266,5 @@ async def list_unit_assignments(
 ) -> list[AppraiserUnitAssignment]:
     """Who appraises what in which unit (every back-office role may read it)."""
     await require_role(actor)
-    query = AppraiserUnitAssignment.all()
-    if criteria_set_id is not None:
-        query = query.filter(criteria_set_id=criteria_set_id)
+    query = AppraiserUnitAssignment.filter(**given(criteria_set_id=criteria_set_id))
     return await query.order_by("criteria_set_id", "unit_id", "node_code", "user_id")

@@ -52,13 +52,6 @@ class UnitComparison:
             return None
         return self.index - self.previous_index
 
-    @property
-    def rank_change(self) -> int | None:
-        """Places gained (positive) or lost (negative) since the previous period."""
-        if self.rank is None or self.previous_rank is None:
-            return None
-        return self.previous_rank - self.rank
-
 
 def _d(value: Any) -> Decimal | None:
     return None if value in (None, "") else Decimal(str(value))

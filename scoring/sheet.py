@@ -22,6 +22,7 @@ from typing import Any
 from core.audit import Actor
 from core.auth import require_role
 from core.i18n import N_
+from core.models import given
 from forms.models import Assessment, AssessmentStatus, CriteriaNode, NodeLevel, PeriodGroup
 from scoring.appraisal import ItemView, get_assessment, item_views, visible_assessment
 from scoring.assignments import items_under, scope_for
@@ -289,9 +290,7 @@ async def sheet_choices(period_id: int, group_id: int | None) -> tuple[list[Any]
     given, in the units' order: what the sheet page's unit picker offers."""
     links = await PeriodGroup.filter(period_id=period_id).prefetch_related("unit_group")
     groups = sorted((lk.unit_group for lk in links), key=lambda g: (g.sort_order, g.id))
-    query = Assessment.filter(period_id=period_id)
-    if group_id is not None:
-        query = query.filter(unit__group_id=group_id)
+    query = Assessment.filter(period_id=period_id, **given(unit__group_id=group_id))
     sheets = await query.prefetch_related("unit").order_by(
         "unit__group_id", "unit__sort_order", "unit_id"
     )

@@ -18,7 +18,7 @@ from tortoise.transactions import in_transaction
 from core.audit import Actor, record
 from core.auth import require_admin, require_role
 from core.i18n import N_, Msg, UserError
-from core.models import Unit
+from core.models import Unit, given
 from core.numbers import NumberError, parse_decimal
 from core.sheets import Problem
 from forms.answers import LockedError
@@ -136,9 +136,7 @@ async def list_scores(
 ) -> list[SurveyScore]:
     await require_role(actor)
     await get_period(period_id)
-    query = SurveyScore.filter(period_id=period_id)
-    if unit_id is not None:
-        query = query.filter(unit_id=unit_id)
+    query = SurveyScore.filter(period_id=period_id, **given(unit_id=unit_id))
     return await query.order_by("unit_id", "node_code")
 
 

@@ -43,6 +43,7 @@ from app.web.files import file_response
 from core.audit import Actor
 from core.auth import NotFound, require_role
 from core.i18n import N_, Msg
+from core.models import given
 from forms.answers import record_answer, self_assessment_window
 from forms.extensions import tell_decision
 from forms.models import (
@@ -126,13 +127,7 @@ async def list_assessments(
 ) -> Page[AssessmentOut]:
     """Score sheets with their status and progress (every back-office role)."""
     await require_role(actor)
-    query = Assessment.all()
-    if period_id is not None:
-        query = query.filter(period_id=period_id)
-    if unit_id is not None:
-        query = query.filter(unit_id=unit_id)
-    if status is not None:
-        query = query.filter(status=status)
+    query = Assessment.filter(**given(period_id=period_id, unit_id=unit_id, status=status))
     total = await query.count()
     rows = (
         await query.order_by("period_id", "unit__sort_order", "unit_id")
@@ -209,17 +204,7 @@ async def correct_answer(
 ) -> AnswerOut:
     """An administrator corrects a self-assessment answer (also after the lock, never after
     publication). Appraisers cannot change self scores: they set appraised scores."""
-    answer = await record_answer(
-        actor,
-        assessment_id,
-        item,
-        expected_version=body.expected_version,
-        now=now,
-        declared=body.declared,
-        text=body.text,
-        note=body.note,
-        tz=tz,
-    )
+    answer = await record_answer(actor, assessment_id, item, **body.model_dump(), now=now, tz=tz)
     return AnswerOut.of(answer, assessment_id=assessment_id, item=item)
 
 
@@ -234,15 +219,7 @@ async def accept(
     locale: Locale,
 ) -> ItemOut:
     """Round 1: accept the self score."""
-    await appraisal.accept(
-        actor,
-        assessment_id,
-        item,
-        expected_version=body.expected_version,
-        comment=body.comment,
-        now=now,
-        tz=tz,
-    )
+    await appraisal.accept(actor, assessment_id, item, **body.model_dump(), now=now, tz=tz)
     return await _item(actor, assessment_id, item, locale)
 
 
@@ -257,16 +234,7 @@ async def adjust(
     locale: Locale,
 ) -> ItemOut:
     """Round 1: set an appraised score; the comment is mandatory."""
-    await appraisal.adjust(
-        actor,
-        assessment_id,
-        item,
-        score=body.score,
-        comment=body.comment,
-        expected_version=body.expected_version,
-        now=now,
-        tz=tz,
-    )
+    await appraisal.adjust(actor, assessment_id, item, **body.model_dump(), now=now, tz=tz)
     return await _item(actor, assessment_id, item, locale)
 
 
@@ -285,16 +253,7 @@ async def request_explanation(
 ) -> ItemOut:
     """Round 1: ask the unit to explain by a due date; its focal officers are told in the bot."""
     await appraisal.request_explanation(
-        actor,
-        assessment_id,
-        item,
-        comment=body.comment,
-        due_at=body.due_at,
-        score=body.score,
-        expected_version=body.expected_version,
-        now=now,
-        notifier=notifier,
-        tz=tz,
+        actor, assessment_id, item, **body.model_dump(), now=now, notifier=notifier, tz=tz
     )
     return await _item(actor, assessment_id, item, locale)
 
@@ -310,16 +269,7 @@ async def round2(
     locale: Locale,
 ) -> ItemOut:
     """Round 2: the final appraised score after the unit's explanation (or its due date)."""
-    await appraisal.round2(
-        actor,
-        assessment_id,
-        item,
-        score=body.score,
-        comment=body.comment,
-        expected_version=body.expected_version,
-        now=now,
-        tz=tz,
-    )
+    await appraisal.round2(actor, assessment_id, item, **body.model_dump(), now=now, tz=tz)
     return await _item(actor, assessment_id, item, locale)
 
 
@@ -334,13 +284,7 @@ async def unlock(
 ) -> AssessmentOut:
     """An administrator reopens one unit's self-assessment with a reason (before appraisal)."""
     await appraisal.unlock(
-        actor,
-        assessment_id,
-        reason=body.reason,
-        until=body.until,
-        now=now,
-        notifier=notifier,
-        tz=tz,
+        actor, assessment_id, **body.model_dump(), now=now, notifier=notifier, tz=tz
     )
     return await _one(assessment_id)
 
@@ -350,9 +294,7 @@ async def set_deadline(
     assessment_id: Id, body: DeadlineIn, actor: CurrentActor, now: Now, tz: Tz
 ) -> AssessmentOut:
     """Give one unit its own self-assessment deadline (null: the period's again)."""
-    await extend_deadline(
-        actor, assessment_id, until=body.until, reason=body.reason, now=now, tz=tz
-    )
+    await extend_deadline(actor, assessment_id, **body.model_dump(), now=now, tz=tz)
     return await _one(assessment_id)
 
 
@@ -409,11 +351,7 @@ async def extension_requests(
     from core.models import UserRole
 
     await require_role(actor, UserRole.admin, UserRole.viewer)
-    query = ExtensionRequest.all()
-    if period_id is not None:
-        query = query.filter(assessment__period_id=period_id)
-    if status is not None:
-        query = query.filter(status=status)
+    query = ExtensionRequest.filter(**given(assessment__period_id=period_id, status=status))
     return [
         ExtensionRequestOut.model_validate(r)
         for r in await query.order_by("id").prefetch_related("assessment")
@@ -431,9 +369,7 @@ async def decide(
 ) -> ExtensionRequestOut:
     """Approve (moving that unit's deadline) or refuse (with a reason) a request; the officer
     who asked is told in the bot."""
-    await decide_extension(
-        actor, request_id, approve=body.approve, note=body.note, until=body.until, now=now, tz=tz
-    )
+    await decide_extension(actor, request_id, **body.model_dump(), now=now, tz=tz)
     await tell_decision(notifier, request_id, tz=tz)
     return ExtensionRequestOut.model_validate(
         await ExtensionRequest.get(id=request_id).prefetch_related("assessment")

@@ -133,14 +133,7 @@ async def list_users(actor: CurrentActor) -> list[UserOut]:
 
 @users.post("", response_model=UserOut, status_code=201)
 async def create_user(body: UserCreate, actor: CurrentActor) -> UserOut:
-    user = await auth.create_user(
-        actor,
-        body.username,
-        body.password,
-        body.role,
-        full_name=body.full_name,
-        email=body.email,
-    )
+    user = await auth.create_user(actor, **body.model_dump())
     return UserOut.model_validate(user)
 
 
@@ -153,17 +146,7 @@ async def get_user(user_id: Id, actor: CurrentActor) -> UserOut:
 async def update_user(user_id: Id, body: UserUpdate, actor: CurrentActor, now: Now) -> UserOut:
     """Role and activity: administrators. Name, e-mail, language, password: also the user.
     Disabling an account or changing its password revokes its tokens."""
-    user = await auth.update_user(
-        actor,
-        user_id,
-        now=now,
-        role=body.role,
-        active=body.active,
-        full_name=body.full_name,
-        email=body.email,
-        password=body.password,
-        locale=body.locale,
-    )
+    user = await auth.update_user(actor, user_id, now=now, **body.model_dump())
     return UserOut.model_validate(user)
 
 

@@ -45,10 +45,6 @@ def get_client_address(request: Request) -> str:
     return request.client.host if request.client is not None else ""
 
 
-def get_locale(request: Request) -> str:
-    return request_locale(request)
-
-
 def get_settings(request: Request) -> Settings:
     """The settings the application was built with (:func:`app.main.create_app`); the only
     place that reads them from the application's state."""
@@ -73,7 +69,7 @@ def get_file_store(settings: SettingsDep) -> FileStore:
 
 Now = Annotated[datetime, Depends(get_now)]
 ClientAddress = Annotated[str, Depends(get_client_address)]
-Locale = Annotated[str, Depends(get_locale)]
+Locale = Annotated[str, Depends(request_locale)]
 Tz = Annotated[ZoneInfo, Depends(get_tz)]
 NotifierDep = Annotated[Notifier, Depends(get_notifier)]
 Files = Annotated[FileStore, Depends(get_file_store)]

@@ -144,9 +144,7 @@ async def put_bands(period_id: Id, group_id: Id, body: BandsIn, actor: CurrentAc
 async def publish(period_id: Id, body: PublishIn, actor: CurrentActor, now: Now) -> PublishOut:
     """Freeze the results as a snapshot; every sheet becomes final and later reads return the
     snapshot. Unfinished sheets refuse publication (409) unless `force` with a `reason`."""
-    outcome = await results_service.publish(
-        actor, period_id, now=now, force=body.force, reason=body.reason
-    )
+    outcome = await results_service.publish(actor, period_id, now=now, **body.model_dump())
     return PublishOut(
         period=await period_out(outcome.period),
         groups=outcome.groups,

@@ -32,7 +32,7 @@ from app.web.files import workbook_download
 from core.auth import NotFound, require_admin, require_role
 from core.i18n import N_, Msg
 from core.invites import create_invite
-from core.models import Officer, Unit, UnitGroup, UserRole
+from core.models import Officer, Unit, UnitGroup, UserRole, given
 from core.units import import_units
 from core.units_workbook import (
     OfficerRow,
@@ -57,12 +57,8 @@ async def list_units(
     active: Annotated[bool | None, Query()] = None,
 ) -> list[UnitOut]:
     await require_role(actor)
-    query = Unit.all()
-    if group_id is not None:
-        query = query.filter(group_id=group_id)
-    if active is not None:
-        query = query.filter(active=active)
-    return [UnitOut.model_validate(u) for u in await query]
+    units = await Unit.filter(**given(group_id=group_id, active=active))
+    return [UnitOut.model_validate(u) for u in units]
 
 
 @router.get("/units/{unit_id}", response_model=UnitOut)
@@ -78,26 +74,13 @@ async def get_unit(unit_id: Id, actor: CurrentActor) -> UnitOut:
 async def save_unit(body: UnitIn, actor: CurrentActor) -> UnitOut:
     """Create a unit (and its group if new), or update the unit with that code."""
     await require_admin(actor)
-    await import_units(
-        actor,
-        [
-            UnitRow(
-                body.group_code,
-                body.group_name,
-                body.group_kind,
-                body.code,
-                body.name,
-                body.address,
-            )
-        ],
-        [],
-    )
+    await import_units(actor, [UnitRow(**body.model_dump())], [])
     return UnitOut.model_validate(await Unit.get(code=body.code))
 
 
 @router.get("/units-template.xlsx", response_class=Response)
 async def units_template(actor: CurrentActor) -> Response:
-    """The units and officers workbook, filled with the current lists."""
+    """The empty units and officers workbook to fill in and import."""
     await require_admin(actor)
     return workbook_download(template_bytes(), "don-vi.xlsx")
 
@@ -124,12 +107,8 @@ async def list_officers(
 ) -> list[OfficerOut]:
     """Officers of the units (administrators and viewers: phone numbers are personal data)."""
     await require_role(actor, UserRole.admin, UserRole.viewer)
-    query = Officer.all()
-    if unit_id is not None:
-        query = query.filter(unit_id=unit_id)
-    if active is not None:
-        query = query.filter(active=active)
-    return [OfficerOut.model_validate(o) for o in await query]
+    officers = await Officer.filter(**given(unit_id=unit_id, active=active))
+    return [OfficerOut.model_validate(o) for o in officers]
 
 
 @router.get("/officers/{officer_id}", response_model=OfficerOut)

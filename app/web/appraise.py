@@ -219,55 +219,23 @@ async def decide(
     except ValueError:
         version = -1
     comment = str(form.get("comment", ""))
+    score = str(form.get("score", ""))
     order = str(form.get("order", "unit"))
     order = order if order in sheet.ORDERS else "unit"
+    item = (staff.actor, assessment_id, code)
+    common: dict[str, Any] = {"expected_version": version, "comment": comment, "now": now, "tz": tz}
     try:
         if action == "accept":
-            await appraisal.accept(
-                staff.actor,
-                assessment_id,
-                code,
-                expected_version=version,
-                now=now,
-                comment=comment,
-                tz=tz,
-            )
+            await appraisal.accept(*item, **common)
         elif action == "adjust":
-            await appraisal.adjust(
-                staff.actor,
-                assessment_id,
-                code,
-                score=str(form.get("score", "")),
-                comment=comment,
-                expected_version=version,
-                now=now,
-                tz=tz,
-            )
+            await appraisal.adjust(*item, score=score, **common)
         elif action == "request":
             due = parse_local(str(form.get("due", "")), tz, end_of_day=True)
             await appraisal.request_explanation(
-                staff.actor,
-                assessment_id,
-                code,
-                comment=comment,
-                expected_version=version,
-                now=now,
-                notifier=notifier,
-                due_at=due,
-                score=str(form.get("score", "")) or None,
-                tz=tz,
+                *item, notifier=notifier, due_at=due, score=score or None, **common
             )
         elif action == "round2":
-            await appraisal.round2(
-                staff.actor,
-                assessment_id,
-                code,
-                score=str(form.get("score", "")),
-                expected_version=version,
-                now=now,
-                comment=comment,
-                tz=tz,
-            )
+            await appraisal.round2(*item, score=score, **common)
         else:
             raise NotFound(Msg(N_("This page does not exist.")))
     except UserError as exc:
@@ -275,7 +243,7 @@ async def decide(
         # second round of typing.
         typed = {
             "action": action,
-            "score": str(form.get("score", "")),
+            "score": score,
             "comment": comment,
             "due": str(form.get("due", "")),
         }

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from core.models import Officer
+from core.models import Officer, given
 from forms.answers import self_assessment_window
 from forms.criteria import node_rule
 from forms.evidence_policy import evidence_needed
@@ -42,9 +42,7 @@ class BoardRow:
 
 
 async def board(period_id: int, *, now: datetime, group_id: int | None = None) -> list[BoardRow]:
-    query = Assessment.filter(period_id=period_id)
-    if group_id is not None:
-        query = query.filter(unit__group_id=group_id)
+    query = Assessment.filter(period_id=period_id, **given(unit__group_id=group_id))
     sheets = await query.prefetch_related("unit", "period").order_by(
         "unit__group_id", "unit__sort_order", "unit_id"
     )

@@ -22,6 +22,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from app.api.deps import Files, Id, SettingsDep, get_settings
+from app.api.uploads import MB
 from app.web.deps import (
     CsrfError,
     Now,
@@ -71,7 +72,6 @@ from scoring.models import Review
 from scoring.publication import unit_outcome
 
 router = APIRouter(prefix="/web/o", route_class=WebRoute, include_in_schema=False)
-MB = 1024 * 1024
 
 
 def _lang(request: Request, officer: OfficerDep | None = None) -> str:
@@ -83,11 +83,6 @@ async def _sheet_id(session: OfficerDep) -> int:
     if sheet_id is None:
         raise UserError(Msg(N_("Your unit has no score sheet yet.")))
     return sheet_id
-
-
-def _item_context(view: Any, code: str, locale: str) -> dict[str, Any]:
-    row = next(r for r in view.rows if r.kind == "item" and r.code == code)
-    return {"view": view, "row": row}
 
 
 # --- signing in ----------------------------------------------------------------------------
@@ -231,14 +226,15 @@ async def _row_response(
     """JSON for the script: the item re-rendered, and the progress panel."""
     locale = _lang(request, session)
     view = await load_sheet(await _sheet_id(session), now=now, tz=get_settings(request).tz)
-    ctx = _item_context(view, code, locale)
+    row = next(r for r in view.rows if r.kind == "item" and r.code == code)
     row_html = await render_fragment(
         request,
         "web/_item.html",
         locale=locale,
         errors={code: error} if error else {},
         posted={code: posted} if posted else {},
-        **ctx,
+        view=view,
+        row=row,
         **_helpers(locale),
     )
     progress_html = await render_fragment(

@@ -52,8 +52,6 @@ class LinkError(UserError):
 @dataclass(frozen=True)
 class OfficerLink:
     url: str
-    token: str
-    link_id: str
     expires_at: datetime
 
 
@@ -79,15 +77,13 @@ def _dt(ts: object) -> datetime | None:
     return datetime.fromtimestamp(ts, UTC)
 
 
-async def issue_officer_link(
-    settings: Settings, officer_id: int, *, now: datetime, ttl: timedelta = LINK_TTL
-) -> OfficerLink:
+async def issue_officer_link(settings: Settings, officer_id: int, *, now: datetime) -> OfficerLink:
     """A one-time sign-in link for an active officer (what the bot sends on request)."""
     officer = await Officer.get_or_none(id=officer_id, active=True)
     if officer is None:
         raise LinkError(Msg(N_("There is no active officer with the id {id}."), id=officer_id))
     link_id = new_id()
-    expires_at = now + ttl
+    expires_at = now + LINK_TTL
     token = sign(
         settings.secret_key, "officer_link", {"o": officer.id, "j": link_id, "e": _ts(expires_at)}
     )
@@ -100,7 +96,7 @@ async def issue_officer_link(
         new={"expires_at": expires_at},
     )
     url = f"{settings.public_url.rstrip('/')}{LINK_PATH}?t={token}"
-    return OfficerLink(url, token, link_id, expires_at)
+    return OfficerLink(url, expires_at)
 
 
 def read_link(settings: Settings, token: str | None) -> dict[str, object] | None:

@@ -6,8 +6,7 @@ import uuid
 
 import pytest
 
-from scheduler.limiter import Limits, MemoryLimiter, RedisLimiter, acquire
-from tests.scheduler.conftest import FakeClock, local
+from scheduler.limiter import Limits, MemoryLimiter, RedisLimiter
 
 
 class Ticks:
@@ -50,16 +49,6 @@ async def test_a_429_pauses_every_chat() -> None:
     assert await limiter.try_acquire("b") == pytest.approx(0.5)
     clock.now += 0.5
     assert await limiter.try_acquire("b") == 0.0
-
-
-async def test_acquire_waits_on_the_injected_clock_or_gives_up() -> None:
-    clock = FakeClock(local(2026, 11, 24, 17, 0))
-    limiter = MemoryLimiter(Limits(overall=30, per_chat=1), clock=clock.monotonic)
-    assert await acquire(limiter, "a", clock.sleep, max_wait=2) == 0.0
-    assert await acquire(limiter, "a", clock.sleep, max_wait=2) == pytest.approx(1.0)
-    assert clock.slept == pytest.approx(1.0)
-    await limiter.pause(30)
-    assert await acquire(limiter, "a", clock.sleep, max_wait=2) is None
 
 
 @pytest.fixture

@@ -13,8 +13,7 @@ import httpx
 from openpyxl import load_workbook
 
 from core.files import FileStore
-from core.models import Officer, OfficerRole, Unit, UnitGroup, UnitKind
-from core.units_workbook import OfficerRow, UnitRow, template_bytes
+from core.models import Officer, OfficerRole, Unit, UnitGroup
 from forms.answers import record_answer
 from forms.models import Answer, CriteriaNode, CriteriaSet, Evidence
 from forms.outline import forget_outlines
@@ -119,15 +118,3 @@ async def test_injection_strings_stay_text_in_every_workbook(
         r = await api.get(url, headers=admin)
         assert r.status_code == 200, url
         assert not [c for c in _cells(r.content) if c.data_type == "f"], url
-
-
-def test_the_units_workbook_keeps_names_as_text() -> None:
-    units = [
-        UnitRow(f"G{i}", text, UnitKind.department, f"U{i}", text, text)
-        for i, text in enumerate(INJECTIONS)
-    ]
-    officers = [
-        OfficerRow(f"U{i}", text, text, OfficerRole.focal, "", "")
-        for i, text in enumerate(INJECTIONS)
-    ]
-    _assert_text_only("units", template_bytes(units, officers), 6)
