@@ -344,10 +344,6 @@ class Sandbox:
             return []
         return [m.view() for m in chat.messages.values() if m.by_bot and not m.deleted]
 
-    def last_bot_message(self, user_id: int) -> dict[str, Any] | None:
-        messages = self.bot_messages(user_id)
-        return messages[-1] if messages else None
-
     def reply_keyboard(self, user_id: int) -> dict[str, Any] | None:
         """The reply keyboard the bot last showed this person (None once removed)."""
         chat = self.state.chat(user_id)
@@ -465,15 +461,6 @@ class Sandbox:
             for (scope, lang), cmds in self.state.commands.items()
             if scope == ("default", "", 0)
         }
-
-    def commands_for(
-        self, scope: dict[str, Any] | None = None, language_code: str = ""
-    ) -> list[dict[str, Any]]:
-        """Exactly what setMyCommands stored for a scope (``{"type": "all_private_chats"}``...)."""
-        key = ("default", "", 0)
-        if scope:
-            key = (scope["type"], str(scope.get("chat_id", "")), int(scope.get("user_id", 0)))
-        return copy.deepcopy(self.state.commands.get((key, language_code), []))
 
     def effective_commands(self, user_id: int) -> list[dict[str, Any]]:
         """The command menu this person sees, resolved as Telegram does for a private chat."""

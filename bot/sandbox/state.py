@@ -151,8 +151,6 @@ class SandboxState:
         self.allowed_updates_explicit: list[str] | None = None
         self.webhook: Webhook | None = None
         self.commands: dict[tuple[tuple[str, str, int], str], list[dict[str, Any]]] = {}
-        self.menu_buttons: dict[int | None, dict[str, Any]] = {}
-        self.bot_texts: dict[tuple[str, str], str] = {}
         self._callback_counter = 0
         self._media_group_counter = 0
         self.clear()
@@ -160,7 +158,7 @@ class SandboxState:
     def clear(self) -> None:
         """Forget conversations, files, pending updates, recorded calls and injected faults.
 
-        The bot's configuration (webhook, commands, menu button) and the counters stay, so a
+        The bot's configuration (webhook, commands) and the counters stay, so a
         running bot carries on unaware, as it would with a fresh set of users.
         """
         self.chats: dict[int, ChatState] = {}

@@ -44,7 +44,6 @@ class WebhookDelivery:
         self.execute_reply = execute_reply
         self.retry_delays = retry_delays
         self.timeout = timeout
-        self.delivered = 0
         self._task: asyncio.Task[None] | None = None
         self._session: aiohttp.ClientSession | None = None
 
@@ -102,7 +101,6 @@ class WebhookDelivery:
                     content = await resp.read()
                     reply_type = resp.headers.get("Content-Type", "")
                     if 200 <= resp.status < 300:
-                        self.delivered += 1
                         await self._answer(content, reply_type)
                         return True
                     error = f"Wrong response from the webhook: {resp.status} {resp.reason}"
