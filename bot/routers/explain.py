@@ -135,7 +135,7 @@ async def on_text(message: Message, locale: str, state: FSMContext) -> None:
             max=n(Decimal(review.answer.node.max_score), locale),
             example=example,
         ),
-        reply_markup=keyboards.explain_score_keyboard(review.id, locale),
+        reply_markup=keyboards.explain_keyboard(review.id, locale, send=False),
     )
 
 
@@ -176,7 +176,7 @@ async def _ask_files(message: Message, review_id: int, locale: str, state: FSMCo
     await state.set_state(Explain.files)
     await message.answer(
         t(locale, texts.EXPLAIN_FILES_PROMPT),
-        reply_markup=keyboards.explain_send_keyboard(review_id, locale),
+        reply_markup=keyboards.explain_keyboard(review_id, locale, send=True),
     )
 
 
