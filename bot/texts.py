@@ -385,17 +385,14 @@ def answer_text(item: OutlineNode, state: AnswerState | None, locale: str) -> st
     value = clip(value, ANSWER_CHARS)
     if state.not_applicable:
         return escape(value)
-    if is_penalty(item):
-        return t(
-            locale,
-            N_("{value} → minus {score} points (maximum deduction {max})"),
-            value=escape(value),
-            score=n(state.self_score or 0, locale),
-            max=n(item.max_score, locale),
-        )
+    msgid = (
+        N_("{value} → minus {score} points (maximum deduction {max})")
+        if is_penalty(item)
+        else N_("{value} → {score}/{max} points")
+    )
     return t(
         locale,
-        N_("{value} → {score}/{max} points"),
+        msgid,
         value=escape(value),
         score=n(state.self_score or 0, locale),
         max=n(item.max_score, locale),

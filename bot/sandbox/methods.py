@@ -254,7 +254,7 @@ async def set_my_commands(sb: Sandbox, m: methods.SetMyCommands, call: Call) -> 
             raise ApiError(400, "Bad Request: command description must be 1-256 characters")
     key = (scope_key(m.scope), m.language_code or "")
     if m.commands:
-        sb.state.commands[key] = shapes.bot_commands([shapes.dump(c) for c in m.commands])
+        sb.state.commands[key] = [shapes.dump(c) for c in m.commands]
     else:
         sb.state.commands.pop(key, None)
     sb.state.notify()
