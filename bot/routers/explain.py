@@ -59,17 +59,13 @@ def request_text(review: Review, locale: str, deps: BotDeps) -> str:
         due_text = f"{format_datetime(due, deps.tz)} ({left})"
     else:
         due_text = "—"
-    self_score = review.answer.self_score
     return t(
         locale,
         texts.EXPLAIN_REQUEST,
         code=escape(node.code),
         title=escape(clip(node.title, texts.TITLE_CHARS)),
-        self_score=n(Decimal(self_score) if self_score is not None else None, locale),
-        appraised=n(
-            Decimal(review.appraised_score) if review.appraised_score is not None else None,
-            locale,
-        ),
+        self_score=n(review.answer.self_score, locale),
+        appraised=n(review.appraised_score, locale),
         # an appraiser's comment may be 4,000 characters (the web form's limit): cut, so the
         # request fits one Telegram message; the full comment is on the web form (/web)
         comment=escape(clip(review.comment or "—", EXPLAIN_COMMENT_CHARS)),
