@@ -26,7 +26,6 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Mount, Route
 
 from bot.sandbox import api, control, page, shapes
-from bot.sandbox.files import Upload
 from bot.sandbox.htmltext import TEXT_LIMIT, detect_entities, utf16_len
 from bot.sandbox.state import (
     BLOCK,
@@ -86,8 +85,7 @@ class Sandbox:
         self.bot_user_full = shapes.bot_user(self.bot_id, bot_name, bot_username, full=True)
         self.state = SandboxState()
         self.delivery = WebhookDelivery(
-            self.state,
-            self._execute_reply,
+            self,
             retry_delays=webhook_retry_delays,
             timeout=webhook_timeout,
         )
@@ -102,11 +100,6 @@ class Sandbox:
 
     async def _home(self, request: Request) -> Response:
         return RedirectResponse("chat", status_code=307)
-
-    async def _execute_reply(
-        self, method: str, params: dict[str, Any], raw_keys: set[str], uploads: dict[str, Upload]
-    ) -> None:
-        await api.execute(self, method, params, raw_keys, uploads)
 
     async def aclose(self) -> None:
         """End waiting long polls and stop webhook delivery (call on shutdown)."""
