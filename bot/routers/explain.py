@@ -115,11 +115,17 @@ async def on_open(
     await cb.message.answer(t(locale, texts.EXPLAIN_TEXT_PROMPT, code=review.answer.node.code))
 
 
-async def on_text(message: Message, locale: str, state: FSMContext) -> None:
-    data = await state.get_data()
-    review = await load_review(int(data.get("xr") or 0))
+async def _current_review(state: FSMContext) -> Review | None:
+    """The review being explained; None, and the dialogue left, when it is gone."""
+    review = await load_review(int((await state.get_data()).get("xr") or 0))
     if review is None:
         await state.set_state(None)
+    return review
+
+
+async def on_text(message: Message, locale: str, state: FSMContext) -> None:
+    review = await _current_review(state)
+    if review is None:
         return
     await state.update_data(xt=message.text or "")
     await state.set_state(Explain.score)
@@ -136,10 +142,8 @@ async def on_text(message: Message, locale: str, state: FSMContext) -> None:
 
 
 async def on_score(message: Message, locale: str, state: FSMContext) -> None:
-    data = await state.get_data()
-    review = await load_review(int(data.get("xr") or 0))
+    review = await _current_review(state)
     if review is None:
-        await state.set_state(None)
         return
     maximum = Decimal(review.answer.node.max_score)
     try:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import time
+from bisect import bisect_right
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
@@ -257,15 +258,8 @@ class SandboxState:
         return None if stored is None or stored.deleted else stored
 
     def events_after(self, chat: ChatState, seq: int) -> list[ChatEvent]:
-        events = chat.events
-        lo, hi = 0, len(events)
-        while lo < hi:  # events are in seq order: binary search for the first one after seq
-            mid = (lo + hi) // 2
-            if events[mid].seq <= seq:
-                lo = mid + 1
-            else:
-                hi = mid
-        return events[lo:]
+        # events are in seq order: a binary search for the first one after seq
+        return chat.events[bisect_right(chat.events, seq, key=lambda e: e.seq) :]
 
     def new_callback_id(self) -> str:
         self._callback_counter += 1
