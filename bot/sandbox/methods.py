@@ -13,6 +13,7 @@ from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from aiogram import methods
+from aiogram.enums import ChatAction
 
 from bot.sandbox import shapes
 from bot.sandbox.chats import (
@@ -34,21 +35,7 @@ from bot.sandbox.state import ACTION, ANSWER, Webhook
 if TYPE_CHECKING:
     from bot.sandbox.server import Sandbox
 
-CHAT_ACTIONS = frozenset(
-    {
-        "typing",
-        "upload_photo",
-        "record_video",
-        "upload_video",
-        "record_voice",
-        "upload_voice",
-        "upload_document",
-        "choose_sticker",
-        "find_location",
-        "record_video_note",
-        "upload_video_note",
-    }
-)
+CHAT_ACTIONS = frozenset(action.value for action in ChatAction)
 _COMMAND_RE = re.compile(r"^[a-z0-9_]{1,32}$")
 _SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
