@@ -332,10 +332,7 @@ class Sandbox:
         return [m.view() for m in chat.messages.values() if not m.deleted]
 
     def bot_messages(self, user_id: int) -> list[dict[str, Any]]:
-        chat = self.state.chat(user_id)
-        if chat is None:
-            return []
-        return [m.view() for m in chat.messages.values() if m.by_bot and not m.deleted]
+        return [m for m in self.chat(user_id) if m["from"]["is_bot"]]
 
     def reply_keyboard(self, user_id: int) -> dict[str, Any] | None:
         """The reply keyboard the bot last showed this person (None once removed)."""
