@@ -15,9 +15,6 @@ from html import unescape
 TEXT_LIMIT = 4096
 """UTF-16 code units of a message's text after its HTML is parsed."""
 
-CALLBACK_LIMIT = 64
-"""Bytes of a button's callback data."""
-
 _TAG = re.compile(r"<[^>]*>")
 
 

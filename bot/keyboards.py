@@ -114,6 +114,13 @@ def _button(text: str, data: str) -> InlineKeyboardButton:
     return InlineKeyboardButton(text=text, callback_data=data)
 
 
+def _keyboard(locale: str, *rows: list[tuple[str, CallbackData]]) -> InlineKeyboardMarkup:
+    """A keyboard of fixed labels (message ids, in the reader's language), row by row."""
+    return InlineKeyboardMarkup(
+        inline_keyboard=[[_btn(t(locale, label), data) for label, data in row] for row in rows]
+    )
+
+
 @lru_cache(maxsize=4096)
 def _option_label(option: Option, deduction: bool, locale: str) -> str:
     """A level's button label; the same few on every card, so computed once."""
@@ -252,12 +259,12 @@ def continue_keyboard(assessment_id: int, code: str | None, locale: str) -> Inli
 def status_keyboard(assessment_id: int, locale: str, *, can_submit: bool) -> InlineKeyboardMarkup:
     a = assessment_id
     rows = [
-        [_btn(t(locale, texts.BTN_CONTINUE), MenuCb(a=a, d="continue"))],
-        [_btn(t(locale, texts.BTN_SUMMARY), MenuCb(a=a, d="summary"))],
+        [(texts.BTN_CONTINUE, MenuCb(a=a, d="continue"))],
+        [(texts.BTN_SUMMARY, MenuCb(a=a, d="summary"))],
     ]
     if can_submit:
-        rows.append([_btn(t(locale, texts.BTN_SUBMIT), MenuCb(a=a, d="submit"))])
-    return InlineKeyboardMarkup(inline_keyboard=rows)
+        rows.append([(texts.BTN_SUBMIT, MenuCb(a=a, d="submit"))])
+    return _keyboard(locale, *rows)
 
 
 def fields_keyboard(
@@ -272,6 +279,15 @@ def fields_keyboard(
             )
         )
     return b.as_markup()
+
+
+def summary_keyboard(
+    assessment_id: int, tree: Outline, p: Progress, locale: str
+) -> InlineKeyboardMarkup:
+    """Under the summary: the fields to jump to, then back to the item."""
+    rows = fields_keyboard(assessment_id, tree, p, locale).inline_keyboard
+    back = [_btn(t(locale, texts.BTN_CONTINUE), MenuCb(a=assessment_id, d="continue"))]
+    return InlineKeyboardMarkup(inline_keyboard=[*rows, back])
 
 
 def group_items_keyboard(
@@ -355,13 +371,12 @@ def file_line(f: Evidence, locale: str, when: str) -> str:
 
 
 def submit_confirm_keyboard(assessment_id: int, locale: str) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [
-                _btn(t(locale, texts.BTN_CONFIRM_SUBMIT), MenuCb(a=assessment_id, d="confirm")),
-                _btn(t(locale, texts.BTN_CANCEL), MenuCb(a=assessment_id, d="cancel")),
-            ]
-        ]
+    return _keyboard(
+        locale,
+        [
+            (texts.BTN_CONFIRM_SUBMIT, MenuCb(a=assessment_id, d="confirm")),
+            (texts.BTN_CANCEL, MenuCb(a=assessment_id, d="cancel")),
+        ],
     )
 
 
@@ -380,54 +395,40 @@ def blockers_keyboard(assessment_id: int, code: str, locale: str) -> InlineKeybo
 
 
 def leader_keyboard(assessment_id: int, locale: str) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [_btn(t(locale, texts.BTN_TELL_LEADER), MenuCb(a=assessment_id, d="leader"))]
-        ]
-    )
+    return _keyboard(locale, [(texts.BTN_TELL_LEADER, MenuCb(a=assessment_id, d="leader"))])
 
 
 def leader_submit_keyboard(assessment_id: int, locale: str) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [_btn(t(locale, texts.BTN_STATUS), MenuCb(a=assessment_id, d="status"))],
-            [_btn(t(locale, texts.BTN_SUBMIT), MenuCb(a=assessment_id, d="submit"))],
-        ]
+    return _keyboard(
+        locale,
+        [(texts.BTN_STATUS, MenuCb(a=assessment_id, d="status"))],
+        [(texts.BTN_SUBMIT, MenuCb(a=assessment_id, d="submit"))],
     )
 
 
 def explain_open_keyboard(review_id: int, locale: str) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[[_btn(t(locale, texts.BTN_EXPLAIN), ExplainCb(r=review_id, d="open"))]]
+    return _keyboard(locale, [(texts.BTN_EXPLAIN, ExplainCb(r=review_id, d="open"))])
+
+
+def explain_keyboard(review_id: int, locale: str, *, send: bool) -> InlineKeyboardMarkup:
+    """Under the score prompt ("no proposed score") or the files prompt ("send"), with cancel."""
+    label, action = (
+        (texts.BTN_SEND_EXPLANATION, "send") if send else (texts.BTN_NO_SCORE, "noscore")
     )
-
-
-def explain_score_keyboard(review_id: int, locale: str) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [_btn(t(locale, texts.BTN_NO_SCORE), ExplainCb(r=review_id, d="noscore"))],
-            [_btn(t(locale, texts.BTN_CANCEL), ExplainCb(r=review_id, d="cancel"))],
-        ]
-    )
-
-
-def explain_send_keyboard(review_id: int, locale: str) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [_btn(t(locale, texts.BTN_SEND_EXPLANATION), ExplainCb(r=review_id, d="send"))],
-            [_btn(t(locale, texts.BTN_CANCEL), ExplainCb(r=review_id, d="cancel"))],
-        ]
+    return _keyboard(
+        locale,
+        [(label, ExplainCb(r=review_id, d=action))],
+        [(texts.BTN_CANCEL, ExplainCb(r=review_id, d="cancel"))],
     )
 
 
 def extension_confirm_keyboard(assessment_id: int, locale: str) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [
-                _btn(t(locale, texts.BTN_SEND_EXTENSION), ExtendCb(a=assessment_id, d="send")),
-                _btn(t(locale, texts.BTN_CANCEL), ExtendCb(a=assessment_id, d="cancel")),
-            ]
-        ]
+    return _keyboard(
+        locale,
+        [
+            (texts.BTN_SEND_EXTENSION, ExtendCb(a=assessment_id, d="send")),
+            (texts.BTN_CANCEL, ExtendCb(a=assessment_id, d="cancel")),
+        ],
     )
 
 

@@ -352,16 +352,12 @@ def summary_text(p: Progress, locale: str) -> str:
                 max=n(f.max_score, locale),
             )
         )
-        if f.unanswered:
-            lines.append(t(locale, N_("Unanswered: {codes}"), codes=codes_text(f.unanswered)))
-        if f.missing_evidence:
-            lines.append(
-                t(
-                    locale,
-                    N_("Lacking required evidence: {codes}"),
-                    codes=codes_text(f.missing_evidence),
-                )
-            )
+        for msgid, codes in (
+            (N_("Unanswered: {codes}"), f.unanswered),
+            (N_("Lacking required evidence: {codes}"), f.missing_evidence),
+        ):
+            if codes:
+                lines.append(t(locale, msgid, codes=codes_text(codes)))
     lines.append("")
     lines.append(
         t(locale, N_("Self-assessed score so far: {score}"), score=n(p.self_score, locale))
@@ -385,17 +381,14 @@ def answer_text(item: OutlineNode, state: AnswerState | None, locale: str) -> st
     value = clip(value, ANSWER_CHARS)
     if state.not_applicable:
         return escape(value)
-    if is_penalty(item):
-        return t(
-            locale,
-            N_("{value} → minus {score} points (maximum deduction {max})"),
-            value=escape(value),
-            score=n(state.self_score or 0, locale),
-            max=n(item.max_score, locale),
-        )
+    msgid = (
+        N_("{value} → minus {score} points (maximum deduction {max})")
+        if is_penalty(item)
+        else N_("{value} → {score}/{max} points")
+    )
     return t(
         locale,
-        N_("{value} → {score}/{max} points"),
+        msgid,
         value=escape(value),
         score=n(state.self_score or 0, locale),
         max=n(item.max_score, locale),

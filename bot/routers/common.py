@@ -30,11 +30,6 @@ class Bound(Filter):
         return officer is not None
 
 
-class Unbound(Filter):
-    async def __call__(self, event: TelegramObject, officer: ChatOfficer | None = None) -> bool:
-        return officer is None
-
-
 # Buttons whose first field is a score sheet's id (bot.keyboards: AnswerCb, TickCb, NavCb,
 # ItemCb, ListCb, FileCb, MenuCb, ExtendCb), and the explanation button, whose first is a review.
 _SHEET_BUTTONS = frozenset({"an", "tk", "nv", "it", "ls", "fl", "mn", "gh"})

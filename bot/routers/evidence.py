@@ -125,7 +125,7 @@ async def _acknowledge(batch: Batch, convo: Conversation) -> None:
         if batch.saved or batch.duplicates:
             lines.append(t(locale, texts.EXPLAIN_FILES_COUNT, count=len(ids)))
         lines += ["⚠️ " + escape(r) for r in batch.refused]
-        markup = keyboards.explain_send_keyboard(int(batch.target[1:]), locale)
+        markup = keyboards.explain_keyboard(int(batch.target[1:]), locale, send=True)
         await convo.say("\n".join(lines), markup, edit=False)
         return
     code = batch.target

@@ -59,17 +59,13 @@ def request_text(review: Review, locale: str, deps: BotDeps) -> str:
         due_text = f"{format_datetime(due, deps.tz)} ({left})"
     else:
         due_text = "—"
-    self_score = review.answer.self_score
     return t(
         locale,
         texts.EXPLAIN_REQUEST,
         code=escape(node.code),
         title=escape(clip(node.title, texts.TITLE_CHARS)),
-        self_score=n(Decimal(self_score) if self_score is not None else None, locale),
-        appraised=n(
-            Decimal(review.appraised_score) if review.appraised_score is not None else None,
-            locale,
-        ),
+        self_score=n(review.answer.self_score, locale),
+        appraised=n(review.appraised_score, locale),
         # an appraiser's comment may be 4,000 characters (the web form's limit): cut, so the
         # request fits one Telegram message; the full comment is on the web form (/web)
         comment=escape(clip(review.comment or "—", EXPLAIN_COMMENT_CHARS)),
@@ -119,11 +115,17 @@ async def on_open(
     await cb.message.answer(t(locale, texts.EXPLAIN_TEXT_PROMPT, code=review.answer.node.code))
 
 
-async def on_text(message: Message, locale: str, state: FSMContext) -> None:
-    data = await state.get_data()
-    review = await load_review(int(data.get("xr") or 0))
+async def _current_review(state: FSMContext) -> Review | None:
+    """The review being explained; None, and the dialogue left, when it is gone."""
+    review = await load_review(int((await state.get_data()).get("xr") or 0))
     if review is None:
         await state.set_state(None)
+    return review
+
+
+async def on_text(message: Message, locale: str, state: FSMContext) -> None:
+    review = await _current_review(state)
+    if review is None:
         return
     await state.update_data(xt=message.text or "")
     await state.set_state(Explain.score)
@@ -135,15 +137,13 @@ async def on_text(message: Message, locale: str, state: FSMContext) -> None:
             max=n(Decimal(review.answer.node.max_score), locale),
             example=example,
         ),
-        reply_markup=keyboards.explain_score_keyboard(review.id, locale),
+        reply_markup=keyboards.explain_keyboard(review.id, locale, send=False),
     )
 
 
 async def on_score(message: Message, locale: str, state: FSMContext) -> None:
-    data = await state.get_data()
-    review = await load_review(int(data.get("xr") or 0))
+    review = await _current_review(state)
     if review is None:
-        await state.set_state(None)
         return
     maximum = Decimal(review.answer.node.max_score)
     try:
@@ -176,7 +176,7 @@ async def _ask_files(message: Message, review_id: int, locale: str, state: FSMCo
     await state.set_state(Explain.files)
     await message.answer(
         t(locale, texts.EXPLAIN_FILES_PROMPT),
-        reply_markup=keyboards.explain_send_keyboard(review_id, locale),
+        reply_markup=keyboards.explain_keyboard(review_id, locale, send=True),
     )
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import io
 import logging
-from functools import cache
 from html import escape
+from typing import TYPE_CHECKING
 
 from aiogram import Bot, Router
 from aiogram.exceptions import TelegramAPIError
@@ -25,6 +25,9 @@ from core.timefmt import format_datetime
 from forms.models import Assessment
 from scoring.exports import scorecard
 
+if TYPE_CHECKING:
+    from core.settings import Settings
+
 log = logging.getLogger("cchc.bot")
 
 
@@ -34,32 +37,15 @@ def router() -> Router:
     return router
 
 
-@cache
-def _configured_public_url() -> str:
+def _configured() -> Settings | None:
+    """The settings, for the address and the signing key of the workbook's evidence links
+    when the composition root left them out of ``deps``; None when there are none usable
+    (the links are then relative, and the back-office ones)."""
     try:
         from core.settings import load_settings
 
-        return load_settings().public_url
-    except Exception:  # no usable settings: the workbook's file links are then relative
-        return ""
-
-
-def public_url(deps: BotDeps) -> str:
-    """The service's address for the evidence links inside the workbook: the composition
-    root's ``deps.public_url`` when it sets one, else the configured setting."""
-    return deps.public_url or _configured_public_url()
-
-
-def link_secret(deps: BotDeps) -> str | None:
-    """The key that signs the evidence links of the officer's workbook (links the officer and
-    their leader can open without an account): ``deps.secret_key``, else the setting."""
-    if deps.secret_key:
-        return deps.secret_key
-    try:
-        from core.settings import load_settings
-
-        return load_settings().secret_key
-    except Exception:  # no usable settings: the links stay the back-office ones
+        return load_settings()
+    except Exception:
         return None
 
 
@@ -88,6 +74,7 @@ async def on_scorecard(
         log.info("no chat action for chat %s: %s", message.chat.id, exc)
     now = deps.now()
     buffer = io.BytesIO()
+    configured = None if deps.public_url and deps.secret_key else _configured()
     try:
         export = await scorecard(
             actor,
@@ -96,9 +83,9 @@ async def on_scorecard(
             buffer,
             now=now,
             tz=deps.tz,
-            public_url=public_url(deps),
+            public_url=deps.public_url or (configured.public_url if configured else ""),
             locale=locale,
-            link_secret=link_secret(deps),
+            link_secret=deps.secret_key or (configured.secret_key if configured else None),
         )
     except UserError as exc:
         await message.answer("⚠️ " + escape(exc.render(locale)))

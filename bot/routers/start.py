@@ -12,7 +12,7 @@ from bot import keyboards, texts
 from bot.conversation import Conversation
 from bot.deps import BotDeps
 from bot.queries import ChatOfficer
-from bot.routers.common import Magic, Unbound
+from bot.routers.common import Bound, Magic
 from bot.texts import t
 from core.i18n import gettext
 from core.invites import InviteError, bind, looks_like_code
@@ -33,8 +33,8 @@ def router() -> Router:
 def unbound() -> Router:
     """What an account that is not bound yet is told (after /start, which binds it)."""
     router = Router(name="unbound")
-    router.message.filter(Unbound())
-    router.callback_query.filter(Unbound())
+    router.message.filter(~Bound())
+    router.callback_query.filter(~Bound())
     router.message.register(on_code_typed, Magic(F.text.func(looks_like_code)))
     router.message.register(on_unbound_message)
     router.callback_query.register(on_unbound_press)

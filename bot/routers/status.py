@@ -6,14 +6,12 @@ from html import escape
 
 from aiogram import F, Router
 from aiogram.filters import Command
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot import keyboards, texts
 from bot.cards import Sheet, status_message
 from bot.conversation import Conversation
 from bot.routers.common import bound_router
-from bot.texts import t
-from bot.walk import shorten
 from core.timefmt import format_datetime
 
 
@@ -28,24 +26,8 @@ def router() -> Router:
 
 
 def summary_message(sheet: Sheet, locale: str) -> tuple[str, InlineKeyboardMarkup]:
-    rows = [
-        [
-            InlineKeyboardButton(
-                text=f"{f.code}. {shorten(f.title, 40)} ({f.answered}/{f.total})",
-                callback_data=keyboards.ListCb(a=sheet.id, f=f.code).pack(),
-            )
-        ]
-        for f in sheet.progress.fields
-    ]
-    rows.append(
-        [
-            InlineKeyboardButton(
-                text=t(locale, texts.BTN_CONTINUE),
-                callback_data=keyboards.MenuCb(a=sheet.id, d="continue").pack(),
-            )
-        ]
-    )
-    return texts.summary_text(sheet.progress, locale), InlineKeyboardMarkup(inline_keyboard=rows)
+    markup = keyboards.summary_keyboard(sheet.id, sheet.tree, sheet.progress, locale)
+    return texts.summary_text(sheet.progress, locale), markup
 
 
 async def on_status(message: Message, convo: Conversation) -> None:

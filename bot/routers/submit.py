@@ -45,24 +45,12 @@ async def _ask(
     found = await blockers(sheet.id)
     if not found.empty:
         lines = ["⚠️ " + t(locale, texts.SUBMIT_BLOCKED)]
-        if found.unanswered:
-            lines.append(
-                t(
-                    locale,
-                    texts.SUBMIT_UNANSWERED,
-                    count=len(found.unanswered),
-                    codes=texts.codes_text(found.unanswered),
-                )
-            )
-        if found.missing_evidence:
-            lines.append(
-                t(
-                    locale,
-                    texts.SUBMIT_MISSING,
-                    count=len(found.missing_evidence),
-                    codes=texts.codes_text(found.missing_evidence),
-                )
-            )
+        for msgid, codes in (
+            (texts.SUBMIT_UNANSWERED, found.unanswered),
+            (texts.SUBMIT_MISSING, found.missing_evidence),
+        ):
+            if codes:
+                lines.append(t(locale, msgid, count=len(codes), codes=texts.codes_text(codes)))
         first = (found.unanswered or found.missing_evidence)[0]
         return "\n".join(lines), keyboards.blockers_keyboard(sheet.id, first, locale)
     if sheet.period.require_leader_approval and officer.role != OfficerRole.leader:
@@ -101,12 +89,9 @@ async def on_confirm(
     locale, deps = convo.locale, convo.deps
     try:
         assessment = await submit(actor, callback_data.a, now=deps.now(), tz=deps.tz)
-    except SubmissionBlockedError as exc:
+    except UserError as exc:  # a blocked sheet: the alert says why, the message stays
         await cb.answer(exc.render(locale)[:190], show_alert=True)
-        return
-    except UserError as exc:
-        await cb.answer(exc.render(locale)[:190], show_alert=True)
-        if convo.pressed is not None:
+        if not isinstance(exc, SubmissionBlockedError) and convo.pressed is not None:
             await convo.say("⚠️ " + escape(exc.render(locale)))
         return
     await cb.answer()

@@ -131,7 +131,6 @@ _MISSING = {
     "message_id": "message identifier is not specified",
     "document": "there is no document in the request",
     "photo": "there is no photo in the request",
-    "media": "there are no media in the request",
     "file_id": "file_id is empty",
     "callback_query_id": "query_id is empty",
     "action": "action is empty",
@@ -207,7 +206,7 @@ async def execute(
         except ValidationError as exc:
             raise ApiError(400, describe(exc)) from exc
         try:
-            result = await handler(sb, method, Call(entry["method"], data, uploads, gone))
+            result = await handler(sb, method, Call(uploads, gone))
         except ApiError:
             raise
         except Exception as exc:  # a sandbox bug must still answer in the Bot API's shape

@@ -227,15 +227,6 @@ def routes(sb: Sandbox) -> list[BaseRoute]:
             caption=fields.get("caption") or None,
         )
 
-    async def send_photo(request: Request) -> Any:
-        user_id, files, fields = await _files(request)
-        return await sb.send_photo(
-            user_id,
-            await files[0].read(),
-            media_group_id=fields.get("media_group_id") or None,
-            caption=fields.get("caption") or None,
-        )
-
     async def send_files(request: Request) -> Any:
         """One file or several (several make an album), as documents or as photos."""
         user_id, files, fields = await _files(request)
@@ -321,7 +312,6 @@ def routes(sb: Sandbox) -> list[BaseRoute]:
         Route("/press", _guard(press), methods=post),
         Route("/block", _guard(block), methods=post),
         Route("/send_document", _guard(send_document), methods=post),
-        Route("/send_photo", _guard(send_photo), methods=post),
         Route("/send_files", _guard(send_files), methods=post),
         Route("/wait_for_bot_message", _guard(wait_for_bot_message), methods=get),
         Route("/calls", _guard(calls), methods=get),

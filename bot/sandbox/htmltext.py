@@ -13,7 +13,7 @@ follow Telegram's wording (the caller adds "Bad Request: can't parse entities: "
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 TEXT_LIMIT = 4096
@@ -57,7 +57,6 @@ class _Open:
     start: int  # UTF-16 offset in the output
     attrs: dict[str, str]
     language: str | None = None
-    children: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _decode_entity(source: str, i: int) -> tuple[str, int] | None:

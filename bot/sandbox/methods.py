@@ -13,6 +13,7 @@ from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from aiogram import methods
+from aiogram.enums import ChatAction
 
 from bot.sandbox import shapes
 from bot.sandbox.chats import (
@@ -21,7 +22,6 @@ from bot.sandbox.chats import (
     format_text,
     input_file,
     media_fields,
-    opt,
     post,
     reply_to,
     resolve_chat,
@@ -35,21 +35,7 @@ from bot.sandbox.state import ACTION, ANSWER, Webhook
 if TYPE_CHECKING:
     from bot.sandbox.server import Sandbox
 
-CHAT_ACTIONS = frozenset(
-    {
-        "typing",
-        "upload_photo",
-        "record_video",
-        "upload_video",
-        "record_voice",
-        "upload_voice",
-        "upload_document",
-        "choose_sticker",
-        "find_location",
-        "record_video_note",
-        "upload_video_note",
-    }
-)
+CHAT_ACTIONS = frozenset(action.value for action in ChatAction)
 _COMMAND_RE = re.compile(r"^[a-z0-9_]{1,32}$")
 _SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
@@ -57,11 +43,6 @@ _SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 @handles(methods.GetMe)
 async def get_me(sb: Sandbox, m: methods.GetMe, call: Call) -> Any:
     return sb.bot_user_full
-
-
-@handles(methods.LogOut, methods.Close)
-async def log_out(sb: Sandbox, m: Any, call: Call) -> Any:
-    return True
 
 
 @handles(methods.GetUpdates)
@@ -173,40 +154,6 @@ async def send_file(sb: Sandbox, m: Any, call: Call) -> Any:
     return post(sb, chat, fields, m.reply_markup)
 
 
-@handles(methods.SendMediaGroup)
-async def send_media_group(sb: Sandbox, m: methods.SendMediaGroup, call: Call) -> Any:
-    chat = resolve_chat(sb, m.chat_id, sending=True)
-    if not 2 <= len(m.media) <= 10:
-        raise ApiError(400, "Bad Request: an album must contain 2-10 media")
-    kinds = {item.type for item in m.media}
-    if not kinds <= {"photo", "document"}:
-        raise ApiError(400, "Bad Request: only photos and documents are supported by the sandbox")
-    if len(kinds) > 1:
-        raise ApiError(400, "Bad Request: documents can't be mixed with other media types")
-    prepared = []
-    for item in m.media:
-        caption, entities = format_text(
-            opt(item.caption) or "", item.parse_mode, item.caption_entities, caption=True
-        )
-        stored = input_file(sb, item.media, call, kind=item.type)
-        prepared.append((item.type, stored, caption, entities))
-    group = sb.state.new_media_group_id()
-    extra = reply_to(chat, m.reply_parameters)
-    return [
-        post(
-            sb,
-            chat,
-            {
-                **media_fields(stored, kind=kind),
-                **text_fields(caption, entities, caption=True),
-                "media_group_id": group,
-                **extra,
-            },
-        )
-        for kind, stored, caption, entities in prepared
-    ]
-
-
 @handles(methods.EditMessageText)
 async def edit_message_text(sb: Sandbox, m: methods.EditMessageText, call: Call) -> Any:
     chat, stored = editable(sb, m)
@@ -216,17 +163,6 @@ async def edit_message_text(sb: Sandbox, m: methods.EditMessageText, call: Call)
         raise ApiError(400, "Bad Request: message text is empty")
     text, entities = format_text(m.text, m.parse_mode, m.entities)
     return apply_edit(sb, chat, stored, text_fields(text, entities, caption=False), m.reply_markup)
-
-
-@handles(methods.EditMessageCaption)
-async def edit_message_caption(sb: Sandbox, m: methods.EditMessageCaption, call: Call) -> Any:
-    chat, stored = editable(sb, m)
-    if "text" in stored.data:
-        raise ApiError(400, "Bad Request: there is no caption in the message to edit")
-    caption, entities = format_text(m.caption or "", m.parse_mode, m.caption_entities, caption=True)
-    return apply_edit(
-        sb, chat, stored, text_fields(caption, entities, caption=True), m.reply_markup
-    )
 
 
 @handles(methods.EditMessageReplyMarkup)
@@ -244,15 +180,6 @@ async def delete_message(sb: Sandbox, m: methods.DeleteMessage, call: Call) -> A
     if stored is None:
         raise ApiError(400, "Bad Request: message to delete not found")
     sb.state.delete_message(chat, stored)
-    return True
-
-
-@handles(methods.DeleteMessages)
-async def delete_messages(sb: Sandbox, m: methods.DeleteMessages, call: Call) -> Any:
-    chat = resolve_chat(sb, m.chat_id, sending=False)
-    for message_id in m.message_ids:
-        if stored := sb.state.live_message(chat, message_id):
-            sb.state.delete_message(chat, stored)
     return True
 
 
@@ -314,7 +241,7 @@ async def set_my_commands(sb: Sandbox, m: methods.SetMyCommands, call: Call) -> 
             raise ApiError(400, "Bad Request: command description must be 1-256 characters")
     key = (scope_key(m.scope), m.language_code or "")
     if m.commands:
-        sb.state.commands[key] = shapes.bot_commands([shapes.dump(c) for c in m.commands])
+        sb.state.commands[key] = [shapes.dump(c) for c in m.commands]
     else:
         sb.state.commands.pop(key, None)
     sb.state.notify()
@@ -331,45 +258,3 @@ async def delete_my_commands(sb: Sandbox, m: methods.DeleteMyCommands, call: Cal
     sb.state.commands.pop((scope_key(m.scope), m.language_code or ""), None)
     sb.state.notify()
     return True
-
-
-@handles(methods.SetChatMenuButton)
-async def set_chat_menu_button(sb: Sandbox, m: methods.SetChatMenuButton, call: Call) -> Any:
-    button = shapes.dump(m.menu_button) if m.menu_button else {"type": "default"}
-    sb.state.menu_buttons[m.chat_id] = button
-    return True
-
-
-@handles(methods.GetChatMenuButton)
-async def get_chat_menu_button(sb: Sandbox, m: methods.GetChatMenuButton, call: Call) -> Any:
-    buttons = sb.state.menu_buttons
-    return buttons.get(m.chat_id) or buttons.get(None) or {"type": "commands"}
-
-
-_BOT_TEXTS = {
-    "setmyname": ("name", "name"),
-    "setmydescription": ("description", "description"),
-    "setmyshortdescription": ("short_description", "short_description"),
-}
-
-
-@handles(methods.SetMyName, methods.SetMyDescription, methods.SetMyShortDescription)
-async def set_bot_text(sb: Sandbox, m: Any, call: Call) -> Any:
-    key, attr = _BOT_TEXTS[call.name.lower()]
-    value = getattr(m, attr)
-    if value:
-        sb.state.bot_texts[(key, m.language_code or "")] = value
-    else:
-        sb.state.bot_texts.pop((key, m.language_code or ""), None)
-    return True
-
-
-@handles(methods.GetMyName, methods.GetMyDescription, methods.GetMyShortDescription)
-async def get_bot_text(sb: Sandbox, m: Any, call: Call) -> Any:
-    key = {"getmyname": "name", "getmydescription": "description"}.get(
-        call.name.lower(), "short_description"
-    )
-    lang = m.language_code or ""
-    texts = sb.state.bot_texts
-    value = texts.get((key, lang), texts.get((key, ""), sb.bot_name if key == "name" else ""))
-    return {key: value}

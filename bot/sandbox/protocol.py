@@ -40,10 +40,8 @@ class ApiError(Exception):
 
 @dataclass
 class Call:
-    """One API call being served: its name, decoded parameters and uploaded files."""
+    """One API call being served: its uploaded files, and whether its client is still there."""
 
-    name: str
-    params: dict[str, Any]
     uploads: dict[str, Upload] = field(default_factory=dict)
     gone: asyncio.Event | None = None  # set when the HTTP client went away (long polling)
 

@@ -26,7 +26,6 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Mount, Route
 
 from bot.sandbox import api, control, page, shapes
-from bot.sandbox.files import Upload
 from bot.sandbox.htmltext import TEXT_LIMIT, detect_entities, utf16_len
 from bot.sandbox.state import (
     BLOCK,
@@ -86,8 +85,7 @@ class Sandbox:
         self.bot_user_full = shapes.bot_user(self.bot_id, bot_name, bot_username, full=True)
         self.state = SandboxState()
         self.delivery = WebhookDelivery(
-            self.state,
-            self._execute_reply,
+            self,
             retry_delays=webhook_retry_delays,
             timeout=webhook_timeout,
         )
@@ -102,11 +100,6 @@ class Sandbox:
 
     async def _home(self, request: Request) -> Response:
         return RedirectResponse("chat", status_code=307)
-
-    async def _execute_reply(
-        self, method: str, params: dict[str, Any], raw_keys: set[str], uploads: dict[str, Upload]
-    ) -> None:
-        await api.execute(self, method, params, raw_keys, uploads)
 
     async def aclose(self) -> None:
         """End waiting long polls and stop webhook delivery (call on shutdown)."""
@@ -339,14 +332,7 @@ class Sandbox:
         return [m.view() for m in chat.messages.values() if not m.deleted]
 
     def bot_messages(self, user_id: int) -> list[dict[str, Any]]:
-        chat = self.state.chat(user_id)
-        if chat is None:
-            return []
-        return [m.view() for m in chat.messages.values() if m.by_bot and not m.deleted]
-
-    def last_bot_message(self, user_id: int) -> dict[str, Any] | None:
-        messages = self.bot_messages(user_id)
-        return messages[-1] if messages else None
+        return [m for m in self.chat(user_id) if m["from"]["is_bot"]]
 
     def reply_keyboard(self, user_id: int) -> dict[str, Any] | None:
         """The reply keyboard the bot last showed this person (None once removed)."""
@@ -465,15 +451,6 @@ class Sandbox:
             for (scope, lang), cmds in self.state.commands.items()
             if scope == ("default", "", 0)
         }
-
-    def commands_for(
-        self, scope: dict[str, Any] | None = None, language_code: str = ""
-    ) -> list[dict[str, Any]]:
-        """Exactly what setMyCommands stored for a scope (``{"type": "all_private_chats"}``...)."""
-        key = ("default", "", 0)
-        if scope:
-            key = (scope["type"], str(scope.get("chat_id", "")), int(scope.get("user_id", 0)))
-        return copy.deepcopy(self.state.commands.get((key, language_code), []))
 
     def effective_commands(self, user_id: int) -> list[dict[str, Any]]:
         """The command menu this person sees, resolved as Telegram does for a private chat."""

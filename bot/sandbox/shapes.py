@@ -153,7 +153,3 @@ def file_info(stored: StoredFile) -> dict[str, Any]:
 
 def webhook_info(fields: dict[str, Any]) -> dict[str, Any]:
     return dump(types.WebhookInfo.model_validate(fields))
-
-
-def bot_commands(commands: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [dump(types.BotCommand.model_validate(c)) for c in commands]

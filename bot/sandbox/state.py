@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import time
+from bisect import bisect_right
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
@@ -151,8 +152,6 @@ class SandboxState:
         self.allowed_updates_explicit: list[str] | None = None
         self.webhook: Webhook | None = None
         self.commands: dict[tuple[tuple[str, str, int], str], list[dict[str, Any]]] = {}
-        self.menu_buttons: dict[int | None, dict[str, Any]] = {}
-        self.bot_texts: dict[tuple[str, str], str] = {}
         self._callback_counter = 0
         self._media_group_counter = 0
         self.clear()
@@ -160,7 +159,7 @@ class SandboxState:
     def clear(self) -> None:
         """Forget conversations, files, pending updates, recorded calls and injected faults.
 
-        The bot's configuration (webhook, commands, menu button) and the counters stay, so a
+        The bot's configuration (webhook, commands) and the counters stay, so a
         running bot carries on unaware, as it would with a fresh set of users.
         """
         self.chats: dict[int, ChatState] = {}
@@ -259,15 +258,8 @@ class SandboxState:
         return None if stored is None or stored.deleted else stored
 
     def events_after(self, chat: ChatState, seq: int) -> list[ChatEvent]:
-        events = chat.events
-        lo, hi = 0, len(events)
-        while lo < hi:  # events are in seq order: binary search for the first one after seq
-            mid = (lo + hi) // 2
-            if events[mid].seq <= seq:
-                lo = mid + 1
-            else:
-                hi = mid
-        return events[lo:]
+        # events are in seq order: a binary search for the first one after seq
+        return chat.events[bisect_right(chat.events, seq, key=lambda e: e.seq) :]
 
     def new_callback_id(self) -> str:
         self._callback_counter += 1

@@ -14,19 +14,19 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 from starlette.requests import Request
 
-from bot.sandbox.files import Upload
-from bot.sandbox.state import SandboxState, Webhook, now
+from bot.sandbox import api
+from bot.sandbox.protocol import ApiError
+from bot.sandbox.state import Webhook, now
+
+if TYPE_CHECKING:
+    from bot.sandbox.server import Sandbox
 
 log = logging.getLogger("cchc.sandbox")
-
-# Executes a Bot API call found in a webhook answer: (method, params, raw_keys, uploads).
-ReplyExecutor = Callable[[str, dict[str, Any], set[str], dict[str, Upload]], Awaitable[Any]]
 
 
 class WebhookDelivery:
@@ -34,17 +34,15 @@ class WebhookDelivery:
 
     def __init__(
         self,
-        state: SandboxState,
-        execute_reply: ReplyExecutor,
+        sb: Sandbox,
         *,
         retry_delays: tuple[float, ...] = (0.1, 0.5, 1.0),
         timeout: float = 10.0,
     ) -> None:
-        self.state = state
-        self.execute_reply = execute_reply
+        self.sb = sb
+        self.state = sb.state
         self.retry_delays = retry_delays
         self.timeout = timeout
-        self.delivered = 0
         self._task: asyncio.Task[None] | None = None
         self._session: aiohttp.ClientSession | None = None
 
@@ -102,7 +100,6 @@ class WebhookDelivery:
                     content = await resp.read()
                     reply_type = resp.headers.get("Content-Type", "")
                     if 200 <= resp.status < 300:
-                        self.delivered += 1
                         await self._answer(content, reply_type)
                         return True
                     error = f"Wrong response from the webhook: {resp.status} {resp.reason}"
@@ -118,44 +115,18 @@ class WebhookDelivery:
         """Execute a method the bot put in its webhook answer, ignoring its errors."""
         if not content.strip():
             return
-        params, uploads = await parse_reply(content, content_type)
+        body = iter([{"type": "http.request", "body": content}])
+
+        async def receive() -> dict[str, Any]:
+            return next(body, {"type": "http.disconnect"})
+
+        headers = [(b"content-type", content_type.encode("latin-1"))]
+        scope = {"type": "http", "method": "POST", "query_string": b"", "headers": headers}
+        request = Request(scope, receive)
+        try:  # decoded as a request to the Bot API is: JSON, or a form with files
+            params, raw_keys, uploads = await api.read_request(request)
+        except ApiError:
+            return
         method = params.pop("method", None)
         if isinstance(method, str) and method:
-            raw_keys = set(params) if "multipart/form-data" in content_type else set()
-            await self.execute_reply(method, params, raw_keys, uploads)
-
-
-async def parse_reply(
-    content: bytes, content_type: str
-) -> tuple[dict[str, Any], dict[str, Upload]]:
-    """A webhook answer body as (params, uploads): JSON or a multipart form like a request."""
-    if "multipart/form-data" not in content_type:
-        try:
-            data = json.loads(content)
-        except ValueError:
-            return {}, {}
-        return (data, {}) if isinstance(data, dict) else ({}, {})
-    sent = False
-
-    async def receive() -> dict[str, Any]:
-        nonlocal sent
-        if sent:
-            return {"type": "http.disconnect"}
-        sent = True
-        return {"type": "http.request", "body": content, "more_body": False}
-
-    scope = {
-        "type": "http",
-        "method": "POST",
-        "path": "/",
-        "headers": [(b"content-type", content_type.encode("latin-1"))],
-    }
-    form = await Request(scope, receive).form()
-    params: dict[str, Any] = {}
-    uploads: dict[str, Upload] = {}
-    for key, value in form.multi_items():
-        if isinstance(value, str):
-            params[key] = value
-        else:
-            uploads[key] = Upload(value.filename, await value.read(), value.content_type)
-    return params, uploads
+            await api.execute(self.sb, method, params, raw_keys, uploads)
