@@ -21,7 +21,6 @@ from __future__ import annotations
 import io
 import math
 import random
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
@@ -34,9 +33,9 @@ from core.files import FileStore
 from core.models import BackofficeUser, Channel, Officer, OfficerRole, Unit, UnitGroup
 from core.notify import NullNotifier
 from forms.answers import record_answer
-from forms.criteria import node_rule
 from forms.evidence import attach_evidence
-from forms.models import Assessment, CriteriaNode, NodeLevel, Period, Section
+from forms.models import Assessment, NodeLevel, Period, Section
+from forms.outline import OutlineNode, outline
 from forms.rules import Rule
 from forms.submission import submit
 from scoring import appraisal
@@ -109,31 +108,15 @@ def declared_value(rule: Rule, good: bool, rng: random.Random) -> dict[str, Any]
     raise ValueError(f"no sample answer for rule type {rule.type}")
 
 
-@dataclass(frozen=True)
-class _Item:
-    code: str
-    title: str
-    rule: Rule
-    evidence_required: bool
-
-
-async def _items(criteria_set_id: int) -> list[_Item]:
-    nodes = await CriteriaNode.filter(
-        criteria_set_id=criteria_set_id, level=NodeLevel.item
-    ).order_by("position")
-    items = []
-    for n in nodes:
-        rule = node_rule(n)
-        if n.section == Section.survey or rule is None:
-            continue
-        items.append(_Item(n.code, n.title, rule, bool(n.evidence_required)))
-    return items
+async def _items(criteria_set_id: int) -> list[OutlineNode]:
+    """The self-assessed items the sample answers, those with a rule to answer by."""
+    return [n for n in (await outline(criteria_set_id)).items if n.rule is not None]
 
 
 async def _answer_sheet(
     sheet: Assessment,
     officer: Actor,
-    items: list[_Item],
+    items: list[OutlineNode],
     *,
     share: float,
     quality: float,
@@ -167,7 +150,7 @@ async def _answer_sheet(
 async def _appraise(
     sheet: Assessment,
     appraiser: Actor,
-    items: list[_Item],
+    items: list[OutlineNode],
     *,
     at: datetime,
     rng: random.Random,
@@ -211,12 +194,9 @@ async def _import_survey(
     sample = await Assessment.filter(period_id=period.id, unit__group_id=group.id).first()
     assert sample is not None
     maxima = {
-        n.code: Decimal(n.max_score)
-        for n in await CriteriaNode.filter(
-            criteria_set_id=sample.criteria_set_id,  # type: ignore[attr-defined]
-            section=Section.survey,
-            level=NodeLevel.item,
-        )
+        n.code: n.max_score
+        for n in (await outline(sample.criteria_set_id)).nodes  # type: ignore[attr-defined]
+        if n.level == NodeLevel.item and n.section == Section.survey
     }
     header = [c.value for c in ws[1]]
     for row in ws.iter_rows(min_row=2):
@@ -247,7 +227,7 @@ async def play_year(period: Period, *, now: datetime, tz: ZoneInfo, files: FileS
         .prefetch_related("unit")
         .order_by("unit__sort_order", "unit_id")
     )
-    items_of: dict[int, list[_Item]] = {}
+    items_of: dict[int, list[OutlineNode]] = {}
     first_group_set = None
     for sheet in sheets:
         set_id = sheet.criteria_set_id  # type: ignore[attr-defined]
@@ -256,13 +236,9 @@ async def play_year(period: Period, *, now: datetime, tz: ZoneInfo, files: FileS
         if sheet.unit.group_id == groups[0].id:  # type: ignore[attr-defined]
             first_group_set = set_id
     if first_group_set is not None:
-        fields = (
-            await CriteriaNode.filter(criteria_set_id=first_group_set, parent_code=None)
-            .exclude(section=Section.survey)
-            .values_list("code", flat=True)
-        )
-        for code in fields:
-            await assign(system, appraiser_user.id, first_group_set, code)
+        for field in (await outline(first_group_set)).roots:
+            if field.section != Section.survey:
+                await assign(system, appraiser_user.id, first_group_set, field.code)
 
     focal: dict[int, Officer] = {}
     for officer in await Officer.filter(role=OfficerRole.focal, active=True).order_by("id"):

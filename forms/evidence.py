@@ -27,7 +27,8 @@ from core.i18n import N_, Msg, UserError
 from core.numbers import format_score
 from core.timefmt import VIETNAM
 from forms.answers import NotAllowedError, answer_row, check_actor, check_open
-from forms.models import Answer, Assessment, CriteriaNode, Evidence
+from forms.models import Answer, Assessment, Evidence
+from forms.outline import OutlineNode, outline
 
 ALLOWED_TYPES_TEXT = "PDF, Word (doc, docx), Excel (xls, xlsx), ODT, ODS, JPG, PNG"
 MB = 1024 * 1024
@@ -167,14 +168,10 @@ class Attached:
     duplicate: bool  # the same bytes were already attached to this item: nothing new stored
 
 
-async def _answer_for(assessment: Assessment, code: str) -> tuple[Answer, CriteriaNode]:
+async def _answer_for(assessment: Assessment, code: str) -> tuple[Answer, OutlineNode]:
     """The item's answer row, created empty (version 0) when files come before the answer."""
-    node = await CriteriaNode.get_or_none(
-        criteria_set_id=assessment.criteria_set_id,  # type: ignore[attr-defined]
-        code=code,
-        level="item",
-    )
-    if node is None:
+    node = (await outline(assessment.criteria_set_id)).by_code.get(code)  # type: ignore[attr-defined]
+    if node is None or node.level != "item":
         raise UserError(Msg(N_("There is no item “{code}” in this criteria set."), code=code))
     answer = await answer_row(assessment.id, node.id)
     return answer, node

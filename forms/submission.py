@@ -18,9 +18,9 @@ from core.i18n import N_, Msg, UserError
 from core.models import Officer, OfficerRole
 from core.timefmt import VIETNAM
 from forms.answers import LockedError, NotAllowedError, check_open
-from forms.criteria import node_rule
 from forms.evidence_policy import evidence_needed
-from forms.models import Answer, Assessment, AssessmentStatus, CriteriaNode, Evidence, Section
+from forms.models import Answer, Assessment, AssessmentStatus, Evidence
+from forms.outline import outline
 
 
 @dataclass(frozen=True)
@@ -56,14 +56,7 @@ async def blockers(assessment_id: int) -> Blockers:
     Survey items are imported, never answered; not-applicable items need no evidence.
     """
     assessment = await Assessment.get(id=assessment_id)
-    items = (
-        await CriteriaNode.filter(
-            criteria_set_id=assessment.criteria_set_id,
-            level="item",  # type: ignore[attr-defined]
-        )
-        .exclude(section=Section.survey)
-        .order_by("position")
-    )
+    items = (await outline(assessment.criteria_set_id)).items  # type: ignore[attr-defined]
     answers = {a.node_id: a for a in await Answer.filter(assessment_id=assessment_id)}  # type: ignore[attr-defined]
     with_files = set(
         await Evidence.filter(answer__assessment_id=assessment_id, removed_at=None).values_list(
@@ -79,7 +72,7 @@ async def blockers(assessment_id: int) -> Blockers:
         elif answer.id not in with_files and evidence_needed(
             required=node.evidence_required,
             when=node.evidence_when,
-            rule=node_rule(node),
+            rule=node.rule,
             answered=True,
             not_applicable=answer.not_applicable,
             score=None if answer.self_score is None else Decimal(answer.self_score),

@@ -50,18 +50,17 @@ from core.notify import Notifier
 from core.numbers import NumberError, format_score, parse_decimal
 from core.timefmt import VIETNAM, format_datetime
 from forms.answers import LockedError, NotAllowedError, answer_row, self_assessment_window
-from forms.criteria import node_rule
 from forms.extensions import notify_officers
 from forms.models import (
     Answer,
     Assessment,
     AssessmentStatus,
-    CriteriaNode,
     Evidence,
     NodeLevel,
     Period,
     Section,
 )
+from forms.outline import OutlineNode, outline
 from forms.rules import describe
 from scoring.assignments import Scope, items_under, scope_for
 from scoring.models import Explanation, Review
@@ -86,7 +85,7 @@ _APPRAISAL_STATUSES = (
 class _Item:
     assessment: Assessment
     period: Period
-    node: CriteriaNode
+    node: OutlineNode
     scope: Scope
 
 
@@ -110,12 +109,8 @@ async def _load_item(
     """The item to review, checked: visible to the actor, not a survey item, sheet open."""
     assessment = await get_assessment(assessment_id)
     scope = await _reviewer_scope(actor, assessment)
-    node = await CriteriaNode.get_or_none(
-        criteria_set_id=assessment.criteria_set_id,  # type: ignore[attr-defined]
-        code=code,
-        level=NodeLevel.item,
-    )
-    if node is None:
+    node = (await outline(assessment.criteria_set_id)).by_code.get(code)  # type: ignore[attr-defined]
+    if node is None or node.level != NodeLevel.item:
         raise NotFound(Msg(N_("There is no item “{code}” in this criteria set."), code=code))
     if node.section == Section.survey:
         raise UserError(
@@ -360,14 +355,8 @@ async def accept_many(
     assessment = await get_assessment(assessment_id)
     scope = await _reviewer_scope(actor, assessment)
     _check_sheet_open(assessment.period, assessment, now, tz)
-    nodes = {
-        n.code: n
-        for n in await CriteriaNode.filter(
-            criteria_set_id=assessment.criteria_set_id,  # type: ignore[attr-defined]
-            code__in=codes,
-            level=NodeLevel.item,
-        )
-    }
+    tree = await outline(assessment.criteria_set_id)  # type: ignore[attr-defined]
+    nodes = {n.code: n for n in tree.nodes if n.level == NodeLevel.item}
     refusals: list[tuple[type[UserError], str, Callable[[str], bool]]] = [
         (
             NotFound,
@@ -602,14 +591,7 @@ async def refresh_status(actor: Actor, assessment_id: int, *, now: datetime) -> 
     assessment = await Assessment.get(id=assessment_id)
     if assessment.status not in (*_APPRAISAL_STATUSES, AssessmentStatus.draft):
         return assessment
-    reviewable = (
-        await CriteriaNode.filter(
-            criteria_set_id=assessment.criteria_set_id,  # type: ignore[attr-defined]
-            level=NodeLevel.item,
-        )
-        .exclude(section=Section.survey)
-        .count()
-    )
+    reviewable = len((await outline(assessment.criteria_set_id)).items)  # type: ignore[attr-defined]
     first = _round1_waiting(
         await Review.filter(answer__assessment_id=assessment_id).values_list(
             "answer_id", "round_no", "explanation_requested"
@@ -851,20 +833,18 @@ async def item_views(
     if assessment_id is not None and not assessments:
         raise NotFound(Msg(N_("There is no score sheet with the id {id}."), id=assessment_id))
     scopes: dict[int, Scope] = {}
-    nodes_by_set: dict[int, list[CriteriaNode]] = {}
+    nodes_by_set: dict[int, list[OutlineNode]] = {}
     visible: list[Assessment] = []
     for a in assessments:
         set_id = a.criteria_set_id  # type: ignore[attr-defined]
         if set_id not in scopes:
             scopes[set_id] = await scope_for(actor, set_id)
-            nodes_by_set[set_id] = await CriteriaNode.filter(criteria_set_id=set_id).order_by(
-                "position"
-            )
+            nodes_by_set[set_id] = (await outline(set_id)).nodes
         if scopes[set_id].sees_unit(a.unit_id):  # type: ignore[attr-defined]
             visible.append(a)
     if assessment_id is not None and not visible:
         raise NotAllowedError(Msg(N_("You may not see this unit's score sheet.")))
-    pairs: list[tuple[Assessment, CriteriaNode]] = []
+    pairs: list[tuple[Assessment, OutlineNode]] = []
     for a in visible:
         set_id = a.criteria_set_id  # type: ignore[attr-defined]
         nodes = nodes_by_set[set_id]
@@ -920,7 +900,7 @@ async def item_views(
         ans = answers.get((a.id, n.id))
         rs = reviews.get(ans.id, {}) if ans else {}
         declared_text = ""
-        rule = node_rule(n) if ans is not None and ans.declared is not None else None
+        rule = n.rule if ans is not None and ans.declared is not None else None
         with suppress(UserError):  # a stale answer is shown without its description
             declared_text = describe(rule, ans.declared, locale) if rule and ans else ""
         first = rs.get(1)
@@ -932,9 +912,9 @@ async def item_views(
                 unit_name=a.unit.name,
                 code=n.code,
                 title=n.title,
-                section=str(n.section),
-                max_score=Decimal(n.max_score),
-                rule_type=n.rule_type,
+                section=n.section,
+                max_score=n.max_score,
+                rule_type=n.rule.type if n.rule else None,
                 declared=ans.declared if ans else None,
                 declared_text=declared_text,
                 self_score=Decimal(ans.self_score) if ans and ans.self_score is not None else None,
@@ -955,11 +935,11 @@ ITEM_STATES = ("pending", "reviewed", "explained")
 
 
 async def _in_state(
-    pairs: list[tuple[Assessment, CriteriaNode]],
+    pairs: list[tuple[Assessment, OutlineNode]],
     state: str,
     period_id: int | None,
     assessment_ids: list[int],
-) -> list[tuple[Assessment, CriteriaNode]]:
+) -> list[tuple[Assessment, OutlineNode]]:
     """Filter (sheet, item) pairs by their appraisal state from two light queries."""
     if period_id is not None:
         reviews = Review.filter(answer__assessment__period_id=period_id)
@@ -1041,14 +1021,7 @@ async def progress_of(assessments: list[Assessment]) -> dict[int, Progress]:
         return {}
     ids = [a.id for a in assessments]
     set_ids = {a.criteria_set_id for a in assessments}  # type: ignore[attr-defined]
-    per_set = {
-        row["criteria_set_id"]: row["n"]
-        for row in await CriteriaNode.filter(criteria_set_id__in=set_ids, level=NodeLevel.item)
-        .exclude(section=Section.survey)
-        .annotate(n=Count("id"))
-        .group_by("criteria_set_id")
-        .values("criteria_set_id", "n")
-    }
+    per_set = {set_id: len((await outline(set_id)).items) for set_id in set_ids}
     answered = {
         row["assessment_id"]: row["n"]
         for row in await Answer.filter(assessment_id__in=ids)

@@ -25,7 +25,8 @@ from core.auth import NotFound, require_admin, require_role
 from core.i18n import N_, Msg, UserError
 from core.models import BackofficeUser, Officer, Unit, UserRole, given
 from forms.answers import NotAllowedError
-from forms.models import Assessment, CriteriaNode, CriteriaSet, NodeLevel
+from forms.models import Assessment, CriteriaSet, NodeLevel
+from forms.outline import OutlineNode, outline, outline_of
 from scoring.models import AppraiserAssignment, AppraiserUnitAssignment
 
 
@@ -56,7 +57,7 @@ class Scope:
         return self.everything or bool(self.codes) or bool(self.unit_codes.get(unit_id))
 
 
-def items_under(nodes: list[CriteriaNode], roots: set[str]) -> set[str]:
+def items_under(nodes: list[OutlineNode], roots: set[str]) -> set[str]:
     """Codes of the items at or below any of ``roots`` (walking parents, not code prefixes)."""
     parent = {n.code: n.parent_code for n in nodes}
     out: set[str] = set()
@@ -96,7 +97,7 @@ async def scope_for(actor: Actor, criteria_set_id: int) -> Scope:
         per_unit.setdefault(unit_id, set()).add(code)
     if not roots and not per_unit:
         return Scope(may_review=True)
-    nodes = await CriteriaNode.filter(criteria_set_id=criteria_set_id)
+    nodes = (await outline(criteria_set_id)).nodes
     everything = {n.code for n in nodes if n.level == NodeLevel.item}
     return Scope(
         codes=frozenset(items_under(nodes, roots)),
@@ -139,7 +140,7 @@ async def assign(
 
 async def _checked(
     user_id: int, criteria_set_id: int, node_code: str, *, whole_unit: bool = False
-) -> tuple[BackofficeUser, CriteriaSet, CriteriaNode | None]:
+) -> tuple[BackofficeUser, CriteriaSet, OutlineNode | None]:
     """The appraiser, the set and the field or criterion (None: the whole unit, when
     ``whole_unit`` allows it), or the sentence that says which of them is wrong."""
     user = await BackofficeUser.get_or_none(id=user_id)
@@ -157,7 +158,7 @@ async def _checked(
         raise NotFound(Msg(N_("There is no criteria set with the id {id}."), id=criteria_set_id))
     if whole_unit and not node_code:
         return user, cset, None
-    node = await CriteriaNode.get_or_none(criteria_set_id=cset.id, code=node_code)
+    node = (await outline_of(cset)).by_code.get(node_code)
     if node is None or node.level == NodeLevel.item:
         raise UserError(
             Msg(

@@ -23,7 +23,8 @@ from core.audit import Actor
 from core.auth import require_role
 from core.i18n import N_
 from core.models import given
-from forms.models import Assessment, AssessmentStatus, CriteriaNode, NodeLevel, PeriodGroup
+from forms.models import Assessment, AssessmentStatus, NodeLevel, PeriodGroup
+from forms.outline import outline
 from scoring.appraisal import ItemView, get_assessment, item_views, visible_assessment
 from scoring.assignments import items_under, scope_for
 from scoring.models import AppraiserAssignment, AppraiserUnitAssignment
@@ -121,7 +122,7 @@ async def _assigned_codes(set_id: int, user_id: int, unit_id: int) -> set[str]:
             user_id=user_id, criteria_set_id=set_id, unit_id=unit_id
         ).values_list("node_code", flat=True)
     )
-    nodes = await CriteriaNode.filter(criteria_set_id=set_id)
+    nodes = (await outline(set_id)).nodes
     if "" in unit_roots:
         return {n.code for n in nodes if n.level == NodeLevel.item}
     roots |= unit_roots
@@ -151,13 +152,10 @@ async def unit_sheet(
         actor, assessment_id=assessment_id, limit=100_000, locale=locale
     )
     by_code = {v.code: v for v in views}
-    nodes = await CriteriaNode.filter(criteria_set_id=set_id).order_by("position")
-    parent = {n.code: n.parent_code for n in nodes}
+    tree = await outline(set_id)
 
     def top(code: str) -> str:
-        while parent.get(code) is not None:
-            code = parent[code]  # type: ignore[assignment]
-        return code
+        return tree.root_of(code).code
 
     wanted: set[str] | None = None
     if assigned_to is not None:
@@ -174,18 +172,13 @@ async def unit_sheet(
             continue
         kept.add(v.code)
     # Ancestors of the kept items, so every item sits under its field and criterion lines.
-    keep_groups = {parent[c] for c in kept if parent.get(c)}
-    for code in list(keep_groups):
-        up = parent.get(code)
-        while up is not None:
-            keep_groups.add(up)
-            up = parent.get(up)
+    keep_groups = {group.code for c in kept for group in tree.breadcrumb(c)}
     rows: list[SheetRow] = []
     visible_fields: list[dict[str, Any]] = []
     seen_tops = {top(v.code) for v in views}
-    for n in nodes:
+    for n in tree.nodes:
         if n.parent_code is None and n.code in seen_tops:
-            visible_fields.append({"code": n.code, "title": n.title, "section": str(n.section)})
+            visible_fields.append({"code": n.code, "title": n.title, "section": n.section})
         if n.level == NodeLevel.item:
             if n.code not in kept:
                 continue
@@ -195,7 +188,7 @@ async def unit_sheet(
                     n.code,
                     n.title,
                     "item",
-                    str(n.section),
+                    n.section,
                     n.max_score,
                     top(n.code),
                     view,
@@ -203,9 +196,7 @@ async def unit_sheet(
                 )
             )
         elif n.code in keep_groups:
-            rows.append(
-                SheetRow(n.code, n.title, str(n.level), str(n.section), n.max_score, top(n.code))
-            )
+            rows.append(SheetRow(n.code, n.title, n.level, n.section, n.max_score, top(n.code)))
     items = [r.item for r in rows if r.item is not None]
     acceptable_by_field: dict[str, list[str]] = {}
     for r in rows:

@@ -22,7 +22,8 @@ from core.models import Unit, given
 from core.numbers import NumberError, parse_decimal
 from core.sheets import Problem
 from forms.answers import LockedError
-from forms.models import Assessment, CriteriaNode, NodeLevel, Period, Section
+from forms.models import Assessment, NodeLevel, Period, Section
+from forms.outline import outline
 from forms.periods import get_period
 from scoring.models import SurveyScore
 from scoring.survey_workbook import (
@@ -100,19 +101,17 @@ async def _open_period(period_id: int) -> Period:
 async def _layout(period: Period) -> tuple[list[SurveyItem], list[SurveyUnit]]:
     """The period's survey columns (in questionnaire order) and its units with their scores."""
     sheets = await Assessment.filter(period_id=period.id).values("unit_id", "criteria_set_id")
-    set_ids = {s["criteria_set_id"] for s in sheets}
-    nodes = await CriteriaNode.filter(
-        criteria_set_id__in=set_ids, section=Section.survey, level=NodeLevel.item
-    ).order_by("criteria_set_id", "position")
     items: dict[str, SurveyItem] = {}
     per_set: dict[int, dict[str, Decimal]] = {}
-    for n in nodes:
-        maximum = Decimal(n.max_score)
-        per_set.setdefault(n.criteria_set_id, {})[n.code] = maximum  # type: ignore[attr-defined]
-        old = items.get(n.code)
-        # The same code in two sets is one column; each unit is checked against its own set.
-        if old is None or maximum > old.max_score:
-            items[n.code] = SurveyItem(n.code, n.title, maximum)
+    for set_id in sorted({s["criteria_set_id"] for s in sheets}):
+        for n in (await outline(set_id)).nodes:
+            if n.level != NodeLevel.item or n.section != Section.survey:
+                continue
+            per_set.setdefault(set_id, {})[n.code] = n.max_score
+            old = items.get(n.code)
+            # The same code in two sets is one column; each unit is checked against its own set.
+            if old is None or n.max_score > old.max_score:
+                items[n.code] = SurveyItem(n.code, n.title, n.max_score)
     stored: dict[int, dict[str, Decimal]] = {}
     for s in await SurveyScore.filter(period_id=period.id):
         stored.setdefault(s.unit_id, {})[s.node_code] = Decimal(s.score)  # type: ignore[attr-defined]

@@ -14,7 +14,8 @@ from app.web.deps import StaffDep, WebRoute, form_with_csrf, redirect, refusal, 
 from core.auth import NotFound, require_admin, require_role
 from core.i18n import N_, Msg, UserError
 from core.models import BackofficeUser, Unit, UserRole
-from forms.models import Assessment, CriteriaNode, CriteriaSet, NodeLevel, Period, PeriodGroup
+from forms.models import Assessment, CriteriaSet, Period, PeriodGroup
+from forms.outline import OutlineNode, outline_of
 from scoring.assignments import (
     assign,
     assign_unit,
@@ -63,16 +64,12 @@ async def _page(
     cset = await CriteriaSet.get_or_none(id=set_id) if set_id is not None else None
     if set_id is not None and cset is None:
         raise NotFound(Msg(N_("There is no criteria set with the id {id}."), id=set_id))
-    nodes: list[CriteriaNode] = []
+    nodes: list[OutlineNode] = []
     units: list[Unit] = []
     whole: list[Any] = []
     per_unit: list[Any] = []
     if cset is not None:
-        nodes = [
-            n
-            for n in await CriteriaNode.filter(criteria_set_id=cset.id).order_by("position")
-            if n.level != NodeLevel.item
-        ]
+        nodes = list((await outline_of(cset)).groups.values())
         unit_ids = await Assessment.filter(criteria_set_id=cset.id).values_list(
             "unit_id", flat=True
         )

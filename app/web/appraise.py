@@ -28,7 +28,8 @@ from app.web.deps import (
 from app.web.files import file_response, is_previewable
 from core.auth import NotFound, require_role
 from core.i18n import N_, Msg, UserError
-from forms.models import CriteriaNode, NodeLevel, Period, PeriodGroup, Section
+from forms.models import Period, PeriodGroup, Section
+from forms.outline import outline, outline_of
 from scoring import appraisal, sheet
 from scoring.assignments import scope_for
 
@@ -61,12 +62,9 @@ async def queue(
         for link in links:
             cset = link.criteria_set
             scope = await scope_for(staff.actor, cset.id)
-            tops = (
-                await CriteriaNode.filter(criteria_set_id=cset.id, parent_code=None)
-                .exclude(section=Section.survey)
-                .order_by("position")
-            )
-            for node in tops:
+            for node in (await outline_of(cset)).roots:
+                if node.section == Section.survey:
+                    continue
                 if (cset.id, node.code) in seen:
                     continue
                 seen.add((cset.id, node.code))
@@ -139,11 +137,10 @@ async def _detail(
     now: datetime | None = None,
 ) -> Response:
     view = await _item(staff, assessment_id, code)
-    node = await CriteriaNode.get_or_none(
-        criteria_set__assessments__id=assessment_id, code=code, level=NodeLevel.item
-    )
-    scope = await scope_for(staff.actor, node.criteria_set_id) if node else None  # type: ignore[attr-defined]
     assessment = await appraisal.get_assessment(assessment_id)
+    set_id = assessment.criteria_set_id  # type: ignore[attr-defined]
+    node = (await outline(set_id)).by_code.get(code)
+    scope = await scope_for(staff.actor, set_id)
     order = order if order in sheet.ORDERS else "unit"
     following = await sheet.next_undecided(
         staff.actor, assessment_id, code, order=order, now=now or datetime.now(UTC)
@@ -156,7 +153,7 @@ async def _detail(
         item=view,
         node=node,
         assessment=assessment,
-        may_review=bool(scope and scope.may_review),
+        may_review=scope.may_review,
         previewable=is_previewable,
         message=message,
         page_error=page_error,

@@ -51,12 +51,11 @@ from core.models import Channel, Officer, Unit, UnitGroup, UserRole
 from core.units import import_units
 from core.units_workbook import read_units_workbook
 from forms.annex_import import is_printed_annex
-from forms.criteria import import_draft, node_rule
+from forms.criteria import import_draft
 from forms.criteria_workbook import read_workbook
 from forms.extensions import ExtensionView, list_extensions, pending_count, tell_decision
 from forms.models import (
     Assessment,
-    CriteriaNode,
     CriteriaSet,
     ExtensionRequest,
     ExtensionStatus,
@@ -64,6 +63,7 @@ from forms.models import (
     PeriodGroup,
     PeriodStatus,
 )
+from forms.outline import outline_of
 from forms.periods import (
     GroupPlan,
     create_period,
@@ -576,14 +576,15 @@ async def criteria_tree(request: Request, set_id: Id, staff: StaffDep, done: str
     cset = await CriteriaSet.get_or_none(id=set_id)
     if cset is None:
         raise NotFound(Msg(N_("There is no criteria set with the id {id}."), id=set_id))
-    nodes = await CriteriaNode.filter(criteria_set_id=cset.id).order_by("position")
-    depth: dict[str, int] = {}
-    rows = []
-    for n in nodes:
-        d = depth.get(n.parent_code or "", -1) + 1 if n.parent_code else 0
-        depth[n.code] = d
-        rule = node_rule(n)
-        rows.append({"node": n, "depth": d, "params": format_params(rule) if rule else ""})
+    tree = await outline_of(cset)
+    rows = [
+        {
+            "node": n,
+            "depth": len(tree.breadcrumb(n.code)),
+            "params": format_params(n.rule) if n.rule else "",
+        }
+        for n in tree.nodes
+    ]
     message = (
         Msg(N_("The criteria set was imported.")).render(staff.locale)
         if done == "imported"

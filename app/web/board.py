@@ -11,9 +11,9 @@ from decimal import Decimal
 
 from core.models import Officer, given
 from forms.answers import self_assessment_window
-from forms.criteria import node_rule
 from forms.evidence_policy import evidence_needed
-from forms.models import Answer, Assessment, AssessmentStatus, CriteriaNode, Evidence, Section
+from forms.models import Answer, Assessment, AssessmentStatus, Evidence
+from forms.outline import outline
 from scoring.appraisal import progress_of
 
 
@@ -51,12 +51,7 @@ async def board(period_id: int, *, now: datetime, group_id: int | None = None) -
     counts = await progress_of(sheets)
     ids = [a.id for a in sheets]
     set_ids = {a.criteria_set_id for a in sheets}  # type: ignore[attr-defined]
-    nodes = {
-        n.id: n
-        for n in await CriteriaNode.filter(
-            criteria_set_id__in=set_ids, level="item", evidence_required=True
-        ).exclude(section=Section.survey)
-    }
+    nodes = {n.id: n for s in set_ids for n in (await outline(s)).items if n.evidence_required}
     required = set(nodes)
     missing: dict[int, int] = {}
     if required:
@@ -77,7 +72,7 @@ async def board(period_id: int, *, now: datetime, group_id: int | None = None) -
             needed = evidence_needed(
                 required=True,
                 when=node.evidence_when,
-                rule=node_rule(node),
+                rule=node.rule,
                 answered=True,
                 not_applicable=False,
                 score=None if score is None else Decimal(score),

@@ -183,7 +183,10 @@ async def test_criteria_import_lists_every_problem(client: httpx.AsyncClient, wo
     assert r.status_code == 303
     tree = await client.get(r.headers["location"])
     assert tree.status_code == 200 and "Đã nhập bộ chỉ số" in tree.text
-    assert "Ban hành đúng hạn = 1; Ban hành muộn = 0,5; Không ban hành = 0" in tree.text
+    assert (
+        "<code>levels</code> Ban hành đúng hạn = 1; Ban hành muộn = 0,5; Không ban hành = 0"
+        in tree.text
+    )
     assert 'class="lvl-item depth-2"' in tree.text
 
     r = await client.post(
