@@ -52,7 +52,7 @@ from core.xlsx import (
     upper_vi,
 )
 from forms.outline import Outline
-from forms.rollup import Band, CriteriaTree, ItemScore, UnitRollup, classify, percent
+from forms.rollup import Band, CriteriaTree, UnitRollup, classify, percent
 from scoring.results import dec, ranks_apart
 from scoring.workbooks.model import (
     AnswerRow,
@@ -515,14 +515,13 @@ def write_consolidated(
     summaries: list[list[_Summary]] = []
     mismatches: list[str] = []
     for g, layout in zip(groups, layouts, strict=True):
-        cache: dict[tuple[Any, bool], ItemScore] = {}
         rows: list[list[Any]] = []
         indexes: dict[int, Decimal | None] = {}
         totals: dict[int, Decimal] = {}
         finals: list[tuple[Decimal, UnitRollup]] = []
         matrix = _MatrixFigures(layout, g.criteria.tree)
         for u in g.units:
-            scores = unit_scores(g.criteria.tree, u.answers, u.survey, data.period.options, cache)
+            scores = unit_scores(g.criteria.tree, u.answers, u.survey, data.period.options)
             rows.append(matrix.row(scores))
             indexes[u.unit_id] = scores.final.index
             totals[u.unit_id] = scores.final.total
