@@ -614,41 +614,49 @@ def write_consolidated(
         first = summary.rows + 1
         last = summary.rows + len(g.units)
         m = quote_sheet(mtitle) + "!"
-        bands = sorted(g.bands, key=lambda b: b.min_index, reverse=True)
+        # what every row of the group repeats, built once: the matrix columns with the sheet's
+        # name, the caps, and the band thresholds (highest first) with their labels
+        app_cols, own_cols, fin_cols, survey_cols, bonus_cols, penalty_cols = (
+            [m + c for c in letters]
+            for letters in (
+                layout.app_cells,
+                layout.self_fields,
+                layout.final_fields,
+                layout.survey_scores,
+                layout.bonus_final,
+                layout.penalty_final,
+            )
+        )
         bonus_cap = data.period.options.bonus_cap
         if bonus_cap is None:
             bonus_cap = g.criteria.section_max("bonus")
         penalty_cap = data.period.options.penalty_cap
         if penalty_cap is None:
             penalty_cap = g.criteria.section_max("penalty")
+        bonus_max, penalty_max = _num(bonus_cap), _num(penalty_cap)
+        bands = [
+            (_num(b.min_index), formula_text(b.label))
+            for b in sorted(g.bands, key=lambda b: b.min_index, reverse=True)
+        ]
+        band_end = '""' + ")" * len(bands)
         for i, (u, fig) in enumerate(zip(g.units, figures, strict=True)):
             s = summary.rows + 1
             mr = _MATRIX_FIRST_ROW + i
 
-            def refs(letters: list[str], mr: int = mr, m: str = m) -> list[str]:
-                return [f"{m}{c}{mr}" for c in letters]
+            def refs(columns: list[str], mr: int = mr) -> list[str]:
+                return [f"{c}{mr}" for c in columns]
 
-            app = _sum(refs(layout.app_cells))
-            own = _sum(refs(layout.self_fields))
-            fin = _sum(refs(layout.final_fields))
-            survey = _sum(refs(layout.survey_scores))
-            bonus = (
-                f"MIN({_num(bonus_cap)},{_sum(refs(layout.bonus_final))})"
-                if layout.bonus_final
-                else "0"
-            )
-            penalty = (
-                f"MIN({_num(penalty_cap)},{_sum(refs(layout.penalty_final))})"
-                if layout.penalty_final
-                else "0"
-            )
+            app = _sum(refs(app_cols))
+            own = _sum(refs(own_cols))
+            fin = _sum(refs(fin_cols))
+            survey = _sum(refs(survey_cols))
+            bonus = f"MIN({bonus_max},{_sum(refs(bonus_cols))})" if bonus_cols else "0"
+            penalty = f"MIN({penalty_max},{_sum(refs(penalty_cols))})" if penalty_cols else "0"
             numerator = f"H{s}" if data.period.options.bonus_in_index else f"(D{s}+E{s})"
             ratio = f"{numerator}*100/{app}"
             if data.period.options.cap_index_at_100:
                 ratio = f"MIN(100,{ratio})"
-            band = '""'
-            for b in reversed(bands):
-                band = f"IF(I{s}>={_num(b.min_index)},{formula_text(b.label)},{band})"
+            band = "".join(f"IF(I{s}>={least},{label}," for least, label in bands) + band_end
             final = fig.final
             index = "" if final.index is None else round_half_up(final.index)
             # ranks among the submitted sheets only (column L), as the results rank them;
