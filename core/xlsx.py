@@ -303,6 +303,18 @@ class RowStyles(tuple):  # type: ignore[type-arg]
 
 _NO_FORMATS: tuple[None, ...] = ()
 
+
+def _cached(result: Decimal | int | float | str | None) -> Any:
+    """A formula's result as its cell caches it: numbers as floats, no result as empty text."""
+    if result is None:
+        return ""
+    if isinstance(result, Decimal | int) and not isinstance(result, bool):
+        return float(result)
+    if isinstance(result, str):
+        return clean_text(result)
+    return result
+
+
 # ----------------------------------------------------------------------------------------------
 # Book and sheet
 # ----------------------------------------------------------------------------------------------
@@ -473,10 +485,10 @@ class Sheet:
         height: float | None = None,
     ) -> int:
         """Append a row; returns its 1-based index. The common cells (text already seen and
-        safe, numbers, styled blanks) are written inline here, with the row's formats zipped
-        in: the national-scale workbook writes millions of them (``bench/export.py``), so
-        each costs one type test and one XlsxWriter call; everything else goes through
-        :meth:`_write`."""
+        safe, numbers, styled blanks, formulas) are written inline here, with the row's
+        formats zipped in: the national-scale workbook writes millions of them
+        (``bench/export.py``), so each costs a type test or two and one XlsxWriter call;
+        everything else goes through :meth:`_write`."""
         index = self.rows + 1
         r = index - 1
         ws = self.ws
@@ -490,7 +502,7 @@ class Sheet:
         write_string = ws.write_string
         write_number = ws.write_number
         write_blank = ws.write_blank
-        skipped = 0
+        skipped = formulas = 0
         for c, value, fmt in zip(range(width), values, formats, strict=False):
             cls = type(value)
             if cls is str:
@@ -510,6 +522,10 @@ class Sheet:
                 else:
                     write_blank(r, c, None, fmt)  # a styled empty cell (borders) is a cell too
                 continue
+            elif cls is Formula:
+                ws.write_formula(r, c, value.text, fmt, _cached(value.value))
+                formulas += 1
+                continue
             st = (styles[c] if styles is not None and c < len(styles) else None) or (
                 self.book.plain_style
             )
@@ -519,6 +535,7 @@ class Sheet:
         self._last_styles = styles
         self.rows = index
         self.cells_written += width - skipped
+        self.formulas_written += formulas
         return index
 
     def _write(self, r: int, c: int, value: Any, st: _Style) -> bool:
@@ -529,15 +546,8 @@ class Sheet:
             if fmt is None:
                 return False
             ws.write_blank(r, c, None, fmt)
-        elif isinstance(value, Formula):  # the commonest cell written here: first
-            result = value.value
-            if isinstance(result, Decimal | int) and not isinstance(result, bool):
-                result = float(result)
-            elif result is None:
-                result = ""
-            elif isinstance(result, str):
-                result = clean_text(result)
-            ws.write_formula(r, c, value.text, fmt, result)
+        elif isinstance(value, Formula):
+            ws.write_formula(r, c, value.text, fmt, _cached(value.value))
             self.formulas_written += 1
         elif isinstance(value, str):
             text = clean_text(value)

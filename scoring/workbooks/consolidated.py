@@ -32,6 +32,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from operator import itemgetter
 from pathlib import Path
 from typing import IO, Any
 from zoneinfo import ZoneInfo
@@ -51,7 +52,7 @@ from core.xlsx import (
     upper_vi,
 )
 from forms.outline import Outline
-from forms.rollup import Band, ItemScore, UnitRollup, classify
+from forms.rollup import Band, CriteriaTree, UnitRollup, classify, percent
 from scoring.results import dec, ranks_apart
 from scoring.workbooks.model import (
     AnswerRow,
@@ -425,16 +426,44 @@ N_("Provisional figures: the results are not published yet.")
 N_("Generated at {when}")
 
 
-def _figure(col: _Col, scores: UnitScores) -> Any:
-    """The roll-up's figure a matrix column shows for one unit (a value, or the cached result of
-    the column's formula)."""
-    rollup = scores.own if col.fig == "self" else scores.final
-    node = rollup.nodes[col.code]  # type: ignore[index]
-    if col.fig == "app":
-        return node.applicable_max
-    if col.fig == "index":
-        return "" if node.index is None else round_half_up(node.index)
-    return node.score
+def _picker(positions: Sequence[int]) -> Callable[[Sequence[Any]], Sequence[Any]]:
+    """The values at these positions, always as a sequence (``itemgetter`` of one position
+    returns the value itself)."""
+    if len(positions) > 1:
+        return itemgetter(*positions)
+    return lambda values: tuple(values[p] for p in positions)
+
+
+class _MatrixFigures:
+    """The roll-up's figures a group's matrix row shows (values, or the cached results of the
+    column formulas), taken by position from both roll-ups in one C call: the per-node view
+    (:attr:`forms.rollup.UnitRollup.nodes`) builds a result and an index for every node of
+    every roll-up, which cost a province's workbook more than its 3,500 roll-ups."""
+
+    def __init__(self, layout: MatrixLayout, tree: CriteriaTree) -> None:
+        n = len(tree.codes)
+        # positions in own scores + final scores + final applicable maxima + (None,)
+        offset = {"self": 0, "final": n, "app": 2 * n, "index": n}
+        positions: list[int] = []
+        self.indexes: list[tuple[int, int]] = []  # (column, node position) of the indexes
+        for ci, col in enumerate(layout.columns[3:]):
+            if col.fig is None or col.code is None:
+                positions.append(3 * n)
+                continue
+            pos = tree.position[col.code]
+            positions.append(offset[col.fig] + pos)
+            if col.fig == "index":
+                self.indexes.append((ci, pos))
+        self.pick = _picker(positions)
+
+    def row(self, scores: UnitScores) -> list[Any]:
+        """The matrix cells of one unit (the roll-ups are in points: :func:`unit_scores`)."""
+        final = scores.final
+        values = list(self.pick(scores.own.scores + final.scores + final.applicable + (None,)))
+        for ci, pos in self.indexes:
+            index = percent(final.scores[pos], final.applicable[pos])
+            values[ci] = "" if index is None else round_half_up(index)
+        return values
 
 
 @dataclass
@@ -486,14 +515,14 @@ def write_consolidated(
     summaries: list[list[_Summary]] = []
     mismatches: list[str] = []
     for g, layout in zip(groups, layouts, strict=True):
-        cache: dict[tuple[Any, bool], ItemScore] = {}
         rows: list[list[Any]] = []
         indexes: dict[int, Decimal | None] = {}
         totals: dict[int, Decimal] = {}
         finals: list[tuple[Decimal, UnitRollup]] = []
+        matrix = _MatrixFigures(layout, g.criteria.tree)
         for u in g.units:
-            scores = unit_scores(g.criteria.tree, u.answers, u.survey, data.period.options, cache)
-            rows.append([None if c.fig is None else _figure(c, scores) for c in layout.columns[3:]])
+            scores = unit_scores(g.criteria.tree, u.answers, u.survey, data.period.options)
+            rows.append(matrix.row(scores))
             indexes[u.unit_id] = scores.final.index
             totals[u.unit_id] = scores.final.total
             finals.append((scores.own.standard, scores.final))
@@ -585,41 +614,49 @@ def write_consolidated(
         first = summary.rows + 1
         last = summary.rows + len(g.units)
         m = quote_sheet(mtitle) + "!"
-        bands = sorted(g.bands, key=lambda b: b.min_index, reverse=True)
+        # what every row of the group repeats, built once: the matrix columns with the sheet's
+        # name, the caps, and the band thresholds (highest first) with their labels
+        app_cols, own_cols, fin_cols, survey_cols, bonus_cols, penalty_cols = (
+            [m + c for c in letters]
+            for letters in (
+                layout.app_cells,
+                layout.self_fields,
+                layout.final_fields,
+                layout.survey_scores,
+                layout.bonus_final,
+                layout.penalty_final,
+            )
+        )
         bonus_cap = data.period.options.bonus_cap
         if bonus_cap is None:
             bonus_cap = g.criteria.section_max("bonus")
         penalty_cap = data.period.options.penalty_cap
         if penalty_cap is None:
             penalty_cap = g.criteria.section_max("penalty")
+        bonus_max, penalty_max = _num(bonus_cap), _num(penalty_cap)
+        bands = [
+            (_num(b.min_index), formula_text(b.label))
+            for b in sorted(g.bands, key=lambda b: b.min_index, reverse=True)
+        ]
+        band_end = '""' + ")" * len(bands)
         for i, (u, fig) in enumerate(zip(g.units, figures, strict=True)):
             s = summary.rows + 1
             mr = _MATRIX_FIRST_ROW + i
 
-            def refs(letters: list[str], mr: int = mr, m: str = m) -> list[str]:
-                return [f"{m}{c}{mr}" for c in letters]
+            def refs(columns: list[str], mr: int = mr) -> list[str]:
+                return [f"{c}{mr}" for c in columns]
 
-            app = _sum(refs(layout.app_cells))
-            own = _sum(refs(layout.self_fields))
-            fin = _sum(refs(layout.final_fields))
-            survey = _sum(refs(layout.survey_scores))
-            bonus = (
-                f"MIN({_num(bonus_cap)},{_sum(refs(layout.bonus_final))})"
-                if layout.bonus_final
-                else "0"
-            )
-            penalty = (
-                f"MIN({_num(penalty_cap)},{_sum(refs(layout.penalty_final))})"
-                if layout.penalty_final
-                else "0"
-            )
+            app = _sum(refs(app_cols))
+            own = _sum(refs(own_cols))
+            fin = _sum(refs(fin_cols))
+            survey = _sum(refs(survey_cols))
+            bonus = f"MIN({bonus_max},{_sum(refs(bonus_cols))})" if bonus_cols else "0"
+            penalty = f"MIN({penalty_max},{_sum(refs(penalty_cols))})" if penalty_cols else "0"
             numerator = f"H{s}" if data.period.options.bonus_in_index else f"(D{s}+E{s})"
             ratio = f"{numerator}*100/{app}"
             if data.period.options.cap_index_at_100:
                 ratio = f"MIN(100,{ratio})"
-            band = '""'
-            for b in reversed(bands):
-                band = f"IF(I{s}>={_num(b.min_index)},{formula_text(b.label)},{band})"
+            band = "".join(f"IF(I{s}>={least},{label}," for least, label in bands) + band_end
             final = fig.final
             index = "" if final.index is None else round_half_up(final.index)
             # ranks among the submitted sheets only (column L), as the results rank them;

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 from core.i18n import gettext
@@ -20,10 +21,8 @@ from core.numbers import round_half_up
 from forms.outline import OutlineNode
 from forms.rollup import (
     CriteriaTree,
-    ItemScore,
     RollupOptions,
     UnitRollup,
-    roll_up,
 )
 from forms.rules import describe
 
@@ -78,32 +77,50 @@ def unit_scores(
     answers: Mapping[str, AnswerRow],
     survey: Mapping[str, Decimal] | None,
     options: RollupOptions,
-    cache: dict[tuple[Any, bool], ItemScore] | None = None,
 ) -> UnitScores:
     """Self and appraised roll-ups of one unit, the way :func:`scoring.results.compute` does it:
     self scores (not-applicable kept), survey points in both, and the reviewed score of each
-    reviewed item replacing its self score (which also makes it applicable again)."""
-    cache = {} if cache is None else cache
+    reviewed item replacing its self score (which also makes it applicable again).
 
-    def item(value: Decimal | None, na: bool) -> ItemScore:
-        key = (value, na)
-        found = cache.get(key)
-        if found is None:
-            found = cache[key] = ItemScore(value, na)
-        return found
+    The scores go straight to their positions in the tree (what :func:`forms.rollup.roll_up`
+    does through a mapping of :class:`~forms.rollup.ItemScore`), since a province's workbook
+    rolls up 7,000 sheets; the sums, caps and index are the tree's one roll-up either way."""
+    slots = _leaf_slots(tree)
+    clamp = tree.units(options).clamp
+    own = tree.blank()
+    own_na: set[int] = set()
+    changes: dict[int, Decimal] = {}
+    for code, row in answers.items():
+        i = slots.get(code)
+        if i is None:
+            continue
+        if row.not_applicable:
+            own_na.add(i)
+        else:
+            own[i] = clamp(i, row.self_score)
+        reviewed = row.reviewed
+        if reviewed is not None:
+            changes[i] = clamp(i, reviewed)
+    for code, value in (survey or {}).items():
+        i = slots.get(code)
+        if i is not None:
+            own_na.discard(i)
+            own[i] = clamp(i, value)
+    mine = tree.run(own, options, own_na)
+    if not changes:
+        return UnitScores(mine, mine, False)
+    final = own.copy()
+    for i, value in changes.items():
+        final[i] = value
+    final_na = own_na.difference(changes)
+    return UnitScores(mine, tree.run(final, options, final_na), True)
 
-    mine: dict[str, ItemScore] = {
-        code: item(row.self_score, row.not_applicable) for code, row in answers.items()
-    }
-    if survey:
-        for code, value in survey.items():
-            mine[code] = item(value, False)
-    changes = {
-        code: item(row.reviewed, False) for code, row in answers.items() if row.reviewed is not None
-    }
-    own = roll_up(tree, mine, options)
-    final = roll_up(tree, {**mine, **changes}, options) if changes else own
-    return UnitScores(own, final, bool(changes))
+
+@lru_cache(maxsize=32)
+def _leaf_slots(tree: CriteriaTree) -> dict[str, int]:
+    """Code → position of the tree's scored nodes (the rest of an answer's codes is ignored,
+    as :func:`forms.rollup.roll_up` ignores them)."""
+    return {tree.codes[i]: i for i in tree.leaves}
 
 
 class Describer:

@@ -4,6 +4,7 @@ settings; and its formulas recalculated by LibreOffice equal the service's resul
 from __future__ import annotations
 
 import asyncio
+import gc
 import shutil
 import subprocess
 from datetime import UTC, datetime
@@ -432,6 +433,20 @@ async def test_published_figures_are_checked_against_the_snapshot(
     # SNV's survey points changed, and with them STP's rank
     assert "SNV, STP" in ws["A4"].value
     assert export.figures["differs_from_published"] == ["SNV", "STP"]
+
+
+async def test_the_cycle_collector_is_left_as_it_was(province: Province, tmp_path: Path) -> None:
+    """The answers are read with Python's cycle collector paused (``bench/export.py``): a
+    server left without it would keep every request's reference cycles."""
+    assert gc.isenabled()
+    await _export(province, tmp_path / "a.xlsx")
+    assert gc.isenabled()
+    gc.disable()  # whoever turned it off keeps it off
+    try:
+        await _export(province, tmp_path / "b.xlsx")
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
 
 
 async def test_english_and_an_empty_period(province: Province, tmp_path: Path) -> None:
