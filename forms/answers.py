@@ -220,8 +220,13 @@ async def record_answer_in_sheet(
         if updated == 0:  # changed since it was read above
             raise await _stale(await Answer.get(id=answer_id), rule)
         # the row is now exactly the one read with these fields: no need to read it again
-        before = current or StoredAnswer(answer_id, head.id, 0, None, None, False, "", None, None)
-        answer = replace(before, **{k: v for k, v in fields.items() if hasattr(before, k)})
+        answer = replace(
+            current or StoredAnswer(answer_id, head.id),
+            version=fields["version"],
+            updated_by_officer_id=fields["updated_by_officer_id"],
+            updated_by_user_id=fields["updated_by_user_id"],
+            **changes,
+        )
         await Assessment.filter(id=head.id).update(last_activity_at=now)
         await record(
             actor,

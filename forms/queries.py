@@ -89,17 +89,18 @@ class SheetHead:
 
 @dataclass(frozen=True)
 class StoredAnswer:
-    """An answer as stored (names as on :class:`forms.models.Answer`)."""
+    """An answer as stored (names as on :class:`forms.models.Answer`; the defaults are those
+    of a row created before anyone answered)."""
 
     id: int
     assessment_id: int
-    version: int
-    declared: Any
-    self_score: Decimal | None
-    not_applicable: bool
-    note: str
-    updated_by_officer_id: int | None
-    updated_by_user_id: int | None
+    version: int = 0
+    declared: Any = None
+    self_score: Decimal | None = None
+    not_applicable: bool = False
+    note: str = ""
+    updated_by_officer_id: int | None = None
+    updated_by_user_id: int | None = None
 
 
 async def sheet_head(assessment_id: int) -> SheetHead | None:
