@@ -17,11 +17,11 @@ from bot.queries import ChatOfficer
 from bot.walk import first_open, next_code, prev_code
 from core.i18n import Msg
 from core.models import Officer
-from forms.answers import LockedError, check_open, self_assessment_window
+from forms.answers import LockedError, RecordedAnswer, check_open, self_assessment_window
 from forms.models import Assessment, AssessmentStatus, PeriodStatus
 from forms.outline import Outline, frozen_outline
-from forms.progress import AnswerState, Progress, answer_states, compute
-from forms.queries import PeriodHead, SheetHead, UnitHead, sheet_head
+from forms.progress import Progress, compute
+from forms.queries import PeriodHead, SheetHead, StoredAnswer, UnitHead, sheet_answers, sheet_head
 
 
 @dataclass
@@ -32,7 +32,7 @@ class Sheet:
     period: PeriodHead
     unit: UnitHead
     tree: Outline
-    states: dict[str, AnswerState]
+    states: dict[str, StoredAnswer]
     progress: Progress
     locked: Msg | None  # why answers cannot change now, or None when they can
 
@@ -48,7 +48,7 @@ class Sheet:
     def answered(self) -> set[str]:
         return {c for c, s in self.states.items() if s.answered}
 
-    def state(self, code: str) -> AnswerState | None:
+    def state(self, code: str) -> StoredAnswer | None:
         return self.states.get(code)
 
     def next(self, code: str | None, only: bool) -> str | None:
@@ -86,16 +86,19 @@ async def load_sheet(
     *,
     now: datetime,
     tz: ZoneInfo,
-    head: SheetHead | None = None,
+    recorded: RecordedAnswer | None = None,
 ) -> Sheet | None:
     """The sheet with its questionnaire, answers and progress: two queries once the
-    questionnaire is cached (the walk reloads the sheet on every answer), one when the caller
-    has just read the sheet, its period and unit (``head``: recording an answer does)."""
-    head = head or await sheet_head(assessment_id)
-    if head is None:
-        return None
+    questionnaire is cached, none right after an answer (``recorded``: recording read the
+    sheet, its period, unit and answers, and knows the one it wrote)."""
+    if recorded is not None:
+        head, states = recorded.sheet, recorded.answers
+    else:
+        head = await sheet_head(assessment_id)
+        if head is None:
+            return None
+        states = await sheet_answers(head.id)
     tree = await frozen_outline(head.criteria_set_id, head.set_frozen_at)
-    states = await answer_states(head.id)
     window = self_assessment_window(head.period, head)
     progress = compute(head, tree, states, deadline=window.closes_at, now=now, tz=tz)
     locked: Msg | None = None

@@ -86,8 +86,7 @@ class Conversation:
             if sheet_id is None:
                 return None
         deps = self.deps
-        head = recorded.sheet if recorded else None
-        return await load_sheet(sheet_id, now=deps.now(), tz=deps.tz, head=head)
+        return await load_sheet(sheet_id, now=deps.now(), tz=deps.tz, recorded=recorded)
 
     async def sheet_id(self) -> int | None:
         current = await current_assessment_id(self.officer) if self.officer else None

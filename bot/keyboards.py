@@ -20,7 +20,8 @@ from bot.walk import shorten
 from forms.evidence import size_text
 from forms.models import Evidence
 from forms.outline import Outline, OutlineNode
-from forms.progress import AnswerState, Progress
+from forms.progress import Progress
+from forms.queries import StoredAnswer
 from forms.rules import Option
 
 
@@ -135,7 +136,7 @@ def _tick_label(option: Option, penalty: bool, locale: str) -> str:
 def item_keyboard(
     assessment_id: int,
     item: OutlineNode,
-    state: AnswerState | None,
+    state: StoredAnswer | None,
     locale: str,
     *,
     locked: bool,

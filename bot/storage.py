@@ -50,7 +50,9 @@ class TortoiseStorage(BaseStorage):
     def __init__(self, key_builder: KeyBuilder | None = None, *, cache: bool = False) -> None:
         # The key leaves the bot id out: a new token for the same bot keeps conversations.
         self.key_builder = key_builder or DefaultKeyBuilder(prefix="fsm")
-        self.cache: dict[str, tuple[str | None, dict[str, Any]]] | None = {} if cache else None
+        # With the cache: each chat's row as last written (or about to be), kept so that a
+        # write is the model's own UPDATE of two columns, prepared once by the ORM.
+        self.cache: dict[str, BotState] | None = {} if cache else None
         self._dirty: set[str] = set()
         # Without the cache: the row read with the state, for the same task's data read next.
         self._read: dict[str, tuple[asyncio.Task[Any] | None, dict[str, Any]]] = {}
@@ -61,12 +63,17 @@ class TortoiseStorage(BaseStorage):
         return self.key_builder.build(key)
 
     async def _row(self, name: str) -> tuple[str | None, dict[str, Any]]:
-        if self.cache is not None and name in self.cache:
-            return self.cache[name]
-        row = await conversation_row(name)
-        if self.cache is not None:
-            self.cache.setdefault(name, row)
-            return self.cache[name]
+        if self.cache is None:
+            return await conversation_row(name)
+        row = await self._kept(name)
+        return row.state, row.data
+
+    async def _kept(self, name: str) -> BotState:
+        """The chat's row, read once per process (a new, unsaved one for a new chat)."""
+        row = self.cache.get(name)  # type: ignore[union-attr]
+        if row is None:
+            found = await BotState.get_or_none(key=name)
+            row = self.cache.setdefault(name, found or BotState(key=name, state=None, data={}))  # type: ignore[union-attr]
         return row
 
     async def _write(self, name: str, **values: Any) -> None:
@@ -83,11 +90,11 @@ class TortoiseStorage(BaseStorage):
         if self.cache is None:
             await self._write(name, **values)
             return
-        state, data = await self._row(name)
-        self.cache[name] = (
-            values.get("state", state),
-            dict(values["data"]) if "data" in values else data,
-        )
+        row = await self._kept(name)
+        if "state" in values:
+            row.state = values["state"]
+        if "data" in values:
+            row.data = dict(values["data"])
         self._dirty.add(name)
         async with self._commit_lock:
             # writers queue here; whoever gets the lock first stores everyone's pending writes
@@ -102,19 +109,28 @@ class TortoiseStorage(BaseStorage):
             if len(names) == 1:
                 # one statement is atomic by itself: no BEGIN/COMMIT round trips (the usual
                 # case when chats do not write at the very same moment)
-                state, data = self.cache[names[0]]  # type: ignore[index]
-                await self._write(names[0], state=state, data=data)
+                await self._store(self.cache[names[0]])  # type: ignore[index]
             else:
                 async with in_transaction():
                     for name in names:
-                        state, data = self.cache[name]  # type: ignore[index]
-                        await self._write(name, state=state, data=data)
+                        await self._store(self.cache[name])  # type: ignore[index]
         except BaseException as exc:
             self._dirty.update(names)  # kept for the next write or close()
             if isinstance(exc, Exception):
                 log.exception("could not store %d conversation states", len(names))
             raise
         self.commits += 1
+
+    async def _store(self, row: BotState) -> None:
+        try:
+            if row.pk is None:
+                await row.save()  # a new chat's first write
+            else:
+                await row.save(update_fields=("state", "data", "updated_at"), force_update=True)
+        except IntegrityError:
+            # created or deleted meanwhile by something else (a shell, a restore): by its key
+            await self._write(row.key, state=row.state, data=row.data)
+            row.pk = (await BotState.get(key=row.key)).pk
 
     async def flush(self) -> None:
         """Store whatever is still pending (left by a failed commit)."""

@@ -21,7 +21,8 @@ from core.timefmt import format_datetime
 from forms.evidence_policy import WHEN_POINTS
 from forms.models import Section
 from forms.outline import Outline, OutlineNode
-from forms.progress import AnswerState, Progress
+from forms.progress import Progress
+from forms.queries import StoredAnswer
 from forms.rules import DEFAULT_STEP, Rule, Tier, describe
 
 # How many characters of people's text a card shows (before escaping). With the fixed text of
@@ -370,7 +371,7 @@ def summary_text(p: Progress, locale: str) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
-def answer_text(item: OutlineNode, state: AnswerState | None, locale: str) -> str:
+def answer_text(item: OutlineNode, state: StoredAnswer | None, locale: str) -> str:
     """ "Ban hành muộn → 0,5/1 points" """
     if state is None or not state.answered or item.rule is None:
         return ""
@@ -398,7 +399,7 @@ def answer_text(item: OutlineNode, state: AnswerState | None, locale: str) -> st
 def item_card(
     tree: Outline,
     item: OutlineNode,
-    state: AnswerState | None,
+    state: StoredAnswer | None,
     p: Progress,
     locale: str,
     *,
@@ -437,7 +438,7 @@ def item_card(
     return text
 
 
-def note_is_cut(state: AnswerState | None) -> bool:
+def note_is_cut(state: StoredAnswer | None) -> bool:
     """Whether the card shows only the start of the note (then a button shows all of it)."""
     return bool(state and len(state.note) > NOTE_PREVIEW_CHARS)
 
@@ -445,7 +446,7 @@ def note_is_cut(state: AnswerState | None) -> bool:
 def _item_card(
     tree: Outline,
     item: OutlineNode,
-    state: AnswerState | None,
+    state: StoredAnswer | None,
     p: Progress,
     locale: str,
     *,
@@ -580,7 +581,7 @@ def _card_head(tree: Outline, item: OutlineNode, locale: str, compact: bool = Fa
     return "\n".join(lines)
 
 
-def answered_line(item: OutlineNode, state: AnswerState, locale: str) -> str:
+def answered_line(item: OutlineNode, state: StoredAnswer, locale: str) -> str:
     """What an item card becomes once answered, when the walk moves on."""
     title = clip(item.title, TITLE_CHARS)
     return f"✅ <b>{escape(item.code)}. {escape(title)}</b>\n" + t(

@@ -25,7 +25,7 @@ from core.timefmt import VIETNAM, format_datetime
 from forms.models import Answer, Assessment, AssessmentStatus, Period
 from forms.notes import check_note
 from forms.outline import OutlineNode, frozen_outline
-from forms.queries import PeriodHead, SheetHead, StoredAnswer, answer_target
+from forms.queries import PeriodHead, SheetHead, StoredAnswer, sheet_with_answers
 from forms.rules import Rule, check_declared, describe, evaluate, parse_declared
 
 
@@ -47,12 +47,14 @@ class StaleAnswerError(UserError):
 
 @dataclass(frozen=True)
 class RecordedAnswer:
-    """An answer as stored, with the sheet, period and unit read to check it: current as of
-    the write, so a caller that shows the sheet next need not read them again."""
+    """An answer as stored, with the sheet, period and unit read to check it and the sheet's
+    answers (this one as written): current as of the write, so a caller that shows the sheet
+    next need not read it again."""
 
     answer: StoredAnswer
     sheet: SheetHead
     item: OutlineNode
+    answers: dict[str, StoredAnswer]
 
 
 @dataclass(frozen=True)
@@ -177,10 +179,10 @@ async def record_answer_in_sheet(
     stored version differs the change is refused and the current answer returned in the error,
     so nothing confirmed is silently overwritten.
     """
-    # One statement reads the sheet, its period and unit, and the item's stored answer. The
-    # UPDATE below applies only to the version read, so the "old" values audited are exactly
-    # the ones replaced.
-    head, current = await answer_target(assessment_id, node_code)
+    # One statement reads the sheet, its period and unit, and its stored answers. The UPDATE
+    # below applies only to the version read, so the "old" values audited are exactly the ones
+    # replaced.
+    head, stored = await sheet_with_answers(assessment_id)
     if head is None:
         raise NotAllowedError(Msg(N_("This score sheet does not exist.")))
     as_admin = await check_actor(actor, head)
@@ -204,6 +206,7 @@ async def record_answer_in_sheet(
         changes["note"] = check_note(note)
     if not changes:
         raise UserError(Msg(N_("Nothing to save.")))
+    current = stored.get(node_code)
     if (current.version if current else 0) != expected_version:
         raise await _stale(current, rule)
     fields = {
@@ -225,9 +228,10 @@ async def record_answer_in_sheet(
             version=fields["version"],
             updated_by_officer_id=fields["updated_by_officer_id"],
             updated_by_user_id=fields["updated_by_user_id"],
+            updated_at=now,
+            updated_by=actor.name if actor.kind == "officer" else "",
             **changes,
         )
-        await Assessment.filter(id=head.id).update(last_activity_at=now)
         await record(
             actor,
             action,
@@ -239,7 +243,7 @@ async def record_answer_in_sheet(
             reason=reason,
         )
     ANSWERS_RECORDED.labels(channel=actor.channel.value).inc()
-    return RecordedAnswer(answer, head, node)
+    return RecordedAnswer(answer, head, node, stored | {node_code: answer})
 
 
 async def answer_row(assessment_id: int, node_id: int) -> Answer:

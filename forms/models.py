@@ -165,6 +165,8 @@ class Assessment(Model):
     )
     self_locked_at = fields.DatetimeField(null=True)
     explanation_locked_at = fields.DatetimeField(null=True)
+    # Submission and appraisal; an answer keeps its own time (``Answer.updated_at``), and the
+    # sheet's last activity is the later of the two (``scoring.appraisal.progress_of``).
     last_activity_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 

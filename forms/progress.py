@@ -16,32 +16,13 @@ from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from core import sql
 from core.i18n import N_, Msg
 from core.timefmt import VIETNAM, format_datetime
 from forms.answers import self_assessment_window
 from forms.models import Assessment
 from forms.outline import Outline, outline
-from forms.queries import SheetHead, sheet_answers
+from forms.queries import SheetHead, StoredAnswer, sheet_answers
 from forms.rollup import RollupOptions, UnitRollup
-
-
-@dataclass(frozen=True)
-class AnswerState:
-    """What is stored for one item, as the walk shows it."""
-
-    version: int
-    declared: dict | None
-    self_score: Decimal | None
-    not_applicable: bool
-    note: str
-    files: int
-    updated_by: str
-    updated_at: datetime | None
-
-    @property
-    def answered(self) -> bool:
-        return self.declared is not None or self.not_applicable
 
 
 @dataclass(frozen=True)
@@ -98,25 +79,7 @@ def days_between(now: datetime, deadline: datetime, tz: ZoneInfo) -> int:
     return (deadline.astimezone(tz).date() - now.astimezone(tz).date()).days
 
 
-async def answer_states(assessment_id: int) -> dict[str, AnswerState]:
-    """Every stored answer of the sheet by item code, with its file count and author (one
-    named query, ``forms.queries.sheet_answers``: the walk calls this on every answer)."""
-    return {
-        row["code"]: AnswerState(
-            version=row["version"],
-            declared=sql.as_json(row["declared"]),
-            self_score=sql.as_decimal(row["self_score"]),
-            not_applicable=bool(row["not_applicable"]),
-            note=row["note"] or "",
-            files=int(row["files"] or 0),
-            updated_by=row["full_name"] or "",
-            updated_at=sql.as_datetime(row["updated_at"]),
-        )
-        for row in await sheet_answers(assessment_id)
-    }
-
-
-def preview(tree: Outline, states: dict[str, AnswerState]) -> UnitRollup:
+def preview(tree: Outline, states: dict[str, StoredAnswer]) -> UnitRollup:
     """The unit's own scores so far through the one roll-up (:mod:`forms.rollup`): stored self
     scores, unanswered items at 0, the set's bonus and penalty caps, no survey points yet."""
     rollup = tree.tree
@@ -137,7 +100,7 @@ def preview(tree: Outline, states: dict[str, AnswerState]) -> UnitRollup:
 def compute(
     assessment: Assessment | SheetHead,
     tree: Outline,
-    states: dict[str, AnswerState],
+    states: dict[str, StoredAnswer],
     *,
     deadline: datetime,
     now: datetime,
@@ -191,6 +154,6 @@ async def progress(assessment_id: int, *, now: datetime, tz: ZoneInfo = VIETNAM)
     """Where one score sheet stands now."""
     assessment = await Assessment.get(id=assessment_id).prefetch_related("period")
     tree = await outline(assessment.criteria_set_id)  # type: ignore[attr-defined]
-    states = await answer_states(assessment_id)
+    states = await sheet_answers(assessment_id)
     window = self_assessment_window(assessment.period, assessment)
     return compute(assessment, tree, states, deadline=window.closes_at, now=now, tz=tz)

@@ -12,22 +12,28 @@ from typing import Any
 from core import sql
 from forms.models import AssessmentStatus
 
+# Every stored answer of a sheet with its item code, its live file count and the name of the
+# officer who last changed it (the per-answer file count is a correlated count the ORM would
+# fetch separately).
+_ANSWER_COLUMNS = (
+    "n.code, x.id AS answer_id, x.assessment_id, x.version, x.declared, x.self_score, "
+    "x.not_applicable, x.note, x.updated_at, x.updated_by_officer_id, x.updated_by_user_id, "
+    "o.full_name, "
+    "(SELECT COUNT(*) FROM evidence e WHERE e.answer_id = x.id AND e.removed_at IS NULL) AS files"
+)
+_ANSWER_NAMES = (
+    " LEFT JOIN criteria_node n ON n.id = x.node_id"
+    " LEFT JOIN officer o ON o.id = x.updated_by_officer_id"
+)
 SHEET_ANSWERS = (
-    "SELECT n.code, a.version, a.declared, a.self_score, a.not_applicable, a.note, "
-    "a.updated_at, o.full_name, "
-    "(SELECT COUNT(*) FROM evidence e WHERE e.answer_id = a.id AND e.removed_at IS NULL) "
-    "AS files "
-    "FROM answer a JOIN criteria_node n ON n.id = a.node_id "
-    "LEFT JOIN officer o ON o.id = a.updated_by_officer_id "
-    "WHERE a.assessment_id = ?"
+    "SELECT " + _ANSWER_COLUMNS + " FROM answer x" + _ANSWER_NAMES + " WHERE x.assessment_id = ?"
 )
 
 
-async def sheet_answers(assessment_id: int) -> list[Mapping[str, Any]]:
-    """Every stored answer of a sheet with its item code, its live file count and the name of
-    the officer who last changed it, in one statement: the bot reads this after every answer,
-    and the per-answer file count is a correlated count the ORM would fetch separately."""
-    return await sql.rows(SHEET_ANSWERS, [assessment_id])
+async def sheet_answers(assessment_id: int) -> dict[str, StoredAnswer]:
+    """Every stored answer of a sheet by item code, in one statement (the web form and the
+    bot's cards read this whenever they show a sheet)."""
+    return _answers(await sql.rows(SHEET_ANSWERS, [assessment_id]))
 
 
 _HEAD_COLUMNS = (
@@ -41,13 +47,14 @@ _HEAD_JOINS = (
     "JOIN criteria_set s ON s.id = a.criteria_set_id"
 )
 SHEET_HEAD = _HEAD_COLUMNS + _HEAD_JOINS + " WHERE a.id = ?"
-ANSWER_TARGET = (
+SHEET_WITH_ANSWERS = (
     _HEAD_COLUMNS
-    + ", x.id AS answer_id, x.version, x.declared, x.self_score, x.not_applicable, x.note, "
-    "x.updated_by_officer_id, x.updated_by_user_id"
+    + ", "
+    + _ANSWER_COLUMNS
     + _HEAD_JOINS
-    + " LEFT JOIN criteria_node n ON n.criteria_set_id = a.criteria_set_id AND n.code = ? "
-    "LEFT JOIN answer x ON x.assessment_id = a.id AND x.node_id = n.id WHERE a.id = ?"
+    + " LEFT JOIN answer x ON x.assessment_id = a.id"
+    + _ANSWER_NAMES
+    + " WHERE a.id = ?"
 )
 
 
@@ -90,7 +97,8 @@ class SheetHead:
 @dataclass(frozen=True)
 class StoredAnswer:
     """An answer as stored (names as on :class:`forms.models.Answer`; the defaults are those
-    of a row created before anyone answered)."""
+    of a row created before anyone answered), with what showing it needs: its live file
+    count and the name of the officer who last changed it."""
 
     id: int
     assessment_id: int
@@ -101,6 +109,13 @@ class StoredAnswer:
     note: str = ""
     updated_by_officer_id: int | None = None
     updated_by_user_id: int | None = None
+    updated_at: datetime | None = None
+    files: int = 0
+    updated_by: str = ""  # the officer's name; empty when a back-office user or nobody
+
+    @property
+    def answered(self) -> bool:
+        return self.declared is not None or self.not_applicable
 
 
 async def sheet_head(assessment_id: int) -> SheetHead | None:
@@ -108,19 +123,23 @@ async def sheet_head(assessment_id: int) -> SheetHead | None:
     return None if row is None else _head(row)
 
 
-async def answer_target(
-    assessment_id: int, code: str
-) -> tuple[SheetHead | None, StoredAnswer | None]:
-    """The sheet an answer goes to and the item's stored answer (None: never stored), in
-    one statement: recording an answer reads both before it checks and writes."""
-    row = await sql.first(ANSWER_TARGET, [code, assessment_id])
-    if row is None:
-        return None, None
-    current = None
-    if row["answer_id"] is not None:
-        current = StoredAnswer(
+async def sheet_with_answers(
+    assessment_id: int,
+) -> tuple[SheetHead | None, dict[str, StoredAnswer]]:
+    """The sheet with its period and unit and every stored answer by item code, in one
+    statement: recording an answer reads them before it checks and writes, and the bot shows
+    the sheet from them after the write without reading it again."""
+    found = await sql.rows(SHEET_WITH_ANSWERS, [assessment_id])
+    if not found:
+        return None, {}
+    return _head(found[0]), _answers(found)
+
+
+def _answers(found: list[Mapping[str, Any]]) -> dict[str, StoredAnswer]:
+    return {
+        row["code"]: StoredAnswer(
             id=row["answer_id"],
-            assessment_id=row["id"],
+            assessment_id=row["assessment_id"],
             version=row["version"],
             declared=sql.as_json(row["declared"]),
             self_score=sql.as_decimal(row["self_score"]),
@@ -128,8 +147,13 @@ async def answer_target(
             note=row["note"] or "",
             updated_by_officer_id=row["updated_by_officer_id"],
             updated_by_user_id=row["updated_by_user_id"],
+            updated_at=sql.as_datetime(row["updated_at"]),
+            files=int(row["files"] or 0),
+            updated_by=row["full_name"] or "",
         )
-    return _head(row), current
+        for row in found
+        if row["answer_id"] is not None
+    }
 
 
 def _head(row: Mapping[str, Any]) -> SheetHead:

@@ -39,7 +39,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from tortoise.exceptions import IntegrityError
-from tortoise.functions import Count
+from tortoise.functions import Count, Max
 from tortoise.transactions import in_transaction
 
 from core.audit import Actor, record
@@ -1013,6 +1013,8 @@ class Progress:
     with_evidence: int
     reviewed: int  # items with a round-1 review
     explanations_pending: int  # requests without a round-2 score
+    # the sheet's newest change: its own (submission, appraisal) or its newest answer's
+    last_activity_at: datetime | None = None
 
 
 async def progress_of(assessments: list[Assessment]) -> dict[int, Progress]:
@@ -1029,6 +1031,15 @@ async def progress_of(assessments: list[Assessment]) -> dict[int, Progress]:
         .annotate(n=Count("id"))
         .group_by("assessment_id")
         .values("assessment_id", "n")
+    }
+    # An answer's time is its own row's, not copied onto the sheet on every answer (the bot's
+    # hot path would pay one more UPDATE for it): the later of the two is the sheet's.
+    last_answered = {
+        row["assessment_id"]: row["last"]
+        for row in await Answer.filter(assessment_id__in=ids, version__gt=0)
+        .annotate(last=Max("updated_at"))
+        .group_by("assessment_id")
+        .values("assessment_id", "last")
     }
     with_files: dict[int, set[int]] = {}
     for row in await Evidence.filter(answer__assessment_id__in=ids, removed_at__isnull=True).values(
@@ -1050,6 +1061,10 @@ async def progress_of(assessments: list[Assessment]) -> dict[int, Progress]:
             with_evidence=len(with_files.get(a.id, ())),
             reviewed=reviewed.get(a.id, 0),
             explanations_pending=pending.get(a.id, 0),
+            last_activity_at=max(
+                (t for t in (a.last_activity_at, last_answered.get(a.id)) if t is not None),
+                default=None,
+            ),
         )
         for a in assessments
     }

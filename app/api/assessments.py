@@ -85,6 +85,7 @@ async def assessments_out(rows: list[Assessment]) -> list[AssessmentOut]:
             unit_name=a.unit.name,
             deadline=self_assessment_window(a.period, a).closes_at,
             progress=progress[a.id],
+            last_activity_at=progress[a.id].last_activity_at,
         )
         for a in rows
     ]

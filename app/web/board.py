@@ -104,7 +104,7 @@ async def board(period_id: int, *, now: datetime, group_id: int | None = None) -
                 reviewed=c.reviewed,
                 explanations_pending=c.explanations_pending,
                 submitted_at=a.submitted_at,
-                last_activity_at=a.last_activity_at,
+                last_activity_at=c.last_activity_at,
                 deadline=deadline,
                 overdue=a.status == AssessmentStatus.draft and now >= deadline,
                 blocked=blocked.get(a.unit.id, []),

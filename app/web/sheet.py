@@ -20,13 +20,8 @@ from core.numbers import format_score
 from forms.answers import LockedError, check_open, self_assessment_window
 from forms.models import Assessment, Evidence, Period, PeriodStatus
 from forms.outline import Outline, OutlineNode, outline
-from forms.progress import (
-    AnswerState,
-    Progress,
-    answer_states,
-    compute,
-    preview,
-)
+from forms.progress import Progress, compute, preview
+from forms.queries import StoredAnswer, sheet_answers
 from forms.rules import Rule, describe, parse_declared
 from scoring.models import Review
 
@@ -64,7 +59,7 @@ class SheetView:
     assessment: Assessment
     period: Period
     tree: Outline
-    states: dict[str, AnswerState]
+    states: dict[str, StoredAnswer]
     progress: Progress
     rows: list[Row]
     files: dict[str, list[Evidence]]
@@ -93,13 +88,13 @@ async def current_sheet_id(unit_id: int) -> int | None:
     return None
 
 
-def group_scores(tree: Outline, states: dict[str, AnswerState]) -> dict[str, Decimal]:
+def group_scores(tree: Outline, states: dict[str, StoredAnswer]) -> dict[str, Decimal]:
     """Self score of every field and criterion, through the one roll-up (the bot's preview)."""
     scores, position = preview(tree, states).scores, tree.tree.position
     return {code: scores[position[code]] for code in tree.groups}
 
 
-def build_rows(tree: Outline, states: dict[str, AnswerState]) -> list[Row]:
+def build_rows(tree: Outline, states: dict[str, StoredAnswer]) -> list[Row]:
     """Fields, criteria and items in questionnaire order (groups before their first item)."""
     scores = group_scores(tree, states)
     rows: list[Row] = []
@@ -185,7 +180,7 @@ async def load_sheet(assessment_id: int, *, now: datetime, tz: ZoneInfo) -> Shee
     assert assessment is not None
     period = assessment.period
     tree = await outline(assessment.criteria_set_id)  # type: ignore[attr-defined]
-    states = await answer_states(assessment.id)
+    states = await sheet_answers(assessment.id)
     window = self_assessment_window(period, assessment)
     progress = compute(assessment, tree, states, deadline=window.closes_at, now=now, tz=tz)
     locked: Msg | None = None
@@ -307,7 +302,7 @@ def posted_values(form: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def describe_state(item: OutlineNode, state: AnswerState | None, locale: str) -> str:
+def describe_state(item: OutlineNode, state: StoredAnswer | None, locale: str) -> str:
     if state is None or state.declared is None or item.rule is None:
         return ""
     try:

@@ -27,8 +27,6 @@ from core.i18n import UserError
 from forms.answers import RecordedAnswer, StaleAnswerError, record_answer, record_answer_in_sheet
 from forms.models import Answer
 from forms.outline import OutlineNode
-from forms.progress import AnswerState
-from forms.queries import StoredAnswer
 
 
 def answers() -> Router:
@@ -112,23 +110,10 @@ async def _save_press(
         convo.forget()
         await _refresh_with_notice(convo, a, code, "⚠️ " + text)
         return
-    answer = texts.answer_text(recorded.item, _state_of(recorded.answer), convo.locale)
+    answer = texts.answer_text(recorded.item, recorded.answer, convo.locale)
     await cb.answer(answer[:190])
     # the next card (advance -> show) stores the conversation once, ticks cleared
     await advance(convo, a, code, recorded)
-
-
-def _state_of(answer: StoredAnswer) -> AnswerState:
-    return AnswerState(
-        answer.version,
-        answer.declared,
-        answer.self_score,
-        answer.not_applicable,
-        answer.note,
-        0,
-        "",
-        None,
-    )
 
 
 async def on_tick(cb: CallbackQuery, callback_data: keyboards.TickCb, convo: Conversation) -> None:
