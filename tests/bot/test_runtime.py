@@ -230,6 +230,28 @@ async def test_single_process_storage_commits_before_returning_and_groups_writer
     await cached.close()
 
 
+async def test_single_process_storage_survives_its_rows_changed_behind_it(db: str) -> None:
+    """Someone clears the table (a restore, a shell) or writes a chat's row first: the next
+    write of the conversation is stored all the same, and nothing else is lost."""
+    from bot.models import BotState
+
+    key, other = StorageKey(bot_id=1, chat_id=9, user_id=9), StorageKey(1, 10, 10)
+    cached = TortoiseStorage(cache=True)
+    await cached.save(key, "Walk:item", {"item": "1.1.1", "ver": 1})
+    await BotState.all().delete()
+    await cached.save(key, "Walk:item", {"item": "1.1.2", "ver": 2})
+    assert (await BotState.get(key="fsm:9:9")).data == {"item": "1.1.2", "ver": 2}
+    await cached.get_state(other)  # a new chat, known to this process as having no row yet
+    await BotState.create(key="fsm:10:10", state=None, data={"x": 1})
+    await cached.save(other, "Walk:note", {"item": "2.1.1"})
+    await cached.save(key, "Walk:item", {"item": "1.1.3", "ver": 3})
+    stored = {r.key: (r.state, r.data) for r in await BotState.all()}
+    assert stored == {
+        "fsm:9:9": ("Walk:item", {"item": "1.1.3", "ver": 3}),
+        "fsm:10:10": ("Walk:note", {"item": "2.1.1"}),
+    }
+
+
 def test_redis_storage_when_configured() -> None:
     from aiogram.fsm.storage.redis import RedisStorage
 
