@@ -209,9 +209,7 @@ async def record_answer_in_sheet(
     current = stored.get(node_code)
     if (current.version if current else 0) != expected_version:
         raise await _stale(current, rule)
-    fields = {
-        "version": expected_version + 1,
-        "updated_at": now,
+    written = {
         "updated_by_officer_id": actor.id if actor.kind == "officer" else None,
         "updated_by_user_id": actor.id if actor.kind == "user" else None,
         "channel": actor.channel.value,
@@ -219,18 +217,21 @@ async def record_answer_in_sheet(
     }
     async with in_transaction():
         answer_id = current.id if current else (await answer_row(head.id, node.id)).id
-        updated = await Answer.filter(id=answer_id, version=expected_version).update(**fields)
+        before = current or StoredAnswer(answer_id, head.id)  # a new row holds the defaults
+        # only the columns whose value changes: the UPDATE's cost grows with each one
+        fields = {k: v for k, v in written.items() if getattr(before, k) != v}
+        updated = await Answer.filter(id=answer_id, version=expected_version).update(
+            version=expected_version + 1, updated_at=now, **fields
+        )
         if updated == 0:  # changed since it was read above
             raise await _stale(await Answer.get(id=answer_id), rule)
         # the row is now exactly the one read with these fields: no need to read it again
         answer = replace(
-            current or StoredAnswer(answer_id, head.id),
-            version=fields["version"],
-            updated_by_officer_id=fields["updated_by_officer_id"],
-            updated_by_user_id=fields["updated_by_user_id"],
+            before,
+            version=expected_version + 1,
             updated_at=now,
             updated_by=actor.name if actor.kind == "officer" else "",
-            **changes,
+            **written,
         )
         await record(
             actor,

@@ -18,7 +18,7 @@ from forms.models import AssessmentStatus
 _ANSWER_COLUMNS = (
     "n.code, x.id AS answer_id, x.assessment_id, x.version, x.declared, x.self_score, "
     "x.not_applicable, x.note, x.updated_at, x.updated_by_officer_id, x.updated_by_user_id, "
-    "o.full_name, "
+    "x.channel, o.full_name, "
     "(SELECT COUNT(*) FROM evidence e WHERE e.answer_id = x.id AND e.removed_at IS NULL) AS files"
 )
 _ANSWER_NAMES = (
@@ -109,6 +109,7 @@ class StoredAnswer:
     note: str = ""
     updated_by_officer_id: int | None = None
     updated_by_user_id: int | None = None
+    channel: str = ""  # where it was last changed (bot, web, api)
     updated_at: datetime | None = None
     files: int = 0
     updated_by: str = ""  # the officer's name; empty when a back-office user or nobody
@@ -147,6 +148,7 @@ def _answers(found: list[Mapping[str, Any]]) -> dict[str, StoredAnswer]:
             note=row["note"] or "",
             updated_by_officer_id=row["updated_by_officer_id"],
             updated_by_user_id=row["updated_by_user_id"],
+            channel=row["channel"] or "",
             updated_at=sql.as_datetime(row["updated_at"]),
             files=int(row["files"] or 0),
             updated_by=row["full_name"] or "",

@@ -119,3 +119,38 @@ async def test_unit_carried_with_the_actor_is_checked_without_reading_the_office
     own = Actor("officer", lan.id, lan.name, Channel.bot, unit_id=a.unit_id)
     ok = await record_answer(own, a.id, "1.1.2", text="có", expected_version=0, now=NOW)
     assert ok.self_score == Decimal(1)
+
+
+async def test_the_stored_answer_says_who_changed_it_last_and_where(sheet: dict) -> None:
+    """Officers in the bot and on the web, then an administrator's correction, then the same
+    value again: the row always names the last author and channel and holds the last value,
+    and the stale-answer message names that author."""
+    a, lan, hung = sheet["assessment"], sheet["lan"], sheet["hung"]
+    user = await BackofficeUser.create(
+        username="qt", full_name="Quản trị", role=UserRole.admin, password_hash=hash_password("x")
+    )
+    admin = Actor("user", user.id, "Quản trị", Channel.web)
+    steps = [
+        (lan, {"checked": ["1"]}, (lan.id, None, "bot")),
+        (hung, {"checked": ["1"]}, (hung.id, None, "web")),  # same value, another officer
+        (admin, {"checked": ["1", "2"]}, (None, user.id, "web")),
+        (lan, {"checked": ["1", "2"]}, (lan.id, None, "bot")),  # the administrator's value again
+        (lan, {"na": True}, (lan.id, None, "bot")),
+        (lan, {"checked": ["3"]}, (lan.id, None, "bot")),
+    ]
+    for version, (actor, declared, who) in enumerate(steps):
+        answer = await record_answer(
+            actor, a.id, "1.1.4", declared=declared, expected_version=version, now=NOW
+        )
+        row = await Answer.get(assessment=a)
+        assert (row.updated_by_officer_id, row.updated_by_user_id, row.channel) == who
+        assert row.version == answer.version == version + 1
+        assert (row.declared, row.not_applicable) == (answer.declared, answer.not_applicable)
+        assert row.self_score == answer.self_score
+    assert row.declared == {"checked": ["3"]} and not row.not_applicable
+    assert row.self_score is not None and row.self_score > 0
+    with pytest.raises(StaleAnswerError) as info:
+        await record_answer(
+            hung, a.id, "1.1.4", declared={"checked": ["2"]}, expected_version=1, now=NOW
+        )
+    assert "Nguyễn Thị Lan" in info.value.render("vi")
