@@ -70,10 +70,12 @@ class TortoiseStorage(BaseStorage):
 
     async def _kept(self, name: str) -> BotState:
         """The chat's row, read once per process (a new, unsaved one for a new chat)."""
-        row = self.cache.get(name)  # type: ignore[union-attr]
+        cache = self.cache
+        assert cache is not None
+        row = cache.get(name)
         if row is None:
             found = await BotState.get_or_none(key=name)
-            row = self.cache.setdefault(name, found or BotState(key=name, state=None, data={}))  # type: ignore[union-attr]
+            row = cache.setdefault(name, found or BotState(key=name, state=None, data={}))
         return row
 
     async def _write(self, name: str, **values: Any) -> None:
