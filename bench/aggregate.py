@@ -58,7 +58,7 @@ from scoring.results import results
 
 UNITS = 3500
 GROUPS = (("SO", 500), ("XA", 3000))
-TARGET = 1.5
+TARGET = 2.0  # the floor of issue 17: at most 2.0 x the raw statement, on both databases
 REPEAT = 5
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
 POINTS = ("0", "0.5", "1", "1.5", "2")

@@ -402,32 +402,44 @@ class CriteriaTree:
         if len(values) != len(self.nodes):
             raise ValueError(f"Expected {len(self.nodes)} values, got {len(values)}.")
         u = self.units(options, scale)
+        if u.zero is ZERO:  # Decimal sums must not depend on the caller's precision
+            with localcontext(_CONTEXT):
+                return self._run(u, values, na)
+        return self._run(u, values, na)  # ints: every sum is exact in any context
+
+    def _run(self, u: Units, values: Sequence[Any], na: Collection[int]) -> UnitRollup:
+        """:meth:`run` in the units' account (in :data:`_CONTEXT` for Decimals)."""
         zero = u.zero
-        with localcontext(_CONTEXT):  # Decimal sums must not depend on the caller's precision
-            score = list(values)
-            if na:
-                na = frozenset(na)
-                app = list(u.maxes)
-                for i in na:
-                    score[i] = app[i] = zero
-                for i, mx, children in u.aggregates:
-                    a = sum(children(app), zero)
-                    app[i] = mx if a > mx else a
-                applicable = tuple(app)
-            else:
-                na = frozenset()
-                applicable = u.full_applicable
+        score = list(values)
+        if na:
+            na = frozenset(na)
+            app = list(u.maxes)
+            for i in na:
+                score[i] = app[i] = zero
             for i, mx, children in u.aggregates:
-                s = sum(children(score), zero)
-                score[i] = mx if s > mx else s
-            standard = sum(u.standard(score), zero)
-            survey = sum(u.survey(score), zero)
-            bonus = min(sum(u.bonus(score), zero), u.bonus_cap)
-            penalty = min(sum(u.penalty(score), zero), u.penalty_cap)
-            total = max(standard + survey + bonus - penalty, zero)
+                a = sum(children(app), zero)
+                app[i] = mx if a > mx else a
+            applicable = tuple(app)
             applicable_max = sum(u.denominator(applicable), zero)
-            numerator = total if options.bonus_in_index else standard + survey
-            index = u.index(numerator, applicable_max)
+        else:
+            na = _NONE
+            applicable = u.full_applicable
+            applicable_max = u.full_applicable_max
+        for i, mx, children in u.aggregates:
+            s = sum(children(score), zero)
+            score[i] = mx if s > mx else s
+        standard = sum(u.standard(score), zero)
+        survey = sum(u.survey(score), zero)
+        bonus = sum(u.bonus(score), zero)
+        if bonus > u.bonus_cap:
+            bonus = u.bonus_cap
+        penalty = sum(u.penalty(score), zero)
+        if penalty > u.penalty_cap:
+            penalty = u.penalty_cap
+        total = standard + survey + bonus - penalty
+        if total < zero:
+            total = zero
+        index = u.index(total if u.options.bonus_in_index else standard + survey, applicable_max)
         return UnitRollup(
             self,
             tuple(score),
@@ -440,8 +452,11 @@ class CriteriaTree:
             total,
             applicable_max,
             index,
-            scale,
+            u.scale,
         )
+
+
+_NONE: frozenset[int] = frozenset()  # no position not applicable
 
 
 class Units:
@@ -456,6 +471,7 @@ class Units:
         "bonus_cap",
         "denominator",
         "full_applicable",
+        "full_applicable_max",
         "indexes",
         "maxes",
         "options",
@@ -494,6 +510,8 @@ class Units:
             tree.section_max("penalty") if penalty_cap is None else penalty_cap
         )
         self.denominator = _getter(parts["standard"] + parts["survey"])
+        with localcontext(_CONTEXT):
+            self.full_applicable_max = sum(self.denominator(self.full_applicable), self.zero)
 
     def value(self, points: Decimal) -> Any:
         """Points in this unit of account; ``ValueError`` when not a whole number of them."""

@@ -35,9 +35,11 @@ def parse_token(token: str) -> tuple[int, str | None, bool, str | None]:
     return int(node), own or None, na == "n", reviewed or None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class SheetRow:
-    """One score sheet of the period as :func:`scoring.queries.sheets` reads it."""
+    """One score sheet of the period as :func:`scoring.queries.sheets` reads it; read-only by
+    convention (not frozen: a province builds 3,500 of them per results table, and a frozen
+    dataclass's ``__init__`` costs three times as much)."""
 
     assessment_id: int
     unit_id: int
@@ -106,9 +108,19 @@ async def load_period(
     sheets: dict[int, list[SheetRow]] = {lk.unit_group.id: [] for lk in links}
     if links:
         for row in await queries.sheets(period.id, list(sheets), answers=answers):
-            sent = sql.as_datetime(row["submitted_at"])
-            sheet = SheetRow(**{**row, "status": str(row["status"]), "submitted_at": sent})
-            sheets[sheet.group_id].append(sheet)
+            sheets[row["group_id"]].append(
+                SheetRow(
+                    row["assessment_id"],
+                    row["unit_id"],
+                    row["unit_code"],
+                    row["unit_name"],
+                    str(row["status"]),
+                    row["group_id"],
+                    sql.as_datetime(row["submitted_at"]),
+                    row["answers"],
+                    row["survey"],
+                )
+            )
     groups = [
         GroupLink(
             lk.unit_group.id,

@@ -236,6 +236,8 @@ class _Scale:
         self.sink = sink
         self.tokens: dict[str, tuple[int, Any, Any]] = {}
         self.text = _Memo(lambda n: dec(units.points(n)))
+        # a field's row by (position, self, appraised, their applicable maxima)
+        self.rows: dict[tuple[Any, ...], dict[str, Any]] = {}
 
     def number(self, raw: str) -> Any:
         if self.units.scale == 1:
@@ -305,6 +307,25 @@ class _UnitFigures:
         rounded = None if index is None else round_half_up(index)
         return rounded, dec(rounded), dec(index), classify(index, self.bands)
 
+    def _field_row(
+        self, field: tuple[str, str, str | None, int], key: tuple[Any, ...], t: _Memo
+    ) -> dict[str, Any]:
+        """A field's row for these figures: fields repeat their figures across units, so each
+        distinct row is built once and copied (every unit gets its own dict)."""
+        code, title, maximum, _i = field
+        _i, a, b, own_max, final_max = key
+        idx = self.percents
+        return {
+            "code": code,
+            "title": title,
+            "max_score": maximum,
+            "self": t[a],
+            "appraised": t[b],
+            "gap": t[b - a],
+            "self_index": idx[a, own_max],
+            "appraised_index": idx[b, final_max],
+        }
+
     def _figures(self, r: UnitRollup, t: _Memo) -> tuple[dict[str, Any], tuple[Any, str | None]]:
         # The roll-up returns the same Decimal for the same figures (Units.index), so its id is
         # the key: hashing a Decimal costs more than formatting it once. The entry keeps it.
@@ -369,21 +390,15 @@ class _UnitFigures:
         same = theirs == mine and their_na == own_na
         final = own if same else run(theirs, options, their_na, unit)
         t = scale.text
-        idx = self.percents
-        field_rows = [
-            {
-                "code": code,
-                "title": title,
-                "max_score": maximum,
-                "self": t[a],
-                "appraised": t[b],
-                "gap": t[b - a],
-                "self_index": idx[a, own.applicable[i]],
-                "appraised_index": idx[b, final.applicable[i]],
-            }
-            for code, title, maximum, i in self.fields
-            for a, b in [(own.scores[i], final.scores[i])]
-        ]
+        rows = scale.rows
+        field_rows = []
+        for field in self.fields:
+            i = field[3]
+            key = (i, own.scores[i], final.scores[i], own.applicable[i], final.applicable[i])
+            row = rows.get(key)
+            if row is None:
+                row = rows[key] = self._field_row(field, key, t)
+            field_rows.append(row.copy())
         own_figures, own_index = self._figures(own, t)
         final_figures, final_index = self._figures(final, t)
         return field_rows, own_figures, final_figures, own_index, final_index
