@@ -123,7 +123,9 @@ def _remind_dry_run(env: dict[str, str]) -> None:
 
 
 # The demo period closes in two weeks: bring its deadline to tomorrow so reminders are due, and
-# bind the focal officers to Telegram chats (only bound officers can be reminded).
+# bind the focal officers to Telegram chats (only bound officers can be reminded). The test runs
+# on the real clock, so the period's policy has no quiet hours: at night in Vietnam the
+# reminders would otherwise be postponed, not due.
 MOVE_DEADLINE = """
 import asyncio, os
 from datetime import UTC, datetime, timedelta
@@ -133,7 +135,10 @@ from forms.models import Period
 
 async def main():
     async with database(os.environ["CCHC_DATABASE_URL"]):
-        await Period.all().update(self_assessment_closes_at=datetime.now(UTC) + timedelta(hours=20))
+        await Period.all().update(
+            self_assessment_closes_at=datetime.now(UTC) + timedelta(hours=20),
+            reminder_policy={"quiet_hours": None, "weekends": True},
+        )
         for officer in await Officer.filter(role="focal"):
             officer.telegram_user_id = officer.telegram_chat_id = 900_000 + officer.id
             await officer.save()
