@@ -167,7 +167,9 @@ def _period_info(period: Period) -> PeriodInfo:
     )
 
 
-async def _visible_for(actor: Actor, set_id: int) -> Callable[[str], bool] | None:
+async def _visible_for(actor: Actor, set_id: int) -> Callable[[str, int], bool] | None:
+    """Which items of which unit the actor sees (None: all): an appraiser's whole-set
+    assignments in every unit, and those made for one unit in that unit."""
     scope = await scope_for(actor, set_id)
     if scope.everything or scope.unit_id is not None:
         return None

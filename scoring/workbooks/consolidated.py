@@ -144,8 +144,10 @@ class GroupEntry:
     criteria: Outline
     bands: list[Band]
     units: list[UnitEntry]
-    # which items the reader may see in "Chi tiết" (appraisers: their fields); None = all
-    visible: Callable[[str], bool] | None = None
+    # which items of which unit the reader may see in "Chi tiết", by (item code, unit id):
+    # appraisers see the fields assigned to them in every unit and those assigned to them in
+    # one unit there; None = all
+    visible: Callable[[str, int], bool] | None = None
 
 
 @dataclass
@@ -895,12 +897,13 @@ def _detail_sheet(
                 penalty_styles if n.section == "penalty" else styles,
             )
             for n in g.criteria.leaves
-            if g.visible is None or g.visible(n.code)
         ]
+        visible = g.visible
         for u in g.units:
             answers, survey = u.answers, u.survey
             unit = (g.name, u.code, u.name)
-            for node, code, title, top, row_styles in leaves:
+            shown = leaves if visible is None else [x for x in leaves if visible(x[1], u.unit_id)]
+            for node, code, title, top, row_styles in shown:
                 stt += 1
                 if node.section == "survey":
                     value = survey.get(code)

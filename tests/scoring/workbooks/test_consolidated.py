@@ -416,6 +416,33 @@ async def test_appraisers_see_their_items_officers_nothing(
         await exports.consolidated(w.actor("viewer"), 999, tmp_path / "x.xlsx", now=GENERATED)
 
 
+async def test_an_appraisers_detail_includes_fields_assigned_in_one_unit(
+    province: Province, tmp_path: Path
+) -> None:
+    """td1 appraises field 1 everywhere and, in the Sở Nội vụ only, field 2 as well: "Chi
+    tiết" shows field 2's items for that unit and for no other."""
+    from scoring.models import AppraiserUnitAssignment
+
+    w = province.world
+    snv = w.sheets["SNV"]
+    await AppraiserUnitAssignment.create(
+        user=w.users["td1"],
+        unit_id=snv.unit_id,  # type: ignore[attr-defined]
+        criteria_set_id=snv.criteria_set_id,  # type: ignore[attr-defined]
+        node_code="2",
+    )
+    await _export(province, tmp_path / "td1.xlsx", "td1")
+    detail = load_workbook(tmp_path / "td1.xlsx")["Chi tiết"]
+    per_unit: dict[str, set[str]] = {}
+    for r in detail.iter_rows(min_row=5, values_only=True):
+        per_unit.setdefault(r[2], set()).add(r[4])
+    field_1 = {"1.1.1", "1.1.2", "1.1.3", "1.1.4", "1.1.5", "1.2.1"}
+    field_2 = per_unit["SNV"] - field_1
+    assert field_2 and all(code.startswith("2.") for code in field_2)
+    assert all(codes == field_1 for unit, codes in per_unit.items() if unit != "SNV")
+    assert len(per_unit) == 6  # every unit of the period still has its field 1 rows
+
+
 async def test_published_figures_are_checked_against_the_snapshot(
     province: Province, tmp_path: Path
 ) -> None:
