@@ -92,22 +92,60 @@ async def correct_answer(
     note: str | None = None,
     tz: ZoneInfo = VIETNAM,
 ) -> RecordedAnswer:
-    """Correct the declared value and/or note of an answer; the reason is checked before
-    anything else so a refused correction changes nothing."""
+    """Correct the declared value and/or note of an answer (the web form names the answer);
+    the reason is checked before anything else so a refused correction changes nothing."""
     await require_admin(actor)
     text = checked_reason(reason)
     answer = await Answer.get_or_none(id=answer_id).prefetch_related("node")
     if answer is None:
         raise NotFound(Msg(N_("There is no answer with the id {id}."), id=answer_id))
-    return await record_answer_in_sheet(
+    return await _correct(
         actor,
         answer.assessment_id,  # type: ignore[attr-defined]
         answer.node.code,
         expected_version=expected_version,
+        reason=text,
         now=now,
         declared=declared,
         note=note,
         tz=tz,
-        reason=text,
-        action="answer.correct",
+    )
+
+
+async def correct_item(
+    actor: Actor,
+    assessment_id: int,
+    code: str,
+    *,
+    expected_version: int,
+    reason: str | None,
+    now: datetime,
+    declared: dict[str, Any] | None = None,
+    text: str | None = None,
+    note: str | None = None,
+    tz: ZoneInfo = VIETNAM,
+) -> RecordedAnswer:
+    """The same correction of one item of a sheet (the JSON API names the sheet and the item;
+    the value may be typed as an officer would)."""
+    await require_admin(actor)
+    checked = checked_reason(reason)
+    return await _correct(
+        actor,
+        assessment_id,
+        code,
+        expected_version=expected_version,
+        reason=checked,
+        now=now,
+        declared=declared,
+        text=text,
+        note=note,
+        tz=tz,
+    )
+
+
+async def _correct(
+    actor: Actor, assessment_id: int, code: str, *, reason: str, **change: Any
+) -> RecordedAnswer:
+    return await record_answer_in_sheet(
+        actor, assessment_id, code, reason=reason, action="answer.correct", **change
     )

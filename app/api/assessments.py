@@ -44,7 +44,8 @@ from core.audit import Actor
 from core.auth import NotFound, require_role
 from core.i18n import N_, Msg
 from core.models import given
-from forms.answers import record_answer, self_assessment_window
+from forms.answers import self_assessment_window
+from forms.corrections import correct_item
 from forms.extensions import tell_decision
 from forms.models import (
     Assessment,
@@ -203,10 +204,11 @@ async def worklist(
 async def correct_answer(
     assessment_id: Id, item: ItemCode, body: AnswerIn, actor: CurrentActor, now: Now, tz: Tz
 ) -> AnswerOut:
-    """An administrator corrects a self-assessment answer (also after the lock, never after
-    publication). Appraisers cannot change self scores: they set appraised scores."""
-    answer = await record_answer(actor, assessment_id, item, **body.model_dump(), now=now, tz=tz)
-    return AnswerOut.of(answer, assessment_id=assessment_id, item=item)
+    """An administrator corrects a self-assessment answer, giving the reason (also after the
+    lock, never after publication); the audit trail keeps it as a correction, as the web form's.
+    Appraisers cannot change self scores: they set appraised scores."""
+    recorded = await correct_item(actor, assessment_id, item, **body.model_dump(), now=now, tz=tz)
+    return AnswerOut.of(recorded.answer, assessment_id=assessment_id, item=item)
 
 
 @router.post("/assessments/{assessment_id}/items/{item}/accept", response_model=ItemOut)

@@ -517,6 +517,11 @@ class AnswerIn(In):
     # a transport bound only: the note's own limit (2,000 characters) is the service's, so the
     # API refuses an over-long note with the same sentence as the chat and the web form
     note: Annotated[str | None, Field(max_length=100_000)] = None
+    reason: Annotated[str | None, Field(max_length=100_000)] = Field(
+        default=None,
+        description="Why the answer is corrected (required, at most 1,000 characters); it is "
+        "kept in the audit trail with the correction.",
+    )
 
 
 class AnswerOut(Out):

@@ -252,7 +252,7 @@ CASES = [
         lambda w, r: (
             "PUT",
             f"/assessments/{_sheet(w)}/answers/1.1.2",
-            {"json": {"expected_version": 1, "text": "không"}},
+            {"json": {"expected_version": 1, "text": "không", "reason": "Sửa theo hồ sơ"}},
         ),
         admin_only(),
         prepare=_submitted,
