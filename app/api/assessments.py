@@ -37,6 +37,8 @@ from app.api.schemas import (
     ItemOut,
     Page,
     Round2In,
+    UnitAssignmentIn,
+    UnitAssignmentOut,
     UnlockIn,
 )
 from app.web.files import file_response
@@ -55,7 +57,14 @@ from forms.models import (
 )
 from forms.periods import decide_extension, extend_deadline
 from scoring import appraisal
-from scoring.assignments import assign, list_assignments, unassign
+from scoring.assignments import (
+    assign,
+    assign_unit,
+    list_assignments,
+    list_unit_assignments,
+    unassign,
+    unassign_unit,
+)
 
 router = APIRouter(route_class=ApiRoute, tags=["assessments"])
 
@@ -400,4 +409,29 @@ async def create_assignment(body: AssignmentIn, actor: CurrentActor) -> Assignme
 @router.delete("/assignments/{assignment_id}", status_code=204, tags=["appraisers"])
 async def delete_assignment(assignment_id: Id, actor: CurrentActor) -> Response:
     await unassign(actor, assignment_id)
+    return Response(status_code=204)
+
+
+@router.get("/unit-assignments", response_model=list[UnitAssignmentOut], tags=["appraisers"])
+async def unit_assignments(
+    actor: CurrentActor, criteria_set_id: OptionalId = None
+) -> list[UnitAssignmentOut]:
+    """Who appraises what in one unit only (in addition to the whole-set assignments)."""
+    rows = await list_unit_assignments(actor, criteria_set_id=criteria_set_id)
+    return [UnitAssignmentOut.model_validate(r) for r in rows]
+
+
+@router.post(
+    "/unit-assignments", response_model=UnitAssignmentOut, status_code=201, tags=["appraisers"]
+)
+async def create_unit_assignment(body: UnitAssignmentIn, actor: CurrentActor) -> UnitAssignmentOut:
+    """Make an appraiser responsible for one unit: every item, or those under a field or
+    criterion (administrators)."""
+    r = await assign_unit(actor, body.user_id, body.criteria_set_id, body.unit_id, body.node_code)
+    return UnitAssignmentOut.model_validate(r)
+
+
+@router.delete("/unit-assignments/{assignment_id}", status_code=204, tags=["appraisers"])
+async def delete_unit_assignment(assignment_id: Id, actor: CurrentActor) -> Response:
+    await unassign_unit(actor, assignment_id)
     return Response(status_code=204)

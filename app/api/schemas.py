@@ -601,6 +601,24 @@ class AssignmentOut(Out):
     node_code: str
 
 
+class UnitAssignmentIn(In):
+    user_id: Annotated[int, Field(ge=1, le=2_147_483_647)]
+    criteria_set_id: Annotated[int, Field(ge=1, le=2_147_483_647)]
+    unit_id: Annotated[int, Field(ge=1, le=2_147_483_647)]
+    node_code: Annotated[str, Field(max_length=32)] = Field(
+        default="",
+        description="A field or criterion of the unit's set; empty: every item of the unit.",
+    )
+
+
+class UnitAssignmentOut(Out):
+    id: int
+    user_id: int
+    unit_id: int
+    criteria_set_id: int
+    node_code: str = Field(description="Empty: every item of the unit.")
+
+
 class SurveyScoreOut(Out):
     unit_id: int
     node_code: str

@@ -55,6 +55,19 @@ def _sheet(w: World, unit: str = "SNV") -> int:
     return w.sheets[unit].id
 
 
+async def _with_unit_assignment(w: World, store: FileStore) -> None:
+    from scoring.assignments import assign_unit
+
+    sheet = w.sheets["SNV"]
+    await assign_unit(
+        w.actor("admin"),
+        w.users["td2"].id,
+        sheet.criteria_set_id,  # type: ignore[attr-defined]
+        sheet.unit_id,  # type: ignore[attr-defined]
+        "1",
+    )
+
+
 async def _submitted(w: World, store: FileStore) -> None:
     await fill_and_submit(w, "SNV", "lan", store=store)
 
@@ -350,6 +363,29 @@ CASES = [
         admin_only(201),
     ),
     Case("unassign", lambda w, r: ("DELETE", "/assignments/1", {}), admin_only(204)),
+    Case("unit assignments", lambda w, r: ("GET", "/unit-assignments", {}), everyone()),
+    Case(
+        "assign in one unit",
+        lambda w, r: (
+            "POST",
+            "/unit-assignments",
+            {
+                "json": {
+                    "user_id": w.users["td1"].id,
+                    "criteria_set_id": w.sheets["SNV"].criteria_set_id,  # type: ignore[attr-defined]
+                    "unit_id": w.sheets["SNV"].unit_id,  # type: ignore[attr-defined]
+                    "node_code": "2",
+                }
+            },
+        ),
+        admin_only(201),
+    ),
+    Case(
+        "unassign in one unit",
+        lambda w, r: ("DELETE", "/unit-assignments/1", {}),
+        admin_only(204),
+        prepare=_with_unit_assignment,
+    ),
     Case("audit events", lambda w, r: ("GET", "/audit-events", {}), admin_only()),
     Case("audit export", lambda w, r: ("GET", "/audit-events/export", {}), admin_only()),
 ]
