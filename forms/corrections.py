@@ -92,19 +92,19 @@ async def correct_answer(
     note: str | None = None,
     tz: ZoneInfo = VIETNAM,
 ) -> RecordedAnswer:
-    """Correct the declared value and/or note of an answer (the web form names the answer);
-    the reason is checked before anything else so a refused correction changes nothing."""
+    """:func:`correct_item` of the answer's item (the web form names the answer); who asks and
+    the reason are checked before the answer is even looked up."""
     await require_admin(actor)
-    text = checked_reason(reason)
+    checked_reason(reason)
     answer = await Answer.get_or_none(id=answer_id).prefetch_related("node")
     if answer is None:
         raise NotFound(Msg(N_("There is no answer with the id {id}."), id=answer_id))
-    return await _correct(
+    return await correct_item(
         actor,
         answer.assessment_id,  # type: ignore[attr-defined]
         answer.node.code,
         expected_version=expected_version,
-        reason=text,
+        reason=reason,
         now=now,
         declared=declared,
         note=note,
@@ -125,27 +125,19 @@ async def correct_item(
     note: str | None = None,
     tz: ZoneInfo = VIETNAM,
 ) -> RecordedAnswer:
-    """The same correction of one item of a sheet (the JSON API names the sheet and the item;
-    the value may be typed as an officer would)."""
+    """Correct the declared value (or the typed ``text``) and/or note of one item of a sheet;
+    the reason is checked before anything else so a refused correction changes nothing."""
     await require_admin(actor)
-    checked = checked_reason(reason)
-    return await _correct(
+    return await record_answer_in_sheet(
         actor,
         assessment_id,
         code,
         expected_version=expected_version,
-        reason=checked,
         now=now,
         declared=declared,
         text=text,
         note=note,
         tz=tz,
-    )
-
-
-async def _correct(
-    actor: Actor, assessment_id: int, code: str, *, reason: str, **change: Any
-) -> RecordedAnswer:
-    return await record_answer_in_sheet(
-        actor, assessment_id, code, reason=reason, action="answer.correct", **change
+        reason=checked_reason(reason),
+        action="answer.correct",
     )
