@@ -39,6 +39,7 @@ SESSION = "staff-session-for-the-outage-test"
 UNAVAILABLE = "Không kết nối được cơ sở dữ liệu"
 BURST = [("1.1.3", "95"), ("1.1.5", "0,25"), ("1.2.1", "3"), ("C.1", "1"), ("T.1", "0")]
 TRY_AGAIN = "Hệ thống gặp sự cố nên thao tác vừa rồi có thể chưa được lưu. Vui lòng thử lại."
+REASON = "Sửa theo hồ sơ"  # the API corrects answers as an administrator, with a reason
 
 
 class Proxy:
@@ -208,7 +209,7 @@ async def test_the_database_goes_away_and_comes_back(
                 asyncio.create_task(
                     http.put(
                         f"/api/v1/assessments/{sheet.id}/answers/{item}",
-                        json={"text": text, "expected_version": 0},
+                        json={"text": text, "expected_version": 0, "reason": REASON},
                         headers=api,
                     )
                 )
@@ -223,7 +224,9 @@ async def test_the_database_goes_away_and_comes_back(
                     saved.add(item)
             # the API: a clear sentence, a stable code, and when to try again
             put = await http.put(
-                answer_url, json={"declared": {"yes": True}, "expected_version": 0}, headers=api
+                answer_url,
+                json={"declared": {"yes": True}, "expected_version": 0, "reason": REASON},
+                headers=api,
             )
             assert put.status_code == 503, put.text
             assert put.json()["code"] == "database_unavailable"
@@ -250,7 +253,9 @@ async def test_the_database_goes_away_and_comes_back(
                 healthy, "the service healthy again by itself", timeout=20, detail=service.tail
             )
             put = await http.put(
-                answer_url, json={"declared": {"yes": True}, "expected_version": 0}, headers=api
+                answer_url,
+                json={"declared": {"yes": True}, "expected_version": 0, "reason": REASON},
+                headers=api,
             )
             assert put.status_code == 200, put.text  # version 0: the failed try left nothing
             assert put.json()["version"] == 1
@@ -266,6 +271,8 @@ async def test_the_database_goes_away_and_comes_back(
     answers = await Answer.filter(assessment_id=sheet.id).prefetch_related("node")
     codes = {a.node.code for a in answers}  # type: ignore[attr-defined]
     assert {"1.1.1", "1.1.2"} | saved <= codes <= {"1.1.1", "1.1.2"} | {i for i, _t in BURST}
-    audited = await AuditEvent.filter(action="answer.record").values_list("entity_id", flat=True)
+    audited = await AuditEvent.filter(
+        action__in=("answer.record", "answer.correct")  # the officer's, the API's
+    ).values_list("entity_id", flat=True)
     assert sorted(audited) == sorted(str(a.id) for a in answers)
     assert {a.version for a in answers} == {1}

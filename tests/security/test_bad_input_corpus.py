@@ -143,7 +143,9 @@ async def test_json_api_answers(api: httpx.AsyncClient, world: World, data_dir: 
                 f"PUT answer {code} text",
                 value,
                 lambda u=url, v=value: api.put(
-                    u, json={"expected_version": 0, "text": v}, headers=admin
+                    u,
+                    json={"expected_version": 0, "text": v, "reason": "Sửa theo hồ sơ"},
+                    headers=admin,
                 ),
                 names=(code, "text", "số", "tỷ lệ", "câu trả lời", "phương án"),
                 refuse=value in NEVER_NUMBERS,
@@ -157,7 +159,7 @@ async def test_json_api_answers(api: httpx.AsyncClient, world: World, data_dir: 
             value,
             lambda v=value: api.put(
                 f"/assessments/{sheet}/answers/1.1.2",
-                json={"expected_version": 0, "text": "có", "note": v},
+                json={"expected_version": 0, "text": "có", "note": v, "reason": "Sửa theo hồ sơ"},
                 headers=admin,
             ),
             names=("note", "ghi chú"),
