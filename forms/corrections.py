@@ -81,37 +81,6 @@ async def correction_context(actor: Actor, answer_id: int) -> CorrectionContext:
     )
 
 
-async def correct_answer(
-    actor: Actor,
-    answer_id: int,
-    *,
-    expected_version: int,
-    reason: str,
-    now: datetime,
-    declared: dict[str, Any] | None = None,
-    note: str | None = None,
-    tz: ZoneInfo = VIETNAM,
-) -> RecordedAnswer:
-    """:func:`correct_item` of the answer's item (the web form names the answer); who asks and
-    the reason are checked before the answer is even looked up."""
-    await require_admin(actor)
-    checked_reason(reason)
-    answer = await Answer.get_or_none(id=answer_id).prefetch_related("node")
-    if answer is None:
-        raise NotFound(Msg(N_("There is no answer with the id {id}."), id=answer_id))
-    return await correct_item(
-        actor,
-        answer.assessment_id,  # type: ignore[attr-defined]
-        answer.node.code,
-        expected_version=expected_version,
-        reason=reason,
-        now=now,
-        declared=declared,
-        note=note,
-        tz=tz,
-    )
-
-
 async def correct_item(
     actor: Actor,
     assessment_id: int,
@@ -125,8 +94,9 @@ async def correct_item(
     note: str | None = None,
     tz: ZoneInfo = VIETNAM,
 ) -> RecordedAnswer:
-    """Correct the declared value (or the typed ``text``) and/or note of one item of a sheet;
-    the reason is checked before anything else so a refused correction changes nothing."""
+    """Correct the declared value (or the typed ``text``) and/or note of one item of a sheet
+    (the web form's and the JSON API's correction); the reason is checked before anything is
+    read of the sheet, so a refused correction changes nothing."""
     await require_admin(actor)
     return await record_answer_in_sheet(
         actor,

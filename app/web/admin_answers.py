@@ -1,8 +1,9 @@
 """An administrator corrects a unit's self-assessment answer, with a mandatory reason
 (``/web/answers/{answer_id}/correct``, linked from a unit's sheet). The inputs are the officers'
 web form's (same readers, :mod:`app.web.sheet`); the change goes through
-:func:`forms.corrections.correct_answer`, which checks the role, the reason, the lock and the
-version before anything is stored. A refusal redraws the form with what was typed."""
+:func:`forms.corrections.correct_item` (as the JSON API's correction does), which checks the
+role, the reason, the lock and the version before anything is stored. A refusal redraws the
+form with what was typed."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from app.web.audit_labels import ACTION_LABELS, CHANNEL_LABELS
 from app.web.deps import Now, StaffDep, WebRoute, form_with_csrf, redirect, refusal, staff_page
 from app.web.sheet import declared_from_form, form_values, input_kind, posted_values, rule_lines
 from core.i18n import N_, Msg, UserError
-from forms.corrections import REASON_MAX, correct_answer, correction_context
+from forms.corrections import REASON_MAX, correct_item, correction_context
 from forms.criteria import node_rule
 from forms.rules import describe
 
@@ -95,9 +96,10 @@ async def correct(
         if rule is None:
             raise UserError(Msg(N_("This item has no scoring rule to correct.")))
         declared = declared_from_form(rule, form)
-        await correct_answer(
+        await correct_item(
             staff.actor,
-            answer_id,
+            ctx.assessment.id,
+            ctx.node.code,
             expected_version=version,
             reason=reason,
             now=now,
